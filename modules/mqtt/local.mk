@@ -1,0 +1,1 @@
+# modules/mqtt build fragment

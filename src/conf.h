@@ -1,0 +1,1 @@
+/* conf.h: placeholder, owned by the config work */

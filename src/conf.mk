@@ -1,0 +1,1 @@
+# src/conf.mk: build fragment

@@ -1,0 +1,66 @@
+/* loop.h: the event loop every Outpost daemon runs on.
+ *
+ * epoll for file descriptors, a binary heap of CLOCK_MONOTONIC timers, and
+ * signals delivered through signalfd. Single-threaded; callbacks may add or
+ * remove any watcher, timer or signal, including their own. */
+#ifndef OUTPOST_LOOP_H
+#define OUTPOST_LOOP_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+
+struct loop;
+
+/* events is an EPOLLIN/EPOLLOUT/EPOLLERR/EPOLLHUP mask. */
+typedef void (*loop_fd_cb)(struct loop *l, int fd, uint32_t events, void *arg);
+typedef void (*loop_timer_cb)(struct loop *l, void *arg);
+typedef void (*loop_signal_cb)(struct loop *l, int signo, void *arg);
+
+/* Create a loop; returns 0 or -errno. */
+int loop_new(struct loop **out);
+
+/* Free the loop and everything registered in it (fds are not closed).
+ * NULL-safe. */
+void loop_free(struct loop *l);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+uint64_t loop_now_ms(void);
+
+/* Watch fd for events (EPOLLIN, EPOLLOUT); one watcher per fd.
+ * Returns 0, -EEXIST if fd is already watched, or -errno. */
+int loop_fd_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg);
+
+/* Change the event mask of a watched fd; 0 or -errno (-ENOENT if unknown). */
+int loop_fd_mod(struct loop *l, int fd, uint32_t events);
+
+/* Stop watching fd; 0 or -ENOENT. Safe from inside that fd's callback. */
+int loop_fd_del(struct loop *l, int fd);
+
+/* Call cb once, delay_ms from now. Returns a timer id > 0, or 0 on
+ * allocation failure. Timers with equal deadlines fire in the order they
+ * were added; a timer never fires before its deadline. */
+uint64_t loop_timer_add(struct loop *l, uint64_t delay_ms, loop_timer_cb cb, void *arg);
+
+/* Cancel a pending timer; 0, or -ENOENT when it already fired or is
+ * unknown. Cancelling id 0 is a no-op returning -ENOENT. */
+int loop_timer_cancel(struct loop *l, uint64_t id);
+
+/* Deliver signo to cb through signalfd (the signal is blocked for normal
+ * delivery in this thread). Returns 0 or -errno. */
+int loop_signal_add(struct loop *l, int signo, loop_signal_cb cb, void *arg);
+
+/* Stop delivering signo and unblock it; 0 or -ENOENT. */
+int loop_signal_del(struct loop *l, int signo);
+
+/* Run until loop_stop() is called or nothing is left to wait for.
+ * Returns 0, or -errno if epoll itself fails. */
+int loop_run(struct loop *l);
+
+/* Wait at most timeout_ms (-1: until something happens) and dispatch what is
+ * ready once. Returns the number of callbacks run, or -errno. */
+int loop_run_once(struct loop *l, int timeout_ms);
+
+/* Make loop_run() return after the current callback. */
+void loop_stop(struct loop *l);
+
+#endif

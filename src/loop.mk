@@ -1,0 +1,1 @@
+# src/loop.mk: build fragment

@@ -1,0 +1,25 @@
+/* priv.h: drop root to the configured user, keeping named capabilities. */
+#ifndef OUTPOST_PRIV_H
+#define OUTPOST_PRIV_H
+
+#include <stddef.h>
+#include <sys/capability.h>
+
+/* Switch to user (name or numeric uid; its primary group and supplementary
+ * groups), keep exactly the capabilities in keep[0..n) in the permitted set
+ * (not effective: raise them around the calls that need them), clear the
+ * bounding and ambient sets of everything else and set no-new-privs.
+ * With user NULL or when not running as root, only narrows capabilities.
+ * Returns 0 or -errno (-ESRCH: no such user). */
+int priv_drop(const char *user, const cap_value_t *keep, size_t n);
+
+/* Make a kept capability effective; 0 or -errno (-EPERM if not permitted). */
+int priv_raise(cap_value_t cap);
+
+/* Make it ineffective again; 0 or -errno. */
+int priv_lower(cap_value_t cap);
+
+/* Human name of a capability ("cap_net_raw"); static storage. */
+const char *priv_cap_name(cap_value_t cap);
+
+#endif

@@ -1,0 +1,101 @@
+/* spool.h: the crash-safe, bounded event spool.
+ *
+ * The contract between every event producer and outpost-pubd. Layout of a
+ * spool directory:
+ *   tmp/      events being written (never read)
+ *   new/      complete events, one JSON object per file, named
+ *             "<seq:16 lowercase hex>.<kind>" or "<seq>.<kind>.<name>"
+ *             so that names sort in emission order across processes
+ *   state     sequence counter and accounting, updated under flock(2)
+ * An event is written to tmp/, fsynced, then renamed into new/ (and the
+ * directory fsynced), so a reader never sees a partial event.
+ *
+ * Each file holds the envelope
+ *   {"ts":"2026-11-21T08:00:00.123Z","node":"..","region":"..",
+ *    "kind":"..","name":"..","data":{..}}
+ * ("name" is left out when the event has none).
+ *
+ * The spool is bounded by max_bytes (sum of the sizes of files in new/):
+ * when an event would not fit, the oldest events are deleted first and a
+ * "spool"/"dropped" event with {"dropped":N,"total":M} is recorded after it. */
+#ifndef OUTPOST_SPOOL_H
+#define OUTPOST_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPOOL_KIND_MAX 32   /* [a-z0-9_-]{1,32} */
+#define SPOOL_NAME_MAX 128  /* [A-Za-z0-9_.:-]{1,128} */
+#define SPOOL_FILE_MAX (16 + 1 + SPOOL_KIND_MAX + 1 + SPOOL_NAME_MAX + 1)
+
+struct spool;
+
+struct spool_opts {
+	const char *dir;          /* created (with tmp/ and new/) if missing */
+	uint64_t max_bytes;       /* 0: unbounded */
+	const char *node;         /* envelope "node"; NULL: "" */
+	const char *region;       /* envelope "region"; NULL: left out */
+};
+
+/* A reference to one event in new/, as listed. */
+struct spool_ref {
+	uint64_t seq;
+	char file[SPOOL_FILE_MAX];
+};
+
+/* One event read back. payload is the whole envelope, NUL-terminated and
+ * owned by the event (free with spool_event_clear()). */
+struct spool_event {
+	uint64_t seq;
+	char kind[SPOOL_KIND_MAX + 1];
+	char name[SPOOL_NAME_MAX + 1];   /* "" when none */
+	char *payload;
+	size_t len;
+};
+
+struct spool_stats {
+	uint64_t count;          /* events in new/ */
+	uint64_t bytes;          /* their total size */
+	uint64_t dropped;        /* events evicted since the spool was made */
+	uint64_t last_seq;       /* highest sequence number handed out */
+};
+
+/* Open (creating if needed) a spool. Returns 0 or -errno. */
+int spool_open(struct spool **out, const struct spool_opts *opts);
+
+/* Close; NULL-safe. */
+void spool_close(struct spool *sp);
+
+/* True when kind / name are acceptable (see the limits above). */
+int spool_kind_ok(const char *kind);
+int spool_name_ok(const char *name);
+
+/* Record one event: data_json must be one valid JSON value (NULL means
+ * {}); name may be NULL. Durable on disk when it returns 0. Returns
+ * -EINVAL for a bad kind, name or JSON, -EFBIG when the single event is
+ * larger than max_bytes, or -errno. *seq (if not NULL) gets its number. */
+int spool_emit(struct spool *sp, const char *kind, const char *name,
+	       const char *data_json, uint64_t *seq);
+
+/* List up to max events with seq > after, oldest first, into *refs
+ * (malloc'ed, caller frees). Returns 0 or -errno. */
+int spool_list(struct spool *sp, uint64_t after, size_t max,
+	       struct spool_ref **refs, size_t *n);
+
+/* Read one listed event. -ENOENT if it is gone (evicted or deleted). */
+int spool_read(struct spool *sp, const struct spool_ref *ref, struct spool_event *ev);
+
+/* Free what spool_read() allocated; NULL-safe, idempotent. */
+void spool_event_clear(struct spool_event *ev);
+
+/* Delete one event after it was delivered; 0, -ENOENT if already gone,
+ * or -errno. */
+int spool_delete(struct spool *sp, const struct spool_ref *ref);
+
+/* Counters (consistent under the spool lock). */
+int spool_get_stats(struct spool *sp, struct spool_stats *st);
+
+/* The new/ directory, for inotify watchers. */
+const char *spool_new_dir(const struct spool *sp);
+
+#endif

@@ -1,0 +1,1 @@
+# src/spool.mk: build fragment
