@@ -397,6 +397,41 @@ static void ticker_cb(struct loop *l, void *arg)
 		loop_stop(l);
 }
 
+static void stopper_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	int *calls = arg;
+	char c;
+
+	(*calls)++;
+	if (read(fd, &c, 1) != 1)
+		(*calls) += 100;
+	loop_stop(l);
+}
+
+/* loop_stop takes effect right after the calling callback, even with more
+ * events ready in the same round; those come in the next run. */
+static void test_stop_in_round(void)
+{
+	struct loop *l;
+	int calls = 0, pa[2], pb[2];
+
+	if (loop_new(&l) < 0 || pipe2(pa, O_CLOEXEC) < 0 || pipe2(pb, O_CLOEXEC) < 0)
+		bail_out("setup");
+	if (write(pa[1], "a", 1) != 1 || write(pb[1], "b", 1) != 1)
+		bail_out("write");
+	loop_fd_add(l, pa[0], EPOLLIN, stopper_cb, &calls);
+	loop_fd_add(l, pb[0], EPOLLIN, stopper_cb, &calls);
+	is_int(loop_run(l), 0, "loop_run returns after a callback calls loop_stop");
+	is_int(calls, 1, "no further callback ran in that round");
+	is_int(loop_run(l), 0, "a second loop_run runs again and stops again");
+	is_int(calls, 2, "the other ready fd was dispatched by the second run");
+	for (int i = 0; i < 2; i++) {
+		close(pa[i]);
+		close(pb[i]);
+	}
+	loop_free(l);
+}
+
 static void test_run_end(void)
 {
 	struct loop *l;
@@ -496,6 +531,7 @@ int main(void)
 	loop_free(l);
 	loop_free(NULL);
 	test_run_end();
+	test_stop_in_round();
 	test_signals();
 	return done_testing();
 }
