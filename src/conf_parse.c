@@ -1,0 +1,634 @@
+/* conf_parse.c: the line parser, checked against the schema as it goes,
+ * and includes. Every problem becomes a diagnostic and parsing goes on, so
+ * one run reports everything wrong with a file. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf_int.h"
+
+#define INCLUDE_DEPTH 16
+#define FILE_MAX (16u << 20)
+
+struct parser {
+	struct conf *conf;
+	const struct conf_opts *opts;
+	char *stack[INCLUDE_DEPTH];  /* real paths of the files being read */
+	size_t depth;
+};
+
+/* The section keys go to; skip when its header was bad (keys unchecked). */
+struct cursec {
+	struct conf_section *sec;
+	bool scratch;  /* a checked but discarded section (duplicate, ...) */
+	bool skip;
+};
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.';
+}
+
+static const char *skip_ws(const char *s)
+{
+	while (is_ws(*s))
+		s++;
+	return s;
+}
+
+static void cur_leave(struct cursec *cur)
+{
+	size_t i, j;
+
+	if (cur->scratch && cur->sec) {
+		for (i = 0; i < cur->sec->def->nkeys; i++) {
+			for (j = 0; j < cur->sec->entries[i].nvalues; j++)
+				conf_value_clear(&cur->sec->entries[i].values[j]);
+			free(cur->sec->entries[i].values);
+		}
+		free(cur->sec->entries);
+		free(cur->sec->name);
+		free(cur->sec);
+	}
+	memset(cur, 0, sizeof(*cur));
+}
+
+/* "line 3" in the same file, "other.conf:3" in another. */
+static const char *where(char *buf, size_t len, const char *file, unsigned line,
+			 const char *here)
+{
+	if (here && strcmp(file, here) == 0)
+		snprintf(buf, len, "line %u", line);
+	else
+		snprintf(buf, len, "%s:%u", file, line);
+	return buf;
+}
+
+/* Read a quoted string starting after its opening quote into out (as
+ * long as s); returns the position after the closing quote or NULL. */
+static const char *unquote(const char *s, char *out, size_t *olen)
+{
+	for (; *s; s++) {
+		if (*s == '"')
+			return s + 1;
+		if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+			s++;
+		else if (*s == '\\' && !s[1])
+			return NULL;
+		out[(*olen)++] = *s;
+	}
+	return NULL;
+}
+
+/* Split a value into the whole text (quotes removed, inner whitespace
+ * kept) and its whitespace-separated items. A comment starts at '#' or
+ * ';' at the start or after whitespace, outside quotes. Returns the item
+ * count (0: empty value) or -1 on an unterminated quote. */
+static int lex_value(const char *s, char *whole, char *items)
+{
+	size_t wl = 0, il = 0;
+	const char *ws = NULL;
+	int n = 0;
+	bool in_item = false;
+
+	for (;;) {
+		if (!*s)
+			break;
+		if (is_ws(*s)) {
+			if (!ws)
+				ws = s;
+			if (in_item) {
+				items[il++] = '\0';
+				in_item = false;
+			}
+			s++;
+			continue;
+		}
+		if ((*s == '#' || *s == ';') && (n == 0 || ws))
+			break;
+		if (ws && n > 0) {
+			memcpy(whole + wl, ws, (size_t)(s - ws));
+			wl += (size_t)(s - ws);
+		}
+		ws = NULL;
+		if (!in_item) {
+			in_item = true;
+			n++;
+		}
+		if (*s == '"') {
+			size_t before = wl;
+			s = unquote(s + 1, whole, &wl);
+			if (!s)
+				return -1;
+			memcpy(items + il, whole + before, wl - before);
+			il += wl - before;
+			continue;
+		}
+		whole[wl++] = *s;
+		items[il++] = *s;
+		s++;
+	}
+	whole[wl] = '\0';
+	if (in_item)
+		items[il] = '\0';
+	return n;
+}
+
+static struct conf_section *section_find(struct conf *conf, const struct conf_section_def *def,
+					 const char *name, bool any_name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nsections; i++) {
+		struct conf_section *s = conf->sections[i];
+		if (s->def != def)
+			continue;
+		if (any_name || (!s->name && !name) ||
+		    (s->name && name && strcmp(s->name, name) == 0))
+			return s;
+	}
+	return NULL;
+}
+
+static const char *section_name_at(const void *ctx, size_t i)
+{
+	return ((const struct conf_schema *)ctx)->sections[i]->name;
+}
+
+static const char *key_name_at(const void *ctx, size_t i)
+{
+	return ((const struct conf_section_def *)ctx)->keys[i].name;
+}
+
+static void header(struct parser *p, const char *file, unsigned line, const char *s,
+		   struct cursec *cur)
+{
+	struct conf *conf = p->conf;
+	const struct conf_schema *schema = conf->schema;
+	const struct conf_section_def *def = NULL;
+	const struct conf_section *first;
+	const char *q = skip_ws(s + 1), *start, *sugg, *problem = NULL;
+	char *type = NULL, *name = NULL, at[PATH_MAX + 32];
+	size_t nlen = 0, di;
+
+	cur_leave(cur);
+	cur->skip = true;
+	for (start = q; is_name_char(*q); q++)
+		;
+	type = strndup(start, (size_t)(q - start));
+	if (!type)
+		goto nomem;
+	q = skip_ws(q);
+	if (*q == '"') {
+		name = malloc(strlen(q) + 1);
+		if (!name)
+			goto nomem;
+		q = unquote(q + 1, name, &nlen);
+		if (!q) {
+			conf_diag_add(conf, file, line, NULL, NULL, NULL,
+				      "syntax error: unterminated quote in '%s'", s);
+			goto out;
+		}
+		name[nlen] = '\0';
+		q = skip_ws(q);
+	}
+	if (*q != ']') {
+		conf_diag_add(conf, file, line, NULL, NULL, NULL,
+			      strchr(q, ']') ? "syntax error: invalid section header '%s'" :
+					       "syntax error: missing ']' in '%s'", s);
+		goto out;
+	}
+	q = skip_ws(q + 1);
+	if (*q && *q != '#' && *q != ';') {
+		conf_diag_add(conf, file, line, NULL, NULL, NULL,
+			      "syntax error: unexpected '%s' after ']'", q);
+		goto out;
+	}
+	if (!*type) {
+		conf_diag_add(conf, file, line, NULL, NULL, NULL,
+			      "syntax error: invalid section header '%s'", s);
+		goto out;
+	}
+	for (di = 0; di < schema->nsections; di++)
+		if (strcmp(schema->sections[di]->name, type) == 0)
+			break;
+	if (di == schema->nsections) {
+		sugg = conf_suggest(type, section_name_at, schema, schema->nsections);
+		if (sugg)
+			conf_diag_add(conf, file, line, type, name, NULL,
+				      "unknown section, did you mean '%s'?", sugg);
+		else
+			conf_diag_add(conf, file, line, type, name, NULL, "unknown section");
+		goto out;
+	}
+	def = schema->sections[di];
+	if (def->naming == CONF_NAME_FORBIDDEN && name) {
+		conf_diag_add(conf, file, line, type, name, NULL,
+			      "section takes no name, write [%s]", type);
+		problem = "";
+	} else if (def->naming == CONF_NAME_REQUIRED && !name) {
+		conf_diag_add(conf, file, line, type, NULL, NULL,
+			      "section needs a name, e.g. [%s \"name\"]", type);
+		problem = "";
+	} else if ((first = section_find(conf, def, name, false))) {
+		conf_diag_add(conf, file, line, type, name, NULL, "duplicate section, first at %s",
+			      where(at, sizeof(at), first->file, first->line, file));
+		problem = "";
+	} else if (def->unique && (first = section_find(conf, def, NULL, true))) {
+		conf_diag_add(conf, file, line, type, name, NULL,
+			      "only one [%s] section is allowed, first at %s", type,
+			      where(at, sizeof(at), first->file, first->line, file));
+		problem = "";
+	}
+	/* A bad header still gets its keys checked, into a scratch section. */
+	cur->sec = conf_section_add(problem ? NULL : conf, def, di, name, file, line);
+	if (!cur->sec)
+		goto nomem;
+	cur->scratch = problem != NULL;
+	cur->skip = false;
+	goto out;
+nomem:
+	conf->nomem = true;
+out:
+	free(type);
+	free(name);
+}
+
+static int read_file(const char *path, char **bufp, size_t *lenp)
+{
+	char *buf = NULL, *tmp;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= FILE_MAX) {
+				r = -EFBIG;
+				goto out;
+			}
+			cap = cap ? cap * 2 : 4096;
+			tmp = realloc(buf, cap);
+			if (!tmp) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = tmp;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+out:
+	close(fd);
+	free(buf);
+	return r;
+}
+
+static int parse_text(struct parser *p, const char *file, const char *buf, size_t len);
+
+/* Read one included (or the top) file; from is the including file or NULL. */
+static void include_file(struct parser *p, const char *from, unsigned line,
+			 const struct cursec *cur, const char *path)
+{
+	struct conf *conf = p->conf;
+	const char *type = cur->sec ? cur->sec->def->name : NULL;
+	const char *name = cur->sec ? cur->sec->name : NULL;
+	const char *key = from ? "include" : NULL;
+	const char *interned;
+	char *real, *buf = NULL;
+	size_t i, len;
+	int r;
+
+	real = realpath(path, NULL);
+	if (!real) {
+		r = errno;
+		if (r == ENOMEM)
+			conf->nomem = true;
+		else if (from)
+			conf_diag_add(conf, from, line, type, name, key, "cannot read '%s': %s",
+				      path, strerror(r));
+		else
+			conf_diag_add(conf, path, 0, NULL, NULL, NULL, "cannot read: %s",
+				      strerror(r));
+		if (!from)
+			conf->read_error = -r;
+		return;
+	}
+	for (i = 0; i < p->depth; i++) {
+		if (strcmp(p->stack[i], real) == 0) {
+			conf_diag_add(conf, from, line, type, name, key,
+				      "include loop: '%s' is already being read", path);
+			goto out;
+		}
+	}
+	if (p->depth == INCLUDE_DEPTH) {
+		conf_diag_add(conf, from, line, type, name, key,
+			      "'%s' is nested too deeply (more than %d includes)", path,
+			      INCLUDE_DEPTH);
+		goto out;
+	}
+	r = read_file(path, &buf, &len);
+	if (r == -ENOMEM) {
+		conf->nomem = true;
+		goto out;
+	} else if (r < 0 && from) {
+		conf_diag_add(conf, from, line, type, name, key, "cannot read '%s': %s", path,
+			      strerror(-r));
+		goto out;
+	} else if (r < 0) {
+		conf_diag_add(conf, path, 0, NULL, NULL, NULL, "cannot read: %s", strerror(-r));
+		conf->read_error = r;
+		goto out;
+	}
+	interned = conf_intern_file(conf, path);
+	if (!interned)
+		goto out;
+	p->stack[p->depth++] = real;
+	parse_text(p, interned, buf, len);
+	real = p->stack[--p->depth];
+out:
+	free(real);
+	free(buf);
+}
+
+/* glob(3) gives its error callback no context. */
+static __thread int glob_errno;
+
+/* A folder that does not exist matches nothing; one we cannot read is an
+ * error. */
+static int glob_err(const char *epath, int eerrno)
+{
+	if (eerrno == ENOENT || eerrno == ENOTDIR)
+		return 0;
+	glob_errno = eerrno;
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* include = PATTERN...: globs relative to the including file's folder,
+ * read in sorted order; a glob matching nothing is fine, a missing plain
+ * file is not. */
+static void include(struct parser *p, const char *file, unsigned line,
+		    const struct cursec *cur, const char *items, int nitems)
+{
+	struct conf *conf = p->conf;
+	const char *slash = strrchr(file, '/'), *it, *c;
+	size_t dlen = slash ? (size_t)(slash - file) + 1 : 0, o, i;
+	char *path = NULL, *pat = NULL;
+	glob_t g;
+	int k, r;
+
+	if (p->opts->no_include) {
+		conf_diag_add(conf, file, line, cur->sec ? cur->sec->def->name : NULL,
+			      cur->sec ? cur->sec->name : NULL, "include",
+			      "includes are not allowed here");
+		return;
+	}
+	for (k = 0, it = items; k < nitems; k++, it += strlen(it) + 1) {
+		size_t ilen = strlen(it), plen = *it == '/' ? 0 : dlen;
+		free(path);
+		free(pat);
+		path = malloc(plen + ilen + 1);
+		pat = malloc(2 * plen + ilen + 1);
+		if (!path || !pat) {
+			conf->nomem = true;
+			break;
+		}
+		memcpy(path, file, plen);
+		memcpy(path + plen, it, ilen + 1);
+		if (!strpbrk(it, "*?[")) {
+			include_file(p, file, line, cur, path);
+			continue;
+		}
+		/* The folder part is literal even if it holds glob characters. */
+		for (o = 0, c = file; c < file + plen; c++) {
+			if (strchr("*?[\\", *c))
+				pat[o++] = '\\';
+			pat[o++] = *c;
+		}
+		memcpy(pat + o, it, ilen + 1);
+		glob_errno = 0;
+		r = glob(pat, GLOB_NOSORT, glob_err, &g);
+		if (r == GLOB_NOSPACE) {
+			conf->nomem = true;
+		} else if (r == GLOB_ABORTED) {
+			conf_diag_add(conf, file, line, cur->sec ? cur->sec->def->name : NULL,
+				      cur->sec ? cur->sec->name : NULL, "include",
+				      "cannot read '%s': %s", path, strerror(glob_errno));
+		} else if (r == 0) {
+			qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), cmp_str);
+			for (i = 0; i < g.gl_pathc; i++)
+				include_file(p, file, line, cur, g.gl_pathv[i]);
+		}
+		if (r != GLOB_NOMATCH)
+			globfree(&g);
+	}
+	free(path);
+	free(pat);
+}
+
+static void store(struct parser *p, const char *file, unsigned line, struct cursec *cur,
+		  const char *key, const char *whole, const char *items, int nitems)
+{
+	struct conf *conf = p->conf;
+	struct conf_section *sec = cur->sec;
+	const struct conf_key_def *kdef = NULL;
+	struct conf_entry *e;
+	struct conf_value v;
+	char msg[CONF_MSG_MAX + PATH_MAX], at[PATH_MAX + 32];
+	const char *sugg, *it;
+	size_t ki;
+	int k, r;
+
+	for (ki = 0; ki < sec->def->nkeys; ki++)
+		if (strcmp(sec->def->keys[ki].name, key) == 0)
+			break;
+	if (ki == sec->def->nkeys) {
+		sugg = conf_suggest(key, key_name_at, sec->def, sec->def->nkeys);
+		if (sugg)
+			conf_diag_add(conf, file, line, sec->def->name, sec->name, key,
+				      "unknown key, did you mean '%s'?", sugg);
+		else
+			conf_diag_add(conf, file, line, sec->def->name, sec->name, key,
+				      "unknown key");
+		return;
+	}
+	kdef = &sec->def->keys[ki];
+	e = &sec->entries[ki];
+	if (e->file && !(kdef->flags & CONF_LIST)) {
+		conf_diag_add(conf, file, line, sec->def->name, sec->name, key,
+			      "'%s' repeats a key that is not a list, first set at %s", whole,
+			      where(at, sizeof(at), e->file, e->line, file));
+		return;
+	}
+	if (!e->file) {
+		e->file = file;
+		e->line = line;
+	}
+	if (!(kdef->flags & CONF_LIST)) {
+		items = whole;
+		nitems = 1;
+	}
+	for (k = 0, it = items; k < nitems; k++, it += strlen(it) + 1) {
+		r = conf_value_parse(kdef, it, &v, msg, sizeof(msg));
+		if (r == -EINVAL)
+			conf_diag_add(conf, file, line, sec->def->name, sec->name, key, "%s", msg);
+		else if (r < 0 || conf_entry_push(e, &v) < 0)
+			conf->nomem = true;
+	}
+}
+
+static void key_line(struct parser *p, const char *file, unsigned line, const char *s,
+		     struct cursec *cur)
+{
+	struct conf *conf = p->conf;
+	const char *type = cur->sec ? cur->sec->def->name : NULL;
+	const char *name = cur->sec ? cur->sec->name : NULL;
+	const char *eq = strchr(s, '='), *k, *v;
+	char *key = NULL, *whole = NULL, *items = NULL;
+	size_t klen;
+	int n;
+
+	if (!eq) {
+		conf_diag_add(conf, file, line, type, name, NULL,
+			      "syntax error: expected 'key = value' but found '%s'", s);
+		return;
+	}
+	for (klen = (size_t)(eq - s); klen && is_ws(s[klen - 1]); klen--)
+		;
+	key = strndup(s, klen);
+	v = skip_ws(eq + 1);
+	whole = malloc(strlen(v) + 1);
+	items = malloc(strlen(v) + 1);
+	if (!key || !whole || !items) {
+		conf->nomem = true;
+		goto out;
+	}
+	for (k = key; *k && (is_name_char(*k) && *k != '.'); k++)
+		;
+	if (!klen || *k) {
+		conf_diag_add(conf, file, line, type, name, NULL,
+			      "syntax error: invalid key name '%s'", key);
+		goto out;
+	}
+	n = lex_value(v, whole, items);
+	if (n < 0) {
+		conf_diag_add(conf, file, line, type, name, key,
+			      "syntax error: unterminated quote in '%s'", v);
+		goto out;
+	}
+	if (n == 0) {
+		conf_diag_add(conf, file, line, type, name, key, "empty value");
+		goto out;
+	}
+	if (strcmp(key, "include") == 0)
+		include(p, file, line, cur, items, n);
+	else if (cur->skip)
+		;  /* the header was reported; its keys cannot be checked */
+	else if (!cur->sec)
+		conf_diag_add(conf, file, line, NULL, NULL, key,
+			      "key outside of any section");
+	else
+		store(p, file, line, cur, key, whole, items, n);
+out:
+	free(key);
+	free(whole);
+	free(items);
+}
+
+static int parse_text(struct parser *p, const char *file, const char *buf, size_t len)
+{
+	struct cursec cur = { 0 };
+	const char *end = buf + len, *nl, *s;
+	char *ln = NULL, *tmp;
+	size_t cap = 0, n;
+	unsigned line = 0;
+
+	while (buf < end && !p->conf->diags_full && !p->conf->nomem) {
+		line++;
+		nl = memchr(buf, '\n', (size_t)(end - buf));
+		n = (size_t)((nl ? nl : end) - buf);
+		if (n + 1 > cap) {
+			tmp = realloc(ln, n + 1);
+			if (!tmp) {
+				p->conf->nomem = true;
+				break;
+			}
+			ln = tmp;
+			cap = n + 1;
+		}
+		memcpy(ln, buf, n);
+		ln[n] = '\0';
+		buf += n + (nl ? 1 : 0);
+		if (strlen(ln) != n) {
+			conf_diag_add(p->conf, file, line, NULL, NULL, NULL,
+				      "syntax error: line holds a NUL byte");
+			continue;
+		}
+		while (n && (is_ws(ln[n - 1]) || ln[n - 1] == '\r'))
+			ln[--n] = '\0';
+		s = skip_ws(ln);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[')
+			header(p, file, line, s, &cur);
+		else
+			key_line(p, file, line, s, &cur);
+	}
+	cur_leave(&cur);
+	free(ln);
+	return 0;
+}
+
+/* Parse a file's bytes; the file was read by the caller (or is a buffer). */
+int conf_parse_buffer(struct conf *conf, const struct conf_opts *opts, const char *file,
+		      const char *buf, size_t len)
+{
+	struct parser p = { .conf = conf, .opts = opts };
+	const char *interned = conf_intern_file(conf, file);
+
+	if (!interned)
+		return -ENOMEM;
+	return parse_text(&p, interned, buf, len);
+}
+
+/* Read and parse the file at path, the top of any includes. */
+int conf_parse_file(struct conf *conf, const struct conf_opts *opts, const char *path)
+{
+	struct parser p = { .conf = conf, .opts = opts };
+	const struct cursec none = { 0 };
+
+	include_file(&p, NULL, 0, &none, path);
+	return conf->nomem ? -ENOMEM : 0;
+}
