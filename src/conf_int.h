@@ -56,7 +56,30 @@ const char *conf_suggest(const char *word, const char *(*name)(const void *ctx, 
  * only when needed (always when force). Returns 0 or -ENOSPC. */
 int conf_quote(const char *s, bool force, char *buf, size_t len);
 
-/* conf_parse.c */
+/* conf_parse.c, conf_include.c */
+
+#define INCLUDE_DEPTH 16  /* deeper nesting is reported */
+
+struct parser {
+	struct conf *conf;
+	const struct conf_opts *opts;
+	char *stack[INCLUDE_DEPTH];  /* real paths of the files being read */
+	size_t depth;
+};
+
+/* The section keys go to; skip when its header was bad (keys unchecked). */
+struct cursec {
+	struct conf_section *sec;
+	bool scratch;  /* a checked but discarded section (duplicate, ...) */
+	bool skip;
+};
+
+/* Parse the lines of one file; 0. */
+int conf_parse_text(struct parser *p, const char *file, const char *buf, size_t len);
+
+/* Handle "include = ..." with its nitems NUL-separated patterns. */
+void conf_include(struct parser *p, const char *file, unsigned line, const struct cursec *cur,
+		  const char *items, int nitems);
 
 /* Parse len bytes standing for file into conf; 0 or -ENOMEM. */
 int conf_parse_buffer(struct conf *conf, const struct conf_opts *opts, const char *file,
