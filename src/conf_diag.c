@@ -56,13 +56,14 @@ static void sb_add(struct sbuf *sb, const char *fmt, ...)
 void conf_diag_add(struct conf *conf, const char *file, unsigned line, const char *type,
 		   const char *name, const char *key, const char *fmt, ...)
 {
-	struct sbuf sb = { .s = strdup(""), .len = 0 };
+	struct sbuf sb = { 0 };
 	char qname[512];
 	char **tmp;
 	va_list ap;
 
 	if (conf->diags_full)
 		return;
+	sb.s = strdup("");
 	if (conf->ndiags == CONF_DIAG_MAX) {
 		conf->diags_full = true;
 		if (file)

@@ -195,7 +195,7 @@ static void header(struct parser *p, const char *file, unsigned line, const char
 			      "syntax error: unexpected '%s' after ']'", q);
 		goto out;
 	}
-	if (!*type) {
+	if (!*type || (name && !*name)) {
 		conf_diag_add(conf, file, line, NULL, NULL, NULL,
 			      "syntax error: invalid section header '%s'", s);
 		goto out;

@@ -359,10 +359,11 @@ static const struct file_case file_cases[] = {
 	{ "missing required key", "[t]\n[line \"tel\"]\ngateway = 203.0.113.1\n",
 	  "outpost.conf:2: [line \"tel\"] interface: required key missing" },
 	{ "missing ]", "[t\nstr = a\n", "outpost.conf:1: syntax error: missing ']' in '[t'" },
-	{ "bad header", "[t x]\n[t] junk\n[]\n[t]\n",
+	{ "bad header", "[t x]\n[t] junk\n[]\n[line \"\"]\n[t]\n",
 	  "outpost.conf:1: syntax error: invalid section header '[t x]'\n"
 	  "outpost.conf:2: syntax error: unexpected 'junk' after ']'\n"
-	  "outpost.conf:3: syntax error: invalid section header '[]'" },
+	  "outpost.conf:3: syntax error: invalid section header '[]'\n"
+	  "outpost.conf:4: syntax error: invalid section header '[line \"\"]'" },
 	{ "unterminated quote in header", "[line \"tel]\n",
 	  "outpost.conf:1: syntax error: unterminated quote in '[line \"tel]'" },
 	{ "unterminated quote", "[t]\nstr = \"abc\nwords = \"a\\\"\n",
@@ -428,13 +429,14 @@ static void test_diag_cap(void)
 	size_t len = 0, i;
 	FILE *fp = open_memstream(&text, &len);
 
-	fputs("[t]\n", fp);
+	/* The missing interface is found after parsing, when already full. */
+	fputs("[line \"x\"]\n[t]\n", fp);
 	for (i = 0; i < 80; i++)
 		fputs("int = x\n", fp);
 	fclose(fp);
 	load_text(text, &conf);
 	is_int(conf_diag_count(conf), CONF_DIAG_MAX + 1, "diagnostics are capped");
-	is_str(conf_diag(conf, 0), "outpost.conf:2: [t] int: 'x' is not an integer",
+	is_str(conf_diag(conf, 0), "outpost.conf:3: [t] int: 'x' is not an integer",
 	       "the first is the first error");
 	is_str(conf_diag(conf, CONF_DIAG_MAX), "outpost.conf: too many errors, stopping",
 	       "the last says why it stopped");
