@@ -31,7 +31,8 @@ nomem:
 	return NULL;
 }
 
-static void section_free(struct conf_section *sec)
+/* Free a section and its values; NULL is fine. */
+void conf_section_free(struct conf_section *sec)
 {
 	size_t i, j;
 
@@ -74,7 +75,7 @@ struct conf_section *conf_section_add(struct conf *conf, const struct conf_secti
 	}
 	return sec;
 fail:
-	section_free(sec);
+	conf_section_free(sec);
 	return NULL;
 }
 
@@ -101,10 +102,10 @@ void conf_free(struct conf *conf)
 	if (!conf)
 		return;
 	for (i = 0; i < conf->nsections; i++)
-		section_free(conf->sections[i]);
+		conf_section_free(conf->sections[i]);
 	free(conf->sections);
 	for (i = 0; conf->defaults && i < conf->schema->nsections; i++)
-		section_free(conf->defaults[i]);
+		conf_section_free(conf->defaults[i]);
 	free(conf->defaults);
 	for (i = 0; i < conf->nfiles; i++)
 		free(conf->files[i]);

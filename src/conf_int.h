@@ -99,6 +99,9 @@ struct conf_section *conf_section_add(struct conf *conf, const struct conf_secti
 				      size_t def_index, const char *name, const char *file,
 				      unsigned line);
 
+/* Free a section and its values; NULL is fine. */
+void conf_section_free(struct conf_section *sec);
+
 /* Append a parsed value to an entry (taking what it owns); 0 or -ENOMEM. */
 int conf_entry_push(struct conf_entry *e, struct conf_value *val);
 

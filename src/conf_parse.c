@@ -1,5 +1,6 @@
-/* conf_parse.c: the line parser, checked against the schema as it goes. Every problem becomes a diagnostic and parsing goes on, so
- * one run reports everything wrong with a file. */
+/* conf_parse.c: the line parser, checked against the schema as it goes.
+ * Every problem becomes a diagnostic and parsing goes on, so one run
+ * reports everything wrong with a file. */
 #include "config.h"
 
 #include <errno.h>
@@ -27,20 +28,11 @@ static const char *skip_ws(const char *s)
 	return s;
 }
 
+/* Leave the current section; a scratch one was only there for checking. */
 static void cur_leave(struct cursec *cur)
 {
-	size_t i, j;
-
-	if (cur->scratch && cur->sec) {
-		for (i = 0; i < cur->sec->def->nkeys; i++) {
-			for (j = 0; j < cur->sec->entries[i].nvalues; j++)
-				conf_value_clear(&cur->sec->entries[i].values[j]);
-			free(cur->sec->entries[i].values);
-		}
-		free(cur->sec->entries);
-		free(cur->sec->name);
-		free(cur->sec);
-	}
+	if (cur->scratch)
+		conf_section_free(cur->sec);
 	memset(cur, 0, sizeof(*cur));
 }
 
