@@ -1,1 +1,209 @@
-/* conf.h: placeholder, owned by the config work */
+/* conf.h: the Outpost config file, outpost.conf(5).
+ *
+ * Git-config style INI: "[section]" or "[section "name"]", "key = value",
+ * '#'/';' comments, repeated keys for lists, "include = conf.d/NAME.conf" (a glob).
+ * Each subsystem describes its sections and keys as a static table
+ * (struct conf_section_def, listed in conf_schema.c); the loader checks
+ * every line against that schema and collects every problem as a
+ * diagnostic "FILE:LINE: [section "name"] key: message" for the caller to
+ * print. The library never prints except through conf_print(). */
+#ifndef OUTPOST_CONF_H
+#define OUTPOST_CONF_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum conf_type {
+	CONF_STR,
+	CONF_INT,       /* u64: decimal or 0x hex */
+	CONF_BOOL,      /* b: yes/no, true/false, on/off, 1/0 */
+	CONF_DURATION,  /* u64: milliseconds; 250ms, 5s, 2m, 1h, 1d, bare = s */
+	CONF_RATE,      /* u64: bits per second; 8bit, 20mbit, 500kbps */
+	CONF_SIZE,      /* u64: bytes; 4096, 512KiB, 4MiB, 100KB */
+	CONF_ADDR,      /* addr: IPv4 or IPv6 address */
+	CONF_PREFIX,    /* prefix: 10.0.0.0/8, 2001:db8::/32 */
+};
+
+/* Key flags. */
+#define CONF_REQUIRED 0x1u  /* the section is incomplete without it */
+#define CONF_LIST     0x2u  /* may repeat; one line may hold several items */
+#define CONF_HEX      0x4u  /* integers print as 0x... (fwmarks) */
+
+/* The longest message a check callback or the value parser writes. */
+#define CONF_MSG_MAX 256
+
+struct conf_key_def {
+	const char *name;
+	enum conf_type type;
+	unsigned flags;
+	/* Default as text, parsed by the same code as the file; NULL: none. */
+	const char *def;
+	/* Computes the default text at load time instead (e.g. the host
+	 * name); returns 0 or a negative errno. def_doc describes it. */
+	int (*def_fn)(char *buf, size_t len);
+	const char *def_doc;
+	/* Bounds for INT, SIZE, DURATION, RATE in the stored unit;
+	 * max == 0 means unbounded. */
+	uint64_t min, max;
+	/* Extra check on the raw text after it parsed as its type: returns 0,
+	 * or nonzero with msg set to what follows the quoted value, e.g.
+	 * "is not an mqtt:// or mqtts:// URL". */
+	int (*check)(const char *raw, char *msg, size_t msglen);
+	const char *help;  /* one line for outpost-config keys */
+};
+
+enum conf_naming {
+	CONF_NAME_FORBIDDEN,  /* [node] */
+	CONF_NAME_REQUIRED,   /* [line "tel"] */
+	CONF_NAME_OPTIONAL,
+};
+
+struct conf_section_def {
+	const char *name;
+	enum conf_naming naming;
+	bool unique;  /* at most one such section, whatever its name */
+	const struct conf_key_def *keys;
+	size_t nkeys;
+	const char *help;
+};
+
+struct conf_schema {
+	const struct conf_section_def *const *sections;
+	size_t nsections;
+};
+
+/* The sections and keys of outpost.conf, in canonical order. */
+extern const struct conf_schema conf_schema_outpost;
+
+struct conf_addr {
+	int family;  /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} u;
+};
+
+struct conf_prefix {
+	struct conf_addr addr;  /* host bits are always zero */
+	unsigned len;
+};
+
+struct conf_value {
+	enum conf_type type;
+	union {
+		char *str;
+		uint64_t u64;
+		bool b;
+		struct conf_addr addr;
+		struct conf_prefix prefix;
+	} v;
+};
+
+struct conf_opts {
+	const struct conf_schema *schema;  /* NULL: conf_schema_outpost */
+	bool no_include;                   /* "include" is an error */
+};
+
+struct conf;
+struct conf_section;
+
+/* Load and check the file at path. Returns 0 when it is clean, -EINVAL
+ * when it produced diagnostics, another negative errno when it could not
+ * be read at all (also a diagnostic), or -ENOMEM. Except on -ENOMEM,
+ * *confp is set and must be freed with conf_free(). */
+int conf_load(const char *path, const struct conf_opts *opts, struct conf **confp);
+
+/* Like conf_load() on len bytes at buf; name stands for the file in
+ * diagnostics and anchors relative includes. An empty buffer gives a
+ * config holding only defaults. */
+int conf_load_buffer(const char *name, const char *buf, size_t len,
+		     const struct conf_opts *opts, struct conf **confp);
+
+/* Free a config and everything it owns; NULL is fine. */
+void conf_free(struct conf *conf);
+
+/* Number of diagnostics (at most CONF_DIAG_MAX plus one "too many"). */
+#define CONF_DIAG_MAX 50
+size_t conf_diag_count(const struct conf *conf);
+
+/* The i-th diagnostic as one line without newline, e.g.
+ * "outpost.conf:14: [line "tel"] gateway: '203.0.113.300' is not an IPv4
+ * or IPv6 address". */
+const char *conf_diag(const struct conf *conf, size_t i);
+
+/* The section type/name from the file, or when absent a section of that
+ * type holding only defaults, so getters work either way. NULL only for a
+ * type the schema does not know (or a NULL conf). */
+const struct conf_section *conf_section_get(const struct conf *conf, const char *type,
+					    const char *name);
+
+/* The section type/name as written in the file, or NULL when absent. */
+const struct conf_section *conf_section_find(const struct conf *conf, const char *type,
+					     const char *name);
+
+/* Iterate over the sections of a type present in the file, in canonical
+ * order: pass prev = NULL first; returns NULL after the last. */
+const struct conf_section *conf_section_next(const struct conf *conf, const char *type,
+					     const struct conf_section *prev);
+
+/* The section's name ("tel" for [line "tel"]) or NULL; its type. */
+const char *conf_section_name(const struct conf_section *sec);
+const char *conf_section_type(const struct conf_section *sec);
+
+/* Where the section header is; file is NULL for a defaults-only section. */
+const char *conf_section_file(const struct conf_section *sec);
+unsigned conf_section_line(const struct conf_section *sec);
+
+/* Whether key was set in the file (rather than defaulted). */
+bool conf_is_set(const struct conf_section *sec, const char *key);
+
+/* Number of values of key (its items for a list; 0 when neither set nor
+ * defaulted). */
+size_t conf_get_count(const struct conf_section *sec, const char *key);
+
+/* The i-th value of key, or NULL past the end or for an unknown key. */
+const struct conf_value *conf_get_at(const struct conf_section *sec, const char *key, size_t i);
+
+/* Typed getters: the (first) value or its default; NULL/0/false when the
+ * key has neither, is unknown, or has another type. */
+const char *conf_get_str(const struct conf_section *sec, const char *key);
+uint64_t conf_get_u64(const struct conf_section *sec, const char *key);
+bool conf_get_bool(const struct conf_section *sec, const char *key);
+uint64_t conf_get_duration_ms(const struct conf_section *sec, const char *key);
+uint64_t conf_get_rate(const struct conf_section *sec, const char *key);
+uint64_t conf_get_size(const struct conf_section *sec, const char *key);
+const struct conf_addr *conf_get_addr(const struct conf_section *sec, const char *key);
+const struct conf_prefix *conf_get_prefix(const struct conf_section *sec, const char *key);
+
+/* Write the config in canonical form: sections in schema order then by
+ * name, keys in schema order, one line per list item, values normalised,
+ * includes expanded, defaults left out. Parsing it gives the same config.
+ * Returns 0 or -EIO. */
+int conf_print(const struct conf *conf, FILE *fp);
+
+/* Parse raw as a value of def's type and bounds into *val (a string is
+ * copied; release with conf_value_clear()). Returns 0, -ENOMEM, or
+ * -EINVAL with msg set to the full message, e.g. "'5x' is not a
+ * duration (e.g. 250ms, 5s, 2m, 1h, 1d)". */
+int conf_value_parse(const struct conf_key_def *def, const char *raw, struct conf_value *val,
+		     char *msg, size_t msglen);
+
+/* Free what a parsed value owns. */
+void conf_value_clear(struct conf_value *val);
+
+/* Write val's canonical text (unquoted) into buf; returns 0 or -ENOSPC. */
+int conf_value_format(const struct conf_value *val, unsigned flags, char *buf, size_t len);
+
+/* The type's name as documented in outpost.conf(5): "duration", ... */
+const char *conf_type_name(enum conf_type type);
+
+/* Look up a section definition or a key definition by name. */
+const struct conf_section_def *conf_schema_section(const struct conf_schema *schema,
+						   const char *name);
+const struct conf_key_def *conf_schema_key(const struct conf_section_def *sdef,
+					   const char *name);
+
+#endif

@@ -1,0 +1,136 @@
+/* cli.c: the option conventions shared by every Outpost tool. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "version.h"
+
+/* The last component of argv[0]. */
+const char *cli_progname(const char *argv0)
+{
+	const char *s;
+
+	if (!argv0 || !*argv0)
+		return "outpost";
+	s = strrchr(argv0, '/');
+	return s ? s + 1 : argv0;
+}
+
+/* Print every diagnostic of conf. */
+void cli_print_diags(const struct conf *conf, FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < conf_diag_count(conf); i++)
+		fprintf(fp, "%s\n", conf_diag(conf, i));
+}
+
+static void daemon_usage(const struct cli_daemon *d, const struct cli_daemon_opts *o, FILE *fp)
+{
+	fprintf(fp, "usage: %s %s\n", d->prog,
+		o && o->synopsis ? o->synopsis : "[-dhnqVv] [-f file]");
+}
+
+/* Parse a daemon's argv and load its config. */
+int cli_daemon_init(struct cli_daemon *d, const struct cli_daemon_opts *o, int argc,
+		    char **argv)
+{
+	char optstring[64] = "df:hnqVv";
+	bool check = false;
+	int c, r;
+
+	memset(d, 0, sizeof(*d));
+	d->prog = cli_progname(argc > 0 ? argv[0] : NULL);
+	d->config_path = CLI_DEFAULT_CONFIG;
+	if (o && o->extra_opts)
+		strncat(optstring, o->extra_opts, sizeof(optstring) - strlen(optstring) - 1);
+	optind = 1;
+	while ((c = getopt(argc, argv, optstring)) != -1) {
+		switch (c) {
+		case 'd':
+			d->foreground = true;
+			break;
+		case 'f':
+			d->config_path = optarg;
+			break;
+		case 'h':
+			daemon_usage(d, o, stdout);
+			exit(0);
+		case 'n':
+			check = true;
+			break;
+		case 'q':
+			d->verbosity--;
+			break;
+		case 'V':
+			printf("%s\n", op_version());
+			exit(0);
+		case 'v':
+			d->verbosity++;
+			break;
+		default:
+			if (c != '?' && o && o->extra && o->extra(c, optarg, o->ctx) == 0)
+				break;
+			daemon_usage(d, o, stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", d->prog, argv[optind]);
+		daemon_usage(d, o, stderr);
+		exit(2);
+	}
+	r = conf_load(d->config_path, o ? o->conf_opts : NULL, &d->conf);
+	if (r == -ENOMEM) {
+		fprintf(stderr, "%s: %s\n", d->prog, strerror(ENOMEM));
+		exit(1);
+	}
+	cli_print_diags(d->conf, stderr);
+	if (check) {
+		if (r == 0 && d->verbosity > 0)
+			r = conf_print(d->conf, stdout);
+		conf_free(d->conf);
+		exit(r == 0 ? 0 : 1);
+	}
+	if (r < 0) {
+		conf_free(d->conf);
+		exit(1);
+	}
+	return 0;
+}
+
+/* Free what cli_daemon_init() loaded. */
+void cli_daemon_free(struct cli_daemon *d)
+{
+	if (!d)
+		return;
+	conf_free(d->conf);
+	d->conf = NULL;
+}
+
+/* Load an ad hoc tool's config. */
+int cli_tool_config(const char *path, const struct conf_opts *opts, struct conf **confp)
+{
+	int r;
+
+	*confp = NULL;
+	if (!path && access(CLI_DEFAULT_CONFIG, F_OK) < 0 && errno == ENOENT)
+		r = conf_load_buffer(CLI_DEFAULT_CONFIG, "", 0, opts, confp);
+	else
+		r = conf_load(path ? path : CLI_DEFAULT_CONFIG, opts, confp);
+	if (r == -ENOMEM) {
+		fprintf(stderr, "%s\n", strerror(ENOMEM));
+		return -1;
+	}
+	cli_print_diags(*confp, stderr);
+	if (r < 0) {
+		conf_free(*confp);
+		*confp = NULL;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* cli.h: the command line every Outpost tool shares.
+ *
+ * Daemons take -f FILE, -n (check the config), -nv (check and print it),
+ * -d (foreground), -v/-q (more/less logging), -h and -V; cli_daemon_init()
+ * parses all of that. Ad hoc tools take --config FILE and otherwise read
+ * the default file only when it exists; CLI_CONFIG_LONGOPT and
+ * cli_tool_config() give them that. These helpers are the tool layer:
+ * they print to stdout/stderr and may exit. */
+#ifndef OUTPOST_CLI_H
+#define OUTPOST_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conf.h"
+
+#define CLI_DEFAULT_CONFIG SYSCONFDIR "/outpost/outpost.conf"
+
+/* getopt_long value of --config, out of the range of option letters. */
+#define CLI_OPT_CONFIG 0x4300
+#define CLI_CONFIG_LONGOPT { "config", required_argument, NULL, CLI_OPT_CONFIG }
+
+struct cli_daemon_opts {
+	const char *synopsis;     /* after "usage: prog "; NULL: the common options */
+	const char *extra_opts;   /* the daemon's own getopt letters, e.g. "p:" */
+	/* Handle one of them: 0, or -1 for a usage error. */
+	int (*extra)(int opt, const char *arg, void *ctx);
+	void *ctx;
+	const struct conf_opts *conf_opts;  /* NULL: the Outpost schema */
+};
+
+struct cli_daemon {
+	const char *prog;         /* basename of argv[0] */
+	const char *config_path;  /* -f, or CLI_DEFAULT_CONFIG */
+	bool foreground;          /* -d */
+	int verbosity;            /* +1 per -v, -1 per -q: pass to log_adjust() */
+	struct conf *conf;        /* the loaded config */
+};
+
+/* Parse a daemon's argv and load its config. Exits 0 after -h or -V, 2
+ * on a usage error, 0/1 after -n (printing the canonical config with
+ * -nv), and 1 when the config has errors (printed to stderr). Otherwise
+ * returns 0 with d filled; release it with cli_daemon_free(). */
+int cli_daemon_init(struct cli_daemon *d, const struct cli_daemon_opts *o, int argc,
+		    char **argv);
+
+/* Free what cli_daemon_init() loaded; NULL-safe. */
+void cli_daemon_free(struct cli_daemon *d);
+
+/* For ad hoc tools: load path (from --config), or when path is NULL the
+ * default file if it exists and otherwise a config holding only defaults.
+ * Prints diagnostics to stderr. Returns 0 with *confp set, or -1. */
+int cli_tool_config(const char *path, const struct conf_opts *opts, struct conf **confp);
+
+/* Print every diagnostic of conf, one per line. */
+void cli_print_diags(const struct conf *conf, FILE *fp);
+
+/* The last component of argv[0], for messages. */
+const char *cli_progname(const char *argv0);
+
+#endif
