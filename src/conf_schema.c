@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_sections.h"
 
 #define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
 
@@ -44,6 +45,7 @@ static const struct conf_section_def node_section = {
 /* Canonical order: conf_print() writes sections in this order. */
 static const struct conf_section_def *const outpost_sections[] = {
 	&node_section,
+	&mqtt_conf_section,
 };
 
 const struct conf_schema conf_schema_outpost = {

@@ -806,6 +806,53 @@ static void test_round_trip(void)
 	conf_free(b);
 }
 
+/* ---- [mqtt] keys of the real schema ---- */
+static void test_mqtt_section(void)
+{
+	static const struct { const char *url, *want; } cases[] = {
+		{ "mqtt://broker.example.net", NULL },
+		{ "mqtts://broker.example.net:8883", NULL },
+		{ "mqtt://user@192.0.2.80:1883/", NULL },
+		{ "mqtts://[2001:db8::80]:8883", NULL },
+		{ "http://broker", "a.conf:2: [mqtt] url: 'http://broker' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
+		{ "mqtt://", "a.conf:2: [mqtt] url: 'mqtt://' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
+		{ "mqtt://h:0", "a.conf:2: [mqtt] url: 'mqtt://h:0' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
+		{ "mqtt://h:65536", "a.conf:2: [mqtt] url: 'mqtt://h:65536' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
+		{ "mqtt://[::1", "a.conf:2: [mqtt] url: 'mqtt://[::1' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
+		{ "mqtt://h/topic", "a.conf:2: [mqtt] url: 'mqtt://h/topic' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
+	};
+	const struct conf_section *m;
+	struct conf *conf;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < N(cases); i++) {
+		snprintf(text, sizeof(text), "[mqtt]\nurl = %s\n", cases[i].url);
+		conf_load_buffer("a.conf", text, strlen(text), NULL, &conf);
+		if (cases[i].want)
+			is_str(conf_diag(conf, 0), cases[i].want, "mqtt url '%s' refused", cases[i].url);
+		else
+			is_int(conf_diag_count(conf), 0, "mqtt url '%s' accepted", cases[i].url);
+		conf_free(conf);
+	}
+
+	snprintf(text, sizeof(text), "[mqtt]\nurl = mqtt://h\nprotocol = 4\n");
+	conf_load_buffer("a.conf", text, strlen(text), NULL, &conf);
+	is_str(conf_diag(conf, 0), "a.conf:3: [mqtt] protocol: '4' is not an MQTT protocol version (5 or 3.1.1)",
+	       "mqtt protocol checked");
+	conf_free(conf);
+
+	snprintf(text, sizeof(text), "[mqtt]\nurl = mqtt://h\n");
+	conf_load_buffer("a.conf", text, strlen(text), NULL, &conf);
+	m = conf_section_get(conf, "mqtt", NULL);
+	is_int(conf_get_u64(m, "qos"), 1, "mqtt qos defaults to 1");
+	is_int(conf_get_duration_ms(m, "keepalive"), 30000, "mqtt keepalive defaults to 30s");
+	is_int(conf_get_u64(m, "inflight"), 32, "mqtt inflight defaults to 32");
+	is_str(conf_get_str(m, "protocol"), "5", "mqtt protocol defaults to 5");
+	is_int(conf_get_bool(m, "verify-hostname"), 1, "hostname verification on by default");
+	conf_free(conf);
+}
+
 /* ---- suggestions ---- */
 
 static void test_suggest(void)
@@ -820,7 +867,9 @@ static void test_suggest(void)
 		{ "[node]\nx = 1\n", "a.conf:2: [node] x: unknown key" },
 		{ "[nodes]\n", "a.conf:1: [nodes] unknown section, did you mean 'node'?" },
 		{ "[ndoe]\n", "a.conf:1: [ndoe] unknown section, did you mean 'node'?" },
-		{ "[mqtt]\n", "a.conf:1: [mqtt] unknown section" },
+		{ "[mqtx]\n", "a.conf:1: [mqtx] unknown section, did you mean 'mqtt'?" },
+		{ "[zzzzzz]\n", "a.conf:1: [zzzzzz] unknown section" },
+		{ "[mqtt]\n", "a.conf:1: [mqtt] url: required key missing" },
 	};
 	struct conf *conf;
 	size_t i;
@@ -855,6 +904,7 @@ int main(void)
 	test_includes();
 	test_round_trip();
 	test_suggest();
+	test_mqtt_section();
 
 	if (chdir(cwd) < 0 || nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
 		diag("cannot remove %s", tmpdir);
