@@ -1,0 +1,1 @@
+# modules/mqtt/pub.mk: outpost-pub, its page and tests

@@ -1,0 +1,1 @@
+# modules/mqtt/pubd.mk: outpost-pubd, its page, service files and tests
