@@ -30,6 +30,11 @@
 	PRIu64 " bytes=%020" PRIu64 " dropped=%020" PRIu64 " boot=%-36.36s\n"
 #define STALE_TMP_SECONDS 3600
 #define EVICT_BATCH 4096
+/* Evicting frees 1/32 of the bound beyond what the event needs: exact
+ * eviction would, in a spool kept full, evict on every emit and write a
+ * dropped record each time, which then evicts another event; that halves
+ * the useful capacity and doubles the fsyncs. */
+#define EVICT_SLACK_SHIFT 5
 
 int spool_lock(struct spool *sp, int how)
 {
@@ -82,7 +87,7 @@ static bool parse_state(const struct spool *sp, const char *buf, size_t len,
 		     t->count, t->bytes, t->dropped, boot);
 	if (n < 0 || (size_t)n != len || memcmp(again, buf, len) != 0)
 		return false;
-	*same_boot = sp->boot_id[0] != '-' && strcmp(boot, sp->boot_id) == 0;
+	*same_boot = strcmp(boot, sp->boot_id) == 0;
 	return true;
 }
 
@@ -112,7 +117,8 @@ static int state_rebuild(struct spool *sp, const struct spool_totals *old)
 	return r;
 }
 
-int spool_state_load(struct spool *sp)
+/* Load the state line; rebuild when it cannot be trusted or when forced. */
+static int state_load(struct spool *sp, bool force)
 {
 	struct spool_totals t = { 0 };
 	bool same_boot = false;
@@ -125,7 +131,7 @@ int spool_state_load(struct spool *sp)
 		return -errno;
 	buf[n] = '\0';
 	if (parse_state(sp, buf, (size_t)n, &t, &dirty, &same_boot)) {
-		if (!dirty && same_boot) {
+		if (!dirty && same_boot && !force) {
 			sp->tot = t;
 			return 0;
 		}
@@ -136,6 +142,11 @@ int spool_state_load(struct spool *sp)
 	/* Any cached eviction order predates whatever went wrong. */
 	sp->evict_i = sp->evict_n;
 	return r;
+}
+
+int spool_state_load(struct spool *sp)
+{
+	return state_load(sp, false);
 }
 
 static void read_boot_id(struct spool *sp)
@@ -291,7 +302,9 @@ int spool_open(struct spool **out, const struct spool_opts *opts)
 	r = spool_lock(sp, LOCK_EX);
 	if (r < 0)
 		goto out;
-	r = sp->boot_id[0] == '-' ? state_rebuild(sp, NULL) : spool_state_load(sp);
+	/* Without a boot id a reboot cannot be told apart: recount at every
+	 * open instead. */
+	r = state_load(sp, strcmp(sp->boot_id, "-") == 0);
 	spool_unlock(sp);
 out:
 	json_free(&j);
@@ -422,6 +435,8 @@ static int64_t make_room(struct spool *sp, uint64_t need)
 		if (rescanned)
 			break;
 		r = state_rebuild(sp, &sp->tot);
+		if (r == 0)     /* the rebuild stored it clean; we are not done */
+			r = spool_state_store(sp, true);
 		if (r < 0)
 			return r;
 		rescanned = true;
@@ -533,10 +548,13 @@ int spool_emit(struct spool *sp, const char *kind, const char *name,
 	if (r < 0)
 		goto out;
 	if (sp->max_bytes && sp->tot.bytes + len > sp->max_bytes) {
-		/* Make room for the dropped record as well, if both fit. */
+		/* Make room for the dropped record as well, if both fit,
+		 * and some slack so the next emits need not evict. */
 		need = len;
-		if (len + sp->drop_reserve <= sp->max_bytes)
+		if (need + sp->drop_reserve <= sp->max_bytes)
 			need += sp->drop_reserve;
+		if (need + (sp->max_bytes >> EVICT_SLACK_SHIFT) <= sp->max_bytes)
+			need += sp->max_bytes >> EVICT_SLACK_SHIFT;
 		evicted = make_room(sp, need);
 		if (evicted < 0) {
 			r = (int)evicted;

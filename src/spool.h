@@ -16,8 +16,11 @@
  * ("name" is left out when the event has none).
  *
  * The spool is bounded by max_bytes (sum of the sizes of files in new/):
- * when an event would not fit, the oldest events are deleted first and a
- * "spool"/"dropped" event with {"dropped":N,"total":M} is recorded after it.
+ * when an event would not fit, the oldest events are deleted first (until
+ * it fits with max_bytes/32 to spare, so a full spool does not evict on
+ * every emit) and a "spool"/"dropped" event with {"dropped":N,"total":M}
+ * (N evicted for this event, M since the spool was made) is recorded
+ * right after it.
  *
  * Several processes may use one spool at once (writers and readers); a
  * struct spool itself must not be shared between threads without a lock. */
