@@ -457,7 +457,7 @@ static int publish(struct spool *sp, const char *tmpname, const char *kind,
 		snprintf(file, sizeof(file), "%016" PRIx64 ".%s%s%s", s, kind,
 			 name ? "." : "", name ? name : "");
 		r = renameat2(sp->tmpfd, tmpname, sp->newfd, file, RENAME_NOREPLACE);
-		if (r < 0 && errno == EINVAL)   /* file system without it */
+		if (r < 0 && (errno == EINVAL || errno == ENOSYS))  /* old fs/kernel */
 			r = renameat(sp->tmpfd, tmpname, sp->newfd, file);
 		sp->tot.seq = s;
 		if (r == 0) {
