@@ -17,6 +17,7 @@ struct json {
 	int err;                        /* 0 or first -errno */
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH + 1];
+	bool is_obj[JSON_MAX_DEPTH + 1];  /* object (true) or array per level */
 	bool after_key;
 };
 
@@ -53,6 +54,10 @@ void json_kv_uint(struct json *j, const char *key, uint64_t v);
 void json_kv_double(struct json *j, const char *key, double v);
 void json_kv_bool(struct json *j, const char *key, bool v);
 
+/* Errors: -ENOMEM, -EDOM (NaN/Inf), -E2BIG (nesting past JSON_MAX_DEPTH),
+ * -EINVAL (misplaced key or value, unbalanced end, more than one top-level
+ * value, empty json_raw()). */
+
 /* Check the document is complete; returns 0 with *out pointing at the
  * NUL-terminated text (owned by j), or the sticky -errno. */
 int json_finish(struct json *j, const char **out, size_t *len);
@@ -62,5 +67,9 @@ int json_finish(struct json *j, const char **out, size_t *len);
  * Returns 0, or -EINVAL with *err_off (if not NULL) at the offending byte
  * and *why (if not NULL) a static description. Never reads past n. */
 int json_validate(const char *buf, size_t n, size_t *err_off, const char **why);
+
+/* 1-based line and column (in bytes) of offset off in buf[0..n), for error
+ * messages; off past n is clamped to n. */
+void json_line_col(const char *buf, size_t n, size_t off, size_t *line, size_t *col);
 
 #endif

@@ -16,8 +16,14 @@
  * ("name" is left out when the event has none).
  *
  * The spool is bounded by max_bytes (sum of the sizes of files in new/):
- * when an event would not fit, the oldest events are deleted first and a
- * "spool"/"dropped" event with {"dropped":N,"total":M} is recorded after it. */
+ * when an event would not fit, the oldest events are deleted first (until
+ * it fits with max_bytes/32 to spare, so a full spool does not evict on
+ * every emit) and a "spool"/"dropped" event with {"dropped":N,"total":M}
+ * (N evicted for this event, M since the spool was made) is recorded
+ * right after it.
+ *
+ * Several processes may use one spool at once (writers and readers); a
+ * struct spool itself must not be shared between threads without a lock. */
 #ifndef OUTPOST_SPOOL_H
 #define OUTPOST_SPOOL_H
 
@@ -27,6 +33,7 @@
 #define SPOOL_KIND_MAX 32   /* [a-z0-9_-]{1,32} */
 #define SPOOL_NAME_MAX 128  /* [A-Za-z0-9_.:-]{1,128} */
 #define SPOOL_FILE_MAX (16 + 1 + SPOOL_KIND_MAX + 1 + SPOOL_NAME_MAX + 1)
+#define SPOOL_EVENT_MAX (1024 * 1024)  /* largest envelope emitted or read */
 
 struct spool;
 
@@ -73,16 +80,24 @@ int spool_name_ok(const char *name);
 /* Record one event: data_json must be one valid JSON value (NULL means
  * {}); name may be NULL. Durable on disk when it returns 0. Returns
  * -EINVAL for a bad kind, name or JSON, -EFBIG when the single event is
- * larger than max_bytes, or -errno. *seq (if not NULL) gets its number. */
+ * larger than max_bytes (or SPOOL_EVENT_MAX), or -errno. *seq (if not
+ * NULL) gets its number. */
 int spool_emit(struct spool *sp, const char *kind, const char *name,
 	       const char *data_json, uint64_t *seq);
 
-/* List up to max events with seq > after, oldest first, into *refs
- * (malloc'ed, caller frees). Returns 0 or -errno. */
+/* List up to max events (0: no limit) with seq > after, oldest first, into
+ * *refs (malloc'ed, caller frees; NULL when *n is 0). The directory is read
+ * under a shared lock, so the list never has a gap that a later listing
+ * could fill: it is safe to continue with after = the last seq seen.
+ * Files in new/ whose names do not match the pattern are ignored.
+ * Returns 0 or -errno. */
 int spool_list(struct spool *sp, uint64_t after, size_t max,
 	       struct spool_ref **refs, size_t *n);
 
-/* Read one listed event. -ENOENT if it is gone (evicted or deleted). */
+/* Read one listed event. -ENOENT if it is gone (evicted or deleted),
+ * -EINVAL for a ref whose file name is not a spool name, -EFBIG for a file
+ * past SPOOL_EVENT_MAX, -EBADMSG if the file is not valid JSON (damaged:
+ * the caller should delete it). */
 int spool_read(struct spool *sp, const struct spool_ref *ref, struct spool_event *ev);
 
 /* Free what spool_read() allocated; NULL-safe, idempotent. */
@@ -97,5 +112,11 @@ int spool_get_stats(struct spool *sp, struct spool_stats *st);
 
 /* The new/ directory, for inotify watchers. */
 const char *spool_new_dir(const struct spool *sp);
+
+/* Parse a file name from new/ (e.g. from inotify) into ref; 0 or -EINVAL
+ * if it is not "<16 hex>.<kind>[.<name>]". kind/name (if not NULL) get the
+ * parts, name "" when none. */
+int spool_ref_parse(const char *file, struct spool_ref *ref,
+		    char kind[SPOOL_KIND_MAX + 1], char name[SPOOL_NAME_MAX + 1]);
 
 #endif

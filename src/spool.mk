@@ -1,1 +1,22 @@
-# src/spool.mk: build fragment
+# src/spool.mk: the JSON writer/validator and the event spool (libop), their
+# unit tests, the spool writer test tool, and the JSON fuzz harness.
+src_libop_a_SOURCES += src/json.c src/json.h src/json_validate.c \
+	src/spool.c src/spool_read.c src/spool.h src/spool_impl.h
+
+check_PROGRAMS += tests/unit/test-json tests/unit/test-spool tests/tools/spool-writer
+TESTS += tests/unit/test-json tests/unit/test-spool
+tests_unit_test_json_SOURCES = tests/unit/test-json.c tests/tap.h
+tests_unit_test_json_LDADD = $(LIBOP)
+tests_unit_test_spool_SOURCES = tests/unit/test-spool.c tests/tap.h
+tests_unit_test_spool_LDADD = $(LIBOP)
+tests_tools_spool_writer_SOURCES = tests/tools/spool-writer.c
+tests_tools_spool_writer_LDADD = $(LIBOP)
+
+EXTRA_DIST += tests/fuzz/corpus/fuzz-json
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-json
+fuzz_harnesses += tests/fuzz/fuzz-json
+tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz-json.c
+tests_fuzz_fuzz_json_LDADD = $(LIBOP)
+tests_fuzz_fuzz_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif

@@ -1,0 +1,50 @@
+/* spool_impl.h: what spool.c (writer, state) and spool_read.c (names,
+ * scans, readers) share. Not part of the public API. */
+#ifndef OUTPOST_SPOOL_IMPL_H
+#define OUTPOST_SPOOL_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spool.h"
+
+/* Running totals, mirrored in <dir>/state. */
+struct spool_totals {
+	uint64_t seq;           /* last sequence number handed out */
+	uint64_t count;
+	uint64_t bytes;
+	uint64_t dropped;
+};
+
+struct spool {
+	int dirfd, newfd, tmpfd, statefd;
+	char *newdir;
+	char *node, *region;
+	uint64_t max_bytes;
+	size_t drop_reserve;    /* size of the largest possible dropped event */
+	struct spool_totals tot;
+	char boot_id[40];
+	unsigned long tmp_counter;
+	/* The oldest files as last scanned, consumed by eviction. Files added
+	 * later are newer and files removed later fail with ENOENT, so the
+	 * rest of this list stays the oldest files until it runs out. */
+	struct spool_ref *evict;
+	size_t evict_n, evict_i;
+};
+
+/* Take / drop the spool lock (flock on the state file). */
+int spool_lock(struct spool *sp, int how);
+void spool_unlock(struct spool *sp);
+/* Under LOCK_EX: load the totals, rebuilding them if the state is dirty,
+ * corrupt or from an earlier boot. */
+int spool_state_load(struct spool *sp);
+/* Under LOCK_EX: store the totals, dirty or clean. */
+int spool_state_store(struct spool *sp, bool dirty);
+
+/* Scan new/ for up to max (0: all) events with seq > after, oldest first. */
+int spool_scan(struct spool *sp, uint64_t after, size_t max,
+	       struct spool_ref **refs, size_t *n);
+/* Scan new/ and sum what is there: count, bytes, highest seq. */
+int spool_scan_totals(struct spool *sp, struct spool_totals *t);
+
+#endif
