@@ -177,6 +177,16 @@ bg_kill()
 		_netns_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
+	# SIGKILL is delivered asynchronously: under load a process can still
+	# be exiting here, so wait until each is really gone (or a zombie).
+	for i in $(seq 50); do
+		left=0
+		for pid; do
+			_netns_alive "$pid" && left=1
+		done
+		[ "$left" = 0 ] && break
+		sleep 0.1
+	done
 	return 0
 }
 
