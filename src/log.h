@@ -20,7 +20,12 @@ void log_adjust(int delta);
 /* Current threshold. */
 int log_level(void);
 
-/* Emit one message at prio if prio is at or above the threshold. */
+/* Emit one message at prio if prio is at or above the threshold. In the
+ * foreground the line is "ident: message", or "ident: warning: message" /
+ * "ident: error: message" for LOG_WARNING and LOG_ERR (and worse). The
+ * message is kept to one line: trailing newlines are dropped, embedded
+ * control characters escaped (\n, \r, \xNN), and it is cut at ~1 KiB.
+ * errno is preserved, and "%m" works. */
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 

@@ -19,8 +19,8 @@ typedef void (*loop_signal_cb)(struct loop *l, int signo, void *arg);
 /* Create a loop; returns 0 or -errno. */
 int loop_new(struct loop **out);
 
-/* Free the loop and everything registered in it (fds are not closed).
- * NULL-safe. */
+/* Free the loop and everything registered in it (fds are not closed; its
+ * signals are unblocked as by loop_signal_del). NULL-safe. */
 void loop_free(struct loop *l);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -33,12 +33,16 @@ int loop_fd_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *ar
 /* Change the event mask of a watched fd; 0 or -errno (-ENOENT if unknown). */
 int loop_fd_mod(struct loop *l, int fd, uint32_t events);
 
-/* Stop watching fd; 0 or -ENOENT. Safe from inside that fd's callback. */
+/* Stop watching fd; 0 or -ENOENT. Safe from inside any callback, also
+ * after close(fd): events of this round still pending for fd are dropped,
+ * even if the fd number is watched again in the meantime. */
 int loop_fd_del(struct loop *l, int fd);
 
 /* Call cb once, delay_ms from now. Returns a timer id > 0, or 0 on
  * allocation failure. Timers with equal deadlines fire in the order they
- * were added; a timer never fires before its deadline. */
+ * were added; a timer never fires before its deadline (the deadline is
+ * rounded up to a whole ms, so it may be up to ~1 ms late). A timer added
+ * from a callback fires in a later round, even with delay 0. */
 uint64_t loop_timer_add(struct loop *l, uint64_t delay_ms, loop_timer_cb cb, void *arg);
 
 /* Cancel a pending timer; 0, or -ENOENT when it already fired or is
@@ -49,7 +53,8 @@ int loop_timer_cancel(struct loop *l, uint64_t id);
  * delivery in this thread). Returns 0 or -errno. */
 int loop_signal_add(struct loop *l, int signo, loop_signal_cb cb, void *arg);
 
-/* Stop delivering signo and unblock it; 0 or -ENOENT. */
+/* Stop delivering signo and unblock it; 0 or -ENOENT. A copy of signo
+ * still pending is discarded rather than left to the default action. */
 int loop_signal_del(struct loop *l, int signo);
 
 /* Run until loop_stop() is called or nothing is left to wait for.
@@ -60,7 +65,9 @@ int loop_run(struct loop *l);
  * ready once. Returns the number of callbacks run, or -errno. */
 int loop_run_once(struct loop *l, int timeout_ms);
 
-/* Make loop_run() return after the current callback. */
+/* Make loop_run() (or loop_run_once()) return after the current callback;
+ * fds ready but not yet dispatched are reported again next round (the loop
+ * is level-triggered; do not pass EPOLLET). */
 void loop_stop(struct loop *l);
 
 #endif

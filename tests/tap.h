@@ -16,6 +16,7 @@ static int tap_n;
 static int tap_failed;
 static int tap_planned = -1;
 
+__attribute__((format(printf, 2, 0)))
 static void tap_vline(const char *prefix, const char *fmt, va_list ap)
 {
 	fputs(prefix, stdout);
