@@ -60,8 +60,11 @@ static int check_opts(struct mqtt_client *c, const char **why)
 		*why = "MQTT 3.1.1 needs a client id for a persistent session";
 		return -EINVAL;
 	}
+	/* 3.1.1 cannot tell us the broker's limit, and mosquitto silently
+	 * drops a 3.1.1 client's QoS 2 messages beyond its
+	 * max_inflight_messages (20 by default): stay under it. */
 	if (o->window == 0)
-		o->window = 32;
+		o->window = 16;
 	if (o->window > 65535)
 		o->window = 65535;
 	if (o->max_packet_size == 0)

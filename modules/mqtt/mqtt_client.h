@@ -73,7 +73,9 @@ struct mqtt_client_opts {
 	unsigned	 keepalive;	/* seconds; 0 = no keepalive (no dead-link detection) */
 	bool		 clean_session;	/* 3.1.1 clean session / 5.0 clean start, on every connect */
 	uint32_t	 session_expiry; /* 5.0: seconds the broker keeps the session */
-	unsigned	 window;	/* in-flight QoS>0 messages; 0 = 32; capped at 65535 */
+	unsigned	 window;	/* in-flight QoS>0 messages; 0 = 16; max 65535.
+				 * 3.1.1 brokers cannot announce their limit, and
+				 * mosquitto drops 3.1.1 QoS 2 messages past its 20 */
 	uint32_t	 max_packet_size; /* largest packet accepted; 0 = 1 MiB */
 	/* Last will; will_topic NULL = none. */
 	const char	*will_topic;
