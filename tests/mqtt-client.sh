@@ -70,7 +70,7 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
-echo "1..23"
+echo "1..27"
 
 # 1. The broker never answers PINGREQ: the link must be declared dead
 # within 1.5 x keepalive (3 s for 2 s) of the last packet, then reconnect.
@@ -133,5 +133,22 @@ broker --timeout 10 --ack-delay 0.02 --connections 1
 broker_done
 check 'd["max_unacked"] > 1 and d["max_unacked"] <= 10'
 ok $? "without Receive Maximum the window (10) is used and respected"
+
+# 5. A restarted publisher restores what it persisted: with the session
+# still on the broker, PUBREL for the message past PUBREC (never PUBLISH),
+# the other PUBLISH again with DUP; with the session gone, the PUBREC'd one
+# is complete and the other goes out as a new message.
+broker --timeout 6 --session-present --connections 1
+"$SEND" -u "mqtt://127.0.0.1:$PORT" -n 1 -q 2 -P -i dev-r -x 600 -T 5 -R 7:pubrec -R 9:published >"$T/out" 2>&1
+ok $? "restore, session kept: all three messages completed"
+broker_done
+check '[(p["type"], p.get("pid"), p.get("dup")) for p in c[0]["packets"][1:3]] == [("PUBREL", 7, None), ("PUBLISH", 9, True)] and not [p for p in c[0]["packets"] if p["type"] == "PUBLISH" and p["pid"] == 7]'
+ok $? "restore, session kept: PUBREL 7, then PUBLISH 9 with DUP; 7 never published"
+broker --timeout 6 --connections 1
+"$SEND" -u "mqtt://127.0.0.1:$PORT" -n 1 -q 2 -P -i dev-r2 -x 600 -T 5 -R 7:pubrec -R 9:published >"$T/out" 2>&1
+ok $? "restore, session lost: all three messages completed"
+broker_done
+check 'not c[0]["session_present"] and [p["pid"] for p in c[0]["packets"] if p["type"] == "PUBLISH"] == [9, 1] and not [p for p in c[0]["packets"] if p.get("pid") == 7] and not [p for p in c[0]["packets"] if p.get("dup")]'
+ok $? "restore, session lost: 7 not sent again, 9 and the new one published without DUP"
 
 exit $failed

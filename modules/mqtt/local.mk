@@ -22,11 +22,14 @@ modules_mqtt_libopmqtt_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 LIBOPMQTT = modules/mqtt/libopmqtt.a $(LIBOP) $(OPENSSL_LIBS)
 MQTT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/mqtt -I$(top_srcdir)/tests
 
-check_PROGRAMS += tests/unit/test-mqtt-codec
-TESTS += tests/unit/test-mqtt-codec
+check_PROGRAMS += tests/unit/test-mqtt-codec tests/unit/test-mqtt-client
+TESTS += tests/unit/test-mqtt-codec tests/unit/test-mqtt-client
 tests_unit_test_mqtt_codec_SOURCES = tests/unit/test-mqtt-codec.c
 tests_unit_test_mqtt_codec_CPPFLAGS = $(MQTT_CPPFLAGS)
 tests_unit_test_mqtt_codec_LDADD = $(LIBOPMQTT)
+tests_unit_test_mqtt_client_SOURCES = tests/unit/test-mqtt-client.c
+tests_unit_test_mqtt_client_CPPFLAGS = $(MQTT_CPPFLAGS)
+tests_unit_test_mqtt_client_LDADD = $(LIBOPMQTT)
 
 # A small publisher driving the client, for the tests below.
 check_PROGRAMS += tests/tools/mqtt-send

@@ -513,8 +513,8 @@ void mqtt_client_kick(struct mqtt_client *c)
 
 int mqtt_client_start(struct mqtt_client *c)
 {
-	if (c->state != MQTT_ST_IDLE && c->state != MQTT_ST_STOPPED &&
-	    c->state != MQTT_ST_FAILED)
+	if ((c->state != MQTT_ST_IDLE && c->state != MQTT_ST_STOPPED &&
+	    c->state != MQTT_ST_FAILED) || (c->state == MQTT_ST_IDLE && c->retry_timer))
 		return -EALREADY;
 	c->state = MQTT_ST_IDLE;
 	c->attempts = 0;

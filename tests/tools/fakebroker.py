@@ -16,6 +16,9 @@ Scenarios (default: a well-behaved broker):
                               with a packet with bad fixed-header flags
   --oversize-remaining-length first connection: answer the first PUBLISH
                               with a header announcing 268435455 bytes
+  --session-present           claim a stored session for every CONNECT
+                              without clean start (a client restarted
+                              with state it restored)
   --receive-maximum N         CONNACK (5.0) carries Receive Maximum N; the
                               log records the most unacknowledged QoS>0
                               messages seen at once
@@ -196,6 +199,7 @@ def main():
     ap.add_argument("--malformed", action="store_true")
     ap.add_argument("--oversize-remaining-length", action="store_true")
     ap.add_argument("--receive-maximum", type=int, default=0)
+    ap.add_argument("--session-present", action="store_true")
     a = ap.parse_args()
 
     t0 = time.monotonic()
@@ -255,7 +259,7 @@ def main():
                     cid = entry["client_id"]
                     if entry["clean"]:
                         sessions.pop(cid, None)
-                    present = cid in sessions and not entry["clean"]
+                    present = (cid in sessions or a.session_present) and not entry["clean"]
                     sessions.setdefault(cid, set())
                     ack = bytes([1 if present else 0, 0])
                     if level == 5:

@@ -69,7 +69,7 @@ static void usage(void)
 	    "                 [-i client-id] [-P] [-x session-expiry] [-w window] [-r]\n"
 	    "                 [-U user] [-p password] [-T timeout-s] [-H hold-s] [-a attempts]\n"
 	    "                 [--cafile file] [--cert file] [--key file] [--no-verify-name]\n"
-	    "                 [--backoff-max ms] [--size bytes]\n");
+	    "                 [--backoff-max ms] [--size bytes] [-R packet-id:published|pubrec]...\n");
 	exit(2);
 }
 
@@ -92,9 +92,13 @@ int main(int argc, char **argv)
 	struct loop *l = NULL;
 	bool retain = false;
 	int ch, r, status = 1;
-	unsigned i;
+	unsigned i, nrestore = 0;
+	struct {
+		unsigned	id;
+		enum mqtt_stage	stage;
+	} restore[16];
 
-	while ((ch = getopt_long(argc, argv, "u:t:n:q:V:k:i:Px:w:rU:p:T:H:a:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "u:t:n:q:V:k:i:Px:w:rU:p:T:H:a:R:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'u': o.url = optarg; break;
 		case 't': topic = optarg; break;
@@ -118,6 +122,21 @@ int main(int argc, char **argv)
 		case 'N': o.tls_no_verify_hostname = true; break;
 		case 'B': o.backoff_max_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'S': size = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'R': {
+			char *e;
+
+			if (nrestore == 16)
+				usage();
+			restore[nrestore].id = (unsigned)strtoul(optarg, &e, 10);
+			if (strcmp(e, ":published") == 0)
+				restore[nrestore].stage = MQTT_STAGE_PUBLISHED;
+			else if (strcmp(e, ":pubrec") == 0)
+				restore[nrestore].stage = MQTT_STAGE_PUBREC;
+			else
+				usage();
+			nrestore++;
+			break;
+		}
 		default: usage();
 		}
 	}
@@ -132,6 +151,19 @@ int main(int argc, char **argv)
 	if ((r = mqtt_client_new(l, &o, &c, &why)) < 0) {
 		fprintf(stderr, "mqtt-send: %s\n", why);
 		goto out;
+	}
+	/* State a previous run would have persisted: cookies 1001, ... */
+	for (i = 0; i < nrestore; i++) {
+		char p[32];
+		int len = snprintf(p, sizeof(p), "restored %u", restore[i].id);
+
+		r = mqtt_client_restore(c, topic, p, (size_t)len, (uint8_t)qos, false,
+		    (void *)(uintptr_t)(1001 + i), (uint16_t)restore[i].id, restore[i].stage);
+		if (r < 0) {
+			fprintf(stderr, "mqtt-send: restore %u: %s\n", restore[i].id, strerror(-r));
+			status = 2;
+			goto out;
+		}
 	}
 	for (i = 1; i <= n; i++) {
 		char small[64], *payload = small;
@@ -170,7 +202,7 @@ int main(int argc, char **argv)
 	}
 	printf("%llu done acked=%u refused=%u pending=%zu\n", (unsigned long long)since(&run),
 	    run.acked, run.refused, mqtt_client_pending(c));
-	status = run.acked == n && mqtt_client_pending(c) == 0 ? 0 : 1;
+	status = run.acked == n + nrestore && mqtt_client_pending(c) == 0 ? 0 : 1;
 	mqtt_client_stop(c);
 out:
 	mqtt_client_free(c);
