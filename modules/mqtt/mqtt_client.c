@@ -382,7 +382,9 @@ static void do_read(struct mqtt_client *c)
 {
 	int rounds;
 
-	for (rounds = 0; rounds < 16; rounds++) {
+	/* Bounded for fairness, except that bytes OpenSSL already decrypted
+	 * must be taken now: epoll will not report them again. */
+	for (rounds = 0; rounds < 16 || (c->ssl && SSL_has_pending(c->ssl)); rounds++) {
 		ssize_t r;
 
 		if (!wire_buf_reserve(&c->in, READ_CHUNK)) {
@@ -475,6 +477,10 @@ static void attempt(struct mqtt_client *c)
 	if (c->ai_list)
 		freeaddrinfo(c->ai_list);
 	c->ai_list = c->ai_next = NULL;
+	/* Nothing from an earlier link may precede CONNECT. */
+	wire_buf_reset(&c->in);
+	wire_buf_reset(&c->out);
+	c->out_off = 0;
 	snprintf(c->peer, sizeof(c->peer), "%s:%s", c->url.host, c->url.port);
 	r = getaddrinfo(c->url.host, c->url.port, &hints, &c->ai_list);
 	if (r != 0) {

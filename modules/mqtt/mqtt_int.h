@@ -104,27 +104,42 @@ struct mqtt_client {
 };
 
 /* mqtt_client.c */
+/* Have the loop send what was queued, soon and outside the caller. */
 void mqtt_client_kick(struct mqtt_client *c);
+/* Format a message into c->err and pass it to on_error. */
 void mqtt_report(struct mqtt_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* mqtt_conn.c */
+/* mqtt_conn.c: each returns 0 or -errno with the reason in c->err. */
+/* Build the TLS context from the options (mqtts:// only). */
 int mqtt_tls_init(struct mqtt_client *c, const char **why);
+/* Start a non-blocking connect to the next resolved address. */
 int mqtt_conn_open(struct mqtt_client *c);
+/* Check a finished connect and prepare TLS on it. */
 int mqtt_conn_established(struct mqtt_client *c);
+/* Advance the TLS handshake: 1 done, 0 wants I/O. */
 int mqtt_conn_handshake(struct mqtt_client *c);
+/* Read or write over TCP or TLS: bytes, 0 at EOF (read), or -EAGAIN. */
 ssize_t mqtt_conn_read(struct mqtt_client *c, void *buf, size_t n);
 ssize_t mqtt_conn_write(struct mqtt_client *c, const void *buf, size_t n);
+/* Close the socket and TLS state; safe when nothing is open. */
 void mqtt_conn_close(struct mqtt_client *c);
 
 /* mqtt_session.c */
+/* One allocation holding the message, its topic and payload copies. */
 struct mqtt_msg *mqtt_msg_new(const char *topic, const void *payload,
     size_t len, uint8_t qos, bool retain, void *cookie);
+/* Drop every message and the packet id table. */
 void mqtt_session_free(struct mqtt_client *c);
+/* Encode what the window and the broker's limits allow; 0 or -ENOMEM. */
 int mqtt_session_pump(struct mqtt_client *c);
+/* Act on an acknowledgement or server PUBLISH/PUBREL; 0 or -ENOMEM. */
 int mqtt_session_handle(struct mqtt_client *c, const struct mqtt_in *in);
+/* A CONNACK accepted the link: mark everything for (re)transmission. */
 void mqtt_session_connected(struct mqtt_client *c, bool session_present);
+/* The link is gone: unwritten QoS 0 messages go back to the queue. */
 void mqtt_session_link_down(struct mqtt_client *c);
+/* Output was written: finish the QoS 0 messages it completed. */
 void mqtt_session_wrote(struct mqtt_client *c);
 
 #endif
