@@ -70,7 +70,7 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
-echo "1..27"
+echo "1..31"
 
 # 1. The broker never answers PINGREQ: the link must be declared dead
 # within 1.5 x keepalive (3 s for 2 s) of the last packet, then reconnect.
@@ -150,5 +150,19 @@ ok $? "restore, session lost: all three messages completed"
 broker_done
 check 'not c[0]["session_present"] and [p["pid"] for p in c[0]["packets"] if p["type"] == "PUBLISH"] == [9, 1] and not [p for p in c[0]["packets"] if p.get("pid") == 7] and not [p for p in c[0]["packets"] if p.get("dup")]'
 ok $? "restore, session lost: 7 not sent again, 9 and the new one published without DUP"
+
+# 6. A 5.0 broker refusing messages: each ends with its reason code, the
+# reason string reaches the owner, and nothing is sent twice.
+for q in 1 2; do
+	broker --timeout 6 --refuse 0x87 --connections 1
+	"$SEND" -u "mqtt://127.0.0.1:$PORT" -n 3 -q $q -T 5 >"$T/out" 2>&1
+	st=$?
+	broker_done
+	[ $st -eq 1 ] && [ "$(grep -c 'ack .* reason=0x87' "$T/out")" -eq 3 ] &&
+		grep -q "Not authorized: denied by test" "$T/out"
+	ok $? "refused at QoS $q: three acks with reason 0x87, reason string shown"
+	check 'types(0).count("PUBLISH") == 3 and "PUBREL" not in types(0)'
+	ok $? "refused at QoS $q: each PUBLISH sent once, no PUBREL after a refusing PUBREC"
+done
 
 exit $failed

@@ -225,6 +225,17 @@ void mqtt_session_connected(struct mqtt_client *c, bool session_present)
 	}
 }
 
+/* Tell the owner why the broker refused a message, reason string included. */
+static void refused(struct mqtt_client *c, const struct mqtt_msg *m,
+    const struct mqtt_ack *a, uint8_t type)
+{
+	const struct mqtt_str *rs = &a->props.reason_string;
+
+	mqtt_report(c, "%s refused the message to '%s' in %s: %s%s%.*s", c->peer, m->topic,
+	    mqtt_type_name(type), mqtt_reason_text(a->reason), rs->len ? ": " : "",
+	    (int)rs->len, rs->p ? rs->p : "");
+}
+
 static struct mqtt_msg *lookup(struct mqtt_client *c, uint16_t id, uint8_t qos)
 {
 	struct mqtt_msg *m = c->by_pid[id];
@@ -242,6 +253,8 @@ int mqtt_session_handle(struct mqtt_client *c, const struct mqtt_in *in)
 	switch (in->type) {
 	case MQTT_PUBACK:
 		m = lookup(c, a->packet_id, 1);
+		if (m && a->reason >= 0x80)
+			refused(c, m, a, in->type);
 		if (m)
 			complete(c, m, a->reason);
 		else
@@ -257,6 +270,7 @@ int mqtt_session_handle(struct mqtt_client *c, const struct mqtt_in *in)
 		}
 		if (m->stage == MQTT_STAGE_PUBLISHED) {
 			if (a->reason >= 0x80) {
+				refused(c, m, a, in->type);
 				complete(c, m, a->reason);
 				break;
 			}
@@ -273,6 +287,8 @@ int mqtt_session_handle(struct mqtt_client *c, const struct mqtt_in *in)
 		break;
 	case MQTT_PUBCOMP:
 		m = lookup(c, a->packet_id, 2);
+		if (m && m->stage == MQTT_STAGE_PUBREC && a->reason >= 0x80)
+			refused(c, m, a, in->type);
 		if (m && m->stage == MQTT_STAGE_PUBREC)
 			complete(c, m, a->reason);
 		else

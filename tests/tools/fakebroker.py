@@ -16,6 +16,9 @@ Scenarios (default: a well-behaved broker):
                               with a packet with bad fixed-header flags
   --oversize-remaining-length first connection: answer the first PUBLISH
                               with a header announcing 268435455 bytes
+  --refuse CODE               (5.0) answer every QoS>0 PUBLISH with this
+                              reason code and the reason string "denied
+                              by test"
   --session-present           claim a stored session for every CONNECT
                               without clean start (a client restarted
                               with state it restored)
@@ -200,6 +203,7 @@ def main():
     ap.add_argument("--oversize-remaining-length", action="store_true")
     ap.add_argument("--receive-maximum", type=int, default=0)
     ap.add_argument("--session-present", action="store_true")
+    ap.add_argument("--refuse", type=lambda x: int(x, 0), default=0)
     a = ap.parse_args()
 
     t0 = time.monotonic()
@@ -299,6 +303,13 @@ def main():
                         c.drain()
                         log["max_unacked"] = max(log["max_unacked"],
                                                  len(unacked) + c.buffered_publishes())
+                    if qos and a.refuse and level == 5:
+                        unacked.discard(pid)
+                        rs = b"denied by test"
+                        props = b"\x1f" + len(rs).to_bytes(2, "big") + rs
+                        c.send(packet(0x40 if qos == 1 else 0x50, pid.to_bytes(2, "big") +
+                                      bytes([a.refuse]) + varint(len(props)) + props))
+                        continue
                     if qos == 1:
                         unacked.discard(pid)
                         c.send(packet(0x40, pid.to_bytes(2, "big")))
