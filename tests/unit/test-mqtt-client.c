@@ -1,0 +1,157 @@
+/* test-mqtt-client: the parts of the MQTT client that need no broker:
+ * URL parsing, option checks, queueing and restoring in-flight state.
+ * (tests/mqtt-client.sh and tests/mqtt-mosquitto.sh drive it over TCP.) */
+#include <errno.h>
+#include <string.h>
+
+#include "mqtt_client.h"
+#include "tap.h"
+
+static void test_urls(void)
+{
+	static const struct {
+		const char	*url;
+		int		 rc;
+		bool		 tls;
+		const char	*host, *port, *user, *why;
+	} t[] = {
+		{ "mqtt://broker.example.net", 0, false, "broker.example.net", "1883", "", NULL },
+		{ "mqtts://broker.example.net", 0, true, "broker.example.net", "8883", "", NULL },
+		{ "mqtts://kiosk@broker.example.net:8884/", 0, true, "broker.example.net", "8884", "kiosk", NULL },
+		{ "mqtt://[2001:db8::1]:1884", 0, false, "2001:db8::1", "1884", "", NULL },
+		{ "mqtt://[::1]", 0, false, "::1", "1883", "", NULL },
+		{ "mqtt://192.0.2.1:65535", 0, false, "192.0.2.1", "65535", "", NULL },
+		{ "http://broker", -EINVAL, false, NULL, NULL, NULL, "mqtt://" },
+		{ "mqtt://", -EINVAL, false, NULL, NULL, NULL, "no host" },
+		{ "mqtt://host:0", -EINVAL, false, NULL, NULL, NULL, "port" },
+		{ "mqtt://host:65536", -EINVAL, false, NULL, NULL, NULL, "port" },
+		{ "mqtt://host:12a", -EINVAL, false, NULL, NULL, NULL, "port" },
+		{ "mqtt://host:", -EINVAL, false, NULL, NULL, NULL, "port" },
+		{ "mqtt://u:secret@host", -EINVAL, false, NULL, NULL, NULL, "password" },
+		{ "mqtt://@host", -EINVAL, false, NULL, NULL, NULL, "user name" },
+		{ "mqtt://[2001:db8::1", -EINVAL, false, NULL, NULL, NULL, "']'" },
+		{ "mqtt://[host]", -EINVAL, false, NULL, NULL, NULL, "IPv6" },
+		{ "mqtt://[::1]x", -EINVAL, false, NULL, NULL, NULL, "after the IPv6" },
+		{ "mqtt://host/topic", -EINVAL, false, NULL, NULL, NULL, "path" },
+		{ "mqtt://host?x", -EINVAL, false, NULL, NULL, NULL, "query" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct mqtt_url u;
+		const char *why = NULL;
+		int rc = mqtt_url_parse(t[i].url, &u, &why);
+
+		if (!is_int(rc, t[i].rc, "url %s", t[i].url))
+			diag("why: %s", why ? why : "(none)");
+		if (t[i].rc == 0)
+			ok(u.tls == t[i].tls && strcmp(u.host, t[i].host) == 0 &&
+			    strcmp(u.port, t[i].port) == 0 && strcmp(u.user, t[i].user) == 0,
+			    "url %s: tls=%d host=%s port=%s user=%s", t[i].url, u.tls, u.host,
+			    u.port, u.user);
+		else
+			ok(why && strstr(why, t[i].why), "url %s: message '%s' mentions %s",
+			    t[i].url, why ? why : "(null)", t[i].why);
+	}
+}
+
+static void test_options(struct loop *l)
+{
+	struct mqtt_client *c = NULL;
+	struct mqtt_client_opts o = { .url = "mqtt://127.0.0.1" };
+	const char *why = NULL;
+
+	o.version = MQTT_V311;
+	o.password = "pw";
+	o.password_len = 2;
+	o.clean_session = true;
+	is_int(mqtt_client_new(l, &o, &c, &why), -EINVAL, "3.1.1 password without user name refused");
+	ok(c == NULL && why && strstr(why, "user name"), "... saying so: %s", why);
+	o.url = "mqtt://alice@127.0.0.1";
+	is_int(mqtt_client_new(l, &o, &c, &why), 0, "... the URL's user name is enough");
+	mqtt_client_free(c);
+	c = NULL;
+	o.clean_session = false;
+	is_int(mqtt_client_new(l, &o, &c, &why), -EINVAL, "3.1.1 persistent session without client id refused");
+	o.version = MQTT_V5;
+	is_int(mqtt_client_new(l, &o, &c, &why), 0, "5.0 persistent session may let the broker assign the id");
+	mqtt_client_free(c);
+	c = NULL;
+	o.will_topic = "a/#";
+	is_int(mqtt_client_new(l, &o, &c, &why), -EINVAL, "a will topic with a wildcard refused");
+	o.will_topic = NULL;
+	o.version = 3;
+	is_int(mqtt_client_new(l, &o, &c, &why), -EINVAL, "protocol version 3 refused");
+	o.version = 0;
+	o.url = "mqtts://localhost";
+	o.ca_file = "/nonexistent/ca.pem";
+	is_int(mqtt_client_new(l, &o, &c, &why), -EINVAL, "a missing CA file refused at creation");
+	ok(why && strstr(why, "/nonexistent/ca.pem"), "... naming the file: %s", why);
+}
+
+struct seen {
+	unsigned	 n;
+	uint16_t	 ids[8];
+	enum mqtt_stage	 stages[8];
+};
+
+static void collect(void *arg, void *cookie, uint16_t id, enum mqtt_stage st)
+{
+	struct seen *s = arg;
+
+	if (s->n < 8) {
+		s->ids[s->n] = id;
+		s->stages[s->n] = st;
+	}
+	s->n++;
+}
+
+static void test_queue(struct loop *l)
+{
+	struct mqtt_client_opts o = { .url = "mqtt://127.0.0.1:1", .clean_session = true };
+	struct mqtt_client *c;
+	struct seen s = { 0 };
+	const char *why = NULL;
+
+	if (mqtt_client_new(l, &o, &c, &why) < 0)
+		bail_out("client: %s", why);
+	is_int(mqtt_client_restore(c, "t", "x", 1, 2, false, NULL, 7, MQTT_STAGE_PUBREC), 0,
+	    "restore a QoS 2 message at PUBREC");
+	is_int(mqtt_client_restore(c, "t", "y", 1, 1, false, NULL, 9, MQTT_STAGE_PUBLISHED), 0,
+	    "restore a QoS 1 message at PUBLISHED");
+	is_int(mqtt_client_restore(c, "t", "z", 1, 1, false, NULL, 7, MQTT_STAGE_PUBLISHED), -EEXIST,
+	    "restoring a packet id twice refused");
+	is_int(mqtt_client_restore(c, "t", "z", 1, 1, false, NULL, 8, MQTT_STAGE_PUBREC), -EINVAL,
+	    "QoS 1 cannot be at PUBREC");
+	is_int(mqtt_client_restore(c, "t", "z", 1, 0, false, NULL, 8, MQTT_STAGE_PUBLISHED), -EINVAL,
+	    "QoS 0 has no packet id to restore");
+	is_int(mqtt_client_restore(c, "t", "z", 1, 2, false, NULL, 0, MQTT_STAGE_PUBLISHED), -EINVAL,
+	    "packet id 0 refused");
+	is_int(mqtt_client_publish(c, "a/+", "x", 1, 1, false, NULL, &why), -EINVAL,
+	    "publish to a wildcard topic refused");
+	is_int(mqtt_client_publish(c, "a", "x", 1, 3, false, NULL, &why), -EINVAL, "publish QoS 3 refused");
+	is_int(mqtt_client_publish(c, "a", "x", 1, 1, false, NULL, &why), 0, "publish queued");
+	is_int(mqtt_client_pending(c), 3, "pending counts restored and queued messages");
+	mqtt_client_foreach_inflight(c, collect, &s);
+	ok(s.n == 2 && s.ids[0] == 7 && s.stages[0] == MQTT_STAGE_PUBREC && s.ids[1] == 9 &&
+	    s.stages[1] == MQTT_STAGE_PUBLISHED, "foreach_inflight lists restored messages in order");
+	ok(!mqtt_client_connected(c), "not connected before start");
+	is_int(mqtt_client_start(c), 0, "start");
+	is_int(mqtt_client_start(c), -EALREADY, "start twice: -EALREADY");
+	is_int(mqtt_client_restore(c, "t", "x", 1, 2, false, NULL, 11, MQTT_STAGE_PUBLISHED), -EBUSY,
+	    "restore after start refused");
+	mqtt_client_free(c);	/* frees queued messages too: ASan checks */
+}
+
+int main(void)
+{
+	struct loop *l;
+
+	if (loop_new(&l) < 0)
+		bail_out("loop_new");
+	test_urls();
+	test_options(l);
+	test_queue(l);
+	loop_free(l);
+	return done_testing();
+}
