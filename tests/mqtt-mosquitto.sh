@@ -33,6 +33,7 @@ ok() {
 	else
 		echo "not ok $n - $2"
 		failed=1
+		return 1
 	fi
 }
 
@@ -74,6 +75,8 @@ cat >"$T/mosquitto.conf" <<EOF
 per_listener_settings false
 allow_anonymous true
 persistence false
+max_queued_messages 0
+max_inflight_messages 0
 log_dest stderr
 listener $PORT 127.0.0.1
 listener $TLSPORT 127.0.0.1
@@ -96,10 +99,10 @@ send_and_count() {
 	name=$1 count=$2 url=$3
 	shift 3
 	topic="outpost/test/$n"
-	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "$topic" -q 2 -C "$count" -W 20 \
+	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "$topic" -q 2 -C "$count" -W 180 \
 		>"$T/sub" 2>"$T/sub.err" &
 	spid=$!
-	sleep 0.3	# let the subscription reach the broker
+	sleep 1	# let the subscription reach the broker
 	"$SEND" -u "$url" -t "$topic" -n "$count" -T 15 "$@" >"$T/out" 2>&1
 	st=$?
 	wait $spid
@@ -108,7 +111,11 @@ send_and_count() {
 	# every message arrives exactly once, in order.
 	seq 1 "$count" | sed 's/^/message /' >"$T/want"
 	cmp -s "$T/want" "$T/sub"
-	ok $? "$name: the subscriber received messages 1..$count in order" || { diff "$T/want" "$T/sub" | head -5 | sed "s/^/# /"; tail -3 "$T/out" | sed "s/^/# /"; }
+	if ! ok $? "$name: the subscriber received messages 1..$count in order"; then
+		echo "# subscriber got $(wc -l <"$T/sub") lines; $(head -c 300 "$T/sub.err")"
+		diff "$T/want" "$T/sub" | head -5 | sed "s/^/# /"
+		tail -3 "$T/out" | sed "s/^/# /"
+	fi
 }
 
 for v in 4 5; do

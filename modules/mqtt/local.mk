@@ -12,7 +12,6 @@ modules_mqtt_libopmqtt_a_SOURCES = \
 	modules/mqtt/mqtt_reason.c \
 	modules/mqtt/mqtt_client.h \
 	modules/mqtt/mqtt_int.h \
-	modules/mqtt/mqtt_url.c \
 	modules/mqtt/mqtt_api.c \
 	modules/mqtt/mqtt_client.c \
 	modules/mqtt/mqtt_conn.c \

@@ -4,49 +4,22 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "conf_sections.h"
+#include "mqtt_client.h"
 
 #define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
 
-/* mqtt://[user@]host[:port][/] or mqtts://..., host possibly [IPv6]. */
+/* The same parser the client uses, so what the check accepts connects. */
 static int check_url(const char *raw, char *msg, size_t msglen)
 {
-	const char *p = raw, *host, *end;
-	char *stop;
-	unsigned long port;
+	struct mqtt_url u;
+	const char *why;
 
-	if (strncmp(p, "mqtt://", 7) == 0)
-		p += 7;
-	else if (strncmp(p, "mqtts://", 8) == 0)
-		p += 8;
-	else
-		goto bad;
-	if ((host = strchr(p, '@')) != NULL)
-		p = host + 1;
-	if (*p == '[') {
-		if ((end = strchr(p, ']')) == NULL || end == p + 1)
-			goto bad;
-		end++;
-	} else {
-		end = p + strcspn(p, ":/");
-		if (end == p)
-			goto bad;
-	}
-	if (*end == ':') {
-		port = strtoul(end + 1, &stop, 10);
-		if (stop == end + 1 || port == 0 || port > 65535)
-			goto bad;
-		end = stop;
-	}
-	if (*end == '/' && end[1] == '\0')
-		end++;
-	if (*end == '\0')
+	if (mqtt_url_parse(raw, &u, &why) == 0)
 		return 0;
-bad:
-	snprintf(msg, msglen, "is not an mqtt://host[:port] or mqtts://host[:port] URL");
+	snprintf(msg, msglen, "is not a broker URL: %s", why);
 	return 1;
 }
 

@@ -814,12 +814,12 @@ static void test_mqtt_section(void)
 		{ "mqtts://broker.example.net:8883", NULL },
 		{ "mqtt://user@192.0.2.80:1883/", NULL },
 		{ "mqtts://[2001:db8::80]:8883", NULL },
-		{ "http://broker", "a.conf:2: [mqtt] url: 'http://broker' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
-		{ "mqtt://", "a.conf:2: [mqtt] url: 'mqtt://' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
-		{ "mqtt://h:0", "a.conf:2: [mqtt] url: 'mqtt://h:0' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
-		{ "mqtt://h:65536", "a.conf:2: [mqtt] url: 'mqtt://h:65536' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
-		{ "mqtt://[::1", "a.conf:2: [mqtt] url: 'mqtt://[::1' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
-		{ "mqtt://h/topic", "a.conf:2: [mqtt] url: 'mqtt://h/topic' is not an mqtt://host[:port] or mqtts://host[:port] URL" },
+		{ "http://broker", "a.conf:2: [mqtt] url: 'http://broker' is not a broker URL: the URL must start with mqtt:// or mqtts://" },
+		{ "mqtt://", "a.conf:2: [mqtt] url: 'mqtt://' is not a broker URL: the URL has no host" },
+		{ "mqtt://h:0", "a.conf:2: [mqtt] url: 'mqtt://h:0' is not a broker URL: the port is not a number from 1 to 65535" },
+		{ "mqtt://h:65536", "a.conf:2: [mqtt] url: 'mqtt://h:65536' is not a broker URL: the port is not a number from 1 to 65535" },
+		{ "mqtt://[::1", "a.conf:2: [mqtt] url: 'mqtt://[::1' is not a broker URL: an IPv6 address in the URL lacks its closing ']'" },
+		{ "mqtt://h/topic", "a.conf:2: [mqtt] url: 'mqtt://h/topic' is not a broker URL: the URL may not have a path, query or fragment" },
 	};
 	const struct conf_section *m;
 	struct conf *conf;
