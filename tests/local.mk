@@ -1,7 +1,8 @@
 # tests/: shell TAP tests and the bash helpers they share (each helper
 # file documents itself in its header).  tests/summary counts results for
 # quickstart and CI; tests/demo/demo.sh is what `./quickstart demo` runs.
-test_shell_lib = tests/lib/tap.sh tests/lib/netns.sh tests/lib/netem-relay.py
+test_shell_lib = tests/lib/tap.sh tests/lib/netns.sh tests/lib/netem-relay.py \
+	tests/lib/broker.sh
 
 TESTS += tests/man-lint.sh
 dist_check_SCRIPTS += tests/man-lint.sh
