@@ -159,34 +159,37 @@ _netns_alive()
 	[ -n "$state" ] && [ "$state" != Z ]
 }
 
-# bg_kill PID...: stop processes (TERM, then KILL after 3 s) and reap them.
-bg_kill()
+# _netns_wait_gone TENTHS PID...: poll until every PID is gone (or a
+# zombie), at most TENTHS tenths of a second; 0 when all are gone.
+_netns_wait_gone()
 {
-	local pid left i
-	[ $# -gt 0 ] || return 0
-	kill -TERM "$@" 2>/dev/null
-	for i in $(seq 30); do
+	local tries=$1 pid left i
+	shift
+	for i in $(seq "$tries"); do
 		left=0
 		for pid; do
 			_netns_alive "$pid" && left=1
 		done
-		[ "$left" = 0 ] && break
+		[ "$left" = 0 ] && return 0
 		sleep 0.1
 	done
+	return 1
+}
+
+# bg_kill PID...: stop processes (TERM, then KILL after 3 s) and reap them.
+bg_kill()
+{
+	local pid
+	[ $# -gt 0 ] || return 0
+	kill -TERM "$@" 2>/dev/null
+	_netns_wait_gone 30 "$@" && { wait "$@" 2>/dev/null; return 0; }
 	for pid; do
 		_netns_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	# SIGKILL is delivered asynchronously: under load a process can still
-	# be exiting here, so wait until each is really gone (or a zombie).
-	for i in $(seq 50); do
-		left=0
-		for pid; do
-			_netns_alive "$pid" && left=1
-		done
-		[ "$left" = 0 ] && break
-		sleep 0.1
-	done
+	# be exiting here, so wait until each is really gone.
+	_netns_wait_gone 50 "$@"
 	return 0
 }
 
