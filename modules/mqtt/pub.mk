@@ -11,3 +11,14 @@ modules_mqtt_outpost_pub_CPPFLAGS = $(MQTT_CPPFLAGS)
 modules_mqtt_outpost_pub_LDADD = $(LIBOPMQTT)
 
 dist_man_MANS += man/outpost-pub.1
+
+# Against a real mosquitto on loopback (tests/lib/broker.sh); --event
+# needs no broker at all.
+pub_tests = tests/mqtt/pub-basic.sh tests/mqtt/pub-lines.sh tests/mqtt/pub-tls.sh \
+	tests/mqtt/pub-event.sh
+TESTS += $(pub_tests)
+dist_check_SCRIPTS += $(pub_tests)
+EXTRA_DIST += tests/mqtt/pub-common.bash
+
+# make bench: outpost-pub -l against mosquitto_pub -l.
+bench_scripts += tests/bench/mqtt-pub.sh
