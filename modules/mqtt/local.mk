@@ -37,8 +37,8 @@ tests_tools_mqtt_send_CPPFLAGS = $(MQTT_CPPFLAGS)
 tests_tools_mqtt_send_LDADD = $(LIBOPMQTT)
 
 # The client against a scripted fake broker, and against a real mosquitto.
-dist_check_SCRIPTS += tests/mqtt-client.sh tests/mqtt-mosquitto.sh
-TESTS += tests/mqtt-client.sh tests/mqtt-mosquitto.sh
+dist_check_SCRIPTS += tests/mqtt/client-fake.sh tests/mqtt/client-mosquitto.sh
+TESTS += tests/mqtt/client-fake.sh tests/mqtt/client-mosquitto.sh
 EXTRA_DIST += tests/tools/fakebroker.py
 
 if ENABLE_FUZZING

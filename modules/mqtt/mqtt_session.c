@@ -128,12 +128,17 @@ int mqtt_session_pump(struct mqtt_client *c)
 
 	if (c->state != MQTT_ST_UP)
 		return 0;
-	TAILQ_FOREACH(m, &c->inflight, link) {
-		if (m->sent)
-			continue;
-		if (c->n_onwire >= limit)
-			break;
-		transmit(c, m);
+	/* Resends after a reconnect. n_onwire counts the in-flight messages
+	 * marked sent, so with none left to resend (the steady state) the
+	 * walk over a wide window is skipped. */
+	if (c->n_onwire < c->n_inflight) {
+		TAILQ_FOREACH(m, &c->inflight, link) {
+			if (m->sent)
+				continue;
+			if (c->n_onwire >= limit)
+				break;
+			transmit(c, m);
+		}
 	}
 	while ((m = TAILQ_FIRST(&c->queue)) != NULL && c->state == MQTT_ST_UP &&
 	    c->out.len - c->out_off < MQTT_OUT_HIGH) {

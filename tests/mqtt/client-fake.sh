@@ -1,39 +1,21 @@
-#!/bin/sh
+#!/bin/bash
 # mqtt-client.sh: the MQTT client against the scripted fake broker, for the
 # edge cases a real broker will not produce on demand. Each case asserts on
 # what the broker received (its JSON log), not on the client's messages
 # alone. Loopback only.
 set -u
 
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/netns.sh"
 SEND=$top_builddir/tests/tools/mqtt-send
 BROKER=$top_srcdir/tests/tools/fakebroker.py
 
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "1..0 # SKIP python3 not installed"
-	exit 0
-fi
-
-T=$(mktemp -d)
+require_cmd python3
+T=$NETNS_TMP
 BPID=
-cleanup() {
-	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-n=0
-failed=0
-ok() {	# ok <status> <name>
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-	fi
-}
+on_exit '[ -n "$BPID" ] && kill "$BPID" 2>/dev/null'
 
 # broker <args...>: start the fake broker, set PORT.
 broker() {
@@ -70,7 +52,7 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
-echo "1..31"
+plan 31
 
 # 1. The broker never answers PINGREQ: the link must be declared dead
 # within 1.5 x keepalive (3 s for 2 s) of the last packet, then reconnect.
@@ -165,4 +147,4 @@ for q in 1 2; do
 	ok $? "refused at QoS $q: each PUBLISH sent once, no PUBREL after a refusing PUBREC"
 done
 
-exit $failed
+done_testing
