@@ -60,6 +60,7 @@ static void keep_restart_only(struct pubd_settings *ns, const struct pubd_settin
 static void reload(struct pubd *p)
 {
 	struct pubd_settings ns, old;
+	const char *why_pub = "";
 	struct spool *nsp = NULL;
 	struct conf *conf = NULL;
 	char why[512];
@@ -102,6 +103,11 @@ static void reload(struct pubd *p)
 		pubd_settings_free(&ns);
 		return;
 	}
+	/* The old status topic would say "online" for ever. */
+	if (strcmp(old.status_topic, p->set.status_topic) != 0 &&
+	    mqtt_client_publish(p->client, old.status_topic, "offline", 7, 1, true,
+	    &pubd_status_online, &why_pub) < 0)
+		log_warn("reload: cannot mark %s offline", old.status_topic);
 	if (nsp) {
 		spool_close(p->spool);
 		p->spool = nsp;

@@ -158,7 +158,8 @@ static int replay(const char *buf, size_t len, struct pubd_restore **out, size_t
 		live[k].stage = by_pid[i].stage;
 		k++;
 	}
-	qsort(live, nl, sizeof(*live), cmp_restore);
+	if (nl)
+		qsort(live, nl, sizeof(*live), cmp_restore);
 	/* An event both delivered and in flight again is in flight. */
 	for (i = 0, k = 0; i < nd; i++) {
 		struct pubd_restore key = { .seq = dv[i] };
