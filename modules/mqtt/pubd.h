@@ -103,6 +103,8 @@ struct pubd {
 	uint64_t		 held_top;	/* highest seq ever held */
 	uint64_t		 retry_from;	/* lowest deferred seq + 1; 0: none */
 	size_t			 deferred;	/* events skipped on this link */
+	uint64_t		 retry_at;	/* no retry of deferred ones before */
+	uint64_t		 retry_gap;	/* the wait after the next retry */
 	int			 inotify_fd;
 	uint64_t		 rescan_timer;
 	bool			 filling;

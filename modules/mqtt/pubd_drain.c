@@ -11,8 +11,11 @@
  * What cannot go now is deferred, never lost: a message the broker refuses
  * (reason >= 0x80, or too large for it), or an event that cannot be read,
  * stays in the spool and is tried again after the next reconnect (or
- * restart), behind what is queued by then. A corrupt event (not JSON) can
- * never be delivered: it is logged and deleted. Events evicted by the
+ * restart), behind what is queued by then. Some brokers drop the link
+ * when they refuse, so a retry waits RETRY_MIN_MS after the last one,
+ * doubling while events stay deferred, up to RETRY_MAX_MS: a permanent
+ * refusal must not turn into a reconnect loop. A corrupt event (not JSON)
+ * can never be delivered: it is logged and deleted. Events evicted by the
  * spool while listed are skipped.
  *
  * New events are noticed by inotify on new/ (IN_MOVED_TO, IN_CLOSE_WRITE);
@@ -30,6 +33,8 @@
 
 #define BACKLOG_MAX	2048
 #define RESCAN_MS	60000
+#define RETRY_MIN_MS	30000
+#define RETRY_MAX_MS	(30 * 60000)
 
 void pubd_item_free(struct pubd_item *it)
 {
@@ -185,8 +190,16 @@ void pubd_drain_fill(struct pubd *p)
 /* The client connected: what was deferred on the last link goes again. */
 void pubd_drain_connected(struct pubd *p)
 {
-	if (p->retry_from) {
-		log_info("retrying %zu deferred event(s) from seq %llu", p->deferred,
+	uint64_t now = loop_now_ms();
+
+	if (!p->retry_from)
+		p->retry_gap = p->retry_at = 0;	/* the last retry went through */
+	if (p->retry_from && now >= p->retry_at) {
+		p->retry_at = now + (p->retry_gap ? p->retry_gap : RETRY_MIN_MS);
+		p->retry_gap = p->retry_gap ? p->retry_gap * 2 : RETRY_MIN_MS * 2;
+		if (p->retry_gap > RETRY_MAX_MS)
+			p->retry_gap = RETRY_MAX_MS;
+		log_notice("retrying %zu deferred event(s) from seq %llu", p->deferred,
 		    (unsigned long long)p->retry_from);
 		p->cursor = p->retry_from - 1;
 		p->retry_from = 0;
