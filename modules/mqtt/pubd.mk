@@ -25,3 +25,24 @@ pubd_tests = \
 TESTS += $(pubd_tests)
 dist_check_SCRIPTS += $(pubd_tests)
 EXTRA_DIST += tests/mqtt/pubd-lib.sh
+
+dist_man_MANS += man/outpost-pubd.8
+
+# Service files, filled in at make time with the configured paths.
+pubd_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g'
+pubdunitdir = $(systemdsystemunitdir)
+pubdunit_DATA = contrib/outpost-pubd.service
+pubdinitdir = $(initddir)
+pubdinit_SCRIPTS = contrib/init.d/outpost-pubd
+EXTRA_DIST += contrib/outpost-pubd.service.in contrib/outpost-pubd.init.in
+CLEANFILES += contrib/outpost-pubd.service contrib/init.d/outpost-pubd
+
+contrib/outpost-pubd.service: contrib/outpost-pubd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib && \
+	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.service.in >$@.tmp && mv $@.tmp $@
+contrib/init.d/outpost-pubd: contrib/outpost-pubd.init.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
+	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.init.in >$@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@
