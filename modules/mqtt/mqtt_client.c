@@ -385,13 +385,15 @@ static void do_read(struct mqtt_client *c)
 	/* Bounded for fairness, except that bytes OpenSSL already decrypted
 	 * must be taken now: epoll will not report them again. */
 	for (rounds = 0; rounds < 16 || (c->ssl && SSL_has_pending(c->ssl)); rounds++) {
+		size_t room;
 		ssize_t r;
 
 		if (!wire_buf_reserve(&c->in, READ_CHUNK)) {
 			fail_link(c, "out of memory");
 			return;
 		}
-		r = mqtt_conn_read(c, c->in.data + c->in.len, c->in.cap - c->in.len);
+		room = c->in.cap - c->in.len;
+		r = mqtt_conn_read(c, c->in.data + c->in.len, room);
 		if (r == -EAGAIN)
 			return;
 		if (r == 0) {
@@ -404,6 +406,10 @@ static void do_read(struct mqtt_client *c)
 		}
 		c->in.len += (size_t)r;
 		if (process_input(c) < 0)
+			return;
+		/* A short read drained the socket: spare the read that would
+		 * only say EAGAIN (epoll reports what arrives later). */
+		if ((size_t)r < room && !c->ssl)
 			return;
 	}
 }
