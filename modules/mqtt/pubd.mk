@@ -17,6 +17,7 @@ modules_mqtt_outpost_pubd_LDADD = $(LIBOPMQTT)
 pubd_tests = \
 	tests/mqtt/pubd-broker-restarts.sh \
 	tests/mqtt/pubd-qos2-kill.sh \
+	tests/mqtt/pubd-outage.sh \
 	tests/mqtt/pubd-status.sh \
 	tests/mqtt/pubd-heartbeat.sh \
 	tests/mqtt/pubd-reload.sh \
