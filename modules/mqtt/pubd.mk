@@ -1,1 +1,49 @@
 # modules/mqtt/pubd.mk: outpost-pubd, its page, service files and tests
+sbin_PROGRAMS += modules/mqtt/outpost-pubd
+modules_mqtt_outpost_pubd_SOURCES = \
+	modules/mqtt/pubd.h \
+	modules/mqtt/outpost-pubd.c \
+	modules/mqtt/pubd_settings.c \
+	modules/mqtt/pubd_setup.c \
+	modules/mqtt/pubd_client.c \
+	modules/mqtt/pubd_drain.c \
+	modules/mqtt/pubd_journal.c \
+	modules/mqtt/pubd_heartbeat.c
+modules_mqtt_outpost_pubd_CPPFLAGS = $(MQTT_CPPFLAGS)
+modules_mqtt_outpost_pubd_LDADD = $(LIBOPMQTT)
+
+# Against a real mosquitto on loopback (tests/lib/broker.sh); pubd-lib.sh
+# is what they share.
+pubd_tests = \
+	tests/mqtt/pubd-broker-restarts.sh \
+	tests/mqtt/pubd-qos2-kill.sh \
+	tests/mqtt/pubd-outage.sh \
+	tests/mqtt/pubd-status.sh \
+	tests/mqtt/pubd-heartbeat.sh \
+	tests/mqtt/pubd-reload.sh \
+	tests/mqtt/pubd-privdrop.sh \
+	tests/mqtt/pubd-refused.sh
+TESTS += $(pubd_tests)
+dist_check_SCRIPTS += $(pubd_tests)
+EXTRA_DIST += tests/mqtt/pubd-lib.sh
+
+dist_man_MANS += man/outpost-pubd.8
+
+# Service files, filled in at make time with the configured paths.
+pubd_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g'
+pubdunitdir = $(systemdsystemunitdir)
+pubdunit_DATA = contrib/outpost-pubd.service
+pubdinitdir = $(initddir)
+pubdinit_SCRIPTS = contrib/init.d/outpost-pubd
+EXTRA_DIST += contrib/outpost-pubd.service.in contrib/outpost-pubd.init.in
+CLEANFILES += contrib/outpost-pubd.service contrib/init.d/outpost-pubd
+
+contrib/outpost-pubd.service: contrib/outpost-pubd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib && \
+	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.service.in >$@.tmp && mv $@.tmp $@
+contrib/init.d/outpost-pubd: contrib/outpost-pubd.init.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
+	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.init.in >$@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@

@@ -35,7 +35,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 . "$top_srcdir/tests/lib/netns.sh"
 
-PARTS=(world map connectivity config)
+PARTS=(world map connectivity config mqtt)
 
 say()
 {
@@ -194,6 +194,92 @@ EOF
 	say "\$ outpost-config print -f $conf"
 	"$tool" print -f "$conf" | sed 's/^/  | /'
 	[ "${PIPESTATUS[0]}" = 0 ] || { say "FAILED: outpost-config print"; return 1; }
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.2 s.
+wait_for()
+{
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# The edge node records device events; outpost-pubd delivers them over
+# line tel to the broker at 192.0.2.80, where a subscriber shows them.
+part_mqtt()
+{
+	local dir=$NETNS_TMP/mqtt pubd=$top_builddir/modules/mqtt/outpost-pubd
+	local pub=$top_builddir/modules/mqtt/outpost-pub conf sub pubd_pid n rc
+	local prefix=outpost/chaoyang/edge-01
+	for n in "$pubd" "$pub"; do
+		if [ ! -x "$n" ]; then
+			say "FAILED: $n is not built in this tree"
+			return 1
+		fi
+	done
+	if ! command -v mosquitto >/dev/null 2>&1; then
+		say "FAILED: mosquitto is not installed (contrib/install-deps)"
+		return 1
+	fi
+	mkdir -p "$dir" || return 1
+	# mosquitto, started as root, switches to its own user; so does
+	# outpost-pubd (to nobody here), which must reach its spool.
+	chmod 755 "$NETNS_TMP" "$dir"
+	printf '%s\n' "listener 1883 192.0.2.80" "allow_anonymous true" \
+		"persistence false" "log_dest stderr" "log_type error" \
+		"log_type warning" >"$dir/mosquitto.conf"
+	bg_run broker mosquitto -c "$dir/mosquitto.conf" >"$dir/broker.log" 2>&1
+	if ! wait_for 10 ns_exec broker bash -c 'exec 3<>/dev/tcp/192.0.2.80/1883' 2>/dev/null; then
+		say "FAILED: mosquitto did not come up in the broker namespace"
+		cat "$dir/broker.log"
+		return 1
+	fi
+	say "mosquitto listens on 192.0.2.80:1883 in namespace broker"
+	bg_run broker mosquitto_sub -h 192.0.2.80 -t 'outpost/#' -v >"$dir/sub.out" 2>&1
+	sub=$BG_PID
+
+	conf=$dir/outpost.conf
+	printf '%s\n' "[node]" "id = edge-01" "region = chaoyang" "user = nobody" \
+		"spool = $dir/spool" "" "[mqtt]" "url = mqtt://192.0.2.80:1883" \
+		"qos = 1" "heartbeat = 0" >"$conf"
+	say "config $conf:"
+	sed 's/^/  | /' "$conf"
+	say "\$ outpost-pubd -d -f $conf    (in namespace edge; runs as nobody once started)"
+	bg_run edge "$pubd" -d -f "$conf" >"$dir/pubd.log" 2>&1
+	pubd_pid=$BG_PID
+	if ! wait_for 10 grep -q "^$prefix/status online" "$dir/sub.out"; then
+		say "FAILED: outpost-pubd did not connect"
+		sed 's/^/  | /' "$dir/pubd.log"
+		return 1
+	fi
+	say "\$ outpost-pub --config $conf --event printer/jam -m '{\"tray\":2,\"pages_left\":14}'"
+	"$pub" --config "$conf" --event printer/jam -m '{"tray":2,"pages_left":14}' || return 1
+	say "\$ outpost-pub --config $conf --event door/back -m '{\"open\":true}'"
+	"$pub" --config "$conf" --event door/back -m '{"open":true}' || return 1
+	if ! wait_for 10 eval '[ "$(grep -c "\"kind\":" "$dir/sub.out")" -ge 2 ]'; then
+		say "FAILED: the events did not reach the broker"
+		sed 's/^/  | /' "$dir/pubd.log"
+		return 1
+	fi
+	say "what mosquitto_sub -t 'outpost/#' -v received in namespace broker:"
+	sed 's/^/  | /' "$dir/sub.out"
+	say "events left in the edge's spool: $(find "$dir/spool/new" -type f | wc -l)"
+	say "the retained status, as a newcomer reads it:"
+	ns_exec broker mosquitto_sub -h 192.0.2.80 -t "$prefix/status" -v -C 1 -W 3 |
+		sed 's/^/  | /'
+	kill -TERM "$pubd_pid"
+	wait "$pubd_pid"
+	rc=$?
+	say "outpost-pubd stopped by SIGTERM (exit $rc); the retained status now:"
+	ns_exec broker mosquitto_sub -h 192.0.2.80 -t "$prefix/status" -v -C 1 -W 3 |
+		sed 's/^/  | /'
+	say "outpost-pubd log:"
+	sed 's/^/  | /' "$dir/pubd.log"
+	kill "$sub" 2>/dev/null
+	return "$rc"
 }
 
 failed=()

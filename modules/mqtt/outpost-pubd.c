@@ -1,0 +1,300 @@
+/* outpost-pubd: deliver the event spool to an MQTT broker, losing nothing.
+ *
+ * Start-up order matters: as root, check the user, open and hand over the
+ * spool, read the password, build the client (which reads the TLS files),
+ * detach, write the pidfile; then drop to [node] user with no capability
+ * at all, open the in-flight journal, put back what it holds, and only
+ * then connect. See outpost-pubd(8). */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "daemon.h"
+#include "log.h"
+#include "priv.h"
+#include "pubd.h"
+
+#define DEFAULT_PIDFILE RUNSTATEDIR "/outpost-pubd.pid"
+
+static int extra_opt(int opt, const char *arg, void *ctx)
+{
+	const char **pidfile = ctx;
+
+	if (opt != 'p')
+		return -1;
+	*pidfile = arg;
+	return 0;
+}
+
+static int open_spool(const struct pubd_settings *s, struct spool **out)
+{
+	struct spool_opts so = {
+		.dir = s->spool, .max_bytes = s->spool_max, .node = s->id, .region = s->region,
+	};
+
+	return spool_open(out, &so);
+}
+
+/* A reload changed [node] spool or user: that needs a restart. */
+static void keep_restart_only(struct pubd_settings *ns, const struct pubd_settings *old)
+{
+	char *t;
+
+	if (strcmp(ns->spool, old->spool) != 0 && (t = strdup(old->spool)) != NULL) {
+		log_warn("reload: [node] spool changes to %s at the next restart; still delivering %s",
+		    ns->spool, old->spool);
+		free(ns->spool);
+		ns->spool = t;
+	}
+	if (strcmp(ns->user, old->user) != 0)
+		log_warn("reload: [node] user changes to '%s' at the next restart", ns->user);
+}
+
+/* SIGHUP: load the file again; a bad one changes nothing. */
+static void reload(struct pubd *p)
+{
+	struct pubd_settings ns, old;
+	const char *why_pub = "";
+	struct spool *nsp = NULL;
+	struct conf *conf = NULL;
+	char why[512];
+	size_t i;
+	int r;
+
+	r = conf_load(p->config_path, NULL, &conf);
+	if (r < 0) {
+		log_err("reload: %s has errors; keeping the running configuration",
+		    p->config_path);
+		for (i = 0; conf && i < conf_diag_count(conf); i++)
+			log_err("%s", conf_diag(conf, i));
+		conf_free(conf);
+		return;
+	}
+	r = pubd_settings_load(&ns, conf, &p->set, why, sizeof(why));
+	conf_free(conf);
+	if (r < 0) {
+		log_err("reload: %s: %s; keeping the running configuration", p->config_path, why);
+		return;
+	}
+	keep_restart_only(&ns, &p->set);
+	if (strcmp(ns.id, p->set.id) != 0 || ns.spool_max != p->set.spool_max ||
+	    (ns.region == NULL) != (p->set.region == NULL) ||
+	    (ns.region && strcmp(ns.region, p->set.region) != 0)) {
+		r = open_spool(&ns, &nsp);
+		if (r < 0) {
+			log_err("reload: cannot open the spool %s: %s; keeping the running configuration",
+			    ns.spool, strerror(-r));
+			pubd_settings_free(&ns);
+			return;
+		}
+	}
+	old = p->set;
+	p->set = ns;
+	if (pubd_settings_client_differs(&old, &p->set) && pubd_client_rebuild(p) < 0) {
+		log_err("reload: keeping the running configuration");
+		p->set = old;
+		spool_close(nsp);
+		pubd_settings_free(&ns);
+		return;
+	}
+	/* The old status topic would say "online" for ever. */
+	if (strcmp(old.status_topic, p->set.status_topic) != 0 &&
+	    mqtt_client_publish(p->client, old.status_topic, "offline", 7, 1, true,
+	    &pubd_status_online, &why_pub) < 0)
+		log_warn("reload: cannot mark %s offline", old.status_topic);
+	if (nsp) {
+		spool_close(p->spool);
+		p->spool = nsp;
+	}
+	p->held_max = p->set.inflight + 64;
+	if (old.heartbeat_ms != p->set.heartbeat_ms)
+		pubd_heartbeat_arm(p);
+	pubd_settings_free(&old);
+	log_notice("reloaded %s: broker %s, topics %s/..., QoS %u", p->config_path,
+	    p->set.url, p->set.prefix, p->set.qos);
+	pubd_drain_fill(p);
+}
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	struct pubd *p = arg;
+
+	if (signo == SIGHUP) {
+		reload(p);
+		return;
+	}
+	log_notice("%s: stopping", strsignal(signo));
+	if (p->hb_timer)
+		loop_timer_cancel(l, p->hb_timer);
+	p->hb_timer = 0;
+	pubd_client_shutdown(p);
+}
+
+/* Delete the events the journal proves delivered (a power loss undid
+ * their deletion). */
+static void delete_delivered(struct pubd *p, const uint64_t *done, size_t n)
+{
+	struct spool_ref *refs;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (spool_list(p->spool, done[i] - 1, 1, &refs, &k) < 0)
+			continue;
+		if (k == 1 && refs[0].seq == done[i] && spool_delete(p->spool, &refs[0]) == 0)
+			log_notice("event %s was delivered before the restart: deleted now",
+			    refs[0].file);
+		free(refs);
+	}
+}
+
+/* Everything that needs root, before dropping it. */
+static int setup_root(struct pubd *p)
+{
+	const char *what;
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	r = pubd_setup_user(p->set.user, &uid, &gid);
+	if (r == -ESRCH) {
+		log_err("user '%s' does not exist: create it or set [node] user", p->set.user);
+		return -1;
+	}
+	if (r < 0) {
+		log_err("cannot look up user '%s': %s", p->set.user, strerror(-r));
+		return -1;
+	}
+	r = pubd_setup_spool(p->set.spool, uid, gid, &what);
+	if (r < 0) {
+		log_err("cannot prepare the spool %s for user '%s' (%s): %s", p->set.spool,
+		    p->set.user, what, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
+{
+	struct pubd_restore *rs = NULL;
+	uint64_t *done = NULL;
+	size_t nrs = 0, ndone = 0;
+	bool root = geteuid() == 0;
+	char why[512];
+	int r;
+
+	if (pubd_settings_load(&p->set, d->conf, NULL, why, sizeof(why)) < 0) {
+		log_err("%s: %s", p->config_path, why);
+		return 1;
+	}
+	if ((r = open_spool(&p->set, &p->spool)) < 0) {
+		log_err("cannot open the spool %s: %s", p->set.spool, strerror(-r));
+		return 1;
+	}
+	if (root && setup_root(p) < 0)
+		return 1;
+	if ((r = loop_new(&p->loop)) < 0) {
+		log_err("cannot create the event loop: %s", strerror(-r));
+		return 1;
+	}
+	if (pubd_client_create(p, &p->client) < 0)
+		return 1;
+	if (!d->foreground) {
+		if ((r = daemon_detach()) < 0) {
+			log_err("cannot detach: %s", strerror(-r));
+			return 1;
+		}
+		log_init(d->prog, 0, LOG_NOTICE);
+		log_adjust(d->verbosity);
+	}
+	if (pidfile && (r = daemon_pidfile_write(pidfile)) < 0) {
+		log_err("pidfile %s: %s", pidfile,
+		    r == -EBUSY ? "another outpost-pubd is running" : strerror(-r));
+		return 1;
+	}
+	if (root && (r = priv_drop(p->set.user, NULL, 0)) < 0) {
+		log_err("cannot switch to user '%s': %s", p->set.user, strerror(-r));
+		return 1;
+	}
+	r = pubd_journal_open(&p->journal, p->set.spool, &rs, &nrs, &done, &ndone);
+	if (r < 0) {
+		log_err("in-flight journal in %s: %s", p->set.spool,
+		    r == -EBUSY ? "another outpost-pubd delivers this spool" : strerror(-r));
+		return 1;
+	}
+	delete_delivered(p, done, ndone);
+	free(done);
+	r = pubd_drain_restore(p, rs, nrs);
+	free(rs);
+	if (r < 0 || pubd_drain_init(p) < 0)
+		return 1;
+	if (loop_signal_add(p->loop, SIGTERM, on_signal, p) < 0 ||
+	    loop_signal_add(p->loop, SIGINT, on_signal, p) < 0 ||
+	    loop_signal_add(p->loop, SIGHUP, on_signal, p) < 0) {
+		log_err("cannot handle signals");
+		return 1;
+	}
+	p->started_ms = loop_now_ms();
+	pubd_heartbeat_arm(p);
+	log_notice("delivering %s to %s on %s/..., QoS %u", p->set.spool, p->set.url,
+	    p->set.prefix, p->set.qos);
+	pubd_client_start(p);
+	pubd_drain_fill(p);
+	r = loop_run(p->loop);
+	if (r < 0) {
+		log_err("event loop: %s", strerror(-r));
+		return 1;
+	}
+	log_notice("stopped; %llu event(s) delivered", (unsigned long long)p->delivered);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *pidfile = NULL;
+	struct cli_daemon_opts o = {
+		.synopsis = "[-dhnqVv] [-f file] [-p pidfile]",
+		.extra_opts = "p:",
+		.extra = extra_opt,
+		.ctx = &pidfile,
+	};
+	struct cli_daemon d;
+	struct pubd p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	TAILQ_INIT(&p.held);
+	p.inotify_fd = -1;
+	p.journal.fd = p.journal.dirfd = -1;
+	cli_daemon_init(&d, &o, argc, argv);
+	p.prog = d.prog;
+	p.config_path = d.config_path;
+	log_init(d.prog, 1, LOG_NOTICE);
+	log_adjust(d.verbosity);
+	signal(SIGPIPE, SIG_IGN);
+	/* In the background a pidfile is always written; in the foreground
+	 * (systemd) only when asked. */
+	if (!d.foreground && !pidfile)
+		pidfile = DEFAULT_PIDFILE;
+
+	rc = run(&p, &d, pidfile);
+
+	if (p.loop)
+		pubd_drain_free(&p);
+	mqtt_client_free(p.client);
+	pubd_journal_close(&p.journal);
+	spool_close(p.spool);
+	pubd_settings_free(&p.set);
+	loop_free(p.loop);
+	/* After dropping root the pidfile's folder may not be writable: a
+	 * file left behind is unlocked, so it reads as stale. */
+	if (pidfile)
+		daemon_pidfile_remove(pidfile);
+	cli_daemon_free(&d);
+	return rc;
+}

@@ -1,0 +1,218 @@
+/* pubd.h: outpost-pubd, the daemon that delivers the event spool to an
+ * MQTT broker.
+ *
+ *   outpost-pubd.c    main: command line, start-up order, signals, shutdown
+ *   pubd_settings.c   [node] and [mqtt] read into struct pubd_settings
+ *   pubd_setup.c      the spool directory's owner and modes, dropping root
+ *   pubd_client.c     the MQTT client: status topic, (re)building it
+ *   pubd_drain.c      spool -> client: listing, reading, acks, deletes
+ *   pubd_journal.c    the in-flight journal that makes QoS 2 exactly once
+ *   pubd_heartbeat.c  the periodic heartbeat event
+ */
+#ifndef OUTPOST_PUBD_H
+#define OUTPOST_PUBD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "loop.h"
+#include "mqtt_client.h"
+#include "spool.h"
+
+/* What [node] and [mqtt] say, resolved (defaults filled in, password
+ * read). Strings are owned. */
+struct pubd_settings {
+	/* [node] */
+	char		*id;
+	char		*region;	/* NULL: none */
+	char		*user;
+	char		*spool;
+	uint64_t	 spool_max;
+	/* [mqtt] */
+	char		*url;
+	int		 version;	/* MQTT_V5 or MQTT_V311 */
+	char		*client_id;
+	char		*username;	/* NULL: none (or the URL's) */
+	char		*password_file;	/* NULL: no password */
+	uint8_t		*password;
+	size_t		 password_len;
+	char		*ca_file;
+	char		*ca_path;
+	char		*cert_file;
+	char		*key_file;
+	bool		 verify_hostname;
+	uint8_t		 qos;
+	unsigned	 keepalive_s;
+	bool		 clean_session;
+	uint32_t	 session_expiry_s;
+	unsigned	 inflight;
+	unsigned	 reconnect_max_ms;
+	char		*prefix;	/* topic prefix, without trailing '/' */
+	char		*status_topic;	/* <prefix>/status */
+	uint64_t	 heartbeat_ms;	/* 0: off */
+};
+
+/* One event handed to the client; the client's cookie. */
+struct pubd_item {
+	TAILQ_ENTRY(pubd_item) link;
+	struct spool_ref ref;
+	char		*topic;
+	uint8_t		 qos;		/* as published */
+	uint16_t	 packet_id;	/* 0 until it enters the window */
+	enum mqtt_stage	 stage;		/* 0 while queued in the client */
+};
+
+TAILQ_HEAD(pubd_itemq, pubd_item);
+
+/* Journal of QoS 2 messages in flight: see pubd_journal.c. */
+struct pubd_journal {
+	int		 dirfd;		/* the spool directory */
+	int		 fd;		/* pubd.inflight, locked */
+	off_t		 size;
+	unsigned	 writes;	/* appends since the last compaction */
+};
+
+/* A message the journal says was in flight when the daemon last ran. */
+struct pubd_restore {
+	uint64_t	 seq;
+	uint16_t	 packet_id;
+	enum mqtt_stage	 stage;
+};
+
+struct pubd {
+	const char		*prog;
+	const char		*config_path;
+	struct loop		*loop;
+	struct pubd_settings	 set;
+	struct spool		*spool;
+	struct mqtt_client	*client;
+	struct pubd_journal	 journal;
+	uint64_t		 started_ms;	/* loop_now_ms() at start */
+
+	/* Draining. */
+	struct pubd_itemq	 held;		/* handed to the client, in order */
+	size_t			 n_held;
+	size_t			 held_max;
+	struct spool_ref	*backlog;	/* listed, not yet handed over */
+	size_t			 backlog_n, backlog_i;
+	uint64_t		 cursor;	/* highest seq listed */
+	uint64_t		 held_top;	/* highest seq ever held */
+	uint64_t		 retry_from;	/* lowest deferred seq + 1; 0: none */
+	size_t			 deferred;	/* events skipped on this link */
+	uint64_t		 retry_at;	/* no retry of deferred ones before */
+	uint64_t		 retry_gap;	/* the wait after the next retry */
+	int			 inotify_fd;
+	uint64_t		 rescan_timer;
+	bool			 filling;
+
+	/* The client. */
+	bool			 connected;
+	uint64_t		 start_timer;	/* retry of a failed start */
+	bool			 status_refused_logged;
+	uint64_t		 delivered;	/* events acknowledged since start */
+
+	/* Heartbeat. */
+	uint64_t		 hb_timer;
+
+	/* Shutdown. */
+	bool			 stopping;
+	bool			 offline_acked;
+	uint64_t		 stop_timer;
+};
+
+/* Cookies of the status messages (not spool events). */
+extern char pubd_status_online, pubd_status_offline;
+
+/* pubd_settings.c */
+/* Read [node] and [mqtt] of conf (and the password file) into s. Returns
+ * 0, or -1 with why filled (one line). */
+int pubd_settings_load(struct pubd_settings *s, const struct conf *conf,
+    const struct pubd_settings *old, char *why, size_t whylen);
+/* Free what s owns; NULL-safe. */
+void pubd_settings_free(struct pubd_settings *s);
+/* Whether a and b need different MQTT clients. */
+bool pubd_settings_client_differs(const struct pubd_settings *a,
+    const struct pubd_settings *b);
+/* Fill client options from s (strings point into s). */
+void pubd_settings_client_opts(const struct pubd_settings *s, struct mqtt_client_opts *o);
+/* The topic of an event: <prefix>/<kind>[/<name>]; malloc'ed or NULL. */
+char *pubd_topic(const struct pubd_settings *s, const char *kind, const char *name);
+
+/* pubd_setup.c */
+/* As root: create the spool directory and give it (tmp/, new/, state, the
+ * journal) to uid:gid with setgid group-writable directories. 0 or -errno,
+ * with what naming the path that failed. */
+int pubd_setup_spool(const char *dir, uid_t uid, gid_t gid, const char **what);
+/* Look up user; 0, -ESRCH when there is none, or -errno. */
+int pubd_setup_user(const char *user, uid_t *uid, gid_t *gid);
+
+/* pubd_client.c */
+/* Create p->client from p->set (not started). 0 or -1 (logged). */
+int pubd_client_create(struct pubd *p, struct mqtt_client **out);
+/* Replace the client by one built from p->set, carrying over what was in
+ * flight, and start it. 0 or -1 (logged; retried later). */
+int pubd_client_rebuild(struct pubd *p);
+/* Make the journal hold exactly the QoS 2 messages in flight, then start
+ * the client; when that fails, try again every few seconds. */
+void pubd_client_start(struct pubd *p);
+/* Stop the client (keeping what is in flight) and start it again later
+ * through pubd_client_start(). Safe from client callbacks. */
+void pubd_client_pause(struct pubd *p);
+/* SIGTERM: publish the retained offline status, wait a little for the
+ * acknowledgements, persist the in-flight state and stop the loop. */
+void pubd_client_shutdown(struct pubd *p);
+
+/* pubd_drain.c */
+/* Set up draining: inotify on new/, the safety rescan. 0 or -1 (logged). */
+int pubd_drain_init(struct pubd *p);
+/* Stop watching and free every item and the backlog. */
+void pubd_drain_free(struct pubd *p);
+/* Hand the client as many events as the bound allows. */
+void pubd_drain_fill(struct pubd *p);
+/* Put back what the journal says was in flight (before the client
+ * starts). 0 or -1 (logged). */
+int pubd_drain_restore(struct pubd *p, const struct pubd_restore *r, size_t n);
+/* The client connected: retry what was deferred on the last link. */
+void pubd_drain_connected(struct pubd *p);
+/* Rewrite the journal from what is in flight now. 0 or -errno. */
+int pubd_drain_compact(struct pubd *p);
+/* Client callbacks for spool events. */
+void pubd_drain_ack(struct pubd *p, struct pubd_item *it, int qos, uint8_t reason);
+void pubd_drain_state(struct pubd *p, struct pubd_item *it, uint16_t packet_id,
+    enum mqtt_stage stage);
+/* Free one item. */
+void pubd_item_free(struct pubd_item *it);
+
+/* pubd_journal.c */
+/* Open (creating) <spool>/pubd.inflight and lock it; read the messages
+ * it holds in flight into *out (by seq, malloc'ed, *n entries) and the
+ * events it proves delivered into *done. Compact it before appending: a
+ * torn tail must not sit in front of new records. 0 or -errno (-EBUSY:
+ * another daemon holds it). */
+int pubd_journal_open(struct pubd_journal *j, const char *spooldir,
+    struct pubd_restore **out, size_t *n, uint64_t **done, size_t *ndone);
+/* Record durably that seq holds packet_id at stage. 0 or -errno. */
+int pubd_journal_append(struct pubd_journal *j, char op, uint64_t seq, uint16_t packet_id);
+/* Record durably that seq gave up its packet id without being delivered
+ * (the broker refused it). 0 or -errno. */
+int pubd_journal_release(struct pubd_journal *j, uint64_t seq);
+/* Whether the journal is worth compacting. */
+bool pubd_journal_full(const struct pubd_journal *j);
+/* Rewrite the journal to hold exactly the n entries, durably; deletions
+ * in the spool are made durable first. 0 or -errno. */
+int pubd_journal_compact(struct pubd_journal *j, const char *newdir,
+    const struct pubd_restore *live, size_t n);
+/* Close; NULL-safe. */
+void pubd_journal_close(struct pubd_journal *j);
+
+/* pubd_heartbeat.c */
+/* Start (or restart, after a reload) the heartbeat timer. */
+void pubd_heartbeat_arm(struct pubd *p);
+/* Build the heartbeat data now; 0 or -errno. Exposed for the timer. */
+int pubd_heartbeat_emit(struct pubd *p);
+
+#endif

@@ -1,0 +1,419 @@
+/* pubd_drain.c: from the spool to the client, and back to a delete.
+ *
+ * Events are listed in seq order into a backlog of names (cheap), and read
+ * and handed to the client only while fewer than held_max are with it (the
+ * window plus a short queue), so a spool of 100,000 events never sits in
+ * memory. An event is deleted only when the broker acknowledged it: PUBACK
+ * or PUBCOMP with a success reason, or for QoS 2 any completion after its
+ * PUBREC (the broker owns the message from PUBREC on; a PUBCOMP "packet id
+ * not found" after a restart means it finished it before).
+ *
+ * What cannot go now is deferred, never lost: a message the broker refuses
+ * (reason >= 0x80, or too large for it), or an event that cannot be read,
+ * stays in the spool and is tried again after the next reconnect (or
+ * restart), behind what is queued by then. Some brokers drop the link
+ * when they refuse, so a retry waits RETRY_MIN_MS after the last one,
+ * doubling while events stay deferred, up to RETRY_MAX_MS: a permanent
+ * refusal must not turn into a reconnect loop. A corrupt event (not JSON)
+ * can never be delivered: it is logged and deleted. Events evicted by the
+ * spool while listed are skipped.
+ *
+ * New events are noticed by inotify on new/ (IN_MOVED_TO, IN_CLOSE_WRITE);
+ * a rescan every RESCAN_MS is only a safety net. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pubd.h"
+
+#define BACKLOG_MAX	2048
+#define RESCAN_MS	60000
+#define RETRY_MIN_MS	30000
+#define RETRY_MAX_MS	(30 * 60000)
+
+void pubd_item_free(struct pubd_item *it)
+{
+	if (!it)
+		return;
+	free(it->topic);
+	free(it);
+}
+
+static struct pubd_item *item_new(const struct spool_ref *ref, const struct spool_event *ev,
+    const struct pubd_settings *s, uint8_t qos)
+{
+	struct pubd_item *it = calloc(1, sizeof(*it));
+
+	if (!it)
+		return NULL;
+	it->ref = *ref;
+	it->qos = qos;
+	it->topic = pubd_topic(s, ev->kind, ev->name);
+	if (!it->topic) {
+		free(it);
+		return NULL;
+	}
+	return it;
+}
+
+static void hold(struct pubd *p, struct pubd_item *it)
+{
+	TAILQ_INSERT_TAIL(&p->held, it, link);
+	p->n_held++;
+	if (it->ref.seq > p->held_top)
+		p->held_top = it->ref.seq;
+}
+
+static bool is_held(const struct pubd *p, uint64_t seq)
+{
+	const struct pubd_item *it;
+
+	if (seq > p->held_top)
+		return false;
+	TAILQ_FOREACH(it, &p->held, link)
+		if (it->ref.seq == seq)
+			return true;
+	return false;
+}
+
+/* Skip seq on this link; it is listed again after the next connect. */
+static void defer(struct pubd *p, uint64_t seq)
+{
+	p->deferred++;
+	if (!p->retry_from || seq < p->retry_from)
+		p->retry_from = seq;
+}
+
+/* Read an event; 1 with ev filled, 0 when it is gone for good or
+ * deferred (logged), -1 when out of memory. */
+static int read_event(struct pubd *p, const struct spool_ref *ref, struct spool_event *ev)
+{
+	int r = spool_read(p->spool, ref, ev);
+
+	if (r == 0)
+		return 1;
+	switch (r) {
+	case -ENOENT:		/* evicted or deleted meanwhile */
+		return 0;
+	case -EBADMSG:
+		log_err("event %s/%s is not valid JSON and can never be delivered: deleting it",
+		    spool_new_dir(p->spool), ref->file);
+		spool_delete(p->spool, ref);
+		return 0;
+	case -ENOMEM:
+		log_err("out of memory reading event %s", ref->file);
+		defer(p, ref->seq);
+		return -1;
+	default:
+		log_warn("cannot read event %s/%s: %s; kept, retried after the next reconnect",
+		    spool_new_dir(p->spool), ref->file, strerror(-r));
+		defer(p, ref->seq);
+		return 0;
+	}
+}
+
+/* Hand one listed event to the client. -1 when out of memory. */
+static int offer(struct pubd *p, const struct spool_ref *ref)
+{
+	struct spool_event ev;
+	struct pubd_item *it;
+	const char *why = "";
+	int r;
+
+	r = read_event(p, ref, &ev);
+	if (r <= 0)
+		return r;
+	it = item_new(ref, &ev, &p->set, p->set.qos);
+	if (!it) {
+		spool_event_clear(&ev);
+		defer(p, ref->seq);
+		return -1;
+	}
+	r = mqtt_client_publish(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,
+	    &why);
+	spool_event_clear(&ev);
+	if (r < 0) {
+		log_warn("event %s: cannot publish to '%s': %s; kept, retried after the next reconnect",
+		    ref->file, it->topic, why);
+		defer(p, ref->seq);
+		pubd_item_free(it);
+		return r == -ENOMEM ? -1 : 0;
+	}
+	hold(p, it);
+	return 0;
+}
+
+static void backlog_drop(struct pubd *p)
+{
+	free(p->backlog);
+	p->backlog = NULL;
+	p->backlog_n = p->backlog_i = 0;
+}
+
+/* Hand the client as many events as the bound allows. */
+void pubd_drain_fill(struct pubd *p)
+{
+	int r;
+
+	if (p->filling || p->stopping || !p->client)
+		return;
+	p->filling = true;
+	while (p->n_held < p->held_max) {
+		const struct spool_ref *ref;
+
+		if (p->backlog_i == p->backlog_n) {
+			backlog_drop(p);
+			r = spool_list(p->spool, p->cursor, BACKLOG_MAX, &p->backlog,
+			    &p->backlog_n);
+			if (r < 0) {
+				log_err("cannot list %s: %s", spool_new_dir(p->spool), strerror(-r));
+				break;
+			}
+			if (p->backlog_n == 0)
+				break;
+			p->cursor = p->backlog[p->backlog_n - 1].seq;
+		}
+		ref = &p->backlog[p->backlog_i++];
+		if (is_held(p, ref->seq))
+			continue;
+		if (offer(p, ref) < 0)
+			break;
+	}
+	p->filling = false;
+}
+
+/* The client connected: what was deferred on the last link goes again. */
+void pubd_drain_connected(struct pubd *p)
+{
+	uint64_t now = loop_now_ms();
+
+	if (!p->retry_from)
+		p->retry_gap = p->retry_at = 0;	/* the last retry went through */
+	if (p->retry_from && now >= p->retry_at) {
+		p->retry_at = now + (p->retry_gap ? p->retry_gap : RETRY_MIN_MS);
+		p->retry_gap = p->retry_gap ? p->retry_gap * 2 : RETRY_MIN_MS * 2;
+		if (p->retry_gap > RETRY_MAX_MS)
+			p->retry_gap = RETRY_MAX_MS;
+		log_notice("retrying %zu deferred event(s) from seq %llu", p->deferred,
+		    (unsigned long long)p->retry_from);
+		p->cursor = p->retry_from - 1;
+		p->retry_from = 0;
+		p->deferred = 0;
+		backlog_drop(p);
+	}
+	pubd_drain_fill(p);
+}
+
+/* The QoS 2 messages in flight, for a compaction of the journal. */
+static int live_set(struct pubd *p, struct pubd_restore **out, size_t *n)
+{
+	struct pubd_restore *v;
+	struct pubd_item *it;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	v = calloc(p->n_held ? p->n_held : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	TAILQ_FOREACH(it, &p->held, link) {
+		if (it->qos != 2 || !it->packet_id || !it->stage)
+			continue;
+		v[k].seq = it->ref.seq;
+		v[k].packet_id = it->packet_id;
+		v[k].stage = it->stage;
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* Rewrite the journal from what is in flight now. 0 or -errno. */
+int pubd_drain_compact(struct pubd *p)
+{
+	struct pubd_restore *v;
+	size_t n;
+	int r;
+
+	r = live_set(p, &v, &n);
+	if (r == 0)
+		r = pubd_journal_compact(&p->journal, spool_new_dir(p->spool), v, n);
+	free(v);
+	return r;
+}
+
+/* The broker finished a message (or the client gave up on it). */
+void pubd_drain_ack(struct pubd *p, struct pubd_item *it, int qos, uint8_t reason)
+{
+	bool delivered = reason < 0x80 || (it->qos == 2 && it->stage == MQTT_STAGE_PUBREC);
+	int r;
+
+	TAILQ_REMOVE(&p->held, it, link);
+	p->n_held--;
+	if (delivered) {
+		r = spool_delete(p->spool, &it->ref);
+		if (r < 0 && r != -ENOENT)
+			log_err("cannot delete delivered event %s: %s; it will be sent again",
+			    it->ref.file, strerror(-r));
+		p->delivered++;
+		if (pubd_journal_full(&p->journal) && (r = pubd_drain_compact(p)) < 0)
+			log_err("cannot compact the in-flight journal: %s", strerror(-r));
+	} else {
+		log_warn("the broker refused event %s/%s on '%s' (QoS %d): %s (0x%02x); it stays in the spool and is retried after the next reconnect",
+		    spool_new_dir(p->spool), it->ref.file, it->topic, qos,
+		    mqtt_reason_text(reason), reason);
+		defer(p, it->ref.seq);
+		if (it->qos == 2 && it->packet_id &&
+		    (r = pubd_journal_release(&p->journal, it->ref.seq)) < 0)
+			log_err("cannot record the refusal of %s in the journal: %s",
+			    it->ref.file, strerror(-r));
+	}
+	pubd_item_free(it);
+	pubd_drain_fill(p);
+}
+
+/* A message took a packet id or got its PUBREC: for QoS 2, record it
+ * before the packet that follows can leave (see pubd_journal.c). */
+void pubd_drain_state(struct pubd *p, struct pubd_item *it, uint16_t packet_id,
+    enum mqtt_stage stage)
+{
+	int r;
+
+	if (stage == MQTT_STAGE_DONE)
+		return;		/* on_ack follows */
+	it->packet_id = packet_id;
+	it->stage = stage;
+	if (it->qos != 2)
+		return;
+	r = pubd_journal_append(&p->journal, stage == MQTT_STAGE_PUBREC ? 'R' : 'P',
+	    it->ref.seq, packet_id);
+	if (r < 0) {
+		/* Sending now could deliver twice after a crash: hold the
+		 * client until the journal is writable again. */
+		log_err("cannot record event %s in the in-flight journal: %s; pausing delivery",
+		    it->ref.file, strerror(-r));
+		pubd_client_pause(p);
+	}
+}
+
+/* Put back what the journal says was in flight. */
+int pubd_drain_restore(struct pubd *p, const struct pubd_restore *rs, size_t n)
+{
+	struct spool_ref *refs = NULL;
+	size_t nrefs = 0, i, k = 0, restored = 0;
+	uint64_t span;
+	int r;
+
+	if (n == 0)
+		return 0;
+	span = rs[n - 1].seq - rs[0].seq + 1;
+	r = spool_list(p->spool, rs[0].seq - 1, span < (1u << 20) ? (size_t)span : (1u << 20),
+	    &refs, &nrefs);
+	if (r < 0) {
+		log_err("cannot list %s: %s", spool_new_dir(p->spool), strerror(-r));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct spool_event ev;
+		struct pubd_item *it;
+
+		while (k < nrefs && refs[k].seq < rs[i].seq)
+			k++;
+		if (k == nrefs || refs[k].seq != rs[i].seq)
+			continue;	/* delivered and deleted, or evicted */
+		if (read_event(p, &refs[k], &ev) <= 0)
+			continue;
+		it = item_new(&refs[k], &ev, &p->set, 2);
+		if (!it) {
+			spool_event_clear(&ev);
+			r = -ENOMEM;
+			break;
+		}
+		it->packet_id = rs[i].packet_id;
+		it->stage = rs[i].stage;
+		r = mqtt_client_restore(p->client, it->topic, ev.payload, ev.len, 2, false, it,
+		    it->packet_id, it->stage);
+		spool_event_clear(&ev);
+		if (r < 0) {
+			log_err("cannot restore event %s (packet id %u): %s", it->ref.file,
+			    it->packet_id, strerror(-r));
+			pubd_item_free(it);
+			break;
+		}
+		hold(p, it);
+		restored++;
+	}
+	free(refs);
+	if (restored)
+		log_notice("resuming %zu QoS 2 message(s) in flight before the restart",
+		    restored);
+	return r < 0 ? -1 : 0;
+}
+
+static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct pubd *p = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	/* The names do not matter: listing after the cursor finds them. */
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pubd_drain_fill(p);
+}
+
+static void on_rescan(struct loop *l, void *arg)
+{
+	struct pubd *p = arg;
+
+	p->rescan_timer = loop_timer_add(l, RESCAN_MS, on_rescan, p);
+	pubd_drain_fill(p);
+}
+
+/* Set up draining. */
+int pubd_drain_init(struct pubd *p)
+{
+	const char *dir = spool_new_dir(p->spool);
+
+	p->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (p->inotify_fd < 0) {
+		log_err("inotify: %m");
+		return -1;
+	}
+	if (inotify_add_watch(p->inotify_fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		log_err("cannot watch %s: %m", dir);
+		return -1;
+	}
+	if (loop_fd_add(p->loop, p->inotify_fd, EPOLLIN, on_inotify, p) < 0) {
+		log_err("cannot watch the inotify descriptor");
+		return -1;
+	}
+	p->rescan_timer = loop_timer_add(p->loop, RESCAN_MS, on_rescan, p);
+	return 0;
+}
+
+/* Stop watching and free every item and the backlog. */
+void pubd_drain_free(struct pubd *p)
+{
+	struct pubd_item *it;
+
+	if (p->inotify_fd >= 0) {
+		loop_fd_del(p->loop, p->inotify_fd);
+		close(p->inotify_fd);
+		p->inotify_fd = -1;
+	}
+	if (p->rescan_timer)
+		loop_timer_cancel(p->loop, p->rescan_timer);
+	p->rescan_timer = 0;
+	while ((it = TAILQ_FIRST(&p->held)) != NULL) {
+		TAILQ_REMOVE(&p->held, it, link);
+		pubd_item_free(it);
+	}
+	p->n_held = 0;
+	backlog_drop(p);
+}

@@ -1,0 +1,62 @@
+#!/bin/bash
+# pubd-privdrop.sh: started as root, outpost-pubd reads what needs root
+# (a 0600 root password file), hands the spool to [node] user (mode 2770,
+# setgid) and runs as that user with no capability and no_new_privs; it
+# still delivers events written by root, before and after it started. A
+# [node] user that does not exist stops it at start with a clear message.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/netns.sh"
+require_root
+. "$top_srcdir/tests/lib/broker.sh"
+require_cmd mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd useradd userdel
+. "$top_srcdir/tests/mqtt/pubd-lib.sh"
+
+plan 15
+user=opd$$
+useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user" ||
+	bail "cannot create user $user"
+on_exit "userdel $user 2>/dev/null"
+uid=$(id -u "$user")
+
+broker_passwd b pubd s3cret
+pubd_broker_start b "allow_anonymous true" "password_file $(broker_dir b)/passwd"
+run_ok "subscriber ready" sub_start pd 1 "$PREFIX/test/#" b
+printf 's3cret\n' >"$NETNS_TMP/mqtt.pass"
+chmod 600 "$NETNS_TMP/mqtt.pass"
+
+# Events root wrote before the daemon ever ran: root:root 0640 files in a
+# root-owned 0750 spool.
+events 1 20
+is "$(stat -c '%U %a' "$SPOOL/new" )" "root 750" "root made the spool"
+
+PUBD_USER=$user pubd_conf "$NETNS_TMP/pubd.conf" b "username = pubd" \
+	"password-file = $NETNS_TMP/mqtt.pass" "heartbeat = 0"
+run_ok "daemon started" pubd_start "$NETNS_TMP/pubd.conf"
+st=/proc/$PUBD_PID/status
+like "$(grep '^Uid:' "$st")" "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid\$" \
+	"runs as $user (real, effective, saved, fs uid)"
+like "$(grep '^CapEff:' "$st")" '^CapEff:[[:space:]]+0+$' "no effective capability"
+like "$(grep '^CapPrm:' "$st")" '^CapPrm:[[:space:]]+0+$' "no permitted capability"
+like "$(grep '^NoNewPrivs:' "$st")" '^NoNewPrivs:[[:space:]]+1$' "no_new_privs"
+is "$(stat -c '%U %a' "$SPOOL" "$SPOOL/new" "$SPOOL/tmp" | sort -u)" "$user 2770" \
+	"spool, new/ and tmp/ belong to $user, mode 2770"
+
+# Root writes while the daemon runs: the files get the group by setgid.
+events 2 20
+all() { [ "$(pairs "$(sub_out pd)" | sort -u | wc -l)" -ge 40 ]; }
+wait_until 30 all
+is "$(pairs "$(sub_out pd)" | sort -u | wc -l)" 40 "events root wrote before and after the start arrived"
+wait_until 10 eval '[ "$(spool_count)" = 0 ]'
+is "$(spool_count)" 0 "and left the spool"
+run_ok "outpost-pubd exits 0 on SIGTERM" pubd_stop
+like "$(grep -c 'not authorized\|refused the connection' "$PUBD_LOG")" '^0$' \
+	"the broker accepted the password read before dropping root"
+
+PUBD_USER=nosuchuser$$ pubd_conf "$NETNS_TMP/bad.conf" b "heartbeat = 0"
+run_fails "a missing user stops it at start" "$PUBD" -d -f "$NETNS_TMP/bad.conf"
+is "$RUN_STATUS" 1 "exit status 1"
+like "$RUN_OUTPUT" "user 'nosuchuser$$' does not exist: create it or set \[node\] user" \
+	"and says what to do"
+[ "$TAP_FAILED" = 0 ] || diag "$(cat "$PUBD_LOG")"
+done_testing
