@@ -46,8 +46,10 @@ broker_start()
 	shift
 	dir=$(broker_dir "$name")
 	mkdir -p "$dir"
-	# Mosquitto started as root switches to its own user.
+	# Mosquitto started as root switches to its own user, which must be
+	# able to write its persistence file into the folder.
 	chmod 755 "$NETNS_TMP" "$dir"
+	[ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1 && chown mosquitto "$dir"
 	port=$(free_port)
 	echo "$port" >"$dir/port"
 	{

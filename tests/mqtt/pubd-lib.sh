@@ -32,16 +32,9 @@ declare -A SUB_PID=() SUB_ARGS=()
 chmod 755 "$NETNS_TMP"
 
 # pubd_broker_start NAME [mosquitto.conf lines...]: broker_start with
-# "persistence true", its folder given to the mosquitto user first:
-# started as root, mosquitto switches to that user and could not write
-# its store into a root-owned folder (it would say "Permission denied"
-# at shutdown and forget every session and queued message).
+# "persistence true", so sessions and queued messages survive restarts.
 pubd_broker_start()
 {
-	local d
-	d=$(broker_dir "$1")
-	mkdir -p "$d"
-	[ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1 && chown mosquitto "$d"
 	broker_start "$@" "persistence true"
 }
 
