@@ -13,6 +13,7 @@ modules_mqtt_libopmqtt_a_SOURCES = \
 	modules/mqtt/mqtt_client.h \
 	modules/mqtt/mqtt_int.h \
 	modules/mqtt/mqtt_api.c \
+	modules/mqtt/mqtt_password.c \
 	modules/mqtt/mqtt_client.c \
 	modules/mqtt/mqtt_conn.c \
 	modules/mqtt/mqtt_session.c

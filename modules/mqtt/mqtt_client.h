@@ -154,6 +154,15 @@ const char *mqtt_client_last_error(const struct mqtt_client *c);
  * -errno from the loop. Starts the client if needed. */
 int mqtt_client_run_until_idle(struct mqtt_client *c, int timeout_ms);
 
+/* mqtt_password.c */
+
+#define MQTT_PASSWORD_MAX 4096
+
+/* Read the broker password: the first line of path without its line end,
+ * into *out (malloc'ed, caller frees; wipe it when done). Returns 0,
+ * -EFBIG when the line is longer than MQTT_PASSWORD_MAX, or -errno. */
+int mqtt_password_read(const char *path, uint8_t **out, size_t *len);
+
 /* mqtt_url.c */
 
 struct mqtt_url {

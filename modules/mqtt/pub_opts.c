@@ -312,18 +312,17 @@ out:
 /* The first line of the password file. */
 static int read_password(struct pub_cfg *c, const char *path)
 {
+	uint8_t *buf;
 	size_t len;
-	char *buf;
 	int r;
 
-	r = pub_read_all(path, 64 * 1024, &buf, &len);
+	r = mqtt_password_read(path, &buf, &len);
 	if (r < 0) {
-		fprintf(stderr, "outpost-pub: password file %s: %s\n", path, strerror(-r));
+		fprintf(stderr, "outpost-pub: password file %s: %s\n", path,
+		    r == -EFBIG ? "the first line is too long for a password" : strerror(-r));
 		return PUB_EXIT_FAIL;
 	}
-	len = strcspn(buf, "\r\n");
-	buf[len] = '\0';
-	c->password = buf;
+	c->password = (char *)buf;
 	c->password_len = len;
 	return 0;
 }

@@ -13,9 +13,6 @@
 
 #include "pubd.h"
 
-/* The first line of a password file; longer passwords are an error. */
-#define PASSWORD_MAX 4096
-
 static void set_why(char *why, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -33,56 +30,6 @@ static bool dup_opt(char **dst, const char *s)
 {
 	*dst = s ? strdup(s) : NULL;
 	return !s || *dst;
-}
-
-/* Read the first line of path (without its line end). */
-static int read_password(const char *path, uint8_t **out, size_t *len)
-{
-	char buf[PASSWORD_MAX + 2];
-	size_t n = 0;
-	ssize_t k;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	while (n < sizeof(buf)) {
-		k = read(fd, buf + n, sizeof(buf) - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (memchr(buf, '\n', n))
-			break;
-	}
-	{
-		char *nl = memchr(buf, '\n', n);
-
-		if (nl)
-			n = (size_t)(nl - buf);
-		else if (n > PASSWORD_MAX) {
-			r = -EFBIG;
-			goto out;
-		}
-	}
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	*out = malloc(n ? n : 1);
-	if (*out == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	memcpy(*out, buf, n);
-	*len = n;
-out:
-	explicit_bzero(buf, sizeof(buf));
-	close(fd);
-	return r;
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -169,7 +116,7 @@ int pubd_settings_load(struct pubd_settings *s, const struct conf *conf,
 	}
 
 	if (s->password_file) {
-		r = read_password(s->password_file, &s->password, &s->password_len);
+		r = mqtt_password_read(s->password_file, &s->password, &s->password_len);
 		/* After dropping root the file may be out of reach: a reload
 		 * naming the same file keeps the password read at start. */
 		if (r == -EACCES && old && str_eq(old->password_file, s->password_file) &&

@@ -2,7 +2,10 @@
  * URL parsing, option checks, queueing and restoring in-flight state.
  * (tests/mqtt-client.sh and tests/mqtt-mosquitto.sh drive it over TCP.) */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mqtt_client.h"
 #include "tap.h"
@@ -143,6 +146,48 @@ static void test_queue(struct loop *l)
 	mqtt_client_free(c);	/* frees queued messages too: ASan checks */
 }
 
+/* The password file: first line only, either line end, no silent cut. */
+static void test_password_file(void)
+{
+	static const struct { const char *text; size_t n; int rc; const char *want; } cases[] = {
+		{ "s3cret\n", 7, 0, "s3cret" },
+		{ "s3cret\r\nsecond line\n", 20, 0, "s3cret" },
+		{ "no newline", 10, 0, "no newline" },
+		{ "\n", 1, 0, "" },
+		{ "sp ace\t#x\n", 10, 0, "sp ace\t#x" },
+	};
+	char path[] = "/tmp/outpost-pw-XXXXXX", *big;
+	uint8_t *pw;
+	size_t i, len;
+	int fd, r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fd = mkstemp(path);
+		if (fd < 0 || write(fd, cases[i].text, cases[i].n) != (ssize_t)cases[i].n)
+			bail_out("cannot write %s", path);
+		close(fd);
+		pw = NULL;
+		r = mqtt_password_read(path, &pw, &len);
+		is_int(r, cases[i].rc, "password file %zu: read", i);
+		ok(r == 0 && len == strlen(cases[i].want) && memcmp(pw, cases[i].want, len) == 0,
+		   "password file %zu: first line without its end", i);
+		free(pw);
+		unlink(path);
+		strcpy(path, "/tmp/outpost-pw-XXXXXX");
+	}
+
+	big = malloc(MQTT_PASSWORD_MAX + 2);
+	memset(big, 'x', MQTT_PASSWORD_MAX + 1);
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, big, MQTT_PASSWORD_MAX + 1) != MQTT_PASSWORD_MAX + 1)
+		bail_out("cannot write %s", path);
+	close(fd);
+	is_int(mqtt_password_read(path, &pw, &len), -EFBIG, "a password over the limit is an error");
+	unlink(path);
+	free(big);
+	is_int(mqtt_password_read("/nonexistent/pw", &pw, &len), -ENOENT, "a missing file is -ENOENT");
+}
+
 int main(void)
 {
 	struct loop *l;
@@ -150,6 +195,7 @@ int main(void)
 	if (loop_new(&l) < 0)
 		bail_out("loop_new");
 	test_urls();
+	test_password_file();
 	test_options(l);
 	test_queue(l);
 	loop_free(l);
