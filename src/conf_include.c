@@ -68,7 +68,7 @@ static void include_file(struct parser *p, const char *from, unsigned line,
 	const char *key = from ? "include" : NULL;
 	const char *interned;
 	char *real, *buf = NULL;
-	size_t i, len;
+	size_t i, len = 0;
 	int r;
 
 	real = realpath(path, NULL);

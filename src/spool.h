@@ -107,6 +107,13 @@ void spool_event_clear(struct spool_event *ev);
  * or -errno. */
 int spool_delete(struct spool *sp, const struct spool_ref *ref);
 
+/* Move new/<file> aside into bad/ (created on demand) because it cannot
+ * be delivered; reason is recorded beside it as bad/<file>.why. file may
+ * be any name found in new/ (badly named files too). 0, -ENOENT if it is
+ * already gone, or -errno. The caller logs one line naming the file and
+ * the reason. */
+int spool_set_aside(struct spool *sp, const char *file, const char *reason);
+
 /* Counters (consistent under the spool lock). */
 int spool_get_stats(struct spool *sp, struct spool_stats *st);
 

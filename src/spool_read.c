@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -357,6 +358,73 @@ int spool_delete(struct spool *sp, const struct spool_ref *ref)
 	}
 	r = spool_state_store(sp, false);
 out:
+	spool_unlock(sp);
+	return r;
+}
+
+/* Write reason into bad/<file>.why, replacing nothing. */
+static void write_why(int badfd, const char *file, const char *reason)
+{
+	char name[SPOOL_FILE_MAX + 8];
+	size_t len = strlen(reason);
+	int fd;
+
+	if ((size_t)snprintf(name, sizeof(name), "%s.why", file) >= sizeof(name))
+		return;
+	fd = openat(badfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return;
+	if (write(fd, reason, len) == (ssize_t)len)
+		(void)write(fd, "\n", 1);
+	close(fd);
+}
+
+int spool_set_aside(struct spool *sp, const char *file, const char *reason)
+{
+	struct stat st;
+	int badfd = -1, r;
+
+	if (file == NULL || file[0] == '\0' || strchr(file, '/') != NULL ||
+	    strcmp(file, ".") == 0 || strcmp(file, "..") == 0 ||
+	    strlen(file) >= SPOOL_FILE_MAX)
+		return -EINVAL;
+	r = spool_lock(sp, LOCK_EX);
+	if (r < 0)
+		return r;
+	r = spool_state_load(sp);
+	if (r < 0)
+		goto out;
+	if (fstatat(sp->newfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (mkdirat(sp->dirfd, "bad", 0750) < 0 && errno != EEXIST) {
+		r = -errno;
+		goto out;
+	}
+	badfd = openat(sp->dirfd, "bad", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (badfd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = spool_state_store(sp, true);
+	if (r < 0)
+		goto out;
+	/* rename moves a link or a folder itself, never what it points to. */
+	if (renameat(sp->newfd, file, badfd, file) < 0) {
+		r = -errno;
+		goto out;
+	}
+	write_why(badfd, file, reason ? reason : "");
+	if (S_ISREG(st.st_mode) && spool_ref_parse(file, NULL, NULL, NULL) == 0) {
+		sp->tot.count -= sp->tot.count > 0;
+		sp->tot.bytes -= (uint64_t)st.st_size < sp->tot.bytes ?
+				 (uint64_t)st.st_size : sp->tot.bytes;
+	}
+	r = spool_state_store(sp, false);
+out:
+	if (badfd >= 0)
+		close(badfd);
 	spool_unlock(sp);
 	return r;
 }

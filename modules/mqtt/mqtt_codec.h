@@ -232,6 +232,13 @@ int mqtt_encode_disconnect(struct wire_buf *out, int version, uint8_t reason);
  * with *why set. */
 int mqtt_check_topic(const char *topic, const char **why);
 
+/* Check that id is a client identifier a broker must accept (MQTT 3.1.1
+ * 3.1.3.1, 5.0 3.1.3.1): 1..23 of [0-9a-zA-Z] always; longer ones and
+ * other characters are allowed by most brokers, so this accepts 1..65535
+ * bytes of UTF-8 without control characters and without U+FFFF-like
+ * non-characters. 0 or -EINVAL with *why set. */
+int mqtt_check_client_id(const char *id, const char **why);
+
 /* Whether s[0..n) is UTF-8 as MQTT allows it: well formed, no surrogates,
  * no U+0000. */
 bool mqtt_utf8_valid(const uint8_t *s, size_t n);

@@ -70,6 +70,31 @@ int mqtt_check_topic(const char *topic, const char **why)
 	return 0;
 }
 
+int mqtt_check_client_id(const char *id, const char **why)
+{
+	size_t n = id ? strlen(id) : 0, i;
+
+	if (n == 0) {
+		*why = "the client id is empty";
+		return -EINVAL;
+	}
+	if (n > 65535) {
+		*why = "the client id is longer than 65535 bytes";
+		return -EINVAL;
+	}
+	if (!mqtt_utf8_valid((const uint8_t *)id, n)) {
+		*why = "the client id is not valid UTF-8";
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f) {
+			*why = "the client id contains a control character";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Reserve room for a variable byte integer length and return where. */
 static size_t len_begin(struct wire_buf *b)
 {
