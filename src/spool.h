@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SPOOL_KIND_MAX 32   /* [a-z0-9_-]{1,32} */
 #define SPOOL_NAME_MAX 128  /* [A-Za-z0-9_.:-]{1,128} */
@@ -42,7 +43,28 @@ struct spool_opts {
 	uint64_t max_bytes;       /* 0: unbounded */
 	const char *node;         /* envelope "node"; NULL: "" */
 	const char *region;       /* envelope "region"; NULL: left out */
+	/* Told one line per file in new/ that the spool renumbered or moved
+	 * aside while listing (see spool_list); NULL: nobody is told. */
+	void (*notice)(void *arg, const char *text);
+	void *notice_arg;
+	/* Owner the spool folders may have besides root and the caller's euid
+	 * ((uid_t)-1: none); see spool_open. */
+	uid_t owner;
+	/* When spool_open refuses the spool (-EPERM, -ENOTDIR, -ELOOP, ...)
+	 * it writes here what is wrong and how to fix it, for the caller to
+	 * log; NULL/0: not told. */
+	char *why;
+	size_t whylen;
 };
+
+/* One event of a batch. */
+struct spool_item {
+	const char *kind, *name, *data_json;   /* as for spool_emit */
+	uint64_t seq;                          /* out: its number */
+	int result;                            /* out: 0 or -errno, as spool_emit */
+};
+
+#define SPOOL_NO_EVICT 0x1u  /* -ENOSPC rather than evict older events */
 
 /* A reference to one event in new/, as listed. */
 struct spool_ref {
@@ -84,6 +106,14 @@ int spool_name_ok(const char *name);
  * NULL) gets its number. */
 int spool_emit(struct spool *sp, const char *kind, const char *name,
 	       const char *data_json, uint64_t *seq);
+
+/* Record n events under one lock with one directory fsync; each item
+ * gets its own result (an invalid item fails alone). Items get
+ * consecutive numbers in their order. With SPOOL_NO_EVICT an item that
+ * does not fit fails with -ENOSPC instead of evicting older events.
+ * Returns the number recorded, or -errno when none could be. */
+int spool_emit_batch(struct spool *sp, struct spool_item *items, size_t n,
+		     unsigned flags);
 
 /* List up to max events (0: no limit) with seq > after, oldest first, into
  * *refs (malloc'ed, caller frees; NULL when *n is 0). The directory is read

@@ -5,8 +5,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "json.h"
 #include "spool.h"
+
+/* Sequence numbers run in blocks of 2^32: after a reboot the counter
+ * jumps to the next block (see spool_state_load). Numbers above
+ * SPOOL_SEQ_LIMIT are never handed out, so the counter cannot wrap. */
+#define SPOOL_SEQ_BLOCK_MASK UINT64_C(0xffffffff)
+#define SPOOL_SEQ_LIMIT (UINT64_C(1) << 62)
 
 /* Running totals, mirrored in <dir>/state. */
 struct spool_totals {
@@ -24,6 +32,9 @@ struct spool {
 	size_t drop_reserve;    /* size of the largest possible dropped event */
 	struct spool_totals tot;
 	char boot_id[40];
+	void (*notice)(void *arg, const char *text);
+	void *notice_arg;
+	uid_t owner;
 	unsigned long tmp_counter;
 	/* The oldest files as last scanned, consumed by eviction. Files added
 	 * later are newer and files removed later fail with ENOENT, so the
@@ -40,6 +51,17 @@ void spool_unlock(struct spool *sp);
 int spool_state_load(struct spool *sp);
 /* Under LOCK_EX: store the totals, dirty or clean. */
 int spool_state_store(struct spool *sp, bool dirty);
+/* Under LOCK_EX: recount the totals from new/, keeping the higher seq and
+ * the dropped count of old (NULL: none), and store them clean. */
+int spool_state_rebuild(struct spool *sp, const struct spool_totals *old);
+/* Under LOCK_EX: take the next sequence number into *seq. */
+int spool_next_seq(struct spool *sp, uint64_t *seq);
+
+/* The envelope of one event, stamped now, into j. */
+int spool_envelope(const struct spool *sp, struct json *j, const char *kind,
+		   const char *name, const char *data, size_t dlen);
+/* The data of a "spool"/"dropped" event. */
+void spool_dropped_data(char *buf, size_t size, uint64_t n, uint64_t total);
 
 /* Scan new/ for up to max (0: all) events with seq > after, oldest first. */
 int spool_scan(struct spool *sp, uint64_t after, size_t max,

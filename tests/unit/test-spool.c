@@ -602,6 +602,91 @@ static void test_errors(void)
 	free(dir);
 }
 
+/* ---- batch emit and the data depth ---- */
+
+/* data nested depth levels deep: [[...[1]...]] */
+static char *nested(int depth)
+{
+	char *s = malloc((size_t)depth * 2 + 2);
+	int i;
+
+	for (i = 0; i < depth; i++)
+		s[i] = '[';
+	s[depth] = '1';
+	for (i = 0; i < depth; i++)
+		s[depth + 1 + i] = ']';
+	s[2 * depth + 1] = '\0';
+	return s;
+}
+
+static void test_batch(void)
+{
+	char *dir = make_dir(), *deep = nested(31), *deeper = nested(32);
+	struct spool *sp = open_spool(dir, 0, NULL), *small;
+	struct spool_item items[] = {
+		{ .kind = "probe", .name = "a", .data_json = "{\"i\":0}" },
+		{ .kind = "Bad", .data_json = "{}" },
+		{ .kind = "probe", .name = "b", .data_json = "[1" },
+		{ .kind = "probe", .name = "c" },
+		{ .kind = "deep", .data_json = deep },
+		{ .kind = "deep", .data_json = deeper },
+	};
+	struct spool_item fill[40];
+	struct spool_ref *refs = NULL;
+	struct spool_event ev = { 0 };
+	struct disk before, after;
+	size_t n = 0, k;
+	uint64_t seq = 0;
+	int r;
+
+	r = spool_emit_batch(sp, items, 6, 0);
+	is_int(r, 3, "batch of 6 with 3 bad items records 3");
+	ok(items[0].result == 0 && items[0].seq == 1, "item 0 recorded as seq 1");
+	is_int(items[1].result, -EINVAL, "bad kind fails alone");
+	is_int(items[2].result, -EINVAL, "bad JSON fails alone");
+	ok(items[3].result == 0 && items[3].seq == 2, "item 3 recorded as seq 2");
+	ok(items[4].result == 0 && items[4].seq == 3, "data nested 31 deep is accepted");
+	is_int(items[5].result, -EINVAL, "data nested 32 deep is refused: the envelope would pass the limit");
+	is_int(spool_emit(sp, "deep", NULL, deeper, NULL), -EINVAL, "spool_emit refuses it too");
+	is_int(spool_emit_batch(sp, items + 1, 2, 0), -EINVAL, "a batch with no good item: its error");
+	is_int(spool_emit_batch(sp, items, 0, 0), 0, "an empty batch records nothing");
+	after = scan_disk(dir, "new");
+	is_int(after.count, 3, "three events on disk");
+	is_int(count_entries(dir, "tmp"), 0, "no tmp/ leftovers");
+	spool_list(sp, 0, 0, &refs, &n);
+	for (k = 0; k < n; k++) {
+		if (spool_read(sp, &refs[k], &ev) != 0)
+			break;
+		spool_event_clear(&ev);
+	}
+	ok(n == 3 && k == n, "every event the batch recorded reads back (the deep one too)");
+	free(refs);
+	spool_close(sp);
+	rm_rf(dir);
+
+	/* SPOOL_NO_EVICT: a full spool refuses instead of evicting. */
+	small = open_spool(dir, 2048, NULL);
+	for (k = 0; k < 40; k++)
+		fill[k] = (struct spool_item){ .kind = "fill", .data_json = "\"0123456789abcdef\"" };
+	r = spool_emit_batch(small, fill, 40, SPOOL_NO_EVICT);
+	ok(r > 0 && r < 40, "NO_EVICT batch records what fits (%d of 40)", r);
+	is_int(fill[39].result, -ENOSPC, "... and the rest get -ENOSPC");
+	before = scan_disk(dir, "new");
+	ok(before.bytes <= 2048, "the bound holds");
+	r = spool_emit_batch(small, fill, 1, SPOOL_NO_EVICT);
+	is_int(r, -ENOSPC, "a full spool: -ENOSPC");
+	after = scan_disk(dir, "new");
+	ok(after.count == before.count && after.max_seq == before.max_seq, "nothing was evicted");
+	is_int(spool_emit(small, "fill", NULL, NULL, &seq), 0, "a plain emit evicts as before");
+	after = scan_disk(dir, "new");
+	ok(after.count < before.count + 1 && seq > before.max_seq, "older events went for it");
+	spool_close(small);
+	rm_rf(dir);
+	free(dir);
+	free(deep);
+	free(deeper);
+}
+
 /* ---- (f) listing ---- */
 
 static int list_is(struct spool *sp, uint64_t after, size_t max, const char *want)
@@ -735,6 +820,7 @@ int main(void)
 	test_basic();
 	test_list();
 	test_errors();
+	test_batch();
 	test_recovery();
 	test_bound(seed);
 	test_concurrent();
