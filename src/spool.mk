@@ -1,7 +1,8 @@
 # src/spool.mk: the JSON writer/validator and the event spool (libop), their
 # unit tests, the spool writer test tool, and the JSON fuzz harness.
 src_libop_a_SOURCES += src/json.c src/json.h src/json_validate.c \
-	src/spool.c src/spool_emit.c src/spool_read.c src/spool.h src/spool_impl.h
+	src/spool.c src/spool_emit.c src/spool_fs.c src/spool_read.c \
+	src/spool_scan.c src/spool_aside.c src/spool.h src/spool_impl.h
 
 check_PROGRAMS += tests/unit/test-json tests/unit/test-spool tests/tools/spool-writer
 TESTS += tests/unit/test-json tests/unit/test-spool
