@@ -88,7 +88,13 @@ int spool_fs_subdir(struct spool *sp, const char *name, bool create, int *out,
 		return -errno;
 	fd = openat(sp->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
+		struct stat st;
+
 		r = -errno;
+		/* With O_DIRECTORY a link gives ENOTDIR: tell them apart. */
+		if (r == -ENOTDIR && fstatat(sp->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			r = -ELOOP;
 		if (r == -ELOOP)
 			spool_why(w, "spool %s/%s: is a symbolic link; remove it "
 				  "(the spool holds only plain folders and files)",
