@@ -413,35 +413,42 @@ static int renumber(struct spool *sp, const struct odd *o)
 	return -EEXIST;
 }
 
-/* Under LOCK_EX, with the state marked dirty: act on what o found. */
+/* Under LOCK_EX, with the state marked dirty: act on what o found. The
+ * counter is raised first, so renumbered files come after every file
+ * there, which a reader may have seen already. */
 static int fix(struct spool *sp, struct odd_set *o)
 {
-	size_t i;
+	static const enum odd_what order[] = { ODD_RAISE, ODD_ASIDE, ODD_RENUMBER };
+	size_t i, k;
 	int r = 0;
 
-	for (i = 0; i < o->n && r == 0; i++) {
-		struct odd *x = &o->v[i];
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < o->n && r == 0; i++) {
+			struct odd *x = &o->v[i];
 
-		switch (x->what) {
-		case ODD_ASIDE:
-			r = spool_aside_locked(sp, x->file, x->reason);
-			if (r == 0)
-				notice(sp, "event %s/%s: %s: moved aside to %s/bad/",
-				       sp->newdir, x->file, x->reason, sp->dirpath);
-			if (r == -ENOENT)
-				r = 0;
-			break;
-		case ODD_RENUMBER:
-			r = renumber(sp, x);
-			break;
-		case ODD_RAISE:
-			if (x->seq > sp->tot.seq) {
-				notice(sp, "event %s/%s: %s: counter raised from %" PRIu64
-				       " to %" PRIu64, sp->newdir, x->file, x->reason,
-				       sp->tot.seq, x->seq);
-				sp->tot.seq = x->seq;
+			if (x->what != order[k])
+				continue;
+			switch (x->what) {
+			case ODD_ASIDE:
+				r = spool_aside_locked(sp, x->file, x->reason);
+				if (r == 0)
+					notice(sp, "event %s/%s: %s: moved aside to %s/bad/",
+					       sp->newdir, x->file, x->reason, sp->dirpath);
+				if (r == -ENOENT)
+					r = 0;
+				break;
+			case ODD_RENUMBER:
+				r = renumber(sp, x);
+				break;
+			case ODD_RAISE:
+				if (x->seq > sp->tot.seq) {
+					notice(sp, "event %s/%s: %s: counter raised from %"
+					       PRIu64 " to %" PRIu64, sp->newdir, x->file,
+					       x->reason, sp->tot.seq, x->seq);
+					sp->tot.seq = x->seq;
+				}
+				break;
 			}
-			break;
 		}
 	}
 	return r;
@@ -475,11 +482,14 @@ static int list_fixing(struct spool *sp, uint64_t after, size_t max,
 		r = fix(sp, &o);
 		if (r == 0 && fsync(sp->newfd) < 0)
 			r = -errno;
+		/* Files planted by hand were never counted: recount. */
+		if (r == 0)
+			r = spool_state_rebuild(sp, &sp->tot);
 		if (r == 0)
 			r = scan(sp, after, max, refs, n, NULL);
-	}
-	if (r == 0)
+	} else if (r == 0) {
 		r = spool_state_store(sp, false);
+	}
 	odd_free(&o);
 	return r;
 }
