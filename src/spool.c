@@ -44,11 +44,17 @@ void spool_unlock(struct spool *sp)
 	flock(sp->statefd, LOCK_UN);
 }
 
+int spool_state_format(char *buf, size_t size, const struct spool_totals *t,
+		       int dirty, const char *boot)
+{
+	return snprintf(buf, size, STATE_FMT, dirty, t->seq, t->count,
+			t->bytes, t->dropped, boot);
+}
+
 static int format_state(const struct spool *sp, const struct spool_totals *t,
 			int dirty, char *buf, size_t size)
 {
-	return snprintf(buf, size, STATE_FMT, dirty, t->seq, t->count,
-			t->bytes, t->dropped, sp->boot_id);
+	return spool_state_format(buf, size, t, dirty, sp->boot_id);
 }
 
 int spool_state_store(struct spool *sp, bool dirty)
@@ -81,8 +87,7 @@ int spool_state_parse(const char *buf, size_t len, struct spool_totals *t,
 		return -EINVAL;
 	if (*dirty != 0 && *dirty != 1)
 		return -EINVAL;
-	n = snprintf(again, sizeof(again), STATE_FMT, *dirty, t->seq,
-		     t->count, t->bytes, t->dropped, boot);
+	n = spool_state_format(again, sizeof(again), t, *dirty, boot);
 	if (n < 0 || (size_t)n != len || memcmp(again, buf, len) != 0)
 		return -EINVAL;
 	return 0;

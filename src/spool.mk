@@ -20,11 +20,22 @@ tests_unit_test_spool_safe_LDADD = $(LIBOP)
 tests_tools_spool_writer_SOURCES = tests/tools/spool-writer.c
 tests_tools_spool_writer_LDADD = $(LIBOP)
 
-EXTRA_DIST += tests/fuzz/corpus/fuzz-json
+EXTRA_DIST += tests/fuzz/corpus/fuzz-json tests/fuzz/corpus/fuzz-spool-state
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-json
 fuzz_harnesses += tests/fuzz/fuzz-json
 tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz-json.c
 tests_fuzz_fuzz_json_LDADD = $(LIBOP)
 tests_fuzz_fuzz_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+noinst_PROGRAMS += tests/fuzz/fuzz-spool-state
+fuzz_harnesses += tests/fuzz/fuzz-spool-state
+tests_fuzz_fuzz_spool_state_SOURCES = tests/fuzz/fuzz-spool-state.c
+tests_fuzz_fuzz_spool_state_LDADD = $(LIBOP)
+tests_fuzz_fuzz_spool_state_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
+
+# make bench: single against batch emit, 1 and 4 writers.
+bench_scripts += tests/bench/spool-emit.sh
+noinst_PROGRAMS += tests/bench/spool-emit-bench
+tests_bench_spool_emit_bench_SOURCES = tests/bench/spool-emit-bench.c
+tests_bench_spool_emit_bench_LDADD = $(LIBOP)

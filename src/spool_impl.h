@@ -68,6 +68,9 @@ void spool_dropped_data(char *buf, size_t size, uint64_t n, uint64_t total);
 /* Under LOCK_SH or LOCK_EX: the counter in a clean line of this boot;
  * -EAGAIN when the line is dirty, damaged or from another boot. */
 int spool_state_peek(struct spool *sp, uint64_t *seq);
+/* Format the state line (snprintf's result). */
+int spool_state_format(char *buf, size_t size, const struct spool_totals *t,
+		       int dirty, const char *boot);
 /* Parse a state line; the re-formatted line must equal what was read.
  * boot gets the boot id. 0 or -EINVAL. */
 int spool_state_parse(const char *buf, size_t len, struct spool_totals *t,
