@@ -1,0 +1,36 @@
+/* resolve_int.h: the resolver's insides, shared by resolve_loop.c (the
+ * c-ares channel on the loop) and resolve.c (address lookups). A later
+ * user of raw queries (DNS probes: ares_query/ares_send of any type) adds
+ * its own file on the same channel and calls resolver_sync() after every
+ * c-ares call, as resolve.c does. */
+#ifndef OUTPOST_RESOLVE_INT_H
+#define OUTPOST_RESOLVE_INT_H
+
+#include <ares.h>
+#include <stdint.h>
+
+#include "resolve.h"
+
+struct resolver {
+	struct loop		*loop;
+	ares_channel		 channel;
+	bool			 channel_ok;
+	uint64_t		 timer;		/* c-ares' next timeout */
+	int			*fds;		/* the channel's sockets we watch */
+	size_t			 n_fds, cap_fds;
+	size_t			 n_servers;
+	size_t			 pending;	/* lookups the caller waits for */
+	struct resolver_query	*queries;	/* every live query, cancelled too */
+	bool			 freeing;	/* inside resolver_free */
+};
+
+/* resolve_loop.c */
+/* Re-arm the loop timer from ares_timeout(); call after each c-ares call. */
+void resolver_sync(struct resolver *r);
+
+/* resolve.c */
+/* Free the queries left after ares_destroy() (delivered ones waiting for
+ * their deferred callback); no callback is called. */
+void resolver_queries_drop(struct resolver *r);
+
+#endif
