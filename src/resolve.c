@@ -186,6 +186,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 	struct resolver_query *q = arg;
 
 	q->in_ares = false;
+	q->r->n_ares--;
 	if (q->cancelled || q->r->freeing) {
 		ares_freeaddrinfo(ai);
 		unlink_free(q);
@@ -282,7 +283,9 @@ int resolver_getaddrinfo(struct resolver *r, const char *host, const char *port,
 	r->queries = q;
 	if (!numeric(q, host)) {
 		snprintf(service, sizeof(service), "%u", (unsigned)p);
+		resolver_refresh(r);
 		q->in_ares = q->starting = true;
+		r->n_ares++;
 		ares_getaddrinfo(r->channel, host, service, &hints, on_addrinfo, q);
 		q->starting = false;
 		resolver_sync(r);

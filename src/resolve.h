@@ -37,6 +37,10 @@ struct resolver_opts {
 	unsigned	 timeout_ms;
 	/* Tries per server; 0: from resolv.conf, or 2 without it. */
 	unsigned	 tries;
+	/* The resolv.conf to read; NULL: /etc/resolv.conf. When the file
+	 * changes (DHCP, VPN), the next lookup started while none is in
+	 * flight reads it again. */
+	const char	*resolv_conf;
 };
 
 /* One resolved address, ready for socket(2) and connect(2). */
@@ -59,9 +63,9 @@ struct resolver_result {
  * with res NULL. The query handle is freed after the callback returns. */
 typedef void (*resolver_cb)(int status, struct resolver_result *res, void *arg);
 
-/* Create a resolver on loop l; opts may be NULL (the system's config).
- * Returns 0 or -errno (-EINVAL: a bad server string, or no server with
- * no_system_config). Free it before the loop. */
+/* Create a resolver on loop l; opts may be NULL (the system's config) and
+ * is copied. Returns 0 or -errno (-EINVAL: a bad server string, or no
+ * server with no_system_config). Free it before the loop. */
 int resolver_new(struct loop *l, const struct resolver_opts *opts, struct resolver **out);
 
 /* Drop every pending lookup without calling its callback, close the

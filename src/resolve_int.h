@@ -8,6 +8,7 @@
 
 #include <ares.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "resolve.h"
 
@@ -15,10 +16,20 @@ struct resolver {
 	struct loop		*loop;
 	ares_channel		 channel;
 	bool			 channel_ok;
+	bool			 library;	/* ares_library_init() done */
 	uint64_t		 timer;		/* c-ares' next timeout */
 	int			*fds;		/* the channel's sockets we watch */
 	size_t			 n_fds, cap_fds;
 	size_t			 n_servers;
+	/* The options, kept to open the channel again. */
+	char			**servers;
+	size_t			 n_servers_opt;
+	bool			 no_system_config;
+	unsigned		 timeout_ms, tries;
+	char			*resolv_conf;
+	struct stat		 conf_st;	/* resolv.conf when last read */
+	bool			 conf_seen;	/* it existed then */
+	size_t			 n_ares;	/* queries c-ares holds */
 	size_t			 pending;	/* lookups the caller waits for */
 	struct resolver_query	*queries;	/* every live query, cancelled too */
 	bool			 freeing;	/* inside resolver_free */
@@ -27,6 +38,8 @@ struct resolver {
 /* resolve_loop.c */
 /* Re-arm the loop timer from ares_timeout(); call after each c-ares call. */
 void resolver_sync(struct resolver *r);
+/* Read resolv.conf again if it changed and c-ares holds no query. */
+void resolver_refresh(struct resolver *r);
 
 /* resolve.c */
 /* Free the queries left after ares_destroy() (delivered ones waiting for

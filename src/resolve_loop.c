@@ -146,30 +146,32 @@ static int parse_server(const char *s, struct ares_addr_port_node *n)
 	return 0;
 }
 
-static int set_servers(struct resolver *r, const struct resolver_opts *o)
+static int set_servers(struct resolver *r, ares_channel ch)
 {
 	struct ares_addr_port_node *nodes;
 	int rc = 0;
 
-	nodes = calloc(o->n_servers, sizeof(*nodes));
+	if (r->n_servers_opt == 0)
+		return 0;
+	nodes = calloc(r->n_servers_opt, sizeof(*nodes));
 	if (!nodes)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->n_servers && rc == 0; i++) {
-		rc = o->servers[i] ? parse_server(o->servers[i], &nodes[i]) : -EINVAL;
-		nodes[i].next = i + 1 < o->n_servers ? &nodes[i + 1] : NULL;
+	for (size_t i = 0; i < r->n_servers_opt && rc == 0; i++) {
+		rc = parse_server(r->servers[i], &nodes[i]);
+		nodes[i].next = i + 1 < r->n_servers_opt ? &nodes[i + 1] : NULL;
 	}
-	if (rc == 0 && ares_set_servers_ports(r->channel, nodes) != ARES_SUCCESS)
+	if (rc == 0 && ares_set_servers_ports(ch, nodes) != ARES_SUCCESS)
 		rc = -ENOMEM;
 	free(nodes);
 	return rc;
 }
 
-static size_t count_servers(struct resolver *r)
+static size_t count_servers(ares_channel ch)
 {
 	struct ares_addr_port_node *list = NULL, *n;
 	size_t count = 0;
 
-	if (ares_get_servers_ports(r->channel, &list) != ARES_SUCCESS)
+	if (ares_get_servers_ports(ch, &list) != ARES_SUCCESS)
 		return 0;
 	for (n = list; n; n = n->next)
 		count++;
@@ -177,13 +179,107 @@ static size_t count_servers(struct resolver *r)
 	return count;
 }
 
+static const char *conf_path(const struct resolver *r)
+{
+	return r->resolv_conf ? r->resolv_conf : "/etc/resolv.conf";
+}
+
+/* A channel from the kept options; 0 or -errno. */
+static int open_channel(struct resolver *r, ares_channel *out)
+{
+	struct ares_options ao;
+	int mask = ARES_OPT_SOCK_STATE_CB, rc;
+
+	memset(&ao, 0, sizeof(ao));
+	ao.sock_state_cb = sock_state;
+	ao.sock_state_cb_data = r;
+	if (r->timeout_ms || r->no_system_config) {
+		ao.timeout = r->timeout_ms ? (int)(r->timeout_ms > INT_MAX ? INT_MAX : r->timeout_ms) :
+		    2000;
+		mask |= ARES_OPT_TIMEOUTMS;
+	}
+	if (r->tries || r->no_system_config) {
+		ao.tries = r->tries ? (int)(r->tries > 100 ? 100 : r->tries) : 2;
+		mask |= ARES_OPT_TRIES;
+	}
+	if (r->no_system_config) {
+		/* No search list, not even the host's own domain: a name means
+		 * exactly itself, and only the given servers hear of it. */
+		ao.resolvconf_path = (char *)"/dev/null";
+		ao.ndomains = 0;
+		ao.lookups = (char *)"fb";
+		ao.ndots = 1;
+		mask |= ARES_OPT_RESOLVCONF | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_NDOTS;
+	} else {
+		/* Noted before reading, so a change while c-ares reads shows
+		 * up next time rather than never. */
+		r->conf_seen = stat(conf_path(r), &r->conf_st) == 0;
+		if (r->resolv_conf) {
+			ao.resolvconf_path = r->resolv_conf;
+			mask |= ARES_OPT_RESOLVCONF;
+		}
+	}
+	rc = ares_init_options(out, &ao, mask);
+	if (rc != ARES_SUCCESS)
+		return rc == ARES_ENOMEM ? -ENOMEM : -EIO;
+	if ((rc = set_servers(r, *out)) < 0) {
+		ares_destroy(*out);
+		return rc;
+	}
+	return 0;
+}
+
+static int keep_opts(struct resolver *r, const struct resolver_opts *o)
+{
+	struct ares_addr_port_node check;
+
+	r->no_system_config = o->no_system_config;
+	r->timeout_ms = o->timeout_ms;
+	r->tries = o->tries;
+	if (o->resolv_conf && !(r->resolv_conf = strdup(o->resolv_conf)))
+		return -ENOMEM;
+	if (o->n_servers == 0)
+		return 0;
+	r->servers = calloc(o->n_servers, sizeof(*r->servers));
+	if (!r->servers)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n_servers; i++) {
+		if (!o->servers[i] || parse_server(o->servers[i], &check) < 0)
+			return -EINVAL;
+		if (!(r->servers[r->n_servers_opt++] = strdup(o->servers[i])))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void resolver_refresh(struct resolver *r)
+{
+	struct stat st;
+	ares_channel ch;
+	bool seen;
+
+	if (r->no_system_config || r->n_ares)
+		return;
+	seen = stat(conf_path(r), &st) == 0;
+	if (seen == r->conf_seen && (!seen || (st.st_dev == r->conf_st.st_dev &&
+	    st.st_ino == r->conf_st.st_ino && st.st_size == r->conf_st.st_size &&
+	    st.st_mtim.tv_sec == r->conf_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == r->conf_st.st_mtim.tv_nsec)))
+		return;
+	/* The old channel stays when the new one cannot be had. */
+	if (open_channel(r, &ch) < 0)
+		return;
+	ares_destroy(r->channel);
+	r->channel = ch;
+	r->n_servers = count_servers(ch);
+}
+
 int resolver_new(struct loop *l, const struct resolver_opts *opts, struct resolver **out)
 {
 	static const struct resolver_opts system_config;
 	const struct resolver_opts *o = opts ? opts : &system_config;
-	struct ares_options ao;
 	struct resolver *r;
-	int mask = ARES_OPT_SOCK_STATE_CB, rc;
+	int rc;
 
 	*out = NULL;
 	if (o->no_system_config && o->n_servers == 0)
@@ -192,43 +288,21 @@ int resolver_new(struct loop *l, const struct resolver_opts *opts, struct resolv
 	if (!r)
 		return -ENOMEM;
 	r->loop = l;
-	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
-		free(r);
-		return -ENOMEM;
-	}
-	memset(&ao, 0, sizeof(ao));
-	ao.sock_state_cb = sock_state;
-	ao.sock_state_cb_data = r;
-	if (o->timeout_ms || o->no_system_config) {
-		ao.timeout = o->timeout_ms ? (int)(o->timeout_ms > INT_MAX ? INT_MAX : o->timeout_ms) :
-		    2000;
-		mask |= ARES_OPT_TIMEOUTMS;
-	}
-	if (o->tries || o->no_system_config) {
-		ao.tries = o->tries ? (int)(o->tries > 100 ? 100 : o->tries) : 2;
-		mask |= ARES_OPT_TRIES;
-	}
-	if (o->no_system_config) {
-		/* No search list, not even the host's own domain: a name means
-		 * exactly itself, and only the given servers hear of it. */
-		ao.resolvconf_path = (char *)"/dev/null";
-		ao.ndomains = 0;
-		ao.lookups = (char *)"fb";
-		ao.ndots = 1;
-		mask |= ARES_OPT_RESOLVCONF | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_NDOTS;
-	}
-	rc = ares_init_options(&r->channel, &ao, mask);
-	if (rc != ARES_SUCCESS) {
-		ares_library_cleanup();
-		free(r);
-		return rc == ARES_ENOMEM ? -ENOMEM : -EIO;
-	}
-	r->channel_ok = true;
-	if (o->n_servers && (rc = set_servers(r, o)) < 0) {
+	if ((rc = keep_opts(r, o)) < 0) {
 		resolver_free(r);
 		return rc;
 	}
-	r->n_servers = count_servers(r);
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+		resolver_free(r);
+		return -ENOMEM;
+	}
+	r->library = true;
+	if ((rc = open_channel(r, &r->channel)) < 0) {
+		resolver_free(r);
+		return rc;
+	}
+	r->channel_ok = true;
+	r->n_servers = count_servers(r->channel);
 	*out = r;
 	return 0;
 }
@@ -249,8 +323,12 @@ void resolver_free(struct resolver *r)
 	for (size_t i = 0; i < r->n_fds; i++)
 		loop_fd_del(r->loop, r->fds[i]);
 	free(r->fds);
-	if (r->channel_ok)
+	if (r->library)
 		ares_library_cleanup();
+	for (size_t i = 0; i < r->n_servers_opt; i++)
+		free(r->servers[i]);
+	free(r->servers);
+	free(r->resolv_conf);
 	free(r);
 }
 

@@ -66,7 +66,7 @@ static void dns_reply(struct dns *d, const uint8_t *q, size_t n,
 	    end + 4 > n)
 		return;
 	type = (uint16_t)(q[end] << 8 | q[end + 1]);
-	known = strcasecmp(name, "broker.test") == 0;
+	known = strcasecmp(name, "broker.test") == 0 || strcasecmp(name, "broker.two.test") == 0;
 	end += 4;
 	memcpy(out, q, end);
 	out[2] = 0x84 | (q[2] & 0x01);		/* QR, AA, RD as asked */
@@ -364,6 +364,54 @@ static void test_cancel(struct loop *l)
 	dns_stop(l, &d);
 }
 
+static void write_conf(const char *path, const char *text)
+{
+	char tmp[256];
+	FILE *f;
+
+	/* A new file renamed over the old, as DHCP clients do. */
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0)
+		bail_out("cannot write %s", path);
+}
+
+/* A changed resolv.conf is read again by the next lookup. */
+static void test_reread(struct loop *l)
+{
+	char dir[] = "/tmp/test-resolve-XXXXXX", path[64];
+	struct resolver_opts o = { .n_servers = 1 };
+	const char *servers[1];
+	struct resolver *r;
+	struct dns d;
+	struct look k;
+
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp");
+	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+	dns_start(l, &d, false);
+	servers[0] = d.addr;
+	o.servers = servers;
+	o.resolv_conf = path;
+	write_conf(path, "search one.test\n");
+	if (resolver_new(l, &o, &r) < 0)
+		bail_out("resolver_new with a resolv.conf");
+	start(r, "broker", "1883", &k);
+	run_until(l, &k.calls, 1, 5000);
+	is_int(k.status, -ENOENT, "search one.test: broker is not found");
+	write_conf(path, "search two.test\n");
+	start(r, "broker", "1883", &k);
+	run_until(l, &k.calls, 1, 5000);
+	ok(k.status == 0 && has(k.res, AF_INET, "192.0.2.10", 1883),
+	    "resolv.conf changed to search two.test: broker.two.test found (%d)", k.status);
+	is_int(resolver_server_count(r), 1, "the given server is kept across the re-read");
+	resolver_result_free(k.res);
+	resolver_free(r);
+	dns_stop(l, &d);
+	unlink(path);
+	rmdir(dir);
+}
+
 #define MANY 300
 
 static void test_many(struct loop *l)
@@ -452,6 +500,7 @@ int main(void)
 	test_silent(l);
 	test_cancel(l);
 	test_many(l);
+	test_reread(l);
 	test_opts(l);
 	loop_free(l);
 	return done_testing();
