@@ -3,7 +3,9 @@
  * A query lives from resolver_getaddrinfo() until its callback returned or
  * it was cancelled, and, after a cancel, until c-ares gives its own
  * callback back (c-ares 1.18 cannot cancel one query alone): c-ares may
- * still hold a pointer to it. Answers that come at once (numeric
+ * still hold a pointer to it. When every query c-ares holds is cancelled,
+ * ares_cancel() ends them all, so an abandoned lookup to a silent server
+ * neither keeps retransmitting nor holds back a resolv.conf re-read. Answers that come at once (numeric
  * addresses, /etc/hosts, early errors) are delivered from a loop timer, so
  * the caller never sees its callback run inside the call that started it. */
 #include "config.h"
@@ -187,6 +189,8 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 
 	q->in_ares = false;
 	q->r->n_ares--;
+	if (q->cancelled)
+		q->r->n_orphans--;
 	if (q->cancelled || q->r->freeing) {
 		ares_freeaddrinfo(ai);
 		unlink_free(q);
@@ -311,8 +315,12 @@ void resolver_cancel(struct resolver_query *q)
 	if (q->timer)
 		loop_timer_cancel(q->r->loop, q->timer);
 	q->timer = 0;
-	if (!q->in_ares)
+	if (!q->in_ares) {
 		unlink_free(q);
+		return;
+	}
+	q->r->n_orphans++;
+	resolver_orphaned(q->r);
 }
 
 void resolver_queries_drop(struct resolver *r)

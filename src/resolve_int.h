@@ -30,6 +30,8 @@ struct resolver {
 	struct stat		 conf_st;	/* resolv.conf when last read */
 	bool			 conf_seen;	/* it existed then */
 	size_t			 n_ares;	/* queries c-ares holds */
+	size_t			 n_orphans;	/* ... of them cancelled */
+	uint64_t		 reap_timer;	/* ends them when all are */
 	size_t			 pending;	/* lookups the caller waits for */
 	struct resolver_query	*queries;	/* every live query, cancelled too */
 	bool			 freeing;	/* inside resolver_free */
@@ -40,6 +42,9 @@ struct resolver {
 void resolver_sync(struct resolver *r);
 /* Read resolv.conf again if it changed and c-ares holds no query. */
 void resolver_refresh(struct resolver *r);
+/* A query c-ares holds was cancelled: once every query it holds is, end
+ * them all (from the loop, not inside c-ares), so they stop sending. */
+void resolver_orphaned(struct resolver *r);
 
 /* resolve.c */
 /* Free the queries left after ares_destroy() (delivered ones waiting for

@@ -46,6 +46,23 @@ static void on_timer(struct loop *l, void *arg)
 	resolver_sync(r);
 }
 
+static void on_reap(struct loop *l, void *arg)
+{
+	struct resolver *r = arg;
+
+	r->reap_timer = 0;
+	if (r->n_ares && r->n_ares == r->n_orphans) {
+		ares_cancel(r->channel);
+		resolver_sync(r);
+	}
+}
+
+void resolver_orphaned(struct resolver *r)
+{
+	if (r->n_ares == r->n_orphans && !r->reap_timer && !r->freeing)
+		r->reap_timer = loop_timer_add(r->loop, 0, on_reap, r);
+}
+
 static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct resolver *r = arg;
@@ -315,6 +332,8 @@ void resolver_free(struct resolver *r)
 	if (r->timer)
 		loop_timer_cancel(r->loop, r->timer);
 	r->timer = 0;
+	if (r->reap_timer)
+		loop_timer_cancel(r->loop, r->reap_timer);
 	/* Ends every query in c-ares (their callbacks see r->freeing and
 	 * only free) and reports each socket closed. */
 	if (r->channel_ok)

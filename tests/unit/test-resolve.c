@@ -353,6 +353,17 @@ static void test_cancel(struct loop *l)
 	resolver_cancel(sl.q);
 	run_until(l, NULL, 0, 600);
 	is_int(sl.calls, 0, "a cancelled pending lookup is not called back after its timeout");
+	resolver_free(rs);
+	/* Three tries (300, 600, 1200 ms): cancelled at once, the
+	 * retransmissions must stop. */
+	rs = resolver_at(l, &s, 300, 3);
+	s.queries = 0;
+	start(rs, "broker.test", "1883", &sl);
+	run_until(l, NULL, 0, 50);
+	resolver_cancel(sl.q);
+	run_until(l, NULL, 0, 1500);
+	ok(s.queries <= 2, "a cancelled lookup stops retransmitting (%u queries, A and AAAA once)",
+	    s.queries);
 	/* Freed with a lookup pending: no callback, nothing leaks. */
 	start(rs, "broker.test", "1883", &left);
 	run_until(l, NULL, 0, 20);
