@@ -12,3 +12,13 @@ check_PROGRAMS += tests/unit/test-resolve
 TESTS += tests/unit/test-resolve
 tests_unit_test_resolve_SOURCES = tests/unit/test-resolve.c tests/tap.h
 tests_unit_test_resolve_LDADD = $(LIBOP)
+
+# DNS replies of any bytes through c-ares and the resolver's result list.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-resolve
+fuzz_harnesses += tests/fuzz/fuzz-resolve
+tests_fuzz_fuzz_resolve_SOURCES = tests/fuzz/fuzz-resolve.c
+tests_fuzz_fuzz_resolve_LDADD = $(LIBOP)
+tests_fuzz_fuzz_resolve_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz-resolve
