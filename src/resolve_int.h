@@ -35,6 +35,7 @@ struct resolver {
 	size_t			 pending;	/* lookups the caller waits for */
 	struct resolver_query	*queries;	/* every live query, cancelled too */
 	bool			 freeing;	/* inside resolver_free */
+	unsigned		 busy;		/* inside ares_process_fd/ares_cancel */
 };
 
 /* resolve_loop.c */

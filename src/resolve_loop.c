@@ -42,7 +42,9 @@ static void on_timer(struct loop *l, void *arg)
 	struct resolver *r = arg;
 
 	r->timer = 0;
+	r->busy++;
 	ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	r->busy--;
 	resolver_sync(r);
 }
 
@@ -52,7 +54,9 @@ static void on_reap(struct loop *l, void *arg)
 
 	r->reap_timer = 0;
 	if (r->n_ares && r->n_ares == r->n_orphans) {
+		r->busy++;
 		ares_cancel(r->channel);
+		r->busy--;
 		resolver_sync(r);
 	}
 }
@@ -69,8 +73,10 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 	/* Errors are reported as readiness so c-ares reads the error. */
 	bool err = events & (EPOLLERR | EPOLLHUP);
 
+	r->busy++;
 	ares_process_fd(r->channel, (events & EPOLLIN) || err ? fd : ARES_SOCKET_BAD,
 	    (events & EPOLLOUT) || err ? fd : ARES_SOCKET_BAD);
+	r->busy--;
 	resolver_sync(r);
 }
 
@@ -275,7 +281,9 @@ void resolver_refresh(struct resolver *r)
 	ares_channel ch;
 	bool seen;
 
-	if (r->no_system_config || r->n_ares)
+	/* Never under c-ares' feet: a lookup started from a callback that
+	 * ares_process_fd() runs must not destroy the channel it walks. */
+	if (r->no_system_config || r->n_ares || r->busy)
 		return;
 	seen = stat(conf_path(r), &st) == 0;
 	if (seen == r->conf_seen && (!seen || (st.st_dev == r->conf_st.st_dev &&

@@ -149,7 +149,14 @@ struct look {
 	uint64_t at;
 	struct resolver_query *q;
 	struct resolver_query *cancel_other;	/* cancelled from the callback */
+	/* Started from the callback, after writing conf_text to conf_path. */
+	struct resolver *chain_r;
+	struct look *chain;
+	const char *conf_path, *conf_text;
 };
+
+static void write_conf(const char *path, const char *text);
+static int start(struct resolver *r, const char *host, const char *port, struct look *k);
 
 static void look_cb(int status, struct resolver_result *res, void *arg)
 {
@@ -163,6 +170,10 @@ static void look_cb(int status, struct resolver_result *res, void *arg)
 	resolver_cancel(k->q);		/* its own: must be harmless */
 	if (k->cancel_other)
 		resolver_cancel(k->cancel_other);
+	if (k->chain) {
+		write_conf(k->conf_path, k->conf_text);
+		start(k->chain_r, "broker", "1883", k->chain);
+	}
 }
 
 static void run_until(struct loop *l, int *flag, int want, uint64_t ms)
@@ -407,7 +418,7 @@ static void test_reread(struct loop *l)
 	const char *servers[1];
 	struct resolver *r;
 	struct dns d;
-	struct look k;
+	struct look k, k2 = { 0 }, k3;
 
 	if (!mkdtemp(dir))
 		bail_out("mkdtemp");
@@ -429,6 +440,28 @@ static void test_reread(struct loop *l)
 	    "resolv.conf changed to search two.test: broker.two.test found (%d)", k.status);
 	is_int(resolver_server_count(r), 1, "the given server is kept across the re-read");
 	resolver_result_free(k.res);
+
+	/* Changed while c-ares runs the callback that starts the next
+	 * lookup: that one keeps the old channel (c-ares is walking it),
+	 * the one after reads the file. */
+	write_conf(path, "search one.test\n");
+	start(r, "broker", "1883", &k);
+	run_until(l, &k.calls, 1, 5000);
+	is_int(k.status, -ENOENT, "back to search one.test");
+	start(r, "broker.test", "1883", &k);
+	k.chain = &k2;
+	k.chain_r = r;
+	k.conf_path = path;
+	k.conf_text = "search two.test\n";
+	run_until(l, &k2.calls, 1, 5000);
+	ok(k.calls == 1 && k.status == 0, "broker.test answered from the DNS reply");
+	is_int(k2.status, -ENOENT, "a lookup started in its callback still searches one.test");
+	start(r, "broker", "1883", &k3);
+	run_until(l, &k3.calls, 1, 5000);
+	ok(k3.status == 0 && has(k3.res, AF_INET, "192.0.2.10", 1883),
+	    "the next lookup reads the changed file (%d)", k3.status);
+	resolver_result_free(k.res);
+	resolver_result_free(k3.res);
 	resolver_free(r);
 	dns_stop(l, &d);
 	unlink(path);
