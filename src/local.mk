@@ -5,3 +5,20 @@ src_libop_a_SOURCES += src/conf_sections.h
 # checks the whole file.
 src_libop_a_SOURCES += modules/mqtt/mqtt_schema.c modules/mqtt/mqtt_url.c
 noinst_HEADERS += src/json.h src/spool.h tests/tap.h
+
+# The asynchronous resolver (c-ares on the loop) and its unit test.
+src_libop_a_SOURCES += src/resolve.c src/resolve.h src/resolve_int.h src/resolve_loop.c
+check_PROGRAMS += tests/unit/test-resolve
+TESTS += tests/unit/test-resolve
+tests_unit_test_resolve_SOURCES = tests/unit/test-resolve.c tests/tap.h
+tests_unit_test_resolve_LDADD = $(LIBOP)
+
+# DNS replies of any bytes through c-ares and the resolver's result list.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-resolve
+fuzz_harnesses += tests/fuzz/fuzz-resolve
+tests_fuzz_fuzz_resolve_SOURCES = tests/fuzz/fuzz-resolve.c
+tests_fuzz_fuzz_resolve_LDADD = $(LIBOP)
+tests_fuzz_fuzz_resolve_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz-resolve

@@ -131,6 +131,11 @@ int mqtt_client_new(struct loop *l, const struct mqtt_client_opts *o,
 	c->o.password = c->o.will_payload = NULL;
 	if ((r = mqtt_tls_init(c, why)) < 0)
 		goto out;
+	/* Its own resolver: lookups never block the loop (c-ares). */
+	if ((r = resolver_new(l, NULL, &c->resolver)) < 0) {
+		*why = "cannot set up the resolver";
+		goto out;
+	}
 	c->o.ca_file = c->o.ca_dir = c->o.cert_file = c->o.key_file = NULL;
 	*out = c;
 	return 0;
@@ -157,8 +162,8 @@ void mqtt_client_free(struct mqtt_client *c)
 		loop_timer_cancel(c->loop, c->retry_timer);
 	if (c->kick_timer)
 		loop_timer_cancel(c->loop, c->kick_timer);
-	if (c->ai_list)
-		freeaddrinfo(c->ai_list);
+	resolver_result_free(c->addrs);
+	resolver_free(c->resolver);
 	mqtt_session_free(c);
 	SSL_CTX_free(c->ssl_ctx);
 	wire_buf_free(&c->in);

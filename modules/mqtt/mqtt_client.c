@@ -175,6 +175,11 @@ static void timer_cb(struct loop *l, void *arg)
 		if (c->ka_ms)
 			keepalive(c);
 		break;
+	case MQTT_ST_DNS:
+		fail_link(c, "cannot resolve %s: no answer within %u ms (%zu server%s)",
+		    c->url.host, c->o.connect_timeout_ms, resolver_server_count(c->resolver),
+		    resolver_server_count(c->resolver) == 1 ? "" : "s");
+		break;
 	case MQTT_ST_TCP:
 	case MQTT_ST_TLS:
 	case MQTT_ST_CONNACK:
@@ -425,7 +430,7 @@ static void on_io(struct loop *l, int fd, uint32_t events, void *arg)
 	case MQTT_ST_TCP:
 		if (mqtt_conn_established(c) < 0) {
 			mqtt_conn_close(c);
-			if (c->ai_next)
+			if (c->addr_next < c->addrs->n)
 				try_connect(c);
 			else
 				fail_link(c, NULL);
@@ -471,32 +476,51 @@ static void try_connect(struct mqtt_client *c)
 	arm_timer(c, c->o.connect_timeout_ms);
 }
 
+static void on_resolved(int status, struct resolver_result *res, void *arg)
+{
+	struct mqtt_client *c = arg;
+	size_t n = resolver_server_count(c->resolver);
+
+	c->dns = NULL;
+	if (status < 0) {
+		/* Server trouble is worth counting the servers for. */
+		if (status == -ETIMEDOUT || status == -ECONNREFUSED || status == -EAGAIN)
+			fail_link(c, "cannot resolve %s: %s (%zu server%s)", c->url.host,
+			    resolver_strerror(status), n, n == 1 ? "" : "s");
+		else
+			fail_link(c, "cannot resolve %s: %s", c->url.host,
+			    resolver_strerror(status));
+		return;
+	}
+	c->addrs = res;
+	c->addr_next = 0;
+	try_connect(c);
+}
+
 /* One connection attempt: resolve the name again (addresses change),
- * then connect to each address in turn. getaddrinfo() blocks. */
+ * then connect to each address in turn. The lookup runs on the loop
+ * (c-ares) and the connect timeout bounds it. */
 static void attempt(struct mqtt_client *c)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
 	int r;
 
 	c->attempts++;
 	c->total_attempts++;
-	if (c->ai_list)
-		freeaddrinfo(c->ai_list);
-	c->ai_list = c->ai_next = NULL;
+	resolver_result_free(c->addrs);
+	c->addrs = NULL;
+	c->addr_next = 0;
 	/* Nothing from an earlier link may precede CONNECT. */
 	wire_buf_reset(&c->in);
 	wire_buf_reset(&c->out);
 	c->out_off = 0;
 	snprintf(c->peer, sizeof(c->peer), "%s:%s", c->url.host, c->url.port);
-	r = getaddrinfo(c->url.host, c->url.port, &hints, &c->ai_list);
-	if (r != 0) {
-		c->ai_list = NULL;
-		fail_link(c, "cannot resolve %s: %s", c->url.host,
-		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	r = resolver_getaddrinfo(c->resolver, c->url.host, c->url.port, on_resolved, c, &c->dns);
+	if (r < 0) {
+		fail_link(c, "cannot resolve %s: %s", c->url.host, resolver_strerror(r));
 		return;
 	}
-	c->ai_next = c->ai_list;
-	try_connect(c);
+	c->state = MQTT_ST_DNS;
+	arm_timer(c, c->o.connect_timeout_ms);
 }
 
 static void start_cb(struct loop *l, void *arg)

@@ -1,7 +1,7 @@
 /* mqtt_client.h: a non-blocking MQTT 3.1.1/5.0 publisher on the libop loop.
  *
- * The client connects (DNS on every attempt through getaddrinfo(3), which
- * blocks the loop while it resolves; TCP; optional TLS), keeps the
+ * The client connects (DNS on every attempt, asynchronously through libop's
+ * resolver, bounded by the connect timeout; TCP; optional TLS), keeps the
  * link alive, reconnects with exponential backoff and jitter, and delivers
  * queued messages at QoS 0, 1 or 2 through an in-flight window that never
  * exceeds the broker's Receive Maximum. Packet identifiers are taken from a

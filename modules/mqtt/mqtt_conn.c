@@ -1,7 +1,9 @@
-/* mqtt_conn.c: the transport under the client: DNS, non-blocking TCP
- * connect, and TLS through OpenSSL with the peer name verified. */
+/* mqtt_conn.c: the transport under the client: the walk over the resolved
+ * addresses with a non-blocking TCP connect, and TLS through OpenSSL with
+ * the peer name verified. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -97,26 +99,25 @@ int mqtt_conn_open(struct mqtt_client *c)
 {
 	int err = -EHOSTUNREACH;
 
-	while (c->ai_next) {
-		struct addrinfo *ai = c->ai_next;
+	while (c->addrs && c->addr_next < c->addrs->n) {
+		const struct resolver_addr *a = &c->addrs->addr[c->addr_next++];
+		const struct sockaddr *sa = (const struct sockaddr *)&a->sa;
 		char host[INET6_ADDRSTRLEN], port[8];
 		int one = 1;
 
-		c->ai_next = ai->ai_next;
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), port,
+		if (getnameinfo(sa, a->len, host, sizeof(host), port,
 		    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 			snprintf(host, sizeof(host), "?");
-		snprintf(c->peer, sizeof(c->peer), ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+		snprintf(c->peer, sizeof(c->peer), a->family == AF_INET6 ? "[%s]:%s" : "%s:%s",
 		    host, c->url.port);
-		c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    ai->ai_protocol);
+		c->fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 		if (c->fd < 0) {
 			err = -errno;
 			snprintf(c->err, sizeof(c->err), "socket for %s: %s", c->peer, strerror(errno));
 			continue;
 		}
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS)
+		if (connect(c->fd, sa, a->len) == 0 || errno == EINPROGRESS)
 			return 0;
 		err = -errno;
 		snprintf(c->err, sizeof(c->err), "connect to %s: %s", c->peer, strerror(errno));
@@ -272,6 +273,9 @@ ssize_t mqtt_conn_write(struct mqtt_client *c, const void *buf, size_t n)
 
 void mqtt_conn_close(struct mqtt_client *c)
 {
+	/* Stopping, failing or freeing the client ends its lookup too. */
+	resolver_cancel(c->dns);
+	c->dns = NULL;
 	if (c->fd >= 0) {
 		loop_fd_del(c->loop, c->fd);
 		close(c->fd);

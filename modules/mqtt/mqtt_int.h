@@ -4,10 +4,10 @@
 #define OUTPOST_MQTT_INT_H
 
 #include <sys/queue.h>
-#include <netdb.h>
 #include <openssl/ssl.h>
 
 #include "mqtt_client.h"
+#include "resolve.h"
 #include "wire.h"
 
 /* Stop encoding new messages while this much output is unsent. */
@@ -33,6 +33,7 @@ TAILQ_HEAD(mqtt_msgq, mqtt_msg);
 enum mqtt_state {
 	MQTT_ST_IDLE,		/* not started */
 	MQTT_ST_WAIT,		/* backing off before the next attempt */
+	MQTT_ST_DNS,		/* looking the broker's name up */
 	MQTT_ST_TCP,		/* non-blocking connect in progress */
 	MQTT_ST_TLS,		/* TLS handshake */
 	MQTT_ST_CONNACK,	/* CONNECT sent */
@@ -59,8 +60,10 @@ struct mqtt_client {
 	bool			 ssl_want_write;	/* last SSL call needs EPOLLOUT */
 	size_t			 ssl_retry_len;		/* length of a write to repeat */
 	uint32_t		 events;		/* epoll mask in force */
-	struct addrinfo		*ai_list;
-	struct addrinfo		*ai_next;
+	struct resolver		*resolver;	/* the client's own, on its loop */
+	struct resolver_query	*dns;		/* the lookup in progress */
+	struct resolver_result	*addrs;		/* of the current attempt */
+	size_t			 addr_next;	/* the next of addrs to try */
 	char			 peer[280];
 	uint64_t		 timer;		/* connect timeout or keepalive */
 	uint64_t		 retry_timer;	/* backoff, or the first attempt */
@@ -122,7 +125,8 @@ int mqtt_conn_handshake(struct mqtt_client *c);
 /* Read or write over TCP or TLS: bytes, 0 at EOF (read), or -EAGAIN. */
 ssize_t mqtt_conn_read(struct mqtt_client *c, void *buf, size_t n);
 ssize_t mqtt_conn_write(struct mqtt_client *c, const void *buf, size_t n);
-/* Close the socket and TLS state; safe when nothing is open. */
+/* Cancel a pending lookup, close the socket and TLS state; safe when
+ * nothing is open. */
 void mqtt_conn_close(struct mqtt_client *c);
 
 /* mqtt_session.c */

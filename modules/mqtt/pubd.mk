@@ -27,6 +27,12 @@ TESTS += $(pubd_tests)
 dist_check_SCRIPTS += $(pubd_tests)
 EXTRA_DIST += tests/mqtt/pubd-lib.sh
 
+# The daemon while its broker's name hangs in DNS: a silent server and a
+# watch on the files it opens (libop's resolver keeps the loop going).
+TESTS += tests/mqtt/pubd-dns-silent.sh
+dist_check_SCRIPTS += tests/mqtt/pubd-dns-silent.sh
+EXTRA_DIST += tests/tools/dns-sink.py tests/tools/open-watch.py
+
 dist_man_MANS += man/outpost-pubd.8
 
 # Service files, filled in at make time with the configured paths.

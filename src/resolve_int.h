@@ -1,0 +1,55 @@
+/* resolve_int.h: the resolver's insides, shared by resolve_loop.c (the
+ * c-ares channel on the loop) and resolve.c (address lookups). A later
+ * user of raw queries (DNS probes: ares_query/ares_send of any type) adds
+ * its own file on the same channel and calls resolver_sync() after every
+ * c-ares call, as resolve.c does. */
+#ifndef OUTPOST_RESOLVE_INT_H
+#define OUTPOST_RESOLVE_INT_H
+
+#include <ares.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "resolve.h"
+
+struct resolver {
+	struct loop		*loop;
+	ares_channel		 channel;
+	bool			 channel_ok;
+	bool			 library;	/* ares_library_init() done */
+	uint64_t		 timer;		/* c-ares' next timeout */
+	int			*fds;		/* the channel's sockets we watch */
+	size_t			 n_fds, cap_fds;
+	size_t			 n_servers;
+	/* The options, kept to open the channel again. */
+	char			**servers;
+	size_t			 n_servers_opt;
+	bool			 no_system_config;
+	unsigned		 timeout_ms, tries;
+	char			*resolv_conf;
+	struct stat		 conf_st;	/* resolv.conf when last read */
+	bool			 conf_seen;	/* it existed then */
+	size_t			 n_ares;	/* queries c-ares holds */
+	size_t			 n_orphans;	/* ... of them cancelled */
+	uint64_t		 reap_timer;	/* ends them when all are */
+	size_t			 pending;	/* lookups the caller waits for */
+	struct resolver_query	*queries;	/* every live query, cancelled too */
+	bool			 freeing;	/* inside resolver_free */
+	unsigned		 busy;		/* inside ares_process_fd/ares_cancel */
+};
+
+/* resolve_loop.c */
+/* Re-arm the loop timer from ares_timeout(); call after each c-ares call. */
+void resolver_sync(struct resolver *r);
+/* Read resolv.conf again if it changed and c-ares holds no query. */
+void resolver_refresh(struct resolver *r);
+/* A query c-ares holds was cancelled: once every query it holds is, end
+ * them all (from the loop, not inside c-ares), so they stop sending. */
+void resolver_orphaned(struct resolver *r);
+
+/* resolve.c */
+/* Free the queries left after ares_destroy() (delivered ones waiting for
+ * their deferred callback); no callback is called. */
+void resolver_queries_drop(struct resolver *r);
+
+#endif
