@@ -84,3 +84,8 @@ uninstall-outpost-conf:
 	  echo "  keeping $$conf (edited)"; \
 	fi
 .PHONY: install-outpost-conf install-outpost-activate uninstall-outpost-conf
+
+# make install, for real into a test prefix and with DESTDIR, is enough
+# for outpost-pubd to start (root; tests/install.sh says how).
+TESTS += tests/install.sh
+dist_check_SCRIPTS += tests/install.sh
