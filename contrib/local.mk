@@ -89,3 +89,7 @@ uninstall-outpost-conf:
 # for outpost-pubd to start (root; tests/install.sh says how).
 TESTS += tests/install.sh
 dist_check_SCRIPTS += tests/install.sh
+
+# configure names the subsystem behind each required library.
+TESTS += tests/configure-deps.sh
+dist_check_SCRIPTS += tests/configure-deps.sh
