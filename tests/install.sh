@@ -178,12 +178,20 @@ if [ "$created" = 1 ]; then
 	is "$(retained)" offline "stopped: the broker holds a retained 'offline'"
 	wait_until 5 gone "${pid:-}"
 	ok "$(gone "${pid:-}"; echo $?)" "the daemon has exited"
+	# A daemon that cannot start makes the script fail: its [node] spool
+	# lies under a regular file (the script's own folders are fine).
+	cp "$conf" "$T/conf.saved"
+	: >"$T/notadir"
+	sed -i "s|^spool = .*|spool = $T/notadir/spool|" "$conf"
+	run_fails "SysV start of a daemon that cannot start: exits non-zero" \
+		"$P/etc/init.d/outpost-pubd" start
+	cp "$T/conf.saved" "$conf"
 	# Start again from nothing for the systemd path below.
 	kill_daemons
 	cleanup_user
 	rm -rf "$P/var/spool/outpost" "$P/var/lib/outpost"
 else
-	skip "user $U existed before the test: SysV user creation not tried" 9
+	skip "user $U existed before the test: SysV user creation not tried" 10
 fi
 
 # What a package's postinst (and every boot) runs, then the unit's lines.
