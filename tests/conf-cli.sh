@@ -93,7 +93,7 @@ case $out in outpost\ [0-9]*) v=ok ;; *) v="$out" ;; esac
 expect "--version: names the package" "$v" ok
 
 # The shipped example must always be a valid config.
-run check -f "$top_srcdir/contrib/outpost.conf.example"
+run check -f "$top_builddir/contrib/outpost.conf.example"
 expect "contrib/outpost.conf.example passes check" "$rc" 0
 expect "contrib/outpost.conf.example: no diagnostics" "$err" ""
 

@@ -38,6 +38,7 @@ dist_man_MANS += man/outpost-pubd.8
 # Service files, filled in at make time with the configured paths.
 pubd_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@localstatedir[@]|$(localstatedir)|g' \
 	-e 's|@runstatedir[@]|$(runstatedir)|g'
 pubdunitdir = $(systemdsystemunitdir)
 pubdunit_DATA = contrib/outpost-pubd.service
