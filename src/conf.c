@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,6 +166,58 @@ static int cmp_section(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The subsystems' checks across keys, then across sections. They run on
+ * a complete config (defaults in, canonical order) so they see what the
+ * daemons will see. */
+static int validate(struct conf *conf)
+{
+	const struct conf_schema *schema = conf->schema;
+	const struct conf_section_def *def;
+	struct conf_report rep = { .conf = conf };
+	size_t i;
+
+	for (i = 0; i < conf->nsections; i++) {
+		def = conf->sections[i]->def;
+		if (def->validate && def->validate(conf, conf->sections[i], &rep) == -ENOMEM)
+			return -ENOMEM;
+	}
+	for (i = 0; i < schema->nsections; i++) {
+		def = schema->sections[i];
+		if (def->validate_config && def->validate_config(conf, &rep) == -ENOMEM)
+			return -ENOMEM;
+	}
+	return conf->nomem ? -ENOMEM : 0;
+}
+
+/* Report a validator's finding at the key's line or the section header. */
+void conf_report(struct conf_report *rep, const struct conf_section *sec, const char *key,
+		 const char *fmt, ...)
+{
+	struct conf *conf = rep->conf;
+	const char *file = sec ? sec->file : NULL;
+	unsigned line = sec ? sec->line : 0;
+	char *msg;
+	va_list ap;
+	int n;
+
+	if (sec && key && conf_key_file(sec, key)) {
+		file = conf_key_file(sec, key);
+		line = conf_key_line(sec, key);
+	}
+	if (!file)
+		file = conf->nfiles ? conf->files[0] : NULL;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		conf->nomem = true;
+		return;
+	}
+	conf_diag_add(conf, file, line, sec ? sec->def->name : NULL, sec ? sec->name : NULL,
+		      key, "%s", msg);
+	free(msg);
+}
+
 /* After parsing: report missing required keys at their section header,
  * fill in defaults, put sections in canonical order. */
 static int complete(struct conf *conf)
@@ -195,7 +249,7 @@ static int complete(struct conf *conf)
 		if (!conf->defaults[i] || fill_defaults(conf, conf->defaults[i]) < 0)
 			return -ENOMEM;
 	}
-	return 0;
+	return validate(conf);
 }
 
 static int load(const char *path, const char *buf, size_t len, const struct conf_opts *opts,
@@ -211,7 +265,7 @@ static int load(const char *path, const char *buf, size_t len, const struct conf
 	conf = calloc(1, sizeof(*conf));
 	if (!conf)
 		return -ENOMEM;
-	conf->schema = opts->schema ? opts->schema : &conf_schema_outpost;
+	conf->schema = opts->schema ? opts->schema : &conf_schema_libop;
 	if (buf)
 		r = conf_parse_buffer(conf, opts, path, buf, len);
 	else
@@ -348,14 +402,45 @@ unsigned conf_section_line(const struct conf_section *sec)
 	return sec ? sec->line : 0;
 }
 
+#if defined(OUTPOST_DEBUG) || !defined(NDEBUG)
+#define CONF_ASSERT_KEYS 1
+#else
+#define CONF_ASSERT_KEYS 0
+#endif
+
 static const struct conf_entry *entry(const struct conf_section *sec, const char *key)
 {
 	size_t i;
 
-	for (i = 0; sec && i < sec->def->nkeys; i++)
+	if (!sec)
+		return NULL;
+	for (i = 0; i < sec->def->nkeys; i++)
 		if (strcmp(sec->def->keys[i].name, key) == 0)
 			return &sec->entries[i];
+	if (CONF_ASSERT_KEYS) {
+		/* A typo in a key name would read as "not set" forever: the
+		 * one place libop prints, since it is a bug in the caller. */
+		fprintf(stderr, "conf: [%s] has no key '%s' in its schema\n", sec->def->name,
+			key);
+		abort();
+	}
 	return NULL;
+}
+
+/* The file that (first) set key, or NULL. */
+const char *conf_key_file(const struct conf_section *sec, const char *key)
+{
+	const struct conf_entry *e = entry(sec, key);
+
+	return e ? e->file : NULL;
+}
+
+/* The line that (first) set key, or 0. */
+unsigned conf_key_line(const struct conf_section *sec, const char *key)
+{
+	const struct conf_entry *e = entry(sec, key);
+
+	return e && e->file ? e->line : 0;
 }
 
 /* Whether key was set in the file. */
@@ -452,4 +537,58 @@ const struct conf_prefix *conf_get_prefix(const struct conf_section *sec, const 
 	const struct conf_value *v = first(sec, key, CONF_PREFIX);
 
 	return v ? &v->v.prefix : NULL;
+}
+
+/* The custom value of key, or its default. */
+const void *conf_get_custom(const struct conf_section *sec, const char *key)
+{
+	const struct conf_value *v = first(sec, key, CONF_CUSTOM);
+
+	return v ? v->v.custom : NULL;
+}
+
+/* Check a section table for what the loader cannot report. */
+int conf_schema_verify(const struct conf_section_def *sdef, char *msg, size_t msglen)
+{
+	const struct conf_key_def *k;
+	struct conf_value v;
+	char pmsg[CONF_MSG_MAX];
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < sdef->nkeys; i++) {
+		k = &sdef->keys[i];
+		for (j = 0; j < i; j++) {
+			if (strcmp(sdef->keys[j].name, k->name) == 0) {
+				snprintf(msg, msglen, "[%s] %s: defined twice", sdef->name,
+					 k->name);
+				return -EINVAL;
+			}
+		}
+		if (k->type == CONF_DURATION && !k->max) {
+			snprintf(msg, msglen, "[%s] %s: a duration needs a max", sdef->name,
+				 k->name);
+			return -EINVAL;
+		}
+		if (k->max && k->min > k->max) {
+			snprintf(msg, msglen, "[%s] %s: min is above max", sdef->name, k->name);
+			return -EINVAL;
+		}
+		if (k->type == CONF_CUSTOM &&
+		    (!k->custom || !k->custom->parse || !k->custom->format)) {
+			snprintf(msg, msglen, "[%s] %s: a custom key needs parse and format",
+				 sdef->name, k->name);
+			return -EINVAL;
+		}
+		if (!k->def)
+			continue;
+		r = conf_value_parse(k, k->def, &v, pmsg, sizeof(pmsg));
+		if (r < 0) {
+			snprintf(msg, msglen, "[%s] %s: bad default: %s", sdef->name, k->name,
+				 r == -ENOMEM ? "out of memory" : pmsg);
+			return r == -ENOMEM ? r : -EINVAL;
+		}
+		conf_value_clear(&v);
+	}
+	return 0;
 }

@@ -37,6 +37,14 @@ struct conf {
 	bool diags_full;
 	int read_error;  /* -errno when the top file could not be read */
 	bool nomem;
+	size_t files_read;  /* files and bytes read in this parse, bounded */
+	size_t bytes_read;  /* by CONF_FILES_MAX and CONF_BYTES_MAX */
+	bool bound_hit;     /* the bound was reported once */
+};
+
+/* What validators report through: the config being completed. */
+struct conf_report {
+	struct conf *conf;
 };
 
 /* conf_diag.c */

@@ -16,8 +16,14 @@ modules_mqtt_libopmqtt_a_SOURCES = \
 	modules/mqtt/mqtt_password.c \
 	modules/mqtt/mqtt_client.c \
 	modules/mqtt/mqtt_conn.c \
-	modules/mqtt/mqtt_session.c
+	modules/mqtt/mqtt_session.c \
+	modules/mqtt/mqtt_url.c \
+	modules/mqtt/mqtt_schema.h \
+	modules/mqtt/mqtt_schema.c
 modules_mqtt_libopmqtt_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+# [mqtt] of outpost.conf: its table and validators are in libopmqtt.
+conf_sections += mqtt_conf_section
+CONF_SCHEMA_LIBS += modules/mqtt/libopmqtt.a
 # Tools link this: the MQTT library, then libop it builds on.
 LIBOPMQTT = modules/mqtt/libopmqtt.a $(LIBOP) $(OPENSSL_LIBS)
 MQTT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/mqtt -I$(top_srcdir)/tests

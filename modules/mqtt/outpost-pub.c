@@ -22,6 +22,9 @@
 
 /* Stop reading input while this much waits for the broker; go on below
  * half of it. Enough to keep the window and the socket busy. */
+/* The whole of outpost.conf: [mqtt] gives the broker defaults. */
+static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
+
 #define HIGH_MSGS	4096
 #define HIGH_BYTES	(4u * 1024 * 1024)
 
@@ -359,7 +362,7 @@ int main(int argc, char **argv)
 	int status;
 
 	pub_args_parse(&a, argc, argv);
-	if (cli_tool_config(a.config, NULL, &conf) < 0)
+	if (cli_tool_config(a.config, &conf_opts, &conf) < 0)
 		return PUB_EXIT_FAIL;
 	if (a.event) {
 		status = pub_event_run(&a, conf);

@@ -8,7 +8,7 @@ modules_mqtt_outpost_pub_SOURCES = \
 	modules/mqtt/pub_lines.c \
 	modules/mqtt/pub_event.c
 modules_mqtt_outpost_pub_CPPFLAGS = $(MQTT_CPPFLAGS)
-modules_mqtt_outpost_pub_LDADD = $(LIBOPMQTT)
+modules_mqtt_outpost_pub_LDADD = $(LIBOPSCHEMA) $(LIBOPMQTT)
 
 dist_man_MANS += man/outpost-pub.1
 
