@@ -35,11 +35,13 @@ src_outpost_config_LDADD = $(LIBOPSCHEMA) $(LIBOP)
 
 dist_man_MANS += man/outpost.conf.5 man/outpost-config.8
 
-check_PROGRAMS += tests/unit/test-conf tests/unit/test-cli
-TESTS += tests/unit/test-conf tests/unit/test-cli tests/conf-cli.sh
+check_PROGRAMS += tests/unit/test-conf tests/unit/test-conf-check tests/unit/test-cli
+TESTS += tests/unit/test-conf tests/unit/test-conf-check tests/unit/test-cli tests/conf-cli.sh
 dist_check_SCRIPTS += tests/conf-cli.sh
 tests_unit_test_conf_SOURCES = tests/unit/test-conf.c tests/tap.h
 tests_unit_test_conf_LDADD = $(LIBOPSCHEMA) $(LIBOP)
+tests_unit_test_conf_check_SOURCES = tests/unit/test-conf-check.c tests/tap.h
+tests_unit_test_conf_check_LDADD = $(LIBOPSCHEMA) $(LIBOP)
 tests_unit_test_cli_SOURCES = tests/unit/test-cli.c tests/tap.h
 tests_unit_test_cli_LDADD = $(LIBOP)
 

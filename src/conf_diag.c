@@ -166,8 +166,11 @@ void conf_diag_add(struct conf *conf, const char *file, unsigned line, const cha
 	else if (file)
 		sb_add(&sb, "%s: ", file);
 	if (type && name) {
-		if (conf_quote(conf_show(name, shown), true, qname, sizeof(qname)) < 0)
-			snprintf(qname, sizeof(qname), "\"...\"");
+		/* Quoted as the file would write it, unless it had to be
+		 * escaped or cut: then as shown. */
+		if (strcmp(conf_show(name, shown), name) != 0 ||
+		    conf_quote(name, true, qname, sizeof(qname)) < 0)
+			snprintf(qname, sizeof(qname), "\"%s\"", shown);
 		sb_add(&sb, "[%s %s] ", conf_show(type, shown), qname);
 	} else if (type) {
 		sb_add(&sb, "[%s] ", conf_show(type, shown));
