@@ -23,6 +23,8 @@ pubd_tests = \
 	tests/mqtt/pubd-reload.sh \
 	tests/mqtt/pubd-privdrop.sh \
 	tests/mqtt/pubd-refused.sh
+# A reload onto an include that is a FIFO (the config loader's part).
+pubd_tests += tests/mqtt/pubd-reload-fifo.sh
 TESTS += $(pubd_tests)
 dist_check_SCRIPTS += $(pubd_tests)
 EXTRA_DIST += tests/mqtt/pubd-lib.sh
