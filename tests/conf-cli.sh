@@ -128,7 +128,7 @@ F=d.conf
 daemon_conf "topic-prefix = fleet/+/x"
 both_refuse "wildcard topic-prefix" "d.conf:6: [mqtt] topic-prefix: 'fleet/+/x' cannot start a topic: the topic contains a wildcard ('+' or '#'), which only subscriptions may use"
 ID=$(printf '"kiosk\033[2J"') daemon_conf
-both_refuse "ESC in [node] id" "d.conf:2: [node] id: 'kiosk\\e[2J' cannot be the MQTT client id: the client id contains a control character"
+both_refuse "ESC in [node] id" "d.conf:2: [node] id: 'kiosk\\e[2J' cannot be the MQTT client id: the client id contains a control character (U+0001..U+001F or U+007F..U+009F), which MQTT forbids"
 case $err in *$'\033'*) v="raw ESC on stderr" ;; *) v=none ;; esac
 expect "ESC in [node] id: no raw control byte reaches the terminal" "$v" none
 daemon_conf "cert-file = /etc/outpost/c.pem"
@@ -140,7 +140,16 @@ both_refuse "reconnect-max past 32-bit ms" "d.conf:6: [mqtt] reconnect-max: '429
 daemon_conf "username = u" "password-file = $work/nope.pass"
 pubd_n "$F"
 expect "-n reads the password file: exit 1" "$rc" 1
-expect "-n reads the password file: says where" "$err" "d.conf:7: [mqtt] password-file: cannot read '$work/nope.pass': No such file or directory"
+expect "-n reads the password file: says where" "$err" "d.conf:7: [mqtt] password-file: '$work/nope.pass': No such file or directory"
+printf 's3cret\n' >pw.pass
+chmod 644 pw.pass
+daemon_conf "username = u" "password-file = $work/pw.pass"
+pubd_n "$F"
+expect "-n refuses a world-readable password file: exit 1" "$rc" 1
+expect "-n refuses a world-readable password file: says where" "$err" "d.conf:7: [mqtt] password-file: '$work/pw.pass': others can read or write it; allow the owner and its group only (chmod o-rw)"
+chmod 600 pw.pass
+pubd_n "$F"
+expect "-n with a private password file: exit 0" "$rc" 0
 daemon_conf "heartbeat = 0"
 pubd_n "$F"
 expect "pubd -n on a good file: exit 0" "$rc" 0

@@ -55,5 +55,12 @@ tests_fuzz_fuzz_mqtt_SOURCES = tests/fuzz/fuzz-mqtt.c
 tests_fuzz_fuzz_mqtt_CPPFLAGS = $(MQTT_CPPFLAGS)
 tests_fuzz_fuzz_mqtt_LDADD = $(LIBOPMQTT)
 tests_fuzz_fuzz_mqtt_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+# Broker URLs, from the config and the command line.
+noinst_PROGRAMS += tests/fuzz/fuzz-mqtt-url
+fuzz_harnesses += tests/fuzz/fuzz-mqtt-url
+tests_fuzz_fuzz_mqtt_url_SOURCES = tests/fuzz/fuzz-mqtt-url.c
+tests_fuzz_fuzz_mqtt_url_CPPFLAGS = $(MQTT_CPPFLAGS)
+tests_fuzz_fuzz_mqtt_url_LDADD = $(LIBOPMQTT)
+tests_fuzz_fuzz_mqtt_url_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
-EXTRA_DIST += tests/fuzz/corpus/fuzz-mqtt
+EXTRA_DIST += tests/fuzz/corpus/fuzz-mqtt tests/fuzz/corpus/fuzz-mqtt-url

@@ -29,17 +29,17 @@ static int check_url(const char *raw, char *msg, size_t msglen)
 
 static int check_protocol(const char *raw, char *msg, size_t msglen)
 {
-	if (strcmp(raw, "5") == 0 || strcmp(raw, "3.1.1") == 0)
+	if (strcmp(raw, "auto") == 0 || strcmp(raw, "5") == 0 || strcmp(raw, "3.1.1") == 0)
 		return 0;
-	snprintf(msg, msglen, "is not an MQTT protocol version (5 or 3.1.1)");
+	snprintf(msg, msglen, "is not auto or an MQTT protocol version (5 or 3.1.1)");
 	return 1;
 }
 
 static const struct conf_key_def mqtt_keys[] = {
 	{ .name = "url", .type = CONF_STR, .flags = CONF_REQUIRED, .check = check_url,
 	  .help = "broker: mqtt://host[:port] or mqtts://host[:port] (TLS)" },
-	{ .name = "protocol", .type = CONF_STR, .def = "5", .check = check_protocol,
-	  .help = "MQTT protocol version: 5 or 3.1.1" },
+	{ .name = "protocol", .type = CONF_STR, .def = "auto", .check = check_protocol,
+	  .help = "MQTT protocol version: auto (5, falling back to 3.1.1 when the broker refuses 5), 5 or 3.1.1" },
 	{ .name = "client-id", .type = CONF_STR, .def_doc = "the [node] id",
 	  .help = "client identifier presented to the broker" },
 	{ .name = "username", .type = CONF_STR,

@@ -210,6 +210,34 @@ void mqtt_session_link_down(struct mqtt_client *c)
 	c->n_onwire = 0;
 }
 
+/* Lower the QoS a message in flight goes at, when the broker caps it.
+ * Only a PUBLISH not acknowledged yet; it keeps its packet id, so never
+ * below 1. */
+static void cap_inflight(struct mqtt_client *c, struct mqtt_msg *m)
+{
+	uint8_t cap = c->max_qos > 0 ? c->max_qos : 1;
+
+	if (m->stage != MQTT_STAGE_PUBLISHED || m->qos <= cap)
+		return;
+	if (!c->warned_qos)
+		mqtt_report(c, "the broker supports QoS %u at most; publishing at QoS %u",
+		    c->max_qos, cap);
+	c->warned_qos = true;
+	m->qos = cap;
+}
+
+void mqtt_session_qos_refused(struct mqtt_client *c)
+{
+	struct mqtt_msg *m;
+	uint8_t top = 0;
+
+	TAILQ_FOREACH(m, &c->inflight, link)
+		if (m->sent && m->stage == MQTT_STAGE_PUBLISHED && m->qos > top)
+			top = m->qos;
+	if (top > 1 && c->qos_cap >= top)
+		c->qos_cap = (uint8_t)(top - 1);
+}
+
 void mqtt_session_connected(struct mqtt_client *c, bool session_present)
 {
 	struct mqtt_msg *m, *next;
@@ -218,6 +246,7 @@ void mqtt_session_connected(struct mqtt_client *c, bool session_present)
 	for (m = TAILQ_FIRST(&c->inflight); m; m = next) {
 		next = TAILQ_NEXT(m, link);
 		m->sent = false;
+		cap_inflight(c, m);
 		if (session_present)
 			continue;
 		/* The broker forgot the session. After PUBREC it had taken
@@ -257,6 +286,18 @@ int mqtt_session_handle(struct mqtt_client *c, const struct mqtt_in *in)
 
 	switch (in->type) {
 	case MQTT_PUBACK:
+		m = c->by_pid[a->packet_id];
+		if (m && m->qos == 2 && m->stage == MQTT_STAGE_PUBLISHED) {
+			/* Some brokers (RabbitMQ) take QoS 2 as QoS 1: the
+			 * message is delivered; go on at QoS 1. */
+			if (c->qos_cap > 1 || !c->warned_qos)
+				mqtt_report(c, "%s answered a QoS 2 message with PUBACK: it "
+				    "downgraded QoS 2 to 1, and the messages that follow go at QoS 1",
+				    c->peer);
+			c->warned_qos = true;
+			c->qos_cap = c->max_qos = 1;
+			m->qos = 1;
+		}
 		m = lookup(c, a->packet_id, 1);
 		if (m && a->reason >= 0x80)
 			refused(c, m, a, in->type);

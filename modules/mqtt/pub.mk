@@ -20,5 +20,13 @@ TESTS += $(pub_tests)
 dist_check_SCRIPTS += $(pub_tests)
 EXTRA_DIST += tests/mqtt/pub-common.bash
 
+# Brokers that are not Mosquitto: a real RabbitMQ (3.1.1 only, QoS 2 taken
+# as QoS 1) in a namespace, and the fake broker in the roles no real
+# broker here plays.
+pub_broker_tests = tests/mqtt/pub-rabbitmq.sh tests/mqtt/pub-brokers.sh tests/mqtt/pub-input.sh
+TESTS += $(pub_broker_tests)
+dist_check_SCRIPTS += $(pub_broker_tests)
+EXTRA_DIST += tests/lib/rabbitmq.sh
+
 # make bench: outpost-pub -l against mosquitto_pub -l.
 bench_scripts += tests/bench/mqtt-pub.sh

@@ -75,7 +75,7 @@ int pubd_settings_load(struct pubd_settings *s, const struct conf *conf,
 	if (!dup_opt(&s->url, v))
 		goto nomem;
 	v = conf_get_str(mq, "protocol");
-	s->version = v && strcmp(v, "3.1.1") == 0 ? MQTT_V311 : MQTT_V5;
+	s->version = !v || !strcmp(v, "auto") ? 0 : !strcmp(v, "3.1.1") ? MQTT_V311 : MQTT_V5;
 	v = conf_get_str(mq, "client-id");
 	if (!dup_opt(&s->client_id, v ? v : s->id) ||
 	    !dup_opt(&s->username, conf_get_str(mq, "username")) ||
@@ -121,11 +121,9 @@ int pubd_settings_load(struct pubd_settings *s, const struct conf *conf,
 			r = 0;
 		}
 		if (r < 0) {
-			set_why(why, whylen, "%s:%u: [mqtt] password-file: cannot read '%s': %s",
+			set_why(why, whylen, "%s:%u: [mqtt] password-file: '%s': %s",
 			    conf_key_file(mq, "password-file"), conf_key_line(mq, "password-file"),
-			    s->password_file,
-			    r == -EFBIG ? "the first line is longer than 4096 bytes" :
-			    strerror(-r));
+			    s->password_file, mqtt_password_error(r));
 			goto fail;
 		}
 	}

@@ -385,13 +385,23 @@ static void test_mqtt_checks(void)
 	       "a wildcard in [node] region blames region");
 	expect(&oopts, "[node]\nid = \"kiosk\x1b[2J\"\n" MQ,
 	       "a.conf:2: [node] id: 'kiosk\\e[2J' cannot be the MQTT client id: the client id "
-	       "contains a control character",
+	       "contains a control character (U+0001..U+001F or U+007F..U+009F), which MQTT "
+	       "forbids",
 	       "control character in [node] id, escaped in the message");
 	expect(&oopts, "[node]\nid = \"kiosk\x1b\"\n" MQ "client-id = c1\ntopic-prefix = t\n", "",
 	       "[node] id unused by MQTT when client-id and topic-prefix are set");
 	expect(&oopts, MQ "client-id = \"c\x01\"\n",
 	       "a.conf:3: [mqtt] client-id: 'c\\x01' is not a usable client id: the client id "
-	       "contains a control character", "control character in client-id");
+	       "contains a control character (U+0001..U+001F or U+007F..U+009F), which MQTT "
+	       "forbids", "control character in client-id");
+	expect(&oopts, MQ "topic-prefix = \"fleet\x1b[1m\"\n",
+	       "a.conf:3: [mqtt] topic-prefix: 'fleet\\e[1m' cannot start a topic: the topic "
+	       "contains a control character (U+0001..U+001F or U+007F..U+009F), which MQTT "
+	       "forbids", "control character in topic-prefix");
+	expect(&oopts, "[node]\nid = k\nregion = \"r\x7f\"\n" MQ "client-id = c\n",
+	       "a.conf:3: [node] region: 'r\\x7f' cannot be part of the topic prefix "
+	       "outpost/REGION/ID: the topic contains a control character (U+0001..U+001F or "
+	       "U+007F..U+009F), which MQTT forbids", "control character in [node] region");
 	expect(&oopts, MQ "cert-file = /etc/c.pem\n",
 	       "a.conf:3: [mqtt] cert-file: needs key-file, the certificate's private key",
 	       "cert-file needs key-file");
