@@ -22,7 +22,11 @@
  * src/libopschema.a, which defines conf_schema_outpost. A tool that reads
  * outpost.conf links $(LIBOPSCHEMA) before its own libraries and passes
  * &conf_schema_outpost in struct conf_opts; libop itself only knows
- * [node] (conf_node_section, conf_schema_libop). */
+ * [node] (conf_node_section, conf_schema_libop). Since every such tool
+ * links every section, a section's object file (its table, types and
+ * validators) should need nothing beyond libop and its own folder's
+ * parsers. tests/unit/test-conf-check.c shows a section defined outside
+ * src/ with a custom type and both kinds of validator. */
 #ifndef OUTPOST_CONF_H
 #define OUTPOST_CONF_H
 
