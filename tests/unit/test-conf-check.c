@@ -146,10 +146,31 @@ static const struct conf_section_def line_section = {
 static const struct conf_key_def probe_keys[] = {
 	{ .name = "via", .type = CONF_STR },
 	{ .name = "interval", .type = CONF_DURATION, .def = "5m", .min = 1000, .max = 86400000 },
+	{ .name = "type", .type = CONF_STR, .def = "icmp" },
+	{ .name = "resolvers", .type = CONF_STR, .flags = CONF_LIST },
+	{ .name = "target", .type = CONF_STR },
 };
+
+/* A probe's type decides which keys it takes. */
+static int probe_validate(const struct conf *conf, const struct conf_section *sec,
+			  struct conf_report *rep)
+{
+	const char *type = conf_get_str(sec, "type");
+
+	if (strcmp(type, "icmp") != 0 && strcmp(type, "dns") != 0) {
+		conf_report(rep, sec, "type", "'%s' is not icmp or dns", type);
+		return 0;
+	}
+	if (strcmp(type, "icmp") == 0 && conf_is_set(sec, "resolvers"))
+		conf_report(rep, sec, "resolvers", "is not a key of an icmp probe");
+	if (strcmp(type, "dns") == 0 && !conf_is_set(sec, "resolvers"))
+		conf_report(rep, sec, "type", "a dns probe needs resolvers");
+	return 0;
+}
 
 static const struct conf_section_def probe_section = {
 	.name = "probe", .naming = CONF_NAME_REQUIRED, .keys = probe_keys, .nkeys = N(probe_keys),
+	.validate = probe_validate,
 };
 
 static const struct conf_section_def *const ext_sections[] = {
@@ -313,6 +334,14 @@ static void test_validators(void)
 	expect(&eopts, "[probe \"dns\"]\nvia = tel\n[line \"tel\"]\ninterface = e\n", "",
 	       "config validator: an existing [line] is fine");
 	expect(&eopts, "[probe \"dns\"]\n", "", "config validator: runs on an empty match");
+	expect(&eopts, "[probe \"p\"]\ntarget = www.example.com\nresolvers = system 192.0.2.53\n",
+	       "a.conf:3: [probe \"p\"] resolvers: is not a key of an icmp probe",
+	       "the default type (icmp) takes no resolvers");
+	expect(&eopts, "[probe \"p\"]\ntype = dns\n",
+	       "a.conf:2: [probe \"p\"] type: a dns probe needs resolvers",
+	       "type dns needs resolvers");
+	expect(&eopts, "[probe \"p\"]\ntype = dns\nresolvers = system 192.0.2.53\n", "",
+	       "type dns with resolvers");
 }
 
 /* Reports against the section header when the key was defaulted. */
