@@ -23,8 +23,6 @@ pubd_tests = \
 	tests/mqtt/pubd-reload.sh \
 	tests/mqtt/pubd-privdrop.sh \
 	tests/mqtt/pubd-refused.sh
-# A reload onto an include that is a FIFO (the config loader's part).
-pubd_tests += tests/mqtt/pubd-reload-fifo.sh
 TESTS += $(pubd_tests)
 dist_check_SCRIPTS += $(pubd_tests)
 EXTRA_DIST += tests/mqtt/pubd-lib.sh
@@ -49,3 +47,7 @@ contrib/init.d/outpost-pubd: contrib/outpost-pubd.init.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
 	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.init.in >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+
+# A reload onto an include that is a FIFO: the config loader's part.
+TESTS += tests/mqtt/pubd-reload-fifo.sh
+dist_check_SCRIPTS += tests/mqtt/pubd-reload-fifo.sh
