@@ -38,6 +38,10 @@ dist_man_MANS += man/outpost.conf.5 man/outpost-config.8
 check_PROGRAMS += tests/unit/test-conf tests/unit/test-conf-check tests/unit/test-cli
 TESTS += tests/unit/test-conf tests/unit/test-conf-check tests/unit/test-cli tests/conf-cli.sh
 dist_check_SCRIPTS += tests/conf-cli.sh
+# The loader under a running daemon: outpost-pubd reloading onto an
+# include that is a FIFO (uses tests/mqtt/pubd-lib.sh and a broker).
+TESTS += tests/mqtt/pubd-reload-fifo.sh
+dist_check_SCRIPTS += tests/mqtt/pubd-reload-fifo.sh
 tests_unit_test_conf_SOURCES = tests/unit/test-conf.c tests/tap.h
 tests_unit_test_conf_LDADD = $(LIBOPSCHEMA) $(LIBOP)
 tests_unit_test_conf_check_SOURCES = tests/unit/test-conf-check.c tests/tap.h

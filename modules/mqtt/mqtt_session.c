@@ -10,6 +10,9 @@
 
 #include "mqtt_int.h"
 
+/* Reports name a topic by its first bytes: it may be 64 KiB long. */
+#define TOPIC_SHOWN	48
+
 struct mqtt_msg *mqtt_msg_new(const char *topic, const void *payload,
     size_t len, uint8_t qos, bool retain, void *cookie)
 {
@@ -147,8 +150,9 @@ int mqtt_session_pump(struct mqtt_client *c)
 		if (!fit(c, m)) {
 			TAILQ_REMOVE(&c->queue, m, link);
 			c->n_queue--;
-			mqtt_report(c, "a message to '%s' is larger than the broker's maximum packet size (%u bytes); dropped",
-			    m->topic, c->broker_max_packet);
+			mqtt_report(c, "a message to '%.*s'%s is larger than the broker's maximum packet size (%u bytes); dropped",
+			    TOPIC_SHOWN, m->topic, strlen(m->topic) > TOPIC_SHOWN ? "..." : "",
+			    c->broker_max_packet);
 			if (c->o.cbs.on_ack)
 				c->o.cbs.on_ack(c->o.cbs.arg, m->cookie, m->qos,
 				    MQTT_RC_PACKET_TOO_LARGE);
@@ -265,7 +269,8 @@ static void refused(struct mqtt_client *c, const struct mqtt_msg *m,
 {
 	const struct mqtt_str *rs = &a->props.reason_string;
 
-	mqtt_report(c, "%s refused the message to '%s' in %s: %s%s%.*s", c->peer, m->topic,
+	mqtt_report(c, "%s refused the message to '%.*s'%s in %s: %s%s%.*s", c->peer,
+	    TOPIC_SHOWN, m->topic, strlen(m->topic) > TOPIC_SHOWN ? "..." : "",
 	    mqtt_type_name(type), mqtt_reason_text(a->reason), rs->len ? ": " : "",
 	    (int)rs->len, rs->p ? rs->p : "");
 }

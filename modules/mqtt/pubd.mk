@@ -47,7 +47,3 @@ contrib/init.d/outpost-pubd: contrib/outpost-pubd.init.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
 	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.init.in >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
-
-# A reload onto an include that is a FIFO: the config loader's part.
-TESTS += tests/mqtt/pubd-reload-fifo.sh
-dist_check_SCRIPTS += tests/mqtt/pubd-reload-fifo.sh

@@ -57,7 +57,8 @@ rm -f "$T/line"
 long=$(head -c 70000 /dev/zero | tr '\0' a)
 "$PUB" -p "$P" -t "$long" -m x 2>"$T/err"
 is "$?" 2 "a 70000-byte topic: usage error"
-like "$(cat "$T/err")" "70000 bytes" "the message gives the topic's length"
+grep -q "(70000 bytes)" "$T/err"
+ok $? "the message gives the topic's length"
 ok "$([ "$(wc -c <"$T/err")" -lt 400 ]; echo $?)" "the topic is not echoed whole ($(wc -c <"$T/err") bytes of stderr)"
 for bad in "$(printf 'a\001b')" "$(printf 'tab\there')" "$(printf 'x\357\277\277')"; do
 	"$PUB" -p "$P" -t "$bad" -m x 2>"$T/err"

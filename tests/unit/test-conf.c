@@ -874,7 +874,7 @@ static void test_mqtt_section(void)
 	is_int(conf_get_u64(m, "qos"), 1, "mqtt qos defaults to 1");
 	is_int(conf_get_duration_ms(m, "keepalive"), 30000, "mqtt keepalive defaults to 30s");
 	is_int(conf_get_u64(m, "inflight"), 32, "mqtt inflight defaults to 32");
-	is_str(conf_get_str(m, "protocol"), "auto", "mqtt protocol defaults to auto");
+	is_str(conf_get_str(m, "protocol"), "auto", "mqtt protocol defaults to auto (5, falling back to 3.1.1)");
 	is_int(conf_get_bool(m, "verify-hostname"), 1, "hostname verification on by default");
 	conf_free(conf);
 }
