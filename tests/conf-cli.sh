@@ -158,7 +158,6 @@ expect "pubd -n on a good file: quiet" "$err" ""
 # ---- files that are not configs ----
 mkfifo fifo.conf
 printf '[node]\ninclude = fifo.conf\n' >inc-fifo.conf
-start=$SECONDS
 timeout 10 "$tool" check -f fifo.conf >out 2>err
 rc=$?
 expect "FIFO as the file: exit 1, not blocked (124)" "$rc" 1
@@ -176,7 +175,7 @@ expect "FIFO include under pubd -n: exit 1, not blocked" "$rc" 1
 mkdir fan
 for i in 0 1 2 3 4 5 6 7 8; do
 	: >fan/f$i.conf
-	[ "$i" = 8 ] || for j in 1 2 3 4 5 6 7 8; do echo "include = f$((i + 1)).conf"; done >fan/f$i.conf
+	[ "$i" = 8 ] || for _ in 1 2 3 4 5 6 7 8; do echo "include = f$((i + 1)).conf"; done >fan/f$i.conf
 done
 start=$(date +%s%N)
 timeout 30 "$tool" check -f fan/f0.conf >out 2>err
