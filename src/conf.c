@@ -44,6 +44,7 @@ void conf_section_free(struct conf_section *sec)
 		for (j = 0; j < sec->entries[i].nvalues; j++)
 			conf_value_clear(&sec->entries[i].values[j]);
 		free(sec->entries[i].values);
+		free(sec->entries[i].lines);
 	}
 	free(sec->entries);
 	free(sec->name);
@@ -82,16 +83,21 @@ fail:
 }
 
 /* Append a parsed value to an entry. */
-int conf_entry_push(struct conf_entry *e, struct conf_value *val)
+int conf_entry_push(struct conf_entry *e, struct conf_value *val, unsigned line)
 {
 	struct conf_value *tmp;
+	unsigned *ltmp;
 
-	tmp = reallocarray(e->values, e->nvalues + 1, sizeof(*tmp));
+	ltmp = reallocarray(e->lines, e->nvalues + 1, sizeof(*ltmp));
+	if (ltmp)
+		e->lines = ltmp;
+	tmp = ltmp ? reallocarray(e->values, e->nvalues + 1, sizeof(*tmp)) : NULL;
 	if (!tmp) {
 		conf_value_clear(val);
 		return -ENOMEM;
 	}
 	e->values = tmp;
+	e->lines[e->nvalues] = line;
 	e->values[e->nvalues++] = *val;
 	return 0;
 }
@@ -148,7 +154,7 @@ static int fill_defaults(struct conf *conf, struct conf_section *sec)
 				      "bad default: %s", msg);
 			continue;
 		}
-		if (conf_entry_push(&sec->entries[i], &v) < 0)
+		if (conf_entry_push(&sec->entries[i], &v, 0) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -189,33 +195,53 @@ static int validate(struct conf *conf)
 	return conf->nomem ? -ENOMEM : 0;
 }
 
-/* Report a validator's finding at the key's line or the section header. */
-void conf_report(struct conf_report *rep, const struct conf_section *sec, const char *key,
-		 const char *fmt, ...)
+/* Report at line of sec's key (0: the key's first line or the header). */
+__attribute__((format(printf, 5, 0)))
+static void vreport(struct conf_report *rep, const struct conf_section *sec, const char *key,
+		    unsigned line, const char *fmt, va_list ap)
 {
 	struct conf *conf = rep->conf;
 	const char *file = sec ? sec->file : NULL;
-	unsigned line = sec ? sec->line : 0;
 	char *msg;
-	va_list ap;
-	int n;
 
 	if (sec && key && conf_key_file(sec, key)) {
 		file = conf_key_file(sec, key);
-		line = conf_key_line(sec, key);
+		if (!line)
+			line = conf_key_line(sec, key);
+	} else {
+		line = sec ? sec->line : 0;
 	}
 	if (!file)
 		file = conf->nfiles ? conf->files[0] : NULL;
-	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
+	if (vasprintf(&msg, fmt, ap) < 0) {
 		conf->nomem = true;
 		return;
 	}
 	conf_diag_add(conf, file, line, sec ? sec->def->name : NULL, sec ? sec->name : NULL,
 		      key, "%s", msg);
 	free(msg);
+}
+
+/* Report a validator's finding at the key's line or the section header. */
+void conf_report(struct conf_report *rep, const struct conf_section *sec, const char *key,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(rep, sec, key, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Report a finding about the i-th value of a list key, at its own line. */
+void conf_report_at(struct conf_report *rep, const struct conf_section *sec, const char *key,
+		    size_t i, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(rep, sec, key, conf_key_line_at(sec, key, i), fmt, ap);
+	va_end(ap);
 }
 
 /* After parsing: report missing required keys at their section header,
@@ -441,6 +467,14 @@ unsigned conf_key_line(const struct conf_section *sec, const char *key)
 	const struct conf_entry *e = entry(sec, key);
 
 	return e && e->file ? e->line : 0;
+}
+
+/* The line of the i-th value of key, or 0. */
+unsigned conf_key_line_at(const struct conf_section *sec, const char *key, size_t i)
+{
+	const struct conf_entry *e = entry(sec, key);
+
+	return e && i < e->nvalues ? e->lines[i] : 0;
 }
 
 /* Whether key was set in the file. */

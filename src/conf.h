@@ -231,6 +231,9 @@ const struct conf_value *conf_get_at(const struct conf_section *sec, const char 
  * was not written in the file. A key written with a bad value counts. */
 const char *conf_key_file(const struct conf_section *sec, const char *key);
 unsigned conf_key_line(const struct conf_section *sec, const char *key);
+/* The line of the i-th value of a (list) key; 0 when defaulted or past
+ * the end. */
+unsigned conf_key_line_at(const struct conf_section *sec, const char *key, size_t i);
 
 /* Typed getters: the (first) value or its default; NULL/0/false when the
  * key has neither or has another type. A key that is not in the
@@ -254,6 +257,11 @@ const void *conf_get_custom(const struct conf_section *sec, const char *key);
  * values in through conf_show(). */
 void conf_report(struct conf_report *rep, const struct conf_section *sec, const char *key,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Like conf_report(), about the i-th value of a list key, at the line
+ * that value was written on. */
+void conf_report_at(struct conf_report *rep, const struct conf_section *sec, const char *key,
+		    size_t i, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Room conf_show() needs: CONF_SHOW_CUT characters, escapes, the length. */
 #define CONF_SHOW_CUT 64

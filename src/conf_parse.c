@@ -284,7 +284,7 @@ static void store(struct parser *p, const char *file, unsigned line, struct curs
 		r = conf_value_parse(kdef, it, &v, msg, sizeof(msg));
 		if (r == -EINVAL)
 			conf_diag_add(conf, file, line, sec->def->name, sec->name, key, "%s", msg);
-		else if (r < 0 || conf_entry_push(e, &v) < 0)
+		else if (r < 0 || conf_entry_push(e, &v, line) < 0)
 			conf->nomem = true;
 	}
 }

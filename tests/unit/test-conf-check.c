@@ -107,11 +107,21 @@ static int line_validate(const struct conf *conf, const struct conf_section *sec
 			 struct conf_report *rep)
 {
 	const struct track *t = conf_get_custom(sec, "track");
+	size_t i;
 
 	if (t && t->tcp && !conf_is_set(sec, "table"))
 		conf_report(rep, sec, "track", "a tcp check needs 'table' to route it");
 	if (conf_get_u64(sec, "up-after") > conf_get_u64(sec, "down-after"))
 		conf_report(rep, sec, "up-after", "is above down-after");
+	/* A list item is reported at its own line. */
+	for (i = 1; i < conf_get_count(sec, "checks"); i++) {
+		char a[64], b[64];
+
+		conf_value_format(conf_get_at(sec, "checks", i - 1), 0, a, sizeof(a));
+		conf_value_format(conf_get_at(sec, "checks", i), 0, b, sizeof(b));
+		if (strcmp(a, b) == 0)
+			conf_report_at(rep, sec, "checks", i, "'%s' repeats the check before it", b);
+	}
 	return 0;
 }
 
@@ -323,6 +333,10 @@ static void test_validators(void)
 	expect(&eopts, "[line \"tel\"]\ninterface = eth2\nup-after = 2\ndown-after = 1\n",
 	       "a.conf:3: [line \"tel\"] up-after: is above down-after",
 	       "section validator: two set keys");
+	expect(&eopts, "[line \"tel\"]\ninterface = eth2\nchecks = \"icmp 192.0.2.1\"\n"
+		       "checks = \"tcp 192.0.2.2 80\"\n\nchecks = \"tcp 192.0.2.2 80\"\n",
+	       "a.conf:6: [line \"tel\"] checks: 'tcp 192.0.2.2 80' repeats the check before it",
+	       "conf_report_at: a list item at its own line");
 	expect(&eopts, "[line \"a\"]\ninterface = e\ntable = 150\n"
 		       "[line \"b\"]\ninterface = f\ntable = 151\n"
 		       "[line \"c\"]\ninterface = g\n\ntable = 150\n",
