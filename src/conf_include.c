@@ -36,7 +36,7 @@ static int read_file(const char *path, size_t room, char **bufp, size_t *lenp)
 		r = -errno;
 		goto out;
 	}
-	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
 		r = S_ISDIR(st.st_mode) ? -EISDIR : -ENOSTR;
 		goto out;
 	}
