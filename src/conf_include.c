@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "conf_int.h"
@@ -19,7 +20,7 @@
 
 /* A FIFO would block open() and read() (SIGTERM and SIGHUP with it), and
  * a device or socket is never a config: open without blocking, require a
- * regular file, then read it in blocking mode. -ENOSTR stands for "not a
+ * regular file (or /dev/null, read as empty), then read in blocking mode. -ENOSTR stands for "not a
  * regular file" (see read_error()). */
 static int read_file(const char *path, size_t room, char **bufp, size_t *lenp)
 {
@@ -34,6 +35,12 @@ static int read_file(const char *path, size_t room, char **bufp, size_t *lenp)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
+		goto out;
+	}
+	/* "--config /dev/null" is the usual way to say "no config". */
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
+		*bufp = NULL;
+		*lenp = 0;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {

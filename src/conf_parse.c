@@ -357,6 +357,8 @@ int conf_parse_text(struct parser *p, const char *file, const char *buf, size_t 
 	size_t cap = 0, n;
 	unsigned line = 0;
 
+	if (!len)
+		return 0;
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
 		/* Editors on Windows add one; it would make the first line
 		 * an unknown section or key with invisible bytes. */

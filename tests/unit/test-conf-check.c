@@ -579,9 +579,12 @@ static void test_fifo(void)
 	ok(r < 0, "FIFO top file: an error");
 	free(got);
 	conf_free(conf);
-	r = conf_load("/dev/null", &oopts, &conf);
-	is_str(conf_diag(conf, 0), "/dev/null: cannot read: not a regular file",
+	r = conf_load("/dev/zero", &oopts, &conf);
+	is_str(conf_diag(conf, 0), "/dev/zero: cannot read: not a regular file",
 	       "a character device is not a config");
+	conf_free(conf);
+	r = conf_load("/dev/null", &oopts, &conf);
+	is_int(r, 0, "/dev/null reads as an empty config (--config /dev/null)");
 	conf_free(conf);
 	alarm(0);
 }
