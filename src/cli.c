@@ -91,6 +91,8 @@ int cli_daemon_init(struct cli_daemon *d, const struct cli_daemon_opts *o, int a
 	}
 	cli_print_diags(d->conf, stderr);
 	if (check) {
+		if (r == 0 && o && o->check && o->check(d->conf, o->ctx) < 0)
+			r = -EINVAL;
 		if (r == 0 && d->verbosity > 0)
 			r = conf_print(d->conf, stdout);
 		conf_free(d->conf);

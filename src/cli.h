@@ -27,7 +27,11 @@ struct cli_daemon_opts {
 	/* Handle one of them: 0, or -1 for a usage error. */
 	int (*extra)(int opt, const char *arg, void *ctx);
 	void *ctx;
-	const struct conf_opts *conf_opts;  /* NULL: the Outpost schema */
+	const struct conf_opts *conf_opts;  /* NULL: conf_schema_libop ([node] only) */
+	/* Under -n, after the schema passed: the daemon's checks that need
+	 * more than the file (reading the password file, ...), printing
+	 * what it refuses to stderr; 0 or -1. NULL: none. */
+	int (*check)(const struct conf *conf, void *ctx);
 };
 
 struct cli_daemon {
@@ -39,8 +43,9 @@ struct cli_daemon {
 };
 
 /* Parse a daemon's argv and load its config. Exits 0 after -h or -V, 2
- * on a usage error, 0/1 after -n (printing the canonical config with
- * -nv), and 1 when the config has errors (printed to stderr). Otherwise
+ * on a usage error, 0/1 after -n (running o->check, and printing the
+ * canonical config with -nv), and 1 when the config has errors (printed
+ * to stderr). Otherwise
  * returns 0 with d filled; release it with cli_daemon_free(). */
 int cli_daemon_init(struct cli_daemon *d, const struct cli_daemon_opts *o, int argc,
 		    char **argv);

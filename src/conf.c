@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,7 @@ void conf_section_free(struct conf_section *sec)
 		for (j = 0; j < sec->entries[i].nvalues; j++)
 			conf_value_clear(&sec->entries[i].values[j]);
 		free(sec->entries[i].values);
+		free(sec->entries[i].lines);
 	}
 	free(sec->entries);
 	free(sec->name);
@@ -80,16 +83,21 @@ fail:
 }
 
 /* Append a parsed value to an entry. */
-int conf_entry_push(struct conf_entry *e, struct conf_value *val)
+int conf_entry_push(struct conf_entry *e, struct conf_value *val, unsigned line)
 {
 	struct conf_value *tmp;
+	unsigned *ltmp;
 
-	tmp = reallocarray(e->values, e->nvalues + 1, sizeof(*tmp));
+	ltmp = reallocarray(e->lines, e->nvalues + 1, sizeof(*ltmp));
+	if (ltmp)
+		e->lines = ltmp;
+	tmp = ltmp ? reallocarray(e->values, e->nvalues + 1, sizeof(*tmp)) : NULL;
 	if (!tmp) {
 		conf_value_clear(val);
 		return -ENOMEM;
 	}
 	e->values = tmp;
+	e->lines[e->nvalues] = line;
 	e->values[e->nvalues++] = *val;
 	return 0;
 }
@@ -146,7 +154,7 @@ static int fill_defaults(struct conf *conf, struct conf_section *sec)
 				      "bad default: %s", msg);
 			continue;
 		}
-		if (conf_entry_push(&sec->entries[i], &v) < 0)
+		if (conf_entry_push(&sec->entries[i], &v, 0) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -162,6 +170,78 @@ static int cmp_section(const void *a, const void *b)
 	if (!x->name || !y->name)
 		return !x->name - !y->name;
 	return strcmp(x->name, y->name);
+}
+
+/* The subsystems' checks across keys, then across sections. They run on
+ * a complete config (defaults in, canonical order) so they see what the
+ * daemons will see. */
+static int validate(struct conf *conf)
+{
+	const struct conf_schema *schema = conf->schema;
+	const struct conf_section_def *def;
+	struct conf_report rep = { .conf = conf };
+	size_t i;
+
+	for (i = 0; i < conf->nsections; i++) {
+		def = conf->sections[i]->def;
+		if (def->validate && def->validate(conf, conf->sections[i], &rep) == -ENOMEM)
+			return -ENOMEM;
+	}
+	for (i = 0; i < schema->nsections; i++) {
+		def = schema->sections[i];
+		if (def->validate_config && def->validate_config(conf, &rep) == -ENOMEM)
+			return -ENOMEM;
+	}
+	return conf->nomem ? -ENOMEM : 0;
+}
+
+/* Report at line of sec's key (0: the key's first line or the header). */
+__attribute__((format(printf, 5, 0)))
+static void vreport(struct conf_report *rep, const struct conf_section *sec, const char *key,
+		    unsigned line, const char *fmt, va_list ap)
+{
+	struct conf *conf = rep->conf;
+	const char *file = sec ? sec->file : NULL;
+	char *msg;
+
+	if (sec && key && conf_key_file(sec, key)) {
+		file = conf_key_file(sec, key);
+		if (!line)
+			line = conf_key_line(sec, key);
+	} else {
+		line = sec ? sec->line : 0;
+	}
+	if (!file)
+		file = conf->nfiles ? conf->files[0] : NULL;
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		conf->nomem = true;
+		return;
+	}
+	conf_diag_add(conf, file, line, sec ? sec->def->name : NULL, sec ? sec->name : NULL,
+		      key, "%s", msg);
+	free(msg);
+}
+
+/* Report a validator's finding at the key's line or the section header. */
+void conf_report(struct conf_report *rep, const struct conf_section *sec, const char *key,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(rep, sec, key, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Report a finding about the i-th value of a list key, at its own line. */
+void conf_report_at(struct conf_report *rep, const struct conf_section *sec, const char *key,
+		    size_t i, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(rep, sec, key, conf_key_line_at(sec, key, i), fmt, ap);
+	va_end(ap);
 }
 
 /* After parsing: report missing required keys at their section header,
@@ -195,7 +275,7 @@ static int complete(struct conf *conf)
 		if (!conf->defaults[i] || fill_defaults(conf, conf->defaults[i]) < 0)
 			return -ENOMEM;
 	}
-	return 0;
+	return validate(conf);
 }
 
 static int load(const char *path, const char *buf, size_t len, const struct conf_opts *opts,
@@ -211,7 +291,7 @@ static int load(const char *path, const char *buf, size_t len, const struct conf
 	conf = calloc(1, sizeof(*conf));
 	if (!conf)
 		return -ENOMEM;
-	conf->schema = opts->schema ? opts->schema : &conf_schema_outpost;
+	conf->schema = opts->schema ? opts->schema : &conf_schema_libop;
 	if (buf)
 		r = conf_parse_buffer(conf, opts, path, buf, len);
 	else
@@ -348,14 +428,53 @@ unsigned conf_section_line(const struct conf_section *sec)
 	return sec ? sec->line : 0;
 }
 
+#if defined(OUTPOST_DEBUG) || !defined(NDEBUG)
+#define CONF_ASSERT_KEYS 1
+#else
+#define CONF_ASSERT_KEYS 0
+#endif
+
 static const struct conf_entry *entry(const struct conf_section *sec, const char *key)
 {
 	size_t i;
 
-	for (i = 0; sec && i < sec->def->nkeys; i++)
+	if (!sec)
+		return NULL;
+	for (i = 0; i < sec->def->nkeys; i++)
 		if (strcmp(sec->def->keys[i].name, key) == 0)
 			return &sec->entries[i];
+	if (CONF_ASSERT_KEYS) {
+		/* A typo in a key name would read as "not set" forever: the
+		 * one place libop prints, since it is a bug in the caller. */
+		fprintf(stderr, "conf: [%s] has no key '%s' in its schema\n", sec->def->name,
+			key);
+		abort();
+	}
 	return NULL;
+}
+
+/* The file that (first) set key, or NULL. */
+const char *conf_key_file(const struct conf_section *sec, const char *key)
+{
+	const struct conf_entry *e = entry(sec, key);
+
+	return e ? e->file : NULL;
+}
+
+/* The line that (first) set key, or 0. */
+unsigned conf_key_line(const struct conf_section *sec, const char *key)
+{
+	const struct conf_entry *e = entry(sec, key);
+
+	return e && e->file ? e->line : 0;
+}
+
+/* The line of the i-th value of key, or 0. */
+unsigned conf_key_line_at(const struct conf_section *sec, const char *key, size_t i)
+{
+	const struct conf_entry *e = entry(sec, key);
+
+	return e && i < e->nvalues ? e->lines[i] : 0;
 }
 
 /* Whether key was set in the file. */
@@ -452,4 +571,58 @@ const struct conf_prefix *conf_get_prefix(const struct conf_section *sec, const 
 	const struct conf_value *v = first(sec, key, CONF_PREFIX);
 
 	return v ? &v->v.prefix : NULL;
+}
+
+/* The custom value of key, or its default. */
+const void *conf_get_custom(const struct conf_section *sec, const char *key)
+{
+	const struct conf_value *v = first(sec, key, CONF_CUSTOM);
+
+	return v ? v->v.custom : NULL;
+}
+
+/* Check a section table for what the loader cannot report. */
+int conf_schema_verify(const struct conf_section_def *sdef, char *msg, size_t msglen)
+{
+	const struct conf_key_def *k;
+	struct conf_value v;
+	char pmsg[CONF_MSG_MAX];
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < sdef->nkeys; i++) {
+		k = &sdef->keys[i];
+		for (j = 0; j < i; j++) {
+			if (strcmp(sdef->keys[j].name, k->name) == 0) {
+				snprintf(msg, msglen, "[%s] %s: defined twice", sdef->name,
+					 k->name);
+				return -EINVAL;
+			}
+		}
+		if (k->type == CONF_DURATION && !k->max) {
+			snprintf(msg, msglen, "[%s] %s: a duration needs a max", sdef->name,
+				 k->name);
+			return -EINVAL;
+		}
+		if (k->max && k->min > k->max) {
+			snprintf(msg, msglen, "[%s] %s: min is above max", sdef->name, k->name);
+			return -EINVAL;
+		}
+		if (k->type == CONF_CUSTOM &&
+		    (!k->custom || !k->custom->parse || !k->custom->format)) {
+			snprintf(msg, msglen, "[%s] %s: a custom key needs parse and format",
+				 sdef->name, k->name);
+			return -EINVAL;
+		}
+		if (!k->def)
+			continue;
+		r = conf_value_parse(k, k->def, &v, pmsg, sizeof(pmsg));
+		if (r < 0) {
+			snprintf(msg, msglen, "[%s] %s: bad default: %s", sdef->name, k->name,
+				 r == -ENOMEM ? "out of memory" : pmsg);
+			return r == -ENOMEM ? r : -EINVAL;
+		}
+		conf_value_clear(&v);
+	}
+	return 0;
 }

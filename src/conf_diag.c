@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +54,100 @@ static void sb_add(struct sbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Length of the valid UTF-8 sequence at s (not a C1 control, which some
+ * terminals obey), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+/* Escape one character of s into out (room for 4 bytes); returns how
+ * many bytes of s it took. */
+static size_t show_char(const unsigned char *s, char *out, size_t *o)
+{
+	size_t n = utf8_len(s);
+
+	if (n == 1 && *s >= 0x20 && *s != 0x7f) {
+		out[(*o)++] = (char)*s;
+		return 1;
+	}
+	if (n > 1) {
+		memcpy(out + *o, s, n);
+		*o += n;
+		return n;
+	}
+	if (*s == 0x1b || *s == '\t' || *s == '\r' || *s == '\n') {
+		out[(*o)++] = '\\';
+		out[(*o)++] = *s == 0x1b ? 'e' : *s == '\t' ? 't' : *s == '\r' ? 'r' : 'n';
+	} else {
+		*o += (size_t)snprintf(out + *o, 5, "\\x%02x", *s);
+	}
+	return 1;
+}
+
+/* Raw text made safe to print: escaped, and cut when long. */
+const char *conf_show(const char *raw, char *buf)
+{
+	const unsigned char *s = (const unsigned char *)(raw ? raw : "");
+	size_t o = 0, chars = 0;
+
+	while (*s && chars < CONF_SHOW_CUT) {
+		s += show_char(s, buf, &o);
+		chars++;
+	}
+	buf[o] = '\0';
+	if (*s)
+		snprintf(buf + o, CONF_SHOW_MAX - o, "... (%zu bytes)", strlen(raw));
+	return buf;
+}
+
+/* A whole message made safe: control bytes escaped, at most max bytes. */
+static char *sanitize(const char *msg, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)msg;
+	size_t o = 0;
+	char *out = malloc(max + 32);
+
+	if (!out)
+		return NULL;
+	while (*s && o < max)
+		s += show_char(s, out, &o);
+	out[o] = '\0';
+	if (*s)
+		strcpy(out + o, "... (cut)");
+	return out;
+}
+
+/* The longest diagnostic kept: a path, a few shown values, the words. */
+#define DIAG_MAX (PATH_MAX + 4 * CONF_SHOW_MAX)
+
 /* Record one diagnostic, or the note that there are too many. */
 void conf_diag_add(struct conf *conf, const char *file, unsigned line, const char *type,
 		   const char *name, const char *key, const char *fmt, ...)
 {
 	struct sbuf sb = { 0 };
-	char qname[512];
+	char qname[2 * CONF_SHOW_MAX + 3], shown[CONF_SHOW_MAX];
 	char **tmp;
 	va_list ap;
 
@@ -76,18 +166,28 @@ void conf_diag_add(struct conf *conf, const char *file, unsigned line, const cha
 	else if (file)
 		sb_add(&sb, "%s: ", file);
 	if (type && name) {
-		if (conf_quote(name, true, qname, sizeof(qname)) < 0)
-			snprintf(qname, sizeof(qname), "\"...\"");
-		sb_add(&sb, "[%s %s] ", type, qname);
+		/* Quoted as the file would write it, unless it had to be
+		 * escaped or cut: then as shown. */
+		if (strcmp(conf_show(name, shown), name) != 0 ||
+		    conf_quote(name, true, qname, sizeof(qname)) < 0)
+			snprintf(qname, sizeof(qname), "\"%s\"", shown);
+		sb_add(&sb, "[%s %s] ", conf_show(type, shown), qname);
 	} else if (type) {
-		sb_add(&sb, "[%s] ", type);
+		sb_add(&sb, "[%s] ", conf_show(type, shown));
 	}
 	if (key)
-		sb_add(&sb, "%s: ", key);
+		sb_add(&sb, "%s: ", conf_show(key, shown));
 	va_start(ap, fmt);
 	sb_vadd(&sb, fmt, ap);
 	va_end(ap);
 add:
+	if (sb.s) {
+		/* Values come in through conf_show(); this catches the rest
+		 * (names, paths) so no raw control byte reaches a terminal. */
+		char *safe = sanitize(sb.s, DIAG_MAX);
+		free(sb.s);
+		sb.s = safe;
+	}
 	if (!sb.s) {
 		conf->nomem = true;
 		return;

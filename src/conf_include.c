@@ -6,24 +6,55 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "conf_int.h"
 
 #define FILE_MAX (16u << 20)
 
-static int read_file(const char *path, char **bufp, size_t *lenp)
+/* A FIFO would block open() and read() (SIGTERM and SIGHUP with it), and
+ * a device or socket is never a config: open without blocking, require a
+ * regular file (or /dev/null, read as empty), then read in blocking mode. -ENOSTR stands for "not a
+ * regular file" (see read_error()). */
+static int read_file(const char *path, size_t room, char **bufp, size_t *lenp)
 {
 	char *buf = NULL, *tmp;
 	size_t len = 0, cap = 0;
+	struct stat st;
 	ssize_t n;
-	int fd, r = 0;
+	int fd, fl, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* "--config /dev/null" is the usual way to say "no config". */
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
+		*bufp = NULL;
+		*lenp = 0;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -ENOSTR;
+		goto out;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > FILE_MAX) {
+		r = -EFBIG;
+		goto out;
+	}
 	for (;;) {
 		if (len == cap) {
 			if (cap >= FILE_MAX) {
@@ -48,6 +79,10 @@ static int read_file(const char *path, char **bufp, size_t *lenp)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (len > room) {
+			r = -E2BIG;
+			goto out;
+		}
 	}
 	*bufp = buf;
 	*lenp = len;
@@ -56,6 +91,21 @@ out:
 	close(fd);
 	free(buf);
 	return r;
+}
+
+/* The words for what read_file() refused. */
+static const char *read_error(int r, char *buf, size_t len)
+{
+	if (r == -ENOSTR)
+		return "not a regular file";
+	if (r == -EFBIG)
+		snprintf(buf, len, "larger than %u MiB", FILE_MAX >> 20);
+	else if (r == -E2BIG)
+		snprintf(buf, len, "more than %u MiB read in one parse, includes together",
+			 CONF_BYTES_MAX >> 20);
+	else
+		return strerror(-r);
+	return buf;
 }
 
 /* Read one included (or the top) file; from is the including file or NULL. */
@@ -67,7 +117,7 @@ static void include_file(struct parser *p, const char *from, unsigned line,
 	const char *name = cur->sec ? cur->sec->name : NULL;
 	const char *key = from ? "include" : NULL;
 	const char *interned;
-	char *real, *buf = NULL;
+	char *real, *buf = NULL, why[96];
 	size_t i, len = 0;
 	int r;
 
@@ -99,19 +149,33 @@ static void include_file(struct parser *p, const char *from, unsigned line,
 			      INCLUDE_DEPTH);
 		goto out;
 	}
-	r = read_file(path, &buf, &len);
+	if (conf->bound_hit)
+		goto out;  /* reported once, at the include that hit it */
+	if (conf->files_read == CONF_FILES_MAX) {
+		conf->bound_hit = true;
+		conf_diag_add(conf, from, line, type, name, key,
+			      "'%s' not read: more than %u files read in one parse "
+			      "(includes that fan out?)", path, CONF_FILES_MAX);
+		goto out;
+	}
+	conf->files_read++;
+	r = read_file(path, CONF_BYTES_MAX - conf->bytes_read, &buf, &len);
+	if (r == -E2BIG)
+		conf->bound_hit = true;
 	if (r == -ENOMEM) {
 		conf->nomem = true;
 		goto out;
 	} else if (r < 0 && from) {
-		conf_diag_add(conf, from, line, type, name, key, "cannot read '%s': %s", path,
-			      strerror(-r));
+		conf_diag_add(conf, from, line, type, name, key, "cannot read '%s': %s",
+			      path, read_error(r, why, sizeof(why)));
 		goto out;
 	} else if (r < 0) {
-		conf_diag_add(conf, path, 0, NULL, NULL, NULL, "cannot read: %s", strerror(-r));
-		conf->read_error = r;
+		conf_diag_add(conf, path, 0, NULL, NULL, NULL, "cannot read: %s",
+			      read_error(r, why, sizeof(why)));
+		conf->read_error = r == -ENOSTR ? -EINVAL : r;
 		goto out;
 	}
+	conf->bytes_read += len;
 	interned = conf_intern_file(conf, path);
 	if (!interned)
 		goto out;

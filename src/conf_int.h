@@ -13,6 +13,7 @@ struct conf_entry {
 	unsigned line;
 	size_t nvalues;
 	struct conf_value *values;
+	unsigned *lines;  /* of each value; 0: defaulted */
 };
 
 struct conf_section {
@@ -37,6 +38,14 @@ struct conf {
 	bool diags_full;
 	int read_error;  /* -errno when the top file could not be read */
 	bool nomem;
+	size_t files_read;  /* files and bytes read in this parse, bounded */
+	size_t bytes_read;  /* by CONF_FILES_MAX and CONF_BYTES_MAX */
+	bool bound_hit;     /* the bound was reported once */
+};
+
+/* What validators report through: the config being completed. */
+struct conf_report {
+	struct conf *conf;
 };
 
 /* conf_diag.c */
@@ -102,7 +111,8 @@ struct conf_section *conf_section_add(struct conf *conf, const struct conf_secti
 /* Free a section and its values; NULL is fine. */
 void conf_section_free(struct conf_section *sec);
 
-/* Append a parsed value to an entry (taking what it owns); 0 or -ENOMEM. */
-int conf_entry_push(struct conf_entry *e, struct conf_value *val);
+/* Append a parsed value read at line (0: a default) to an entry, taking
+ * what it owns; 0 or -ENOMEM. */
+int conf_entry_push(struct conf_entry *e, struct conf_value *val, unsigned line);
 
 #endif

@@ -151,7 +151,7 @@ static void header(struct parser *p, const char *file, unsigned line, const char
 	const struct conf_section_def *def = NULL;
 	const struct conf_section *first;
 	const char *q = skip_ws(s + 1), *start, *sugg, *problem = NULL;
-	char *type = NULL, *name = NULL, at[PATH_MAX + 32];
+	char *type = NULL, *name = NULL, at[PATH_MAX + 32], sh[CONF_SHOW_MAX];
 	size_t nlen = 0, di;
 
 	cur_leave(cur);
@@ -169,7 +169,7 @@ static void header(struct parser *p, const char *file, unsigned line, const char
 		q = unquote(q + 1, name, &nlen);
 		if (!q) {
 			conf_diag_add(conf, file, line, NULL, NULL, NULL,
-				      "syntax error: unterminated quote in '%s'", s);
+				      "syntax error: unterminated quote in '%s'", conf_show(s, sh));
 			goto out;
 		}
 		name[nlen] = '\0';
@@ -178,18 +178,18 @@ static void header(struct parser *p, const char *file, unsigned line, const char
 	if (*q != ']') {
 		conf_diag_add(conf, file, line, NULL, NULL, NULL,
 			      strchr(q, ']') ? "syntax error: invalid section header '%s'" :
-					       "syntax error: missing ']' in '%s'", s);
+					       "syntax error: missing ']' in '%s'", conf_show(s, sh));
 		goto out;
 	}
 	q = skip_ws(q + 1);
 	if (*q && *q != '#' && *q != ';') {
 		conf_diag_add(conf, file, line, NULL, NULL, NULL,
-			      "syntax error: unexpected '%s' after ']'", q);
+			      "syntax error: unexpected '%s' after ']'", conf_show(q, sh));
 		goto out;
 	}
 	if (!*type || (name && !*name)) {
 		conf_diag_add(conf, file, line, NULL, NULL, NULL,
-			      "syntax error: invalid section header '%s'", s);
+			      "syntax error: invalid section header '%s'", conf_show(s, sh));
 		goto out;
 	}
 	for (di = 0; di < schema->nsections; di++)
@@ -245,7 +245,7 @@ static void store(struct parser *p, const char *file, unsigned line, struct curs
 	const struct conf_key_def *kdef = NULL;
 	struct conf_entry *e;
 	struct conf_value v;
-	char msg[CONF_MSG_MAX + PATH_MAX], at[PATH_MAX + 32];
+	char msg[CONF_MSG_MAX + PATH_MAX], at[PATH_MAX + 32], sh[CONF_SHOW_MAX];
 	const char *sugg, *it;
 	size_t ki;
 	int k, r;
@@ -267,7 +267,8 @@ static void store(struct parser *p, const char *file, unsigned line, struct curs
 	e = &sec->entries[ki];
 	if (e->file && !(kdef->flags & CONF_LIST)) {
 		conf_diag_add(conf, file, line, sec->def->name, sec->name, key,
-			      "'%s' repeats a key that is not a list, first set at %s", whole,
+			      "'%s' repeats a key that is not a list, first set at %s",
+			      conf_show(whole, sh),
 			      where(at, sizeof(at), e->file, e->line, file));
 		return;
 	}
@@ -283,7 +284,7 @@ static void store(struct parser *p, const char *file, unsigned line, struct curs
 		r = conf_value_parse(kdef, it, &v, msg, sizeof(msg));
 		if (r == -EINVAL)
 			conf_diag_add(conf, file, line, sec->def->name, sec->name, key, "%s", msg);
-		else if (r < 0 || conf_entry_push(e, &v) < 0)
+		else if (r < 0 || conf_entry_push(e, &v, line) < 0)
 			conf->nomem = true;
 	}
 }
@@ -295,13 +296,14 @@ static void key_line(struct parser *p, const char *file, unsigned line, const ch
 	const char *type = cur->sec ? cur->sec->def->name : NULL;
 	const char *name = cur->sec ? cur->sec->name : NULL;
 	const char *eq = strchr(s, '='), *k, *v;
-	char *key = NULL, *whole = NULL, *items = NULL;
+	char *key = NULL, *whole = NULL, *items = NULL, sh[CONF_SHOW_MAX];
 	size_t klen;
 	int n;
 
 	if (!eq) {
 		conf_diag_add(conf, file, line, type, name, NULL,
-			      "syntax error: expected 'key = value' but found '%s'", s);
+			      "syntax error: expected 'key = value' but found '%s'",
+			      conf_show(s, sh));
 		return;
 	}
 	for (klen = (size_t)(eq - s); klen && is_ws(s[klen - 1]); klen--)
@@ -318,13 +320,13 @@ static void key_line(struct parser *p, const char *file, unsigned line, const ch
 		;
 	if (!klen || *k) {
 		conf_diag_add(conf, file, line, type, name, NULL,
-			      "syntax error: invalid key name '%s'", key);
+			      "syntax error: invalid key name '%s'", conf_show(key, sh));
 		goto out;
 	}
 	n = lex_value(v, whole, items);
 	if (n < 0) {
 		conf_diag_add(conf, file, line, type, name, key,
-			      "syntax error: unterminated quote in '%s'", v);
+			      "syntax error: unterminated quote in '%s'", conf_show(v, sh));
 		goto out;
 	}
 	if (n == 0) {
@@ -355,6 +357,21 @@ int conf_parse_text(struct parser *p, const char *file, const char *buf, size_t 
 	size_t cap = 0, n;
 	unsigned line = 0;
 
+	if (!len)
+		return 0;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		/* Editors on Windows add one; it would make the first line
+		 * an unknown section or key with invisible bytes. */
+		conf_diag_add(p->conf, file, 1, NULL, NULL, NULL,
+			      "starts with a UTF-8 byte order mark; save it without one");
+		buf += 3;
+	}
+	if (memchr(buf, '\r', (size_t)(end - buf)) && !memchr(buf, '\n', (size_t)(end - buf))) {
+		/* Read as one long line it would give one confusing error. */
+		conf_diag_add(p->conf, file, 0, NULL, NULL, NULL,
+			      "uses CR-only line ends (old Mac); convert to LF");
+		return 0;
+	}
 	while (buf < end && !p->conf->diags_full && !p->conf->nomem) {
 		line++;
 		nl = memchr(buf, '\n', (size_t)(end - buf));

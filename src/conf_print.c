@@ -26,6 +26,19 @@ static int print_value(const struct conf_key_def *k, const struct conf_value *v,
 		return r;
 	}
 	r = conf_value_format(v, k->flags, text, sizeof(text));
+	if (r == 0 && v->type == CONF_CUSTOM) {
+		/* Compound values hold spaces and may hold '#': quote them
+		 * as a string would be. */
+		qlen = 2 * strlen(text) + 3;
+		quoted = malloc(qlen);
+		if (!quoted)
+			return -ENOMEM;
+		r = conf_quote(text, false, quoted, qlen);
+		if (r == 0)
+			fprintf(fp, "%s = %s\n", k->name, quoted);
+		free(quoted);
+		return r;
+	}
 	if (r == 0)
 		fprintf(fp, "%s = %s\n", k->name, text);
 	return r;

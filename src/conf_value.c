@@ -37,7 +37,7 @@ static const struct unit size_units[] = {
 static const char *const type_names[] = {
 	[CONF_STR] = "string", [CONF_INT] = "integer", [CONF_BOOL] = "boolean",
 	[CONF_DURATION] = "duration", [CONF_RATE] = "rate", [CONF_SIZE] = "size",
-	[CONF_ADDR] = "address", [CONF_PREFIX] = "prefix",
+	[CONF_ADDR] = "address", [CONF_PREFIX] = "prefix", [CONF_CUSTOM] = "custom",
 };
 
 /* Return the type's name as documented in outpost.conf(5). */
@@ -225,27 +225,53 @@ static const char *type_hint(enum conf_type type)
 	case CONF_PREFIX:
 		return "is not an IPv4 or IPv6 prefix (e.g. 10.0.0.0/8, 2001:db8::/32)";
 	case CONF_STR:
+	case CONF_CUSTOM:
 		break;
 	}
 	return "is not valid";
 }
 
-static int check_bounds(const struct conf_key_def *def, const char *raw, uint64_t v,
+static int check_bounds(const struct conf_key_def *def, const char *shown, uint64_t v,
 			char *msg, size_t msglen)
 {
 	struct conf_value b = { .type = def->type };
 	char txt[64];
 
-	if (v < def->min) {
+	if (v < def->min && !(v == 0 && (def->flags & CONF_ZERO_OFF))) {
 		b.v.u64 = def->min;
 		conf_value_format(&b, def->flags, txt, sizeof(txt));
-		snprintf(msg, msglen, "'%s' is less than the minimum %s", raw, txt);
+		snprintf(msg, msglen, "'%s' is less than the minimum %s%s", shown, txt,
+			 def->flags & CONF_ZERO_OFF ? " (0 turns it off)" : "");
 		return -EINVAL;
 	}
 	if (def->max && v > def->max) {
 		b.v.u64 = def->max;
 		conf_value_format(&b, def->flags, txt, sizeof(txt));
-		snprintf(msg, msglen, "'%s' is greater than the maximum %s", raw, txt);
+		snprintf(msg, msglen, "'%s' is greater than the maximum %s", shown, txt);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_custom(const struct conf_key_def *def, const char *raw, const char *shown,
+			struct conf_value *val, char *msg, size_t msglen)
+{
+	char cmsg[CONF_MSG_MAX];
+	int r;
+
+	if (!def->custom || !def->custom->parse) {
+		snprintf(msg, msglen, "'%s' cannot be parsed: the schema gives no type", shown);
+		return -EINVAL;
+	}
+	cmsg[0] = '\0';
+	val->custom = def->custom;
+	r = def->custom->parse(raw, &val->v.custom, cmsg, sizeof(cmsg));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		val->v.custom = NULL;
+		snprintf(msg, msglen, "'%s' %s", shown,
+			 *cmsg ? cmsg : "is not valid");
 		return -EINVAL;
 	}
 	return 0;
@@ -255,14 +281,22 @@ static int check_bounds(const struct conf_key_def *def, const char *raw, uint64_
 int conf_value_parse(const struct conf_key_def *def, const char *raw, struct conf_value *val,
 		     char *msg, size_t msglen)
 {
-	char canon[INET6_ADDRSTRLEN + 8], cmsg[CONF_MSG_MAX];
+	char canon[INET6_ADDRSTRLEN + 8], cmsg[CONF_MSG_MAX], shown[CONF_SHOW_MAX];
 	bool host_bits;
 	int r = 0;
 
 	memset(val, 0, sizeof(*val));
 	val->type = def->type;
+	conf_show(raw, shown);
 	switch (def->type) {
 	case CONF_STR:
+		break;
+	case CONF_CUSTOM:
+		r = parse_custom(def, raw, shown, val, msg, msglen);
+		if (r < 0) {
+			memset(val, 0, sizeof(*val));
+			return r;
+		}
 		break;
 	case CONF_INT:
 		r = parse_int(raw, &val->v.u64);
@@ -290,27 +324,28 @@ int conf_value_parse(const struct conf_key_def *def, const char *raw, struct con
 		r = parse_prefix(raw, &val->v.prefix, &host_bits);
 		if (r == 0 && host_bits) {
 			conf_value_format(val, 0, canon, sizeof(canon));
-			snprintf(msg, msglen, "'%s' has host bits set, did you mean '%s'?", raw,
+			snprintf(msg, msglen, "'%s' has host bits set, did you mean '%s'?", shown,
 				 canon);
 			return -EINVAL;
 		}
 		break;
 	}
 	if (r == -ERANGE) {
-		snprintf(msg, msglen, "'%s' is too large", raw);
+		snprintf(msg, msglen, "'%s' is too large", shown);
 		return -EINVAL;
 	}
 	if (r < 0) {
-		snprintf(msg, msglen, "'%s' %s", raw, type_hint(def->type));
+		snprintf(msg, msglen, "'%s' %s", shown, type_hint(def->type));
 		return -EINVAL;
 	}
 	if (def->type == CONF_INT || def->type == CONF_DURATION || def->type == CONF_RATE ||
 	    def->type == CONF_SIZE) {
-		if (check_bounds(def, raw, val->v.u64, msg, msglen) < 0)
+		if (check_bounds(def, shown, val->v.u64, msg, msglen) < 0)
 			return -EINVAL;
 	}
 	if (def->check && def->check(raw, cmsg, sizeof(cmsg)) != 0) {
-		snprintf(msg, msglen, "'%s' %s", raw, cmsg);
+		snprintf(msg, msglen, "'%s' %s", shown, cmsg);
+		conf_value_clear(val);
 		return -EINVAL;
 	}
 	if (def->type == CONF_STR) {
@@ -328,6 +363,8 @@ void conf_value_clear(struct conf_value *val)
 		return;
 	if (val->type == CONF_STR)
 		free(val->v.str);
+	else if (val->type == CONF_CUSTOM && val->custom && val->custom->free)
+		val->custom->free(val->v.custom);
 	memset(val, 0, sizeof(*val));
 }
 
@@ -386,6 +423,10 @@ int conf_value_format(const struct conf_value *val, unsigned flags, char *buf, s
 			return -EINVAL;
 		n = snprintf(buf, len, "%s/%u", a, val->v.prefix.len);
 		break;
+	case CONF_CUSTOM:
+		if (!val->custom || !val->custom->format)
+			return -EINVAL;
+		return val->custom->format(val->v.custom, buf, len);
 	}
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;

@@ -13,6 +13,9 @@
 
 static const char *prog = "outpost-config";
 
+/* Every subsystem's sections, linked in through $(LIBOPSCHEMA). */
+static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
+
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: %s [-hVv] [-f file] check | print | keys\n", prog);
@@ -24,7 +27,7 @@ static struct conf *load(const char *path)
 	struct conf *conf = NULL;
 	int r;
 
-	r = conf_load(path, NULL, &conf);
+	r = conf_load(path, &conf_opts, &conf);
 	if (r == -ENOMEM) {
 		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
 		return NULL;
@@ -53,12 +56,13 @@ static void print_default(const struct conf_key_def *k, char *buf, size_t len)
 	if (o >= len)
 		return;
 	if (k->type == CONF_STR || k->type == CONF_BOOL || k->type == CONF_ADDR ||
-	    k->type == CONF_PREFIX)
+	    k->type == CONF_PREFIX || k->type == CONF_CUSTOM)
 		return;
 	if (k->min) {
 		b.v.u64 = k->min;
 		conf_value_format(&b, k->flags, lo, sizeof(lo));
-		o += (size_t)snprintf(buf + o, len - o, "%smin %s", o ? ", " : "", lo);
+		o += (size_t)snprintf(buf + o, len - o, "%smin %s%s", o ? ", " : "", lo,
+				      k->flags & CONF_ZERO_OFF ? " (or 0: off)" : "");
 	}
 	if (o < len && k->max) {
 		b.v.u64 = k->max;
@@ -87,6 +91,7 @@ static void keys(void)
 		for (j = 0; j < sd->nkeys; j++) {
 			k = &sd->keys[j];
 			snprintf(type, sizeof(type), "%s%s", k->flags & CONF_LIST ? "list of " : "",
+				 k->type == CONF_CUSTOM && k->custom ? k->custom->name :
 				 conf_type_name(k->type));
 			print_default(k, dflt, sizeof(dflt));
 			printf("  %-14s %-16s %-30s %s\n", k->name, type, dflt,

@@ -16,8 +16,14 @@ modules_mqtt_libopmqtt_a_SOURCES = \
 	modules/mqtt/mqtt_password.c \
 	modules/mqtt/mqtt_client.c \
 	modules/mqtt/mqtt_conn.c \
-	modules/mqtt/mqtt_session.c
+	modules/mqtt/mqtt_session.c \
+	modules/mqtt/mqtt_url.c \
+	modules/mqtt/mqtt_schema.h \
+	modules/mqtt/mqtt_schema.c
 modules_mqtt_libopmqtt_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+# [mqtt] of outpost.conf: its table and validators are in libopmqtt.
+conf_sections += mqtt_conf_section
+CONF_SCHEMA_LIBS += modules/mqtt/libopmqtt.a
 # Tools link this: the MQTT library, then libop it builds on.
 LIBOPMQTT = modules/mqtt/libopmqtt.a $(LIBOP) $(OPENSSL_LIBS)
 MQTT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/mqtt -I$(top_srcdir)/tests
@@ -49,5 +55,12 @@ tests_fuzz_fuzz_mqtt_SOURCES = tests/fuzz/fuzz-mqtt.c
 tests_fuzz_fuzz_mqtt_CPPFLAGS = $(MQTT_CPPFLAGS)
 tests_fuzz_fuzz_mqtt_LDADD = $(LIBOPMQTT)
 tests_fuzz_fuzz_mqtt_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+# Broker URLs, from the config and the command line.
+noinst_PROGRAMS += tests/fuzz/fuzz-mqtt-url
+fuzz_harnesses += tests/fuzz/fuzz-mqtt-url
+tests_fuzz_fuzz_mqtt_url_SOURCES = tests/fuzz/fuzz-mqtt-url.c
+tests_fuzz_fuzz_mqtt_url_CPPFLAGS = $(MQTT_CPPFLAGS)
+tests_fuzz_fuzz_mqtt_url_LDADD = $(LIBOPMQTT)
+tests_fuzz_fuzz_mqtt_url_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
-EXTRA_DIST += tests/fuzz/corpus/fuzz-mqtt
+EXTRA_DIST += tests/fuzz/corpus/fuzz-mqtt tests/fuzz/corpus/fuzz-mqtt-url

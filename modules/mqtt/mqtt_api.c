@@ -33,8 +33,10 @@ static int check_opts(struct mqtt_client *c, const char **why)
 	struct mqtt_client_opts *o = &c->o;
 	int r;
 
-	if (o->version == 0)
+	if (o->version == 0) {
 		o->version = MQTT_V5;
+		c->auto_version = true;
+	}
 	if (o->version != MQTT_V311 && o->version != MQTT_V5) {
 		*why = "the MQTT version must be 4 (3.1.1) or 5";
 		return -EINVAL;
@@ -55,6 +57,8 @@ static int check_opts(struct mqtt_client *c, const char **why)
 		*why = "MQTT 3.1.1 sends a password only with a user name";
 		return -EINVAL;
 	}
+	if (o->version == MQTT_V311 && o->drop_session)
+		o->clean_session = true;
 	if (o->version == MQTT_V311 && (!o->client_id || !*o->client_id) &&
 	    !o->clean_session) {
 		*why = "MQTT 3.1.1 needs a client id for a persistent session";
@@ -67,6 +71,10 @@ static int check_opts(struct mqtt_client *c, const char **why)
 		o->window = 16;
 	if (o->window > 65535)
 		o->window = 65535;
+	if (o->window_v311 == 0)
+		o->window_v311 = o->window < 16 ? o->window : 16;
+	if (o->window_v311 > 65535)
+		o->window_v311 = 65535;
 	if (o->max_packet_size == 0)
 		o->max_packet_size = 1024 * 1024;
 	if (o->max_packet_size < 16) {
@@ -108,6 +116,7 @@ int mqtt_client_new(struct loop *l, const struct mqtt_client_opts *o,
 	if ((r = check_opts(c, why)) < 0)
 		goto out;
 	c->window = c->o.window;
+	c->qos_cap = 2;
 	c->next_pid = 1;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c->rng = (uint32_t)ts.tv_nsec ^ (uint32_t)getpid() << 16 ^ (uint32_t)(uintptr_t)c;

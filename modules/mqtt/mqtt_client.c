@@ -73,8 +73,10 @@ static void schedule_retry(struct mqtt_client *c)
 {
 	unsigned shift = c->attempts > 0 ? c->attempts - 1 : 0;
 	uint64_t d = c->o.backoff_min_ms;
+	unsigned max = !c->ever_up && c->o.max_first_attempts ? c->o.max_first_attempts :
+	    c->o.max_attempts;
 
-	if (c->o.max_attempts && c->attempts >= c->o.max_attempts) {
+	if (max && c->attempts >= max) {
 		c->state = MQTT_ST_FAILED;
 		return;
 	}
@@ -85,6 +87,18 @@ static void schedule_retry(struct mqtt_client *c)
 	d = d * (75 + rnd(c) % 51) / 100;
 	c->state = MQTT_ST_WAIT;
 	c->retry_timer = loop_timer_add(c->loop, d, retry_cb, c);
+}
+
+/* Close the link and forget what was on it. */
+static void drop_link(struct mqtt_client *c)
+{
+	mqtt_conn_close(c);
+	cancel_timer(c, &c->timer);
+	wire_buf_reset(&c->in);
+	wire_buf_reset(&c->out);
+	c->out_off = 0;
+	c->ping_out = false;
+	mqtt_session_link_down(c);
 }
 
 /* Tear the link down. fmt (when not NULL) says why; otherwise c->err
@@ -100,13 +114,7 @@ static void fail_link(struct mqtt_client *c, const char *fmt, ...)
 		vsnprintf(c->err, sizeof(c->err), fmt, ap);
 		va_end(ap);
 	}
-	mqtt_conn_close(c);
-	cancel_timer(c, &c->timer);
-	wire_buf_reset(&c->in);
-	wire_buf_reset(&c->out);
-	c->out_off = 0;
-	c->ping_out = false;
-	mqtt_session_link_down(c);
+	drop_link(c);
 	c->state = MQTT_ST_WAIT;
 	if (was_up && c->o.cbs.on_disconnect)
 		c->o.cbs.on_disconnect(c->o.cbs.arg, c->err);
@@ -114,6 +122,49 @@ static void fail_link(struct mqtt_client *c, const char *fmt, ...)
 		c->o.cbs.on_error(c->o.cbs.arg, c->err);
 	if (c->state == MQTT_ST_WAIT)	/* unless a callback stopped us */
 		schedule_retry(c);
+}
+
+/* The broker would not take a 5.0 CONNECT (how says why). Brokers that
+ * speak only 3.1.1 answer with a 3.1.1 CONNACK or just close, so unless
+ * the owner asked for 5.0, say so once and use 3.1.1 for the client's
+ * life, reconnecting at once; otherwise fail naming the version. */
+static void refused_v5(struct mqtt_client *c, bool closed, const char *how)
+{
+	const char *cant = NULL;
+
+	if (!c->auto_version) {
+		if (closed)
+			fail_link(c, "%s %s: it may not speak MQTT 5, and protocol 5 is set, "
+			    "so there is no fall-back to 3.1.1", c->peer, how);
+		else
+			fail_link(c, "%s refused the connection: it does not speak MQTT 5 (%s); "
+			    "use protocol 3.1.1 with this broker", c->peer, how);
+		return;
+	}
+	if (c->password && !c->username)
+		cant = "MQTT 3.1.1 sends a password only with a user name";
+	else if ((!c->client_id || !*c->client_id) && !c->o.clean_session &&
+	    !c->o.drop_session)
+		cant = "MQTT 3.1.1 needs a client id for a persistent session";
+	if (cant) {
+		fail_link(c, "%s %s and cannot fall back to MQTT 3.1.1: %s", c->peer, how, cant);
+		return;
+	}
+	c->auto_version = false;
+	c->o.version = MQTT_V311;
+	if (c->o.drop_session)
+		c->o.clean_session = true;
+	if (c->o.window_v311)
+		c->window = c->o.window_v311;
+	drop_link(c);
+	/* Not a failed attempt: the next one is the real one. */
+	if (c->attempts > 0)
+		c->attempts--;
+	c->state = MQTT_ST_WAIT;
+	mqtt_report(c, "%s %s: it does not speak MQTT 5; using MQTT 3.1.1 from now on",
+	    c->peer, how);
+	if (c->state == MQTT_ST_WAIT)
+		c->retry_timer = loop_timer_add(c->loop, 0, retry_cb, c);
 }
 
 /* 5.0 lets the client say why it closes; best effort, then fail. */
@@ -273,6 +324,10 @@ static void on_connack(struct mqtt_client *c, const struct mqtt_connack *ca)
 	const struct mqtt_props *pr = &ca->props;
 	char *id;
 
+	if (ca->code == 0x84 && c->o.version == MQTT_V5) {
+		refused_v5(c, false, "answered Unsupported Protocol Version");
+		return;
+	}
 	if (ca->code != 0) {
 		fail_link(c, "%s refused the connection: %s%s%.*s", c->peer,
 		    mqtt_connack_text(c->o.version, ca->code),
@@ -287,6 +342,8 @@ static void on_connack(struct mqtt_client *c, const struct mqtt_connack *ca)
 	}
 	c->recv_max = mqtt_props_has(pr, MQTT_PROP_RECEIVE_MAXIMUM) ? pr->receive_maximum : 65535;
 	c->max_qos = mqtt_props_has(pr, MQTT_PROP_MAXIMUM_QOS) ? pr->maximum_qos : 2;
+	if (c->max_qos > c->qos_cap)
+		c->max_qos = c->qos_cap;
 	c->retain_ok = !mqtt_props_has(pr, MQTT_PROP_RETAIN_AVAILABLE) || pr->retain_available;
 	c->broker_max_packet = mqtt_props_has(pr, MQTT_PROP_MAXIMUM_PACKET_SIZE) ?
 	    pr->maximum_packet_size : MQTT_MAX_PACKET;
@@ -300,6 +357,7 @@ static void on_connack(struct mqtt_client *c, const struct mqtt_connack *ca)
 	}
 	cancel_timer(c, &c->timer);
 	c->state = MQTT_ST_UP;
+	c->ever_up = true;
 	c->attempts = 0;
 	c->last_rx = c->last_tx = loop_now_ms();
 	mqtt_session_connected(c, ca->session_present);
@@ -331,6 +389,8 @@ static void handle(struct mqtt_client *c, const struct mqtt_in *in)
 	case MQTT_PINGRESP:
 		break;
 	case MQTT_DISCONNECT:
+		if (in->u.disconnect.reason == MQTT_RC_QOS_NOT_SUPPORTED)
+			mqtt_session_qos_refused(c);
 		fail_link(c, "%s disconnected: %s%s%.*s", c->peer,
 		    mqtt_reason_text(in->u.disconnect.reason),
 		    pr->reason_string.len ? ": " : "", (int)pr->reason_string.len,
@@ -365,6 +425,13 @@ static int process_input(struct mqtt_client *c)
 		off += p.size;
 		c->last_rx = loop_now_ms();
 		c->ping_out = false;
+		/* 3.1.1 return code 1, unacceptable protocol version: no 5.0
+		 * reason code is 1, and a 5.0 CONNACK has properties. */
+		if (c->state == MQTT_ST_CONNACK && c->o.version == MQTT_V5 &&
+		    p.type == MQTT_CONNACK && p.body_len == 2 && p.body[1] == 1) {
+			refused_v5(c, false, "answered with a 3.1.1 CONNACK, unacceptable protocol version");
+			return -1;
+		}
 		rc = mqtt_decode(&p, c->o.version, &in, &why);
 		if (rc < 0) {
 			char what[64];
@@ -401,6 +468,11 @@ static void do_read(struct mqtt_client *c)
 		r = mqtt_conn_read(c, c->in.data + c->in.len, room);
 		if (r == -EAGAIN)
 			return;
+		if (r <= 0 && c->state == MQTT_ST_CONNACK && c->o.version == MQTT_V5 &&
+		    (c->auto_version || r == 0)) {
+			refused_v5(c, true, "closed the connection on a 5.0 CONNECT");
+			return;
+		}
 		if (r == 0) {
 			fail_link(c, "%s closed the connection", c->peer);
 			return;
@@ -564,7 +636,10 @@ void mqtt_client_stop(struct mqtt_client *c)
 {
 	if (!c)
 		return;
-	if (c->state == MQTT_ST_UP && mqtt_encode_disconnect(&c->out, c->o.version, 0) == 0)
+	if (c->state == MQTT_ST_UP &&
+	    (c->o.drop_session && c->o.version == MQTT_V5 && c->o.session_expiry ?
+	    mqtt_encode_disconnect_end_session(&c->out, 0) :
+	    mqtt_encode_disconnect(&c->out, c->o.version, 0)) == 0)
 		flush(c);
 	mqtt_conn_close(c);
 	cancel_timer(c, &c->timer);
@@ -575,6 +650,21 @@ void mqtt_client_stop(struct mqtt_client *c)
 	c->out_off = 0;
 	mqtt_session_link_down(c);
 	c->state = MQTT_ST_STOPPED;
+}
+
+int mqtt_client_version(const struct mqtt_client *c)
+{
+	return c->o.version;
+}
+
+uint8_t mqtt_client_max_qos(const struct mqtt_client *c)
+{
+	return c->state == MQTT_ST_UP ? c->max_qos : c->qos_cap;
+}
+
+bool mqtt_client_gave_up(const struct mqtt_client *c)
+{
+	return c->state == MQTT_ST_FAILED;
 }
 
 bool mqtt_client_connected(const struct mqtt_client *c)

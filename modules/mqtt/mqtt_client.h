@@ -20,6 +20,13 @@
  *  - QoS 0 messages count as done once written to the socket; those still
  *    in the output buffer when a link drops are sent again.
  *
+ * Brokers that are not Mosquitto: when the broker caps QoS (Maximum QoS,
+ * or a PUBACK to a QoS 2 PUBLISH, which this client takes as the broker's
+ * downgrade to QoS 1: the message was delivered), messages go at the
+ * broker's QoS from then on and on_error tells once; on_ack reports the
+ * QoS a message was delivered at. Retain Available = 0 and Maximum Packet
+ * Size are respected the same way.
+ *
  * Callbacks run from the loop. They may publish; they must not free the
  * client (call mqtt_client_stop() and free it after the callback returned).
  * When TLS is used the client sets SIGPIPE to SIG_IGN if it was SIG_DFL,
@@ -66,7 +73,11 @@ struct mqtt_client_cbs {
 
 struct mqtt_client_opts {
 	const char	*url;		/* mqtt://[user@]host[:port], mqtts://...; IPv6 in [] */
-	int		 version;	/* MQTT_V311 or MQTT_V5; 0 = MQTT_V5 */
+	int		 version;	/* MQTT_V311 or MQTT_V5 (no fall-back);
+				 * 0 = MQTT_V5, falling back to 3.1.1 for the
+				 * client's life when the broker refuses 5.0
+				 * (a 3.1.1 CONNACK, Unsupported Protocol
+				 * Version, or a close before CONNACK) */
 	const char	*client_id;	/* NULL or "": the broker assigns one */
 	const char	*username;	/* overrides the URL's user */
 	const void	*password;	/* bytes, may hold NULs */
@@ -74,9 +85,15 @@ struct mqtt_client_opts {
 	unsigned	 keepalive;	/* seconds; 0 = no keepalive (no dead-link detection) */
 	bool		 clean_session;	/* 3.1.1 clean session / 5.0 clean start, on every connect */
 	uint32_t	 session_expiry; /* 5.0: seconds the broker keeps the session */
+	bool		 drop_session;	/* leave no session behind: 5.0 ends it in
+				 * the DISCONNECT of mqtt_client_stop(), 3.1.1
+				 * connects with clean session */
 	unsigned	 window;	/* in-flight QoS>0 messages; 0 = 16; max 65535.
 				 * 3.1.1 brokers cannot announce their limit, and
 				 * mosquitto drops 3.1.1 QoS 2 messages past its 20 */
+	unsigned	 window_v311;	/* window after a fall-back to 3.1.1, where the
+				 * broker cannot say its limit; 0 = window, but
+				 * at most 16 */
 	uint32_t	 max_packet_size; /* largest packet accepted; 0 = 1 MiB */
 	/* Last will; will_topic NULL = none. */
 	const char	*will_topic;
@@ -97,6 +114,9 @@ struct mqtt_client_opts {
 	unsigned	 backoff_min_ms;	/* first reconnect delay; 0 = 1000 */
 	unsigned	 backoff_max_ms;	/* cap; 0 = 60000 */
 	unsigned	 max_attempts;	/* connection attempts before giving up; 0 = never give up */
+	unsigned	 max_first_attempts; /* the same before the first accepted
+				 * CONNACK (fail fast when nothing listens);
+				 * 0 = max_attempts */
 	struct mqtt_client_cbs cbs;
 };
 
@@ -142,8 +162,19 @@ void mqtt_client_foreach_inflight(struct mqtt_client *c,
 /* Messages not finished yet: queued, in flight, or QoS 0 not yet written. */
 size_t mqtt_client_pending(const struct mqtt_client *c);
 
+/* Whether the client gave up connecting (max_attempts or
+ * max_first_attempts used up); mqtt_client_last_error() says why. */
+bool mqtt_client_gave_up(const struct mqtt_client *c);
+
 /* Whether a CONNACK accepted the current connection. */
 bool mqtt_client_connected(const struct mqtt_client *c);
+
+/* The protocol level in use (MQTT_V5, or MQTT_V311 after a fall-back). */
+int mqtt_client_version(const struct mqtt_client *c);
+
+/* The highest QoS the broker takes: its Maximum QoS, or 1 once it answered
+ * a QoS 2 PUBLISH with PUBACK or refused QoS 2 (2 until then). */
+uint8_t mqtt_client_max_qos(const struct mqtt_client *c);
 
 /* The text of the last error or disconnect ("" if none). */
 const char *mqtt_client_last_error(const struct mqtt_client *c);
@@ -160,8 +191,13 @@ int mqtt_client_run_until_idle(struct mqtt_client *c, int timeout_ms);
 
 /* Read the broker password: the first line of path without its line end,
  * into *out (malloc'ed, caller frees; wipe it when done). Returns 0,
- * -EFBIG when the line is longer than MQTT_PASSWORD_MAX, or -errno. */
+ * -EFBIG when the line is longer than MQTT_PASSWORD_MAX, -EINVAL when path
+ * is not a regular file, -EPERM when others may read or write it (group
+ * read is allowed), or -errno. */
 int mqtt_password_read(const char *path, uint8_t **out, size_t *len);
+
+/* What a negative mqtt_password_read() result means, for messages. */
+const char *mqtt_password_error(int err);
 
 /* mqtt_url.c */
 

@@ -227,16 +227,23 @@ int mqtt_encode_pingreq(struct wire_buf *out);
 /* Append DISCONNECT (5.0: with reason unless it is 0); 0 or -ENOMEM. */
 int mqtt_encode_disconnect(struct wire_buf *out, int version, uint8_t reason);
 
+/* Append a 5.0 DISCONNECT that sets the Session Expiry Interval to 0, so
+ * the broker forgets the session now (only valid when CONNECT asked for a
+ * nonzero expiry). 0 or -ENOMEM. */
+int mqtt_encode_disconnect_end_session(struct wire_buf *out, uint8_t reason);
+
 /* Check that topic is a valid topic name to publish to: 1..65535 bytes of
- * UTF-8 without U+0000 and without the wildcards '+' and '#'. 0 or -EINVAL
- * with *why set. */
+ * UTF-8 without U+0000, without the control characters U+0001..U+001F and
+ * U+007F..U+009F and the non-characters (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF)
+ * that MQTT 5.0 1.5.4 says should not appear (Mosquitto closes the link on
+ * them), and without the wildcards '+' and '#'. 0 or -EINVAL with *why. */
 int mqtt_check_topic(const char *topic, const char **why);
 
-/* Check that id is a client identifier a broker must accept (MQTT 3.1.1
- * 3.1.3.1, 5.0 3.1.3.1): 1..23 of [0-9a-zA-Z] always; longer ones and
- * other characters are allowed by most brokers, so this accepts 1..65535
- * bytes of UTF-8 without control characters and without U+FFFF-like
- * non-characters. 0 or -EINVAL with *why set. */
+/* Check that id is a client identifier to send (MQTT 3.1.1 3.1.3.1, 5.0
+ * 3.1.3.1): brokers must accept 1..23 of [0-9a-zA-Z]; longer ones and other
+ * characters are allowed by most brokers, so this accepts 1..65535 bytes of
+ * UTF-8 under the same character rules as mqtt_check_topic(), wildcards
+ * allowed. 0 or -EINVAL with *why set. */
 int mqtt_check_client_id(const char *id, const char **why);
 
 /* Whether s[0..n) is UTF-8 as MQTT allows it: well formed, no surrogates,

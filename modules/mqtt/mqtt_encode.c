@@ -47,9 +47,45 @@ bool mqtt_utf8_valid(const uint8_t *s, size_t n)
 	return true;
 }
 
+/* The next code point of UTF-8 that mqtt_utf8_valid() accepted. */
+static uint32_t next_cp(const uint8_t *s, size_t *i)
+{
+	uint8_t c = s[(*i)++];
+	uint32_t cp;
+	size_t k;
+
+	if (c < 0x80)
+		return c;
+	k = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+	cp = c & (0x3f >> k);
+	while (k-- > 0)
+		cp = cp << 6 | (s[(*i)++] & 0x3f);
+	return cp;
+}
+
+/* MQTT 5.0 1.5.4 (and 3.1.1 1.5.3): the C0 and C1 controls and the
+ * Unicode non-characters should not appear, and Mosquitto closes the
+ * connection when they do. 0 when s is clean, 1 for a control
+ * character, 2 for a non-character. */
+static int unwanted_cp(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp = next_cp(s, &i);
+
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return 1;
+		if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe)
+			return 2;
+	}
+	return 0;
+}
+
 int mqtt_check_topic(const char *topic, const char **why)
 {
 	size_t n = topic ? strlen(topic) : 0;
+	int bad;
 
 	if (n == 0) {
 		*why = "the topic is empty";
@@ -63,6 +99,12 @@ int mqtt_check_topic(const char *topic, const char **why)
 		*why = "the topic is not valid UTF-8";
 		return -EINVAL;
 	}
+	if ((bad = unwanted_cp((const uint8_t *)topic, n)) != 0) {
+		*why = bad == 1 ? "the topic contains a control character (U+0001..U+001F or "
+		    "U+007F..U+009F), which MQTT forbids" :
+		    "the topic contains a Unicode non-character (such as U+FFFF), which MQTT forbids";
+		return -EINVAL;
+	}
 	if (strpbrk(topic, "+#")) {
 		*why = "the topic contains a wildcard ('+' or '#'), which only subscriptions may use";
 		return -EINVAL;
@@ -72,7 +114,8 @@ int mqtt_check_topic(const char *topic, const char **why)
 
 int mqtt_check_client_id(const char *id, const char **why)
 {
-	size_t n = id ? strlen(id) : 0, i;
+	size_t n = id ? strlen(id) : 0;
+	int bad;
 
 	if (n == 0) {
 		*why = "the client id is empty";
@@ -86,11 +129,11 @@ int mqtt_check_client_id(const char *id, const char **why)
 		*why = "the client id is not valid UTF-8";
 		return -EINVAL;
 	}
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f) {
-			*why = "the client id contains a control character";
-			return -EINVAL;
-		}
+	if ((bad = unwanted_cp((const uint8_t *)id, n)) != 0) {
+		*why = bad == 1 ? "the client id contains a control character (U+0001..U+001F or "
+		    "U+007F..U+009F), which MQTT forbids" :
+		    "the client id contains a Unicode non-character (such as U+FFFF), which MQTT forbids";
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -288,5 +331,17 @@ int mqtt_encode_disconnect(struct wire_buf *out, int version, uint8_t reason)
 	} else {
 		wire_put_u8(out, 0);
 	}
+	return wire_buf_error(out);
+}
+
+int mqtt_encode_disconnect_end_session(struct wire_buf *out, uint8_t reason)
+{
+	/* Property length 5: Session Expiry Interval (4 bytes) = 0. */
+	static const uint8_t props[] = { 5, MQTT_PROP_SESSION_EXPIRY, 0, 0, 0, 0 };
+
+	wire_put_u8(out, MQTT_DISCONNECT << 4);
+	wire_put_u8(out, 1 + sizeof(props));
+	wire_put_u8(out, reason);
+	wire_put_bytes(out, props, sizeof(props));
 	return wire_buf_error(out);
 }

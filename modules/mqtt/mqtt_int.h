@@ -70,6 +70,7 @@ struct mqtt_client {
 	uint64_t		 kick_timer;	/* send what was just queued */
 	unsigned		 attempts;	/* since the last accepted CONNACK */
 	unsigned		 total_attempts;
+	bool			 ever_up;	/* a CONNACK accepted some link */
 	uint32_t		 rng;
 
 	struct wire_buf		 in;
@@ -88,8 +89,10 @@ struct mqtt_client {
 	uint8_t			 max_qos;
 	bool			 retain_ok;
 	uint32_t		 broker_max_packet;
+	uint8_t			 qos_cap;	/* learnt from PUBACK to QoS 2; for life */
 	bool			 warned_qos;
 	bool			 warned_retain;
+	bool			 auto_version;	/* may fall back to 3.1.1 */
 
 	/* Messages. */
 	struct mqtt_msgq	 queue;		/* waiting for the window */
@@ -143,6 +146,9 @@ int mqtt_session_handle(struct mqtt_client *c, const struct mqtt_in *in);
 void mqtt_session_connected(struct mqtt_client *c, bool session_present);
 /* The link is gone: unwritten QoS 0 messages go back to the queue. */
 void mqtt_session_link_down(struct mqtt_client *c);
+/* The broker disconnected with QoS not supported: cap QoS below the
+ * highest in flight for the client's life. */
+void mqtt_session_qos_refused(struct mqtt_client *c);
 /* Output was written: finish the QoS 0 messages it completed. */
 void mqtt_session_wrote(struct mqtt_client *c);
 

@@ -2,7 +2,12 @@
  *
  * The password is the file's first line without its line end ("\n" or
  * "\r\n"); it may hold any other bytes. Longer than MQTT_PASSWORD_MAX is
- * an error rather than a silent cut. */
+ * an error rather than a silent cut.
+ *
+ * Like ssh with its keys, a file others may read or write is refused: the
+ * secret is already out. Group read is fine, the way a daemon's group
+ * reads its secrets (0640 root:outpost). The file must be regular: a FIFO
+ * would block the reader, so it is opened non-blocking and checked first. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mqtt_client.h"
@@ -20,11 +26,28 @@ int mqtt_password_read(const char *path, uint8_t **out, size_t *len)
 	char buf[MQTT_PASSWORD_MAX + 2];
 	size_t n = 0;
 	ssize_t k;
-	int fd, r = 0;
+	struct stat st;
+	int fd, r = 0, fl;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		r = -EPERM;
+		goto out;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		goto out;
+	}
 	while (n < sizeof(buf)) {
 		k = read(fd, buf + n, sizeof(buf) - n);
 		if (k < 0 && errno == EINTR)
@@ -62,4 +85,18 @@ out:
 	explicit_bzero(buf, sizeof(buf));
 	close(fd);
 	return r;
+}
+
+const char *mqtt_password_error(int err)
+{
+	switch (err) {
+	case -EFBIG:
+		return "the first line is longer than 4096 bytes";
+	case -EINVAL:
+		return "not a regular file";
+	case -EPERM:
+		return "others can read or write it; allow the owner and its group only (chmod o-rw)";
+	default:
+		return strerror(-err);
+	}
 }

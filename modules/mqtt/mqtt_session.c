@@ -10,6 +10,9 @@
 
 #include "mqtt_int.h"
 
+/* Reports name a topic by its first bytes: it may be 64 KiB long. */
+#define TOPIC_SHOWN	48
+
 struct mqtt_msg *mqtt_msg_new(const char *topic, const void *payload,
     size_t len, uint8_t qos, bool retain, void *cookie)
 {
@@ -147,8 +150,9 @@ int mqtt_session_pump(struct mqtt_client *c)
 		if (!fit(c, m)) {
 			TAILQ_REMOVE(&c->queue, m, link);
 			c->n_queue--;
-			mqtt_report(c, "a message to '%s' is larger than the broker's maximum packet size (%u bytes); dropped",
-			    m->topic, c->broker_max_packet);
+			mqtt_report(c, "a message to '%.*s'%s is larger than the broker's maximum packet size (%u bytes); dropped",
+			    TOPIC_SHOWN, m->topic, strlen(m->topic) > TOPIC_SHOWN ? "..." : "",
+			    c->broker_max_packet);
 			if (c->o.cbs.on_ack)
 				c->o.cbs.on_ack(c->o.cbs.arg, m->cookie, m->qos,
 				    MQTT_RC_PACKET_TOO_LARGE);
@@ -210,6 +214,34 @@ void mqtt_session_link_down(struct mqtt_client *c)
 	c->n_onwire = 0;
 }
 
+/* Lower the QoS a message in flight goes at, when the broker caps it.
+ * Only a PUBLISH not acknowledged yet; it keeps its packet id, so never
+ * below 1. */
+static void cap_inflight(struct mqtt_client *c, struct mqtt_msg *m)
+{
+	uint8_t cap = c->max_qos > 0 ? c->max_qos : 1;
+
+	if (m->stage != MQTT_STAGE_PUBLISHED || m->qos <= cap)
+		return;
+	if (!c->warned_qos)
+		mqtt_report(c, "the broker supports QoS %u at most; publishing at QoS %u",
+		    c->max_qos, cap);
+	c->warned_qos = true;
+	m->qos = cap;
+}
+
+void mqtt_session_qos_refused(struct mqtt_client *c)
+{
+	struct mqtt_msg *m;
+	uint8_t top = 0;
+
+	TAILQ_FOREACH(m, &c->inflight, link)
+		if (m->sent && m->stage == MQTT_STAGE_PUBLISHED && m->qos > top)
+			top = m->qos;
+	if (top > 1 && c->qos_cap >= top)
+		c->qos_cap = (uint8_t)(top - 1);
+}
+
 void mqtt_session_connected(struct mqtt_client *c, bool session_present)
 {
 	struct mqtt_msg *m, *next;
@@ -218,6 +250,7 @@ void mqtt_session_connected(struct mqtt_client *c, bool session_present)
 	for (m = TAILQ_FIRST(&c->inflight); m; m = next) {
 		next = TAILQ_NEXT(m, link);
 		m->sent = false;
+		cap_inflight(c, m);
 		if (session_present)
 			continue;
 		/* The broker forgot the session. After PUBREC it had taken
@@ -236,7 +269,8 @@ static void refused(struct mqtt_client *c, const struct mqtt_msg *m,
 {
 	const struct mqtt_str *rs = &a->props.reason_string;
 
-	mqtt_report(c, "%s refused the message to '%s' in %s: %s%s%.*s", c->peer, m->topic,
+	mqtt_report(c, "%s refused the message to '%.*s'%s in %s: %s%s%.*s", c->peer,
+	    TOPIC_SHOWN, m->topic, strlen(m->topic) > TOPIC_SHOWN ? "..." : "",
 	    mqtt_type_name(type), mqtt_reason_text(a->reason), rs->len ? ": " : "",
 	    (int)rs->len, rs->p ? rs->p : "");
 }
@@ -257,6 +291,18 @@ int mqtt_session_handle(struct mqtt_client *c, const struct mqtt_in *in)
 
 	switch (in->type) {
 	case MQTT_PUBACK:
+		m = c->by_pid[a->packet_id];
+		if (m && m->qos == 2 && m->stage == MQTT_STAGE_PUBLISHED) {
+			/* Some brokers (RabbitMQ) take QoS 2 as QoS 1: the
+			 * message is delivered; go on at QoS 1. */
+			if (c->qos_cap > 1 || !c->warned_qos)
+				mqtt_report(c, "%s answered a QoS 2 message with PUBACK: it "
+				    "downgraded QoS 2 to 1, and the messages that follow go at QoS 1",
+				    c->peer);
+			c->warned_qos = true;
+			c->qos_cap = c->max_qos = 1;
+			m->qos = 1;
+		}
 		m = lookup(c, a->packet_id, 1);
 		if (m && a->reason >= 0x80)
 			refused(c, m, a, in->type);

@@ -22,6 +22,9 @@
 
 /* Stop reading input while this much waits for the broker; go on below
  * half of it. Enough to keep the window and the socket busy. */
+/* The whole of outpost.conf: [mqtt] gives the broker defaults. */
+static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
+
 #define HIGH_MSGS	4096
 #define HIGH_BYTES	(4u * 1024 * 1024)
 
@@ -40,6 +43,7 @@ struct pub_run {
 	unsigned		 input_errors;
 	bool			 read_failed;
 	bool			 gave_up;
+	bool			 connected_once;
 	uint64_t		 t0, last_progress;
 	char			 why[1100];
 };
@@ -57,7 +61,12 @@ static void on_connect(void *arg, bool session_present)
 {
 	struct pub_run *r = arg;
 
-	r->last_progress = loop_now_ms();
+	/* The first connection starts the --timeout clock (--retry ran
+	 * before it); reconnects do not, or a broker that drops every
+	 * PUBLISH would keep the run alive for ever. */
+	if (!r->connected_once)
+		r->last_progress = loop_now_ms();
+	r->connected_once = true;
 	if (r->a->debug)
 		say(r, session_present ? "connected, session resumed: " : "connected: ",
 		    r->cfg.url);
@@ -256,7 +265,25 @@ static void wait_done(struct pub_run *r)
 
 		if (r->input_done && mqtt_client_pending(r->client) == 0)
 			return;
-		if (limit && mqtt_client_pending(r->client) > 0) {
+		if (mqtt_client_gave_up(r->client)) {
+			r->gave_up = true;
+			snprintf(r->why, sizeof(r->why), "cannot connect: %s%s",
+			    mqtt_client_last_error(r->client),
+			    r->cfg.retry_ms ? "" : " (--retry waits longer)");
+			return;
+		}
+		if (r->cfg.retry_ms && !r->connected_once) {
+			if (now - r->t0 >= r->cfg.retry_ms) {
+				r->gave_up = true;
+				snprintf(r->why, sizeof(r->why), "cannot connect within --retry: %s",
+				    mqtt_client_last_error(r->client));
+				return;
+			}
+			wait = r->t0 + r->cfg.retry_ms - now > 60000 ? 60000 :
+			    (int)(r->t0 + r->cfg.retry_ms - now);
+		}
+		if (limit && mqtt_client_pending(r->client) > 0 &&
+		    (r->connected_once || !r->cfg.retry_ms)) {
 			if (now - r->last_progress >= limit) {
 				r->gave_up = true;
 				if (mqtt_client_connected(r->client))
@@ -267,7 +294,8 @@ static void wait_done(struct pub_run *r)
 					    r->cfg.timeout_s, mqtt_client_last_error(r->client));
 				return;
 			}
-			wait = (int)(r->last_progress + limit - now);
+			if (wait < 0 || r->last_progress + limit - now < (uint64_t)wait)
+				wait = (int)(r->last_progress + limit - now);
 		}
 		if (loop_run_once(r->loop, wait) < 0) {
 			r->gave_up = true;
@@ -359,7 +387,7 @@ int main(int argc, char **argv)
 	int status;
 
 	pub_args_parse(&a, argc, argv);
-	if (cli_tool_config(a.config, NULL, &conf) < 0)
+	if (cli_tool_config(a.config, &conf_opts, &conf) < 0)
 		return PUB_EXIT_FAIL;
 	if (a.event) {
 		status = pub_event_run(&a, conf);

@@ -22,6 +22,9 @@
 
 #define DEFAULT_PIDFILE RUNSTATEDIR "/outpost-pubd.pid"
 
+/* The whole of outpost.conf, every subsystem's sections and validators. */
+static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
+
 static int extra_opt(int opt, const char *arg, void *ctx)
 {
 	const char **pidfile = ctx;
@@ -39,6 +42,32 @@ static int open_spool(const struct pubd_settings *s, struct spool **out)
 	};
 
 	return spool_open(out, &so);
+}
+
+/* -n: what run() refuses beyond the schema's checks, which need more than
+ * the file: the password file, and (as root) the user to switch to. */
+static int check_settings(const struct conf *conf, void *ctx)
+{
+	const struct conf_section *node = conf_section_get(conf, "node", NULL);
+	struct pubd_settings s;
+	char why[512];
+	uid_t uid;
+	gid_t gid;
+	int r = 0;
+
+	if (pubd_settings_load(&s, conf, NULL, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s\n", why);
+		return -1;
+	}
+	if (geteuid() == 0 && (r = pubd_setup_user(s.user, &uid, &gid)) < 0) {
+		if (conf_key_file(node, "user"))
+			fprintf(stderr, "%s:%u: ", conf_key_file(node, "user"),
+			    conf_key_line(node, "user"));
+		fprintf(stderr, "[node] user: cannot look up '%s': %s\n", s.user,
+		    r == -ESRCH ? "no such user" : strerror(-r));
+	}
+	pubd_settings_free(&s);
+	return r < 0 ? -1 : 0;
 }
 
 /* A reload changed [node] spool or user: that needs a restart. */
@@ -67,7 +96,7 @@ static void reload(struct pubd *p)
 	size_t i;
 	int r;
 
-	r = conf_load(p->config_path, NULL, &conf);
+	r = conf_load(p->config_path, &conf_opts, &conf);
 	if (r < 0) {
 		log_err("reload: %s has errors; keeping the running configuration",
 		    p->config_path);
@@ -189,7 +218,7 @@ static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 	int r;
 
 	if (pubd_settings_load(&p->set, d->conf, NULL, why, sizeof(why)) < 0) {
-		log_err("%s: %s", p->config_path, why);
+		log_err("%s", why);
 		return 1;
 	}
 	if ((r = open_spool(&p->set, &p->spool)) < 0) {
@@ -262,6 +291,8 @@ int main(int argc, char **argv)
 		.extra_opts = "p:",
 		.extra = extra_opt,
 		.ctx = &pidfile,
+		.conf_opts = &conf_opts,
+		.check = check_settings,
 	};
 	struct cli_daemon d;
 	struct pubd p;

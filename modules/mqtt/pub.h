@@ -26,6 +26,14 @@
  * topic. A longer line or file is refused, never cut. */
 #define PUB_MSG_MAX		(256u * 1024 * 1024 - 1024)
 
+/* Without --retry, connection attempts before the first success (an ad
+ * hoc tool fails fast when nothing listens), and the first pause. */
+#define PUB_QUICK_ATTEMPTS	3
+#define PUB_QUICK_BACKOFF_MS	200
+
+/* Topics in messages are cut to this many bytes. */
+#define PUB_TOPIC_SHOWN		48
+
 /* Default in-flight windows when neither --inflight nor the config says. */
 #define PUB_WINDOW_V5		1024
 #define PUB_WINDOW_V311		16
@@ -69,6 +77,8 @@ struct pub_args {
 	bool		 will_retain;
 	const char	*event;
 	long		 timeout_s;	/* -1: default */
+	int64_t		 retry_ms;	/* --retry; -1: fail fast */
+	bool		 keep_session;	/* --keep-session */
 	bool		 json;
 	bool		 debug;
 	bool		 quiet;
@@ -86,6 +96,7 @@ struct pub_cfg {
 	uint8_t			 qos;
 	bool			 retain;
 	unsigned		 timeout_s;	/* 0: never give up */
+	uint64_t		 retry_ms;	/* keep trying to connect this long; 0: a few quick tries */
 };
 
 /* pub_opts.c */
@@ -98,8 +109,12 @@ void pub_usage(FILE *fp);
 int pub_cfg_make(struct pub_cfg *c, const struct pub_args *a, const struct conf *conf);
 /* Free what pub_cfg_make() allocated; NULL-safe. */
 void pub_cfg_clear(struct pub_cfg *c);
-/* Read a whole file (or stdin for path NULL) of at most max bytes. 0, or
- * -EFBIG past max, or -errno. */
+/* The first PUB_TOPIC_SHOWN bytes of topic, quoted, controls escaped, and
+ * "..." when cut: a 64 KiB topic is never echoed whole. */
+void pub_topic_show(const char *topic, char *buf, size_t size);
+/* Read a whole file (or stdin for path NULL) of at most max bytes. A
+ * regular file's size is checked before reading, and memory never grows
+ * past max + 1 bytes. 0, or -EFBIG past max, or -errno. */
 int pub_read_all(const char *path, size_t max, char **buf, size_t *len);
 
 /* pub_lines.c: a line reader with a bounded buffer. */
@@ -113,6 +128,7 @@ struct pub_lines {
 	uint64_t	 lineno;	/* of the line last returned */
 	bool		 eof;
 	bool		 skipping;	/* inside a line longer than max */
+	size_t		 scanned;	/* bytes after off known to hold no newline */
 };
 
 /* Read lines of at most max bytes from fd. */

@@ -33,6 +33,7 @@ static int make_room(struct pub_lines *r)
 	char *n;
 
 	if (r->off > 0) {
+		/* scanned is relative to off, so it survives the move. */
 		memmove(r->buf, r->buf + r->off, r->len - r->off);
 		r->len -= r->off;
 		r->off = 0;
@@ -80,12 +81,18 @@ int pub_lines_next(struct pub_lines *r, const char **line, size_t *len)
 	for (;;) {
 		char *start = r->buf + r->off;
 		size_t avail = r->len - r->off;
-		char *nl = avail ? memchr(start, '\n', avail) : NULL;
+		/* Scan only what arrived since the last call: a long line
+		 * comes in many reads, and rescanning it each time is
+		 * quadratic. */
+		char *nl = avail > r->scanned ?
+		    memchr(start + r->scanned, '\n', avail - r->scanned) : NULL;
 
+		r->scanned = nl ? 0 : avail;
 		if (r->skipping) {
 			/* The rest of an oversize line: drop it as it comes. */
 			if (!nl) {
 				r->off = r->len;
+				r->scanned = 0;
 				if (r->eof)
 					r->skipping = false;
 				return 0;
@@ -108,6 +115,7 @@ int pub_lines_next(struct pub_lines *r, const char **line, size_t *len)
 				r->off += (size_t)(nl - start) + 1;
 			} else {
 				r->off = r->len;
+				r->scanned = 0;
 				r->skipping = !r->eof;
 			}
 			return -EMSGSIZE;
@@ -118,6 +126,7 @@ int pub_lines_next(struct pub_lines *r, const char **line, size_t *len)
 			*line = start;
 			*len = avail;
 			r->off = r->len;
+			r->scanned = 0;
 			return 1;
 		}
 		return 0;

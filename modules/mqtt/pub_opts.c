@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -21,7 +22,7 @@ enum {
 	OPT_CAFILE = 0x4400, OPT_CAPATH, OPT_CERT, OPT_KEY, OPT_INSECURE,
 	OPT_PASSWORD_FILE, OPT_PW, OPT_WILL_TOPIC, OPT_WILL_PAYLOAD, OPT_WILL_QOS,
 	OPT_WILL_RETAIN, OPT_EVENT, OPT_TIMEOUT, OPT_JSON, OPT_QUIET, OPT_HELP,
-	OPT_VERSION, OPT_INFLIGHT,
+	OPT_VERSION, OPT_INFLIGHT, OPT_RETRY, OPT_KEEP_SESSION,
 };
 
 static const struct option longopts[] = {
@@ -55,6 +56,8 @@ static const struct option longopts[] = {
 	{ "will-retain", no_argument, NULL, OPT_WILL_RETAIN },
 	{ "event", required_argument, NULL, OPT_EVENT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "keep-session", no_argument, NULL, OPT_KEEP_SESSION },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -70,7 +73,8 @@ void pub_usage(FILE *fp)
 	    "                   [-L url] [-m message] [-p port] [-q qos] [-t topic]\n"
 	    "                   [-u username] [-V protocol] [--cafile file] [--capath dir]\n"
 	    "                   [--cert file] [--config file] [--inflight n] [--insecure]\n"
-	    "                   [--json] [--key file] [--password-file file] [--quiet]\n"
+	    "                   [--json] [--keep-session] [--key file]\n"
+	    "                   [--password-file file] [--quiet] [--retry duration]\n"
 	    "                   [--timeout seconds] [--will-payload text] [--will-qos qos]\n"
 	    "                   [--will-retain] [--will-topic topic]\n"
 	    "       outpost-pub --event kind[/name] [-l | -s | -f file | -m json | -n]\n"
@@ -108,6 +112,18 @@ static long number(const char *opt, const char *s, long min, long max)
 	return v;
 }
 
+/* A duration as the config writes it (250ms, 5s, 2m; bare = seconds). */
+static int64_t duration(const char *opt, const char *s)
+{
+	static const struct conf_key_def def = { .name = "retry", .type = CONF_DURATION };
+	struct conf_value v;
+	char msg[160];
+
+	if (conf_value_parse(&def, s, &v, msg, sizeof(msg)) < 0 || v.v.u64 > INT64_MAX)
+		usage_error("%s: %s", opt, msg);
+	return (int64_t)v.v.u64;
+}
+
 static int protocol(const char *s)
 {
 	if (!strcmp(s, "5") || !strcmp(s, "mqttv5"))
@@ -132,6 +148,7 @@ void pub_args_parse(struct pub_args *a, int argc, char **argv)
 	a->prog = "outpost-pub";
 	a->qos = a->will_qos = -1;
 	a->keepalive = a->inflight = a->timeout_s = -1;
+	a->retry_ms = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h:p:L:t:m:f:slnq:ri:k:u:V:dP:", longopts,
 	    NULL)) != -1) {
@@ -174,6 +191,8 @@ void pub_args_parse(struct pub_args *a, int argc, char **argv)
 		case OPT_TIMEOUT:
 			a->timeout_s = number("--timeout", optarg, 0, INT_MAX / 1000);
 			break;
+		case OPT_RETRY: a->retry_ms = duration("--retry", optarg); break;
+		case OPT_KEEP_SESSION: a->keep_session = true; break;
 		case OPT_JSON: a->json = true; break;
 		case OPT_QUIET: a->quiet = true; break;
 		case CLI_OPT_CONFIG: a->config = optarg; break;
@@ -206,6 +225,29 @@ void pub_args_parse(struct pub_args *a, int argc, char **argv)
 		usage_error("-L gives the broker: -h and -p do not go with it");
 	if ((a->will_payload || a->will_qos >= 0 || a->will_retain) && !a->will_topic)
 		usage_error("--will-payload, --will-qos and --will-retain need --will-topic");
+}
+
+void pub_topic_show(const char *topic, char *buf, size_t size)
+{
+	size_t n = strlen(topic), i, o = 0;
+
+	if (size < 8)
+		return;
+	buf[o++] = '\'';
+	for (i = 0; i < n && i < PUB_TOPIC_SHOWN && o + 6 < size; i++) {
+		unsigned char ch = (unsigned char)topic[i];
+
+		if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", ch);
+		else
+			buf[o++] = (char)ch;
+	}
+	buf[o++] = '\'';
+	if (i < n && o + 4 < size) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
 }
 
 /* -L mqtt[s]://[user@]host[:port]/topic: split the topic off. */
@@ -257,6 +299,7 @@ int pub_read_all(const char *path, size_t max, char **bufp, size_t *lenp)
 {
 	size_t len = 0, cap = 0;
 	char *buf = NULL, *n;
+	struct stat st;
 	int fd, r = 0;
 
 	*bufp = NULL;
@@ -264,15 +307,27 @@ int pub_read_all(const char *path, size_t max, char **bufp, size_t *lenp)
 	fd = path ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	if (fd < 0)
 		return -errno;
+	/* Refuse a file that is too large before reading any of it. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((uint64_t)st.st_size > max) {
+			r = -EFBIG;
+			goto out;
+		}
+		cap = (size_t)st.st_size + 1;	/* +1 to see the end at once */
+		if (!(buf = malloc(cap + 1))) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	for (;;) {
 		ssize_t got;
 
-		if (cap - len < 65536) {
-			if (cap > max + 65536) {
-				r = -EFBIG;
-				goto out;
-			}
+		if (cap - len < 4096 && cap <= max) {
+			/* Double, but never past max + 1: a pipe that brings
+			 * more than max costs max + 1 bytes, not twice that. */
 			cap = cap ? cap * 2 : 65536;
+			if (cap > max + 1)
+				cap = max + 1;
 			if (!(n = realloc(buf, cap + 1))) {
 				r = -ENOMEM;
 				goto out;
@@ -319,7 +374,7 @@ static int read_password(struct pub_cfg *c, const char *path)
 	r = mqtt_password_read(path, &buf, &len);
 	if (r < 0) {
 		fprintf(stderr, "outpost-pub: password file %s: %s\n", path,
-		    r == -EFBIG ? "the first line is too long for a password" : strerror(-r));
+		    mqtt_password_error(r));
 		return PUB_EXIT_FAIL;
 	}
 	c->password = (char *)buf;
@@ -351,15 +406,22 @@ int pub_cfg_make(struct pub_cfg *c, const struct pub_args *a, const struct conf 
 		return PUB_EXIT_USAGE;
 	}
 	if (mqtt_check_topic(c->topic, &why) < 0) {
-		fprintf(stderr, "outpost-pub: topic '%s': %s\n", c->topic, why);
+		char shown[PUB_TOPIC_SHOWN * 4 + 8];
+
+		pub_topic_show(c->topic, shown, sizeof(shown));
+		fprintf(stderr, "outpost-pub: topic %s (%zu bytes): %s\n", shown,
+		    strlen(c->topic), why);
 		return PUB_EXIT_USAGE;
 	}
 	o->url = c->url;
+	/* 0: MQTT 5, falling back to 3.1.1 when the broker refuses it; a
+	 * version named on the command line or in the config is kept. */
 	if (a->version)
 		o->version = a->version;
+	else if ((s = conf_get_str(m, "protocol")) && !strcmp(s, "3.1.1"))
+		o->version = MQTT_V311;
 	else
-		o->version = (s = conf_get_str(m, "protocol")) && !strcmp(s, "3.1.1") ?
-		    MQTT_V311 : MQTT_V5;
+		o->version = s && !strcmp(s, "5") ? MQTT_V5 : 0;	/* "auto" */
 	/* Not the config's client-id by default: that one is outpost-pubd's,
 	 * and the broker would drop the daemon to let us in. */
 	if (a->id) {
@@ -382,8 +444,12 @@ int pub_cfg_make(struct pub_cfg *c, const struct pub_args *a, const struct conf 
 	    (unsigned)(conf_get_duration_ms(m, "keepalive") / 1000);
 	o->clean_session = conf_get_bool(m, "clean-session");
 	c->timeout_s = a->timeout_s >= 0 ? (unsigned)a->timeout_s : 60;
-	/* The session only has to outlive reconnects within this run. */
+	/* The session only has to outlive reconnects within this run, and
+	 * goes when the run ends, or cron runs pile up sessions on the
+	 * broker: 5.0 ends it at DISCONNECT, 3.1.1 uses a clean session. */
 	o->session_expiry = c->timeout_s ? c->timeout_s + 60 : 86400;
+	o->drop_session = !a->keep_session;
+	c->retry_ms = a->retry_ms > 0 ? (uint64_t)a->retry_ms : 0;
 	/* A wide window is what makes QoS 1 and 2 fast; MQTT 5 brokers cap
 	 * it with their Receive Maximum, 3.1.1 ones cannot say, and
 	 * mosquitto drops 3.1.1 QoS 2 messages past its 20. */
@@ -391,8 +457,10 @@ int pub_cfg_make(struct pub_cfg *c, const struct pub_args *a, const struct conf 
 		o->window = (unsigned)a->inflight;
 	else if (conf_is_set(m, "inflight"))
 		o->window = (unsigned)conf_get_u64(m, "inflight");
-	else
+	else {
 		o->window = o->version == MQTT_V311 ? PUB_WINDOW_V311 : PUB_WINDOW_V5;
+		o->window_v311 = PUB_WINDOW_V311;
+	}
 	o->ca_file = a->cafile ? a->cafile : conf_get_str(m, "ca-file");
 	o->ca_dir = a->capath ? a->capath : conf_get_str(m, "ca-path");
 	o->cert_file = a->cert ? a->cert : conf_get_str(m, "cert-file");
@@ -409,6 +477,13 @@ int pub_cfg_make(struct pub_cfg *c, const struct pub_args *a, const struct conf 
 	o->backoff_max_ms = (unsigned)conf_get_duration_ms(m, "reconnect-max");
 	if (o->backoff_max_ms > 10000)
 		o->backoff_max_ms = 10000;	/* an ad hoc run waits minutes at most */
+	if (!c->retry_ms) {
+		/* Nothing listening is an answer for an ad hoc tool, as for
+		 * mosquitto_pub: a few quick tries, then give up. Once
+		 * connected, a lost link is retried until --timeout. */
+		o->max_first_attempts = PUB_QUICK_ATTEMPTS;
+		o->backoff_min_ms = PUB_QUICK_BACKOFF_MS;
+	}
 	c->qos = a->qos >= 0 ? (uint8_t)a->qos : (uint8_t)conf_get_u64(m, "qos");
 	c->retain = a->retain;
 	return 0;

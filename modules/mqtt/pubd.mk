@@ -10,7 +10,7 @@ modules_mqtt_outpost_pubd_SOURCES = \
 	modules/mqtt/pubd_journal.c \
 	modules/mqtt/pubd_heartbeat.c
 modules_mqtt_outpost_pubd_CPPFLAGS = $(MQTT_CPPFLAGS)
-modules_mqtt_outpost_pubd_LDADD = $(LIBOPMQTT)
+modules_mqtt_outpost_pubd_LDADD = $(LIBOPSCHEMA) $(LIBOPMQTT)
 
 # Against a real mosquitto on loopback (tests/lib/broker.sh); pubd-lib.sh
 # is what they share.

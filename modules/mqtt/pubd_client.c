@@ -37,8 +37,14 @@ static void on_connect(void *arg, bool session_present)
 	const char *why = "";
 
 	p->connected = true;
-	log_notice("connected to %s as '%s' (%s)", p->set.url, p->set.client_id,
-	    session_present ? "session resumed" : "new session");
+	/* Brokers that are not Mosquitto may speak only 3.1.1 or cap QoS:
+	 * say what this link delivers at. */
+	log_notice("connected to %s as '%s' (%s, MQTT %s, QoS %u%s)", p->set.url,
+	    p->set.client_id, session_present ? "session resumed" : "new session",
+	    mqtt_client_version(p->client) == MQTT_V311 ? "3.1.1" : "5",
+	    p->set.qos < mqtt_client_max_qos(p->client) ? p->set.qos :
+	    mqtt_client_max_qos(p->client),
+	    p->set.qos > mqtt_client_max_qos(p->client) ? ", downgraded by the broker" : "");
 	if (p->stopping)
 		return;
 	if (mqtt_client_publish(p->client, p->set.status_topic, "online", 6, 1, true,

@@ -1,6 +1,8 @@
 /* pubd_settings.c: [node] and [mqtt] of outpost.conf(5), resolved into what
  * the daemon runs with: defaults filled in, the topic prefix built, the
- * password read from its file. */
+ * password read from its file. Every check of the values is in the schema
+ * (mqtt_schema.c), so -n reports it with file and line; this only
+ * converts, and reads the password. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mqtt_schema.h"
 #include "pubd.h"
 
 static void set_why(char *why, size_t len, const char *fmt, ...)
@@ -45,7 +48,7 @@ int pubd_settings_load(struct pubd_settings *s, const struct conf *conf,
 {
 	const struct conf_section *node = conf_section_get(conf, "node", NULL);
 	const struct conf_section *mq = conf_section_get(conf, "mqtt", NULL);
-	const char *v, *terr;
+	const char *v;
 	int r;
 
 	memset(s, 0, sizeof(*s));
@@ -72,7 +75,7 @@ int pubd_settings_load(struct pubd_settings *s, const struct conf *conf,
 	if (!dup_opt(&s->url, v))
 		goto nomem;
 	v = conf_get_str(mq, "protocol");
-	s->version = v && strcmp(v, "3.1.1") == 0 ? MQTT_V311 : MQTT_V5;
+	s->version = !v || !strcmp(v, "auto") ? 0 : !strcmp(v, "3.1.1") ? MQTT_V311 : MQTT_V5;
 	v = conf_get_str(mq, "client-id");
 	if (!dup_opt(&s->client_id, v ? v : s->id) ||
 	    !dup_opt(&s->username, conf_get_str(mq, "username")) ||
@@ -91,28 +94,17 @@ int pubd_settings_load(struct pubd_settings *s, const struct conf *conf,
 	s->reconnect_max_ms = (unsigned)conf_get_duration_ms(mq, "reconnect-max");
 	s->heartbeat_ms = conf_get_duration_ms(mq, "heartbeat");
 
-	v = conf_get_str(mq, "topic-prefix");
-	if (v)
-		r = asprintf(&s->prefix, "%s", v);
-	else if (s->region)
-		r = asprintf(&s->prefix, "outpost/%s/%s", s->region, s->id);
-	else
-		r = asprintf(&s->prefix, "outpost/%s", s->id);
-	if (r < 0) {
-		s->prefix = NULL;
+	/* Checked by the [mqtt] validator at load time (and under -n). */
+	r = mqtt_conf_prefix(conf, &s->prefix);
+	if (r == -ENOMEM)
 		goto nomem;
+	if (r < 0) {
+		set_why(why, whylen, "[node] id is not set");
+		goto fail;
 	}
-	/* "a/b/" would give "a/b//kind": drop trailing slashes. */
-	for (size_t n = strlen(s->prefix); n > 1 && s->prefix[n - 1] == '/'; n--)
-		s->prefix[n - 1] = '\0';
 	if (asprintf(&s->status_topic, "%s/status", s->prefix) < 0) {
 		s->status_topic = NULL;
 		goto nomem;
-	}
-	if (mqtt_check_topic(s->status_topic, &terr) < 0) {
-		set_why(why, whylen, "[mqtt] topic-prefix '%s' cannot start a topic: %s",
-		    s->prefix, terr);
-		goto fail;
 	}
 
 	if (s->password_file) {
@@ -129,9 +121,9 @@ int pubd_settings_load(struct pubd_settings *s, const struct conf *conf,
 			r = 0;
 		}
 		if (r < 0) {
-			set_why(why, whylen, "[mqtt] password-file %s: %s", s->password_file,
-			    r == -EFBIG ? "the first line is longer than 4096 bytes" :
-			    strerror(-r));
+			set_why(why, whylen, "%s:%u: [mqtt] password-file: '%s': %s",
+			    conf_key_file(mq, "password-file"), conf_key_line(mq, "password-file"),
+			    s->password_file, mqtt_password_error(r));
 			goto fail;
 		}
 	}

@@ -25,6 +25,22 @@ Scenarios (default: a well-behaved broker):
   --receive-maximum N         CONNACK (5.0) carries Receive Maximum N; the
                               log records the most unacknowledged QoS>0
                               messages seen at once
+Brokers that are not Mosquitto:
+  --v311-only                 answer a 5.0 CONNECT with a 3.1.1 CONNACK,
+                              return code 1 (unacceptable protocol
+                              version), and close
+  --close-on-v5               close the connection on a 5.0 CONNECT
+  --puback-qos2               answer a QoS 2 PUBLISH with PUBACK (the
+                              broker downgrades QoS 2 to 1)
+  --maximum-qos N             CONNACK (5.0) carries Maximum QoS N; a
+                              PUBLISH above it is an error (DISCONNECT 0x9B)
+  --retain-unavailable        CONNACK (5.0) carries Retain Available 0; a
+                              retained PUBLISH is an error (DISCONNECT 0x9A)
+  --maximum-packet-size N     CONNACK (5.0) carries Maximum Packet Size N;
+                              a larger packet is an error (DISCONNECT 0x95)
+  --drop-on-publish           close the connection on every PUBLISH
+The log's "violations" lists the packets that broke the announced limits;
+DISCONNECT entries carry the Session Expiry Interval they set, if any.
 Only the Python standard library is used."""
 
 import argparse
@@ -154,19 +170,53 @@ def parse_varint(b, off):
             return n, off
 
 
+def session_expiry(props):
+    """The Session Expiry Interval in a property block, or None."""
+    off = 0
+    sizes = {0x01: 1, 0x02: 4, 0x11: 4, 0x13: 2, 0x17: 1, 0x18: 4, 0x19: 1,
+             0x21: 2, 0x22: 2, 0x23: 2, 0x24: 1, 0x25: 1, 0x27: 4, 0x28: 1,
+             0x29: 1, 0x2a: 1}
+    while off < len(props):
+        pid = props[off]
+        off += 1
+        if pid == 0x11:
+            return int.from_bytes(props[off:off + 4], "big")
+        if pid in sizes:
+            off += sizes[pid]
+        elif pid == 0x0b:
+            _, off = parse_varint(props, off)
+        elif pid == 0x26:
+            _, off = string(props, off)
+            _, off = string(props, off)
+        else:
+            _, off = string(props, off)
+    return None
+
+
 def parse_connect(body):
     name, off = string(body, 0)
     level = body[off]
     flags = body[off + 1]
     keepalive, off = u16(body, off + 2)
+    expiry = None
     if level == 5:
         plen, off = parse_varint(body, off)
+        expiry = session_expiry(body[off:off + plen])
         off += plen
     cid, off = string(body, off)
     return {"type": "CONNECT", "protocol": name.decode(), "level": level,
             "clean": bool(flags & 2), "keepalive": keepalive,
             "will": bool(flags & 4), "username": bool(flags & 0x80),
-            "password": bool(flags & 0x40), "client_id": cid.decode()}
+            "password": bool(flags & 0x40), "client_id": cid.decode(),
+            "session_expiry": expiry}
+
+
+def parse_disconnect(body):
+    out = {"type": "DISCONNECT", "reason": body[0] if body else 0}
+    if len(body) > 1:
+        plen, off = parse_varint(body, 1)
+        out["session_expiry"] = session_expiry(body[off:off + plen])
+    return out
 
 
 def parse_publish(first, body, level):
@@ -204,13 +254,20 @@ def main():
     ap.add_argument("--receive-maximum", type=int, default=0)
     ap.add_argument("--session-present", action="store_true")
     ap.add_argument("--refuse", type=lambda x: int(x, 0), default=0)
+    ap.add_argument("--v311-only", action="store_true")
+    ap.add_argument("--close-on-v5", action="store_true")
+    ap.add_argument("--puback-qos2", action="store_true")
+    ap.add_argument("--maximum-qos", type=int, default=-1)
+    ap.add_argument("--retain-unavailable", action="store_true")
+    ap.add_argument("--maximum-packet-size", type=int, default=0)
+    ap.add_argument("--drop-on-publish", action="store_true")
     a = ap.parse_args()
 
     t0 = time.monotonic()
     deadline = t0 + a.timeout
     log = {"scenario": {k: v for k, v in vars(a).items()
                         if k not in ("log", "port_file", "port")},
-           "connections": [], "max_unacked": 0, "errors": []}
+           "connections": [], "max_unacked": 0, "errors": [], "violations": []}
 
     def save():
         tmp = a.log + ".tmp"
@@ -257,10 +314,22 @@ def main():
                 first, body = pkt
                 ptype = first >> 4
                 entry = {"t": now(), "type": NAMES.get(ptype, str(ptype))}
+                size = 1 + len(varint(len(body))) + len(body)
+                if a.maximum_packet_size and size > a.maximum_packet_size:
+                    log["violations"].append("%s of %d bytes" % (entry["type"], size))
+                    c.send(packet(0xE0, b"\x95\x00"))
+                    rec["closed_by"] = "broker"
+                    break
                 if ptype == 1:
                     entry = dict(parse_connect(body), t=now())
                     level = entry["level"]
                     cid = entry["client_id"]
+                    if level == 5 and (a.v311_only or a.close_on_v5):
+                        rec["packets"].append(entry)
+                        if a.v311_only:
+                            c.send(packet(0x20, b"\x00\x01"))
+                        rec["closed_by"] = "broker"
+                        break
                     if entry["clean"]:
                         sessions.pop(cid, None)
                     present = (cid in sessions or a.session_present) and not entry["clean"]
@@ -270,6 +339,12 @@ def main():
                         props = b""
                         if a.receive_maximum:
                             props += b"\x21" + a.receive_maximum.to_bytes(2, "big")
+                        if a.maximum_qos >= 0:
+                            props += b"\x24" + bytes([a.maximum_qos])
+                        if a.retain_unavailable:
+                            props += b"\x25\x00"
+                        if a.maximum_packet_size:
+                            props += b"\x27" + a.maximum_packet_size.to_bytes(4, "big")
                         ack += varint(len(props)) + props
                     rec["packets"].append(entry)
                     c.send(packet(0x20, ack))
@@ -280,9 +355,29 @@ def main():
                     entry = dict(parse_publish(first, body, level), t=now())
                 elif ptype in (4, 5, 6, 7):
                     entry["pid"] = u16(body, 0)[0]
+                elif ptype == 14 and level == 5:
+                    entry = dict(parse_disconnect(body), t=now())
                 rec["packets"].append(entry)
                 if ptype == 3:
                     qos, pid = entry["qos"], entry["pid"]
+                    bad = None
+                    if level == 5 and 0 <= a.maximum_qos < qos:
+                        bad = 0x9B
+                    elif level == 5 and a.retain_unavailable and entry["retain"]:
+                        bad = 0x9A
+                    if bad:
+                        log["violations"].append("PUBLISH qos %d retain %s" %
+                                                 (qos, entry["retain"]))
+                        c.send(packet(0xE0, bytes([bad, 0])))
+                        rec["closed_by"] = "broker"
+                        break
+                    if a.drop_on_publish:
+                        rec["closed_by"] = "broker"
+                        break
+                    if qos == 2 and a.puback_qos2:
+                        unacked.discard(pid)
+                        c.send(packet(0x40, pid.to_bytes(2, "big")))
+                        continue
                     if qos:
                         unacked.add(pid)
                         log["max_unacked"] = max(log["max_unacked"], len(unacked))

@@ -37,6 +37,24 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* A daemon's own -n check: refuses [node] id "refuse", counting calls. */
+static int hook_calls;
+
+static int hook(const struct conf *conf, void *ctx)
+{
+	const char *id = conf_get_str(conf_section_get(conf, "node", NULL), "id");
+
+	hook_calls++;
+	if (id && strcmp(id, "refuse") == 0) {
+		fprintf(stderr, "hook: refused, call %d\n", hook_calls);
+		return -1;
+	}
+	fprintf(stderr, "hook: fine\n");
+	return 0;
+}
+
+static const struct cli_daemon_opts *daemon_opts;
+
 /* Run cli_daemon_init() on argv in a child; returns its exit status, or
  * 100 + what the child found when init returned. */
 static int run_daemon(char **argv)
@@ -54,7 +72,7 @@ static int run_daemon(char **argv)
 	if (pid == 0) {
 		if (!freopen("out", "w", stdout) || !freopen("err", "w", stderr))
 			_exit(99);
-		cli_daemon_init(&d, NULL, argc, argv);
+		cli_daemon_init(&d, daemon_opts, argc, argv);
 		printf("fg=%d verbosity=%d path=%s id=%s\n", d.foreground, d.verbosity,
 		       d.config_path, conf_get_str(conf_section_get(d.conf, "node", NULL), "id"));
 		cli_daemon_free(&d);
@@ -112,6 +130,38 @@ int main(void)
 		       cases[i].name);
 		is_str(slurp("out"), cases[i].out, "%s: stdout", cases[i].name);
 		is_str(slurp("err"), cases[i].err, "%s: stderr", cases[i].name);
+	}
+
+	/* The daemon's check runs under -n only, after a clean load. */
+	{
+		static const struct cli_daemon_opts ho = { .check = hook };
+		static const struct {
+			const char *name;
+			char *argv[5];
+			int status;
+			const char *out, *err;
+		} hc[] = {
+			{ "-n: the daemon's check refuses", { "outpostd", "-n", "-f", "refuse.conf" },
+			  1, "", "hook: refused, call 1\n" },
+			{ "-nv: the check refuses, nothing printed",
+			  { "outpostd", "-nv", "-f", "refuse.conf" }, 1, "", "hook: refused, call 1\n" },
+			{ "-nv: the check passes, config printed",
+			  { "outpostd", "-nv", "-f", "good.conf" }, 0, "[node]\nid = kiosk-7\n",
+			  "hook: fine\n" },
+			{ "-n: no check after schema errors", { "outpostd", "-n", "-f", "bad.conf" }, 1,
+			  "", "bad.conf:2: [node] ip: unknown key, did you mean 'id'?\n" },
+			{ "without -n: no check", { "outpostd", "-d", "-f", "refuse.conf" }, 100,
+			  "fg=1 verbosity=0 path=refuse.conf id=refuse\n", "" },
+		};
+		write_file("refuse.conf", "[node]\nid = refuse\n");
+		daemon_opts = &ho;
+		for (i = 0; i < sizeof(hc) / sizeof(hc[0]); i++) {
+			is_int(run_daemon((char **)hc[i].argv), hc[i].status, "%s: exit status",
+			       hc[i].name);
+			is_str(slurp("out"), hc[i].out, "%s: stdout", hc[i].name);
+			is_str(slurp("err"), hc[i].err, "%s: stderr", hc[i].name);
+		}
+		daemon_opts = NULL;
 	}
 
 	r = cli_tool_config("good.conf", NULL, &conf);

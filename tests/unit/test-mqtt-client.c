@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mqtt_client.h"
@@ -147,6 +148,47 @@ static void test_queue(struct loop *l)
 }
 
 /* The password file: first line only, either line end, no silent cut. */
+/* Issue 6: a world-readable password file was accepted, and a FIFO
+ * blocked the reader. Others' access is refused, group read allowed. */
+static void test_password_modes(void)
+{
+	static const struct { mode_t mode; int rc; } cases[] = {
+		{ 0600, 0 }, { 0400, 0 }, { 0640, 0 }, { 0660, 0 },
+		{ 0644, -EPERM }, { 0666, -EPERM }, { 0604, -EPERM }, { 0602, -EPERM },
+	};
+	char path[] = "/tmp/outpost-pw-XXXXXX", fifo[64];
+	uint8_t *pw;
+	size_t i, len;
+	int fd, r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strcpy(path, "/tmp/outpost-pw-XXXXXX");
+		fd = mkstemp(path);
+		if (fd < 0 || write(fd, "pw\n", 3) != 3 || fchmod(fd, cases[i].mode) < 0)
+			bail_out("cannot write %s", path);
+		close(fd);
+		pw = NULL;
+		r = mqtt_password_read(path, &pw, &len);
+		is_int(r, cases[i].rc, "password file of mode %04o: %s", (unsigned)cases[i].mode,
+		    cases[i].rc ? "refused" : "read");
+		ok(cases[i].rc || (len == 2 && memcmp(pw, "pw", 2) == 0),
+		   "password file of mode %04o: content", (unsigned)cases[i].mode);
+		free(pw);
+		unlink(path);
+	}
+	/* Without O_NONBLOCK this open would wait for a writer for ever. */
+	snprintf(fifo, sizeof(fifo), "/tmp/outpost-pw-fifo-%ld", (long)getpid());
+	unlink(fifo);
+	if (mkfifo(fifo, 0600) < 0)
+		bail_out("mkfifo %s", fifo);
+	alarm(10);
+	is_int(mqtt_password_read(fifo, &pw, &len), -EINVAL, "a FIFO is refused at once");
+	alarm(0);
+	unlink(fifo);
+	ok(strstr(mqtt_password_error(-EPERM), "others") != NULL,
+	   "the -EPERM text says who may not read it");
+}
+
 static void test_password_file(void)
 {
 	static const struct { const char *text; size_t n; int rc; const char *want; } cases[] = {
@@ -186,6 +228,7 @@ static void test_password_file(void)
 	unlink(path);
 	free(big);
 	is_int(mqtt_password_read("/nonexistent/pw", &pw, &len), -ENOENT, "a missing file is -ENOENT");
+	test_password_modes();
 }
 
 int main(void)

@@ -2,6 +2,7 @@
  * valid packets, and every malformed case we know ending in the right
  * error. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mqtt_codec.h"
@@ -448,8 +449,75 @@ static void test_cursor(void)
 	ok(wire_error(&c) == -EPROTO && wire_read_u8(&c) == 0, "first error wins and sticks");
 }
 
+/* MQTT 5.0 1.5.4: what a topic or client id may hold (issue 6: U+0001..
+ * U+001F and U+FFFF used to pass, and Mosquitto closes the link on them). */
+static void test_names(void)
+{
+	static const struct { const char *s; int topic, id; } cases[] = {
+		{ "a/b", 0, 0 },
+		{ "kiosk-0042", 0, 0 },
+		{ "caf\xc3\xa9/\xe4\xb8\xad", 0, 0 },		/* U+00E9, U+4E2D */
+		{ "\xf0\x9f\x98\x80", 0, 0 },			/* U+1F600 */
+		{ "\xef\xbf\xbd", 0, 0 },			/* U+FFFD is a character */
+		{ "a\x01b", -EINVAL, -EINVAL },			/* U+0001 */
+		{ "a\x1f", -EINVAL, -EINVAL },			/* U+001F */
+		{ "\ttab", -EINVAL, -EINVAL },
+		{ "new\nline", -EINVAL, -EINVAL },
+		{ "del\x7f", -EINVAL, -EINVAL },			/* U+007F */
+		{ "\xc2\x80", -EINVAL, -EINVAL },			/* U+0080 */
+		{ "\xc2\x9f", -EINVAL, -EINVAL },			/* U+009F */
+		{ "\xc2\xa0", 0, 0 },				/* U+00A0 */
+		{ "x\xef\xbf\xbf", -EINVAL, -EINVAL },		/* U+FFFF */
+		{ "x\xef\xbf\xbe", -EINVAL, -EINVAL },		/* U+FFFE */
+		{ "\xef\xb7\x90", -EINVAL, -EINVAL },		/* U+FDD0 */
+		{ "\xef\xb7\xaf", -EINVAL, -EINVAL },		/* U+FDEF */
+		{ "\xef\xb7\xb0", 0, 0 },			/* U+FDF0 */
+		{ "\xf0\x9f\xbf\xbf", -EINVAL, -EINVAL },	/* U+1FFFF */
+		{ "\xf4\x8f\xbf\xbe", -EINVAL, -EINVAL },	/* U+10FFFE */
+		{ "\xed\xa0\x80", -EINVAL, -EINVAL },		/* a surrogate */
+		{ "\xc0\xaf", -EINVAL, -EINVAL },			/* overlong */
+		{ "a/+", -EINVAL, 0 },
+		{ "#", -EINVAL, 0 },
+		{ "", -EINVAL, -EINVAL },
+	};
+	const char *why;
+	size_t i;
+	char *big;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why = NULL;
+		is_int(mqtt_check_topic(cases[i].s, &why), cases[i].topic, "topic case %zu", i);
+		ok(cases[i].topic == 0 || (why && *why), "topic case %zu says why", i);
+		why = NULL;
+		is_int(mqtt_check_client_id(cases[i].s, &why), cases[i].id, "client id case %zu", i);
+		ok(cases[i].id == 0 || (why && *why), "client id case %zu says why", i);
+	}
+	big = malloc(65537);
+	memset(big, 'a', 65536);
+	big[65536] = '\0';
+	is_int(mqtt_check_topic(big, &why), -EINVAL, "a topic of 65536 bytes is refused");
+	is_int(mqtt_check_client_id(big, &why), -EINVAL, "a client id of 65536 bytes is refused");
+	big[65535] = '\0';
+	is_int(mqtt_check_topic(big, &why), 0, "a topic of 65535 bytes passes");
+	free(big);
+}
+
+/* The DISCONNECT that ends an ad hoc run's session. */
+static void test_end_session(void)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b);
+	is_int(mqtt_encode_disconnect_end_session(&b, 0), 0, "DISCONNECT ending the session encodes");
+	same_bytes(&b, "E0 07 00 05 11 00 00 00 00",
+	    "DISCONNECT: reason 0, Session Expiry Interval 0");
+	wire_buf_free(&b);
+}
+
 int main(void)
 {
+	test_names();
+	test_end_session();
 	test_cursor();
 	test_varint();
 	test_encode();

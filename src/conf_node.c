@@ -1,7 +1,6 @@
-/* conf_schema.c: every section and key of outpost.conf(5).
- *
- * Adding a key is one table entry here (or in the subsystem's own table,
- * listed below) plus its paragraph in man/outpost.conf.5. */
+/* conf_node.c: [node], the one section libop owns (see conf.h for how the
+ * subsystems add theirs). Adding a key is one table entry plus its
+ * paragraph in man/outpost.conf.5. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,7 +8,6 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "conf_sections.h"
 
 #define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
 
@@ -36,19 +34,17 @@ static const struct conf_key_def node_keys[] = {
 	  .help = "bound on the spool; the oldest events go first" },
 };
 
-static const struct conf_section_def node_section = {
+const struct conf_section_def conf_node_section = {
 	.name = "node", .naming = CONF_NAME_FORBIDDEN, .unique = true,
 	.keys = node_keys, .nkeys = NKEYS(node_keys),
 	.help = "this machine",
 };
 
-/* Canonical order: conf_print() writes sections in this order. */
-static const struct conf_section_def *const outpost_sections[] = {
-	&node_section,
-	&mqtt_conf_section,
+static const struct conf_section_def *const libop_sections[] = {
+	&conf_node_section,
 };
 
-const struct conf_schema conf_schema_outpost = {
-	.sections = outpost_sections,
-	.nsections = NKEYS(outpost_sections),
+const struct conf_schema conf_schema_libop = {
+	.sections = libop_sections,
+	.nsections = NKEYS(libop_sections),
 };
