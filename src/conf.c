@@ -428,7 +428,7 @@ unsigned conf_section_line(const struct conf_section *sec)
 	return sec ? sec->line : 0;
 }
 
-#if defined(OUTPOST_DEBUG) || !defined(NDEBUG)
+#ifdef OUTPOST_DEBUG
 #define CONF_ASSERT_KEYS 1
 #else
 #define CONF_ASSERT_KEYS 0

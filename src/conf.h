@@ -237,9 +237,9 @@ unsigned conf_key_line_at(const struct conf_section *sec, const char *key, size_
 
 /* Typed getters: the (first) value or its default; NULL/0/false when the
  * key has neither or has another type. A key that is not in the
- * section's schema is a programming error: unless NDEBUG is defined (or
- * when OUTPOST_DEBUG is) that aborts with a message; otherwise the
- * getters give NULL/0/false. */
+ * section's schema is a programming error: a debug build (configure
+ * --enable-debug, the default with sanitizers or fuzzing) aborts with a
+ * message; a release build gives NULL/0/false. */
 const char *conf_get_str(const struct conf_section *sec, const char *key);
 uint64_t conf_get_u64(const struct conf_section *sec, const char *key);
 bool conf_get_bool(const struct conf_section *sec, const char *key);

@@ -211,10 +211,11 @@ static int validate(const struct conf *conf, const struct conf_section *sec,
 		conf_report(rep, sec, "cert-file", "needs key-file, the certificate's private key");
 	if (conf_key_file(sec, "key-file") && !conf_key_file(sec, "cert-file"))
 		conf_report(rep, sec, "key-file", "needs cert-file, the certificate it belongs to");
-	/* MQTT 3.1.1 forbids a password without a user name, and a v5
-	 * session may fall back to 3.1.1. */
+	/* MQTT 3.1.1 forbids a password without a user name, and an auto
+	 * session may fall back to 3.1.1; only protocol = 5 allows it. */
 	if (conf_key_file(sec, "password-file") && !conf_key_file(sec, "username") &&
-	    !url_has_user(conf_get_str(sec, "url")))
+	    !url_has_user(conf_get_str(sec, "url")) &&
+	    strcmp(conf_get_str(sec, "protocol"), "5") != 0)
 		conf_report(rep, sec, "password-file",
 			    "needs username (or user@ in url): MQTT sends a password only "
 			    "with a user name");
