@@ -28,7 +28,7 @@ static const struct conf_key_def node_keys[] = {
 	  .help = "region (LAN) this node belongs to, carried in every event" },
 	{ .name = "user", .type = CONF_STR, .def = "outpost",
 	  .help = "user the daemons switch to after opening what needs root" },
-	{ .name = "spool", .type = CONF_STR, .def = "/var/spool/outpost",
+	{ .name = "spool", .type = CONF_STR, .def = LOCALSTATEDIR "/spool/outpost",
 	  .help = "directory of the event spool" },
 	{ .name = "spool-max", .type = CONF_SIZE, .def = "64MiB", .min = 64 << 10,
 	  .help = "bound on the spool; the oldest events go first" },

@@ -546,7 +546,7 @@ static void test_defaults(void)
 	ok(conf_section_find(conf, "node", NULL) == NULL, "absent [node] is not found");
 	node = conf_section_get(conf, "node", NULL);
 	ok(node != NULL, "absent [node] still gives defaults");
-	is_str(conf_get_str(node, "spool"), "/var/spool/outpost", "spool default");
+	is_str(conf_get_str(node, "spool"), LOCALSTATEDIR "/spool/outpost", "spool default");
 	is_str(conf_get_str(node, "user"), "outpost", "user default");
 	is_int(conf_get_size(node, "spool-max"), 64 << 20, "spool-max default");
 	is_str(conf_get_str(node, "id"), host, "id defaults to the host name");
@@ -563,7 +563,7 @@ static void test_defaults(void)
 	is_str(conf_get_str(node, "id"), "kiosk-0042", "id set");
 	ok(conf_is_set(node, "id"), "id is 'set'");
 	is_int(conf_get_size(node, "spool-max"), 1 << 20, "spool-max set");
-	is_str(conf_get_str(node, "spool"), "/var/spool/outpost", "spool still defaulted");
+	is_str(conf_get_str(node, "spool"), LOCALSTATEDIR "/spool/outpost", "spool still defaulted");
 	is_str(conf_section_file(node), "n.conf", "section file");
 	is_int(conf_section_line(node), 1, "section line");
 	ok(conf_get_u64(node, "spool-max") == 0, "getter of another type gives 0");
