@@ -61,7 +61,7 @@ PY
 }
 pub() { "$PUB" --config /dev/null -h 127.0.0.1 -p "$FPORT" "$@"; }
 
-plan 47
+plan 54
 
 # 1. A 3.1.1-only broker answering 5.0 with a 3.1.1 CONNACK (return code 1).
 for q in 0 1 2; do
@@ -236,5 +236,32 @@ for role in --puback-qos2 "--maximum-qos 1"; do
 	ok $? "outpost-pubd, $role: the broker got the 100 events once each, no violation"
 	rm -f "$SPOOL"/pubd.inflight
 done
+# 11. outpost-pubd with protocol = 5 against a 3.1.1-only broker: no
+# fall-back, the log names the version, the daemon keeps retrying with its
+# backoff and the events stay in the spool; the default then delivers.
+FPORT=; fake --v311-only --timeout 60
+{
+	echo "[node]"; echo "id = t1"; echo "region = test"; echo "user = nobody"
+	echo "spool = $SPOOL"; echo "[mqtt]"; echo "url = mqtt://127.0.0.1:$FPORT"
+	echo "protocol = 5"; echo "qos = 1"; echo "heartbeat = 0"; echo "reconnect-max = 1s"
+} >"$T/pubd5.conf"
+events 8 20
+: >"$PUBD_LOG"
+pubd_start "$T/pubd5.conf"
+wait_until 10 grep -q 'does not speak MQTT 5' "$PUBD_LOG"
+ok $? "outpost-pubd protocol = 5: the log names the version"
+sleep 2
+kill -0 "$PUBD_PID"
+ok $? "outpost-pubd protocol = 5: still running, retrying"
+is "$(spool_count)" 20 "outpost-pubd protocol = 5: the 20 events stay in the spool"
+run_ok "outpost-pubd protocol = 5: exits 0 on SIGTERM" pubd_stop
+sed -i '/^protocol = 5$/d' "$T/pubd5.conf"
+pubd_start "$T/pubd5.conf"
+wait_until 30 eval '[ "$(spool_count)" = 0 ]'
+is "$(spool_count)" 0 "outpost-pubd, protocol unset: fell back, the spool is empty"
+run_ok "outpost-pubd, protocol unset: exits 0 on SIGTERM" pubd_stop
+fake_done
+check "all(x['packets'][0]['level'] == 4 for x in c if any(p['type'] == 'PUBLISH' for p in x['packets'])) and sorted(json.loads(p['payload'])['data']['i'] for p in pubs if p['topic'].endswith('/test/w8')) == list(range(20))"
+ok $? "outpost-pubd, protocol unset: the broker got the 20 events once each, over 3.1.1"
 [ "$TAP_FAILED" = 0 ] || diag "$(tail -30 "$PUBD_LOG")"
 done_testing

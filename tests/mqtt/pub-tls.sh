@@ -67,6 +67,8 @@ broker_start pw "password_file $(broker_dir pw)/passwd" "allow_anonymous false" 
 PW=$(broker_port pw)
 printf 's3cret pass\n' >"$NETNS_TMP/good"
 printf 'wrong\n' >"$NETNS_TMP/bad"
+# Password files others can read are refused (as ssh does with keys).
+chmod 600 "$NETNS_TMP/good" "$NETNS_TMP/bad"
 SUB_AUTH=(-u alice -P "s3cret pass")
 sub_start pw "$PW" auth/ok -q 1 -u alice -P "s3cret pass" || bail "no subscriber"
 for v in 5 311; do
@@ -88,5 +90,21 @@ fails_with "-V 311: a bad password" "refused the connection: .*(password|authori
 	"$PUB" -p "$PW" -V 311 -u alice --password-file "$NETNS_TMP/bad" -t auth/x -m x
 fails_with "no password at all" "refused the connection" \
 	"$PUB" -p "$PW" -t auth/x -m x
+
+# The right password in a file of mode 0644: refused before connecting,
+# nothing reaches the broker; 0640 (group read) is accepted.
+sub_start pw2 "$PW" auth/ok2 -q 1 -u alice -P "s3cret pass" || bail "no subscriber"
+cp "$NETNS_TMP/good" "$NETNS_TMP/open"
+chmod 644 "$NETNS_TMP/open"
+fails_with "a world-readable password file" "others can read" \
+	"$PUB" -p "$PW" -u alice --password-file "$NETNS_TMP/open" -t auth/ok2 -m open
+chmod 640 "$NETNS_TMP/open"
+run_ok "a group-readable password file is accepted" \
+	"$PUB" -p "$PW" -u alice --password-file "$NETNS_TMP/open" -t auth/ok2 -m grp
+sub_wait pw2 1 10
+is "$(cat "$NETNS_TMP/sub-pw2.got")" "grp" "... it arrived, and nothing from the 0644 run did"
+mkfifo "$NETNS_TMP/fifo"
+fails_with "a FIFO as password file, at once" "not a regular file" \
+	timeout 10 "$PUB" -p "$PW" -u alice --password-file "$NETNS_TMP/fifo" -t auth/ok2 -m fifo
 
 done_testing
