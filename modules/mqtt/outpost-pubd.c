@@ -32,10 +32,19 @@ static int extra_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
-static int open_spool(const struct pubd_settings *s, struct spool **out)
+/* The spool renumbered a file in new/ or moved it to bad/ while listing. */
+static void spool_notice(void *arg, const char *text)
+{
+	const struct pubd *p = arg;
+
+	log_warn("spool %s: %s", p->set.spool, text);
+}
+
+static int open_spool(struct pubd *p, const struct pubd_settings *s, struct spool **out)
 {
 	struct spool_opts so = {
 		.dir = s->spool, .max_bytes = s->spool_max, .node = s->id, .region = s->region,
+		.notice = spool_notice, .notice_arg = p,
 	};
 
 	return spool_open(out, &so);
@@ -86,7 +95,7 @@ static void reload(struct pubd *p)
 	if (strcmp(ns.id, p->set.id) != 0 || ns.spool_max != p->set.spool_max ||
 	    (ns.region == NULL) != (p->set.region == NULL) ||
 	    (ns.region && strcmp(ns.region, p->set.region) != 0)) {
-		r = open_spool(&ns, &nsp);
+		r = open_spool(p, &ns, &nsp);
 		if (r < 0) {
 			log_err("reload: cannot open the spool %s: %s; keeping the running configuration",
 			    ns.spool, strerror(-r));
@@ -113,6 +122,7 @@ static void reload(struct pubd *p)
 		p->spool = nsp;
 	}
 	p->held_max = p->set.inflight + 64;
+	p->journal.prealloc = p->set.qos == 2;
 	if (old.heartbeat_ms != p->set.heartbeat_ms)
 		pubd_heartbeat_arm(p);
 	pubd_settings_free(&old);
@@ -134,23 +144,6 @@ static void on_signal(struct loop *l, int signo, void *arg)
 		loop_timer_cancel(l, p->hb_timer);
 	p->hb_timer = 0;
 	pubd_client_shutdown(p);
-}
-
-/* Delete the events the journal proves delivered (a power loss undid
- * their deletion). */
-static void delete_delivered(struct pubd *p, const uint64_t *done, size_t n)
-{
-	struct spool_ref *refs;
-	size_t i, k;
-
-	for (i = 0; i < n; i++) {
-		if (spool_list(p->spool, done[i] - 1, 1, &refs, &k) < 0)
-			continue;
-		if (k == 1 && refs[0].seq == done[i] && spool_delete(p->spool, &refs[0]) == 0)
-			log_notice("event %s was delivered before the restart: deleted now",
-			    refs[0].file);
-		free(refs);
-	}
 }
 
 /* Everything that needs root, before dropping it. */
@@ -181,9 +174,7 @@ static int setup_root(struct pubd *p)
 
 static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 {
-	struct pubd_restore *rs = NULL;
-	uint64_t *done = NULL;
-	size_t nrs = 0, ndone = 0;
+	struct pubd_replay rp;
 	bool root = geteuid() == 0;
 	char why[512];
 	int r;
@@ -192,7 +183,7 @@ static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 		log_err("%s: %s", p->config_path, why);
 		return 1;
 	}
-	if ((r = open_spool(&p->set, &p->spool)) < 0) {
+	if ((r = open_spool(p, &p->set, &p->spool)) < 0) {
 		log_err("cannot open the spool %s: %s", p->set.spool, strerror(-r));
 		return 1;
 	}
@@ -221,16 +212,16 @@ static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 		log_err("cannot switch to user '%s': %s", p->set.user, strerror(-r));
 		return 1;
 	}
-	r = pubd_journal_open(&p->journal, p->set.spool, &rs, &nrs, &done, &ndone);
+	/* At QoS 0 and 1 the journal only holds what an earlier QoS 2 run
+	 * left in flight: no room is reserved for it. */
+	r = pubd_journal_open(&p->journal, p->set.spool, p->set.qos == 2, &rp);
 	if (r < 0) {
 		log_err("in-flight journal in %s: %s", p->set.spool,
 		    r == -EBUSY ? "another outpost-pubd delivers this spool" : strerror(-r));
 		return 1;
 	}
-	delete_delivered(p, done, ndone);
-	free(done);
-	r = pubd_drain_restore(p, rs, nrs);
-	free(rs);
+	r = pubd_drain_restore(p, &rp);
+	pubd_replay_free(&rp);
 	if (r < 0 || pubd_drain_init(p) < 0)
 		return 1;
 	if (loop_signal_add(p->loop, SIGTERM, on_signal, p) < 0 ||

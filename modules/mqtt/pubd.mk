@@ -47,3 +47,15 @@ contrib/init.d/outpost-pubd: contrib/outpost-pubd.init.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
 	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.init.in >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+
+# The replay of the in-flight journal reads a file the daemon's user can
+# write: fuzzed from a buffer.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-journal
+fuzz_harnesses += tests/fuzz/fuzz-journal
+tests_fuzz_fuzz_journal_SOURCES = tests/fuzz/fuzz-journal.c modules/mqtt/pubd_journal.c
+tests_fuzz_fuzz_journal_CPPFLAGS = $(MQTT_CPPFLAGS)
+tests_fuzz_fuzz_journal_LDADD = $(LIBOPMQTT)
+tests_fuzz_fuzz_journal_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz-journal

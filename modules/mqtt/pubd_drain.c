@@ -14,9 +14,16 @@
  * restart), behind what is queued by then. Some brokers drop the link
  * when they refuse, so a retry waits RETRY_MIN_MS after the last one,
  * doubling while events stay deferred, up to RETRY_MAX_MS: a permanent
- * refusal must not turn into a reconnect loop. A corrupt event (not JSON)
- * can never be delivered: it is logged and deleted. Events evicted by the
- * spool while listed are skipped.
+ * refusal must not turn into a reconnect loop. An event that can never be
+ * delivered (not JSON, too large, a topic the client refuses, larger than
+ * the broker's maximum packet size) is moved aside to bad/ with its reason
+ * (spool_set_aside) and one log line; nothing is deleted unsent. Events
+ * evicted by the spool while listed are skipped.
+ *
+ * The drain owns the items: they enter the held queue only through hold()
+ * and leave it through pubd_drain_ack() (done or refused) or, when a new
+ * client cannot take one over, through give_back(), which puts the event
+ * back in front of the cursor so it is offered again.
  *
  * New events are noticed by inotify on new/ (IN_MOVED_TO, IN_CLOSE_WRITE);
  * a rescan every RESCAN_MS is only a safety net. */
@@ -52,6 +59,7 @@ static struct pubd_item *item_new(const struct spool_ref *ref, const struct spoo
 	if (!it)
 		return NULL;
 	it->ref = *ref;
+	it->ident = pubd_event_ident(ev->payload, ev->len);
 	it->qos = qos;
 	it->topic = pubd_topic(s, ev->kind, ev->name);
 	if (!it->topic) {
@@ -69,7 +77,8 @@ static void hold(struct pubd *p, struct pubd_item *it)
 		p->held_top = it->ref.seq;
 }
 
-static bool is_held(const struct pubd *p, uint64_t seq)
+/* Whether the event seq is with the client. */
+bool pubd_drain_is_held(const struct pubd *p, uint64_t seq)
 {
 	const struct pubd_item *it;
 
@@ -81,12 +90,32 @@ static bool is_held(const struct pubd *p, uint64_t seq)
 	return false;
 }
 
+static void backlog_drop(struct pubd *p)
+{
+	free(p->backlog);
+	p->backlog = NULL;
+	p->backlog_n = p->backlog_i = 0;
+}
+
 /* Skip seq on this link; it is listed again after the next connect. */
 static void defer(struct pubd *p, uint64_t seq)
 {
 	p->deferred++;
 	if (!p->retry_from || seq < p->retry_from)
 		p->retry_from = seq;
+}
+
+/* Move an event that can never be delivered to bad/, saying why. */
+static void set_aside(struct pubd *p, const char *file, const char *reason)
+{
+	int r = spool_set_aside(p->spool, file, reason);
+
+	if (r == 0)
+		log_warn("event %s/%s cannot be delivered (%s): moved to bad/", spool_new_dir(p->spool),
+		    file, reason);
+	else if (r != -ENOENT)
+		log_err("event %s/%s cannot be delivered (%s) nor moved to bad/: %s",
+		    spool_new_dir(p->spool), file, reason, strerror(-r));
 }
 
 /* Read an event; 1 with ev filled, 0 when it is gone for good or
@@ -101,9 +130,13 @@ static int read_event(struct pubd *p, const struct spool_ref *ref, struct spool_
 	case -ENOENT:		/* evicted or deleted meanwhile */
 		return 0;
 	case -EBADMSG:
-		log_err("event %s/%s is not valid JSON and can never be delivered: deleting it",
-		    spool_new_dir(p->spool), ref->file);
-		spool_delete(p->spool, ref);
+		set_aside(p, ref->file, "not valid JSON");
+		return 0;
+	case -EFBIG:
+		set_aside(p, ref->file, "larger than the largest event");
+		return 0;
+	case -EINVAL:
+		set_aside(p, ref->file, "not an event file");
 		return 0;
 	case -ENOMEM:
 		log_err("out of memory reading event %s", ref->file);
@@ -115,6 +148,24 @@ static int read_event(struct pubd *p, const struct spool_ref *ref, struct spool_
 		defer(p, ref->seq);
 		return 0;
 	}
+}
+
+/* Read an event and check it is the one a record names (seq numbers
+ * repeat after a power cut); 1, 0 (another event, gone, or deferred) or
+ * -1 (out of memory). */
+static int read_same(struct pubd *p, const struct spool_ref *ref, uint64_t ident,
+    struct spool_event *ev)
+{
+	int r = read_event(p, ref, ev);
+
+	if (r <= 0)
+		return r;
+	if (pubd_event_ident(ev->payload, ev->len) == ident)
+		return 1;
+	log_notice("event %s reuses the seq of an event in the in-flight journal: it is another event, delivered as new",
+	    ref->file);
+	spool_event_clear(ev);
+	return 0;
 }
 
 /* Hand one listed event to the client. -1 when out of memory. */
@@ -137,10 +188,17 @@ static int offer(struct pubd *p, const struct spool_ref *ref)
 	r = mqtt_client_publish(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,
 	    &why);
 	spool_event_clear(&ev);
-	if (r < 0) {
+	if (r == -EINVAL) {
+		char reason[200];
+
+		snprintf(reason, sizeof(reason), "the MQTT client refuses it: %s", why);
+		set_aside(p, ref->file, reason);
+	} else if (r < 0) {
 		log_warn("event %s: cannot publish to '%s': %s; kept, retried after the next reconnect",
 		    ref->file, it->topic, why);
 		defer(p, ref->seq);
+	}
+	if (r < 0) {
 		pubd_item_free(it);
 		return r == -ENOMEM ? -1 : 0;
 	}
@@ -148,11 +206,16 @@ static int offer(struct pubd *p, const struct spool_ref *ref)
 	return 0;
 }
 
-static void backlog_drop(struct pubd *p)
+/* An item a new client could not take over: the drain lists its event
+ * again (and applies the usual rules to it then), it is not lost until
+ * a restart. */
+static void give_back(struct pubd *p, struct pubd_item *it)
 {
-	free(p->backlog);
-	p->backlog = NULL;
-	p->backlog_n = p->backlog_i = 0;
+	if (it->ref.seq <= p->cursor) {
+		p->cursor = it->ref.seq - 1;
+		backlog_drop(p);
+	}
+	pubd_item_free(it);
 }
 
 /* Hand the client as many events as the bound allows. */
@@ -179,7 +242,7 @@ void pubd_drain_fill(struct pubd *p)
 			p->cursor = p->backlog[p->backlog_n - 1].seq;
 		}
 		ref = &p->backlog[p->backlog_i++];
-		if (is_held(p, ref->seq))
+		if (pubd_drain_is_held(p, ref->seq))
 			continue;
 		if (offer(p, ref) < 0)
 			break;
@@ -225,6 +288,7 @@ static int live_set(struct pubd *p, struct pubd_restore **out, size_t *n)
 		if (it->qos != 2 || !it->packet_id || !it->stage)
 			continue;
 		v[k].seq = it->ref.seq;
+		v[k].ident = it->ident;
 		v[k].packet_id = it->packet_id;
 		v[k].stage = it->stage;
 		k++;
@@ -248,10 +312,21 @@ int pubd_drain_compact(struct pubd *p)
 	return r;
 }
 
+static struct pubd_restore record_of(const struct pubd_item *it)
+{
+	struct pubd_restore rec = {
+		.seq = it->ref.seq, .ident = it->ident, .packet_id = it->packet_id,
+		.stage = it->stage,
+	};
+
+	return rec;
+}
+
 /* The broker finished a message (or the client gave up on it). */
 void pubd_drain_ack(struct pubd *p, struct pubd_item *it, int qos, uint8_t reason)
 {
 	bool delivered = reason < 0x80 || (it->qos == 2 && it->stage == MQTT_STAGE_PUBREC);
+	struct pubd_restore rec = record_of(it);
 	int r;
 
 	TAILQ_REMOVE(&p->held, it, link);
@@ -265,12 +340,16 @@ void pubd_drain_ack(struct pubd *p, struct pubd_item *it, int qos, uint8_t reaso
 		if (pubd_journal_full(&p->journal) && (r = pubd_drain_compact(p)) < 0)
 			log_err("cannot compact the in-flight journal: %s", strerror(-r));
 	} else {
-		log_warn("the broker refused event %s/%s on '%s' (QoS %d): %s (0x%02x); it stays in the spool and is retried after the next reconnect",
-		    spool_new_dir(p->spool), it->ref.file, it->topic, qos,
-		    mqtt_reason_text(reason), reason);
-		defer(p, it->ref.seq);
+		if (reason == MQTT_RC_PACKET_TOO_LARGE) {
+			set_aside(p, it->ref.file, "larger than the broker's maximum packet size");
+		} else {
+			log_warn("the broker refused event %s/%s on '%s' (QoS %d): %s (0x%02x); it stays in the spool and is retried after the next reconnect",
+			    spool_new_dir(p->spool), it->ref.file, it->topic, qos,
+			    mqtt_reason_text(reason), reason);
+			defer(p, it->ref.seq);
+		}
 		if (it->qos == 2 && it->packet_id &&
-		    (r = pubd_journal_release(&p->journal, it->ref.seq)) < 0)
+		    (r = pubd_journal_release(&p->journal, &rec)) < 0)
 			log_err("cannot record the refusal of %s in the journal: %s",
 			    it->ref.file, strerror(-r));
 	}
@@ -283,33 +362,80 @@ void pubd_drain_ack(struct pubd *p, struct pubd_item *it, int qos, uint8_t reaso
 void pubd_drain_state(struct pubd *p, struct pubd_item *it, uint16_t packet_id,
     enum mqtt_stage stage)
 {
+	struct pubd_restore rec;
 	int r;
 
 	if (stage == MQTT_STAGE_DONE)
 		return;		/* on_ack follows */
 	it->packet_id = packet_id;
 	it->stage = stage;
+	it->journaled = false;
 	if (it->qos != 2)
 		return;
-	r = pubd_journal_append(&p->journal, stage == MQTT_STAGE_PUBREC ? 'R' : 'P',
-	    it->ref.seq, packet_id);
+	rec = record_of(it);
+	r = pubd_journal_append(&p->journal, &rec);
 	if (r < 0) {
 		/* Sending now could deliver twice after a crash: hold the
 		 * client until the journal is writable again. */
 		log_err("cannot record event %s in the in-flight journal: %s; pausing delivery",
 		    it->ref.file, strerror(-r));
 		pubd_client_pause(p);
+		return;
+	}
+	it->journaled = true;
+}
+
+/* Record what a failed append left out, before the client sends again. */
+int pubd_drain_journal_sync(struct pubd *p)
+{
+	struct pubd_item *it;
+	struct pubd_restore rec;
+	int r;
+
+	TAILQ_FOREACH(it, &p->held, link) {
+		if (it->qos != 2 || !it->packet_id || !it->stage || it->journaled)
+			continue;
+		rec = record_of(it);
+		r = pubd_journal_append(&p->journal, &rec);
+		if (r < 0)
+			return r;
+		it->journaled = true;
+	}
+	return 0;
+}
+
+/* Delete the events the journal proves delivered (a power loss undid
+ * their deletion), if they are still the same events. */
+static void forget_delivered(struct pubd *p, const struct pubd_restore *done, size_t n)
+{
+	struct spool_event ev;
+	struct spool_ref *refs;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (spool_list(p->spool, done[i].seq - 1, 1, &refs, &k) < 0)
+			continue;
+		if (k == 1 && refs[0].seq == done[i].seq &&
+		    read_same(p, &refs[0], done[i].ident, &ev) > 0) {
+			spool_event_clear(&ev);
+			if (spool_delete(p->spool, &refs[0]) == 0)
+				log_notice("event %s was delivered before the restart: deleted now",
+				    refs[0].file);
+		}
+		free(refs);
 	}
 }
 
 /* Put back what the journal says was in flight. */
-int pubd_drain_restore(struct pubd *p, const struct pubd_restore *rs, size_t n)
+int pubd_drain_restore(struct pubd *p, const struct pubd_replay *rp)
 {
+	const struct pubd_restore *rs = rp->live;
 	struct spool_ref *refs = NULL;
-	size_t nrefs = 0, i, k = 0, restored = 0;
+	size_t n = rp->nlive, nrefs = 0, i, k = 0, restored = 0;
 	uint64_t span;
-	int r;
+	int r = 0;
 
+	forget_delivered(p, rp->done, rp->ndone);
 	if (n == 0)
 		return 0;
 	span = rs[n - 1].seq - rs[0].seq + 1;
@@ -327,7 +453,9 @@ int pubd_drain_restore(struct pubd *p, const struct pubd_restore *rs, size_t n)
 			k++;
 		if (k == nrefs || refs[k].seq != rs[i].seq)
 			continue;	/* delivered and deleted, or evicted */
-		if (read_event(p, &refs[k], &ev) <= 0)
+		if (pubd_drain_is_held(p, refs[k].seq))
+			continue;
+		if (read_same(p, &refs[k], rs[i].ident, &ev) <= 0)
 			continue;
 		it = item_new(&refs[k], &ev, &p->set, 2);
 		if (!it) {
@@ -337,6 +465,7 @@ int pubd_drain_restore(struct pubd *p, const struct pubd_restore *rs, size_t n)
 		}
 		it->packet_id = rs[i].packet_id;
 		it->stage = rs[i].stage;
+		it->journaled = true;
 		r = mqtt_client_restore(p->client, it->topic, ev.payload, ev.len, 2, false, it,
 		    it->packet_id, it->stage);
 		spool_event_clear(&ev);
@@ -354,6 +483,88 @@ int pubd_drain_restore(struct pubd *p, const struct pubd_restore *rs, size_t n)
 		log_notice("resuming %zu QoS 2 message(s) in flight before the restart",
 		    restored);
 	return r < 0 ? -1 : 0;
+}
+
+/* Give an in-flight item to the new client with its packet id. */
+static void carry_inflight(struct pubd *p, struct pubd_item *it, uint16_t pid,
+    enum mqtt_stage stage)
+{
+	struct spool_event ev;
+	int r;
+
+	if (read_same(p, &it->ref, it->ident, &ev) <= 0) {
+		give_back(p, it);
+		return;
+	}
+	if (pid != it->packet_id || stage != it->stage)
+		it->journaled = false;
+	it->packet_id = pid;
+	it->stage = stage;
+	r = mqtt_client_restore(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,
+	    pid, stage);
+	spool_event_clear(&ev);
+	if (r < 0) {
+		log_err("cannot carry event %s (packet id %u) to the new client: %s; offered again as a new message",
+		    it->ref.file, pid, strerror(-r));
+		give_back(p, it);
+		return;
+	}
+	hold(p, it);
+}
+
+/* Queue a queued item again, with the current topic prefix and QoS. */
+static void carry_queued(struct pubd *p, struct pubd_item *it)
+{
+	struct spool_event ev;
+	const char *why = "";
+	char *topic;
+	int r;
+
+	if (read_same(p, &it->ref, it->ident, &ev) <= 0) {
+		give_back(p, it);
+		return;
+	}
+	topic = pubd_topic(&p->set, ev.kind, ev.name);
+	if (topic) {
+		free(it->topic);
+		it->topic = topic;
+	}
+	it->qos = p->set.qos;
+	it->packet_id = 0;
+	it->stage = 0;
+	it->journaled = false;
+	r = mqtt_client_publish(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,
+	    &why);
+	spool_event_clear(&ev);
+	if (r < 0) {
+		log_warn("event %s: the new client does not take it (%s); offered again",
+		    it->ref.file, why);
+		give_back(p, it);
+		return;
+	}
+	hold(p, it);
+}
+
+/* A new client replaced the old one: hand it what the old one held. */
+void pubd_drain_handover(struct pubd *p, struct pubd_item *const *inflight,
+    const uint16_t *pid, const enum mqtt_stage *stage, size_t n)
+{
+	struct pubd_itemq q;
+	struct pubd_item *it;
+	size_t i;
+
+	TAILQ_INIT(&q);
+	TAILQ_CONCAT(&q, &p->held, link);
+	p->n_held = 0;
+	p->held_top = 0;
+	for (i = 0; i < n; i++) {
+		TAILQ_REMOVE(&q, inflight[i], link);
+		carry_inflight(p, inflight[i], pid[i], stage[i]);
+	}
+	while ((it = TAILQ_FIRST(&q)) != NULL) {
+		TAILQ_REMOVE(&q, it, link);
+		carry_queued(p, it);
+	}
 }
 
 static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
