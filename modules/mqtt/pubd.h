@@ -232,13 +232,13 @@ int pubd_journal_render(const struct pubd_restore *live, size_t n, char **buf,
 /* Free what a replay holds; NULL-safe. */
 void pubd_replay_free(struct pubd_replay *rp);
 /* Open (creating) <spool>/pubd.inflight, regular files only, and lock
- * it; read what it holds into *rp and cut off a torn tail. Needs no free
+ * it; read what it holds into *rp (a torn tail is written over later). Needs no free
  * space; with prealloc, room is reserved ahead when there is some. 0 or
  * -errno (-EBUSY: another daemon holds it, -EINVAL: not a regular file). */
 int pubd_journal_open(struct pubd_journal *j, const char *spooldir, bool prealloc,
     struct pubd_replay *rp);
 /* Record durably that rec->seq holds rec->packet_id at rec->stage. 0 or
- * -errno (nothing of the record stays behind). */
+ * -errno (whatever it wrote is written over by the next append). */
 int pubd_journal_append(struct pubd_journal *j, const struct pubd_restore *rec);
 /* Record that rec->seq gave up its packet id without being delivered (the
  * broker refused it); made durable by the next append. 0 or -errno. */

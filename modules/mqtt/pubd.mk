@@ -22,7 +22,8 @@ pubd_tests = \
 	tests/mqtt/pubd-heartbeat.sh \
 	tests/mqtt/pubd-reload.sh \
 	tests/mqtt/pubd-privdrop.sh \
-	tests/mqtt/pubd-refused.sh
+	tests/mqtt/pubd-refused.sh \
+	tests/mqtt/pubd-reboot-seq.sh
 TESTS += $(pubd_tests)
 dist_check_SCRIPTS += $(pubd_tests)
 EXTRA_DIST += tests/mqtt/pubd-lib.sh

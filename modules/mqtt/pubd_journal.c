@@ -28,8 +28,8 @@
  *
  * Starting must not need free space (a full spool is exactly when the
  * daemon has to run): the journal is not rewritten at start, a torn tail
- * (a crash while appending, before that PUBLISH could be sent) is cut off
- * with ftruncate, and for QoS 2 room for JOURNAL_PREALLOC bytes is
+ * (a crash while appending, before that PUBLISH could be sent) is written
+ * over by the next record, and for QoS 2 room for JOURNAL_PREALLOC bytes is
  * reserved ahead with fallocate(FALLOC_FL_KEEP_SIZE) while there is space.
  * Once it passes JOURNAL_COMPACT bytes the journal is compacted (rewritten
  * beside and renamed over) to hold only the messages in flight; the
@@ -421,8 +421,10 @@ int pubd_journal_open(struct pubd_journal *j, const char *spooldir, bool preallo
 	} else {
 		goto fail;
 	}
-	/* Cutting a torn or foreign tail frees space, it never needs any. */
-	if ((off_t)len != j->size && ftruncate(j->fd, j->size) < 0) {
+	/* A torn record (shorter than a record) is overwritten by the next
+	 * append; a longer foreign tail is cut off. Neither needs space, and
+	 * leaving a torn record keeps the room reserved past it. */
+	if (len - (size_t)j->size >= REC_LEN && ftruncate(j->fd, j->size) < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -436,8 +438,9 @@ fail:
 	return r;
 }
 
-/* Append one record at the end of what is valid; on failure cut back, so
- * no torn record sits in front of later ones. */
+/* Append one record at the end of what is valid. What a failure leaves
+ * there (part of a record, or one not known durable) is overwritten by
+ * the next append, so no torn record sits in front of later ones. */
 static int append(struct pubd_journal *j, char op, const struct pubd_restore *rec, bool sync)
 {
 	char buf[REC_LEN];
@@ -452,10 +455,8 @@ static int append(struct pubd_journal *j, char op, const struct pubd_restore *re
 	r = write_at(j->fd, buf, REC_LEN, j->size);
 	if (r == 0 && sync && fdatasync(j->fd) < 0)
 		r = -errno;
-	if (r < 0) {
-		(void)ftruncate(j->fd, j->size);
+	if (r < 0)
 		return r;
-	}
 	j->size += REC_LEN;
 	j->writes++;
 	j->syncs += sync;
