@@ -23,7 +23,8 @@ pubd_tests = \
 	tests/mqtt/pubd-reload.sh \
 	tests/mqtt/pubd-privdrop.sh \
 	tests/mqtt/pubd-refused.sh \
-	tests/mqtt/pubd-reboot-seq.sh
+	tests/mqtt/pubd-reboot-seq.sh \
+	tests/mqtt/pubd-full-spool.sh
 TESTS += $(pubd_tests)
 dist_check_SCRIPTS += $(pubd_tests)
 EXTRA_DIST += tests/mqtt/pubd-lib.sh
