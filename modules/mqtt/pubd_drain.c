@@ -151,8 +151,8 @@ static int read_event(struct pubd *p, const struct spool_ref *ref, struct spool_
 }
 
 /* Read an event and check it is the one a record names (seq numbers
- * repeat after a power cut); 1, 0 (another event, gone, or deferred) or
- * -1 (out of memory). */
+ * repeat after a power cut); 1, 2 (another event has this seq now), 0
+ * (gone, deferred or set aside) or -1 (out of memory). */
 static int read_same(struct pubd *p, const struct spool_ref *ref, uint64_t ident,
     struct spool_event *ev)
 {
@@ -165,7 +165,7 @@ static int read_same(struct pubd *p, const struct spool_ref *ref, uint64_t ident
 	log_notice("event %s reuses the seq of an event in the in-flight journal: it is another event, delivered as new",
 	    ref->file);
 	spool_event_clear(ev);
-	return 0;
+	return 2;
 }
 
 /* Hand one listed event to the client. -1 when out of memory. */
@@ -416,7 +416,7 @@ static void forget_delivered(struct pubd *p, const struct pubd_restore *done, si
 		if (spool_list(p->spool, done[i].seq - 1, 1, &refs, &k) < 0)
 			continue;
 		if (k == 1 && refs[0].seq == done[i].seq &&
-		    read_same(p, &refs[0], done[i].ident, &ev) > 0) {
+		    read_same(p, &refs[0], done[i].ident, &ev) == 1) {
 			spool_event_clear(&ev);
 			if (spool_delete(p->spool, &refs[0]) == 0)
 				log_notice("event %s was delivered before the restart: deleted now",
@@ -455,7 +455,7 @@ int pubd_drain_restore(struct pubd *p, const struct pubd_replay *rp)
 			continue;	/* delivered and deleted, or evicted */
 		if (pubd_drain_is_held(p, refs[k].seq))
 			continue;
-		if (read_same(p, &refs[k], rs[i].ident, &ev) <= 0)
+		if (read_same(p, &refs[k], rs[i].ident, &ev) != 1)
 			continue;
 		it = item_new(&refs[k], &ev, &p->set, 2);
 		if (!it) {
@@ -492,8 +492,13 @@ static void carry_inflight(struct pubd *p, struct pubd_item *it, uint16_t pid,
 	struct spool_event ev;
 	int r;
 
-	if (read_same(p, &it->ref, it->ident, &ev) <= 0) {
-		give_back(p, it);
+	r = read_same(p, &it->ref, it->ident, &ev);
+	if (r != 1) {
+		/* Gone, deferred or set aside: the drain knows already. */
+		if (r == 2 || r < 0)
+			give_back(p, it);
+		else
+			pubd_item_free(it);
 		return;
 	}
 	if (pid != it->packet_id || stage != it->stage)
@@ -520,8 +525,13 @@ static void carry_queued(struct pubd *p, struct pubd_item *it)
 	char *topic;
 	int r;
 
-	if (read_same(p, &it->ref, it->ident, &ev) <= 0) {
-		give_back(p, it);
+	r = read_same(p, &it->ref, it->ident, &ev);
+	if (r != 1) {
+		/* Gone, deferred or set aside: the drain knows already. */
+		if (r == 2 || r < 0)
+			give_back(p, it);
+		else
+			pubd_item_free(it);
 		return;
 	}
 	topic = pubd_topic(&p->set, ev.kind, ev.name);
