@@ -44,11 +44,17 @@ void spool_unlock(struct spool *sp)
 	flock(sp->statefd, LOCK_UN);
 }
 
+int spool_state_format(char *buf, size_t size, const struct spool_totals *t,
+		       int dirty, const char *boot)
+{
+	return snprintf(buf, size, STATE_FMT, dirty, t->seq, t->count,
+			t->bytes, t->dropped, boot);
+}
+
 static int format_state(const struct spool *sp, const struct spool_totals *t,
 			int dirty, char *buf, size_t size)
 {
-	return snprintf(buf, size, STATE_FMT, dirty, t->seq, t->count,
-			t->bytes, t->dropped, sp->boot_id);
+	return spool_state_format(buf, size, t, dirty, sp->boot_id);
 }
 
 int spool_state_store(struct spool *sp, bool dirty)
@@ -63,26 +69,58 @@ int spool_state_store(struct spool *sp, bool dirty)
 	return w == n ? 0 : -EIO;
 }
 
-/* Parse the state line; the re-formatted line must equal what was read,
- * which rejects anything torn, padded or hand-edited. */
+int spool_state_parse(const char *buf, size_t len, struct spool_totals *t,
+		      int *dirty, char boot[40])
+{
+	char again[256];
+	int n;
+
+	/* sscanf needs a terminated string and a line is short: anything
+	 * longer or holding a NUL is damaged. */
+	if (len >= sizeof(again) || memchr(buf, '\0', len) != NULL)
+		return -EINVAL;
+	memcpy(again, buf, len);
+	again[len] = '\0';
+	if (sscanf(again, "outpost-spool 1 dirty=%d seq=%" SCNu64 " count=%"
+		   SCNu64 " bytes=%" SCNu64 " dropped=%" SCNu64 " boot=%39s",
+		   dirty, &t->seq, &t->count, &t->bytes, &t->dropped, boot) != 6)
+		return -EINVAL;
+	if (*dirty != 0 && *dirty != 1)
+		return -EINVAL;
+	n = spool_state_format(again, sizeof(again), t, *dirty, boot);
+	if (n < 0 || (size_t)n != len || memcmp(again, buf, len) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Parse the state line and tell whether it is from this boot. */
 static bool parse_state(const struct spool *sp, const char *buf, size_t len,
 			struct spool_totals *t, int *dirty, bool *same_boot)
 {
-	char boot[40], again[256];
-	int n;
+	char boot[40];
 
-	if (sscanf(buf, "outpost-spool 1 dirty=%d seq=%" SCNu64 " count=%"
-		   SCNu64 " bytes=%" SCNu64 " dropped=%" SCNu64 " boot=%39s",
-		   dirty, &t->seq, &t->count, &t->bytes, &t->dropped, boot) != 6)
-		return false;
-	if (*dirty != 0 && *dirty != 1)
-		return false;
-	n = snprintf(again, sizeof(again), STATE_FMT, *dirty, t->seq,
-		     t->count, t->bytes, t->dropped, boot);
-	if (n < 0 || (size_t)n != len || memcmp(again, buf, len) != 0)
+	if (spool_state_parse(buf, len, t, dirty, boot) < 0)
 		return false;
 	*same_boot = strcmp(boot, sp->boot_id) == 0;
 	return true;
+}
+
+int spool_state_peek(struct spool *sp, uint64_t *seq)
+{
+	struct spool_totals t;
+	bool same_boot;
+	char buf[256];
+	ssize_t n;
+	int dirty;
+
+	n = pread(sp->statefd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		return -errno;
+	if (!parse_state(sp, buf, (size_t)n, &t, &dirty, &same_boot) || dirty ||
+	    !same_boot)
+		return -EAGAIN;
+	*seq = t.seq;
+	return 0;
 }
 
 /* Rebuild the totals from new/, keeping what the old line still knows. */
@@ -111,11 +149,28 @@ int spool_state_rebuild(struct spool *sp, const struct spool_totals *old)
 	return r;
 }
 
+/* After a reboot the line may be older than the last numbers handed out
+ * (it is not fsynced at every emit) and the events with them may be
+ * delivered and deleted, so new/ does not show them either. Jump to the
+ * next block of 2^32: spool_next_seq makes the line durable whenever it
+ * enters a block, so the previous boot never got past the block stored. */
+static int seq_jump(struct spool *sp)
+{
+	uint64_t s = sp->tot.seq | SPOOL_SEQ_BLOCK_MASK;
+
+	if (s >= SPOOL_SEQ_LIMIT)
+		return -EOVERFLOW;
+	sp->tot.seq = s;
+	if (spool_state_store(sp, false) < 0 || fsync(sp->statefd) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Load the state line; rebuild when it cannot be trusted or when forced. */
 static int state_load(struct spool *sp, bool force)
 {
 	struct spool_totals t = { 0 };
-	bool same_boot = false;
+	bool same_boot = false, known = strcmp(sp->boot_id, "-") != 0;
 	char buf[256];
 	ssize_t n;
 	int dirty = 1, r;
@@ -130,8 +185,14 @@ static int state_load(struct spool *sp, bool force)
 			return 0;
 		}
 		r = spool_state_rebuild(sp, &t);
+		if (r == 0 && !same_boot && known)
+			r = seq_jump(sp);
 	} else {
+		/* A damaged line may be a torn write before a power cut;
+		 * an empty one is a new spool. */
 		r = spool_state_rebuild(sp, NULL);
+		if (r == 0 && n > 0 && known)
+			r = seq_jump(sp);
 	}
 	/* Any cached eviction order predates whatever went wrong. */
 	sp->evict_i = sp->evict_n;
@@ -176,6 +237,9 @@ static void clean_tmp(struct spool *sp)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
+		/* tmp/ is the folder opened and checked at open: unlinkat
+		 * removes a link itself, never its target, and refuses
+		 * folders. */
 		if (fstatat(sp->tmpfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    !S_ISDIR(st.st_mode) && st.st_mtime < limit)
 			unlinkat(sp->tmpfd, de->d_name, 0);
@@ -202,16 +266,49 @@ static int mkdir_p(char *path, mode_t mode)
 	return 0;
 }
 
-static int open_subdir(int dirfd, const char *name, int *out)
+/* Open the top folder; it may be a link (an administrator's choice, made
+ * outside the spool), but it must pass the checks itself. */
+static int open_top(struct spool *sp, char *dir, struct spool_why *w)
 {
-	if (mkdirat(dirfd, name, 0750) < 0 && errno != EEXIST)
+	struct stat st;
+	int r;
+
+	r = mkdir_p(dir, 0750);
+	if (r < 0)
+		return r;
+	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->dirfd < 0) {
+		r = -errno;
+		if (r == -ENOTDIR)
+			spool_why(w, "spool %s: is not a folder", dir);
+		return r;
+	}
+	if (fstat(sp->dirfd, &st) < 0)
 		return -errno;
-	*out = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return *out < 0 ? -errno : 0;
+	sp->top_uid = st.st_uid;
+	return spool_fs_check(sp, sp->dirfd, NULL, true, w);
+}
+
+static int open_state(struct spool *sp, struct spool_why *w)
+{
+	struct stat st;
+	int r;
+
+	r = spool_fs_open(sp->dirfd, "state", O_RDWR | O_CREAT, 0640, &st);
+	if (r == -ELOOP || r == -EINVAL) {
+		spool_why(w, "spool %s/state: is %s; remove it", sp->dirpath,
+			  r == -ELOOP ? "a symbolic link" : "not a regular file");
+		return r == -ELOOP ? r : -EPERM;
+	}
+	if (r < 0)
+		return r;
+	sp->statefd = r;
+	return spool_fs_check(sp, sp->statefd, "state", false, w);
 }
 
 int spool_open(struct spool **out, const struct spool_opts *opts)
 {
+	struct spool_why w = { NULL, 0 };
 	struct spool *sp;
 	struct json j;
 	char *dir = NULL, data[64];
@@ -221,6 +318,8 @@ int spool_open(struct spool **out, const struct spool_opts *opts)
 	json_init(&j);
 	if (opts == NULL || opts->dir == NULL || opts->dir[0] == '\0')
 		return -EINVAL;
+	w = (struct spool_why){ opts->why, opts->whylen };
+	spool_why(&w, "%s", "");
 	sp = calloc(1, sizeof(*sp));
 	if (sp == NULL)
 		return -ENOMEM;
@@ -232,29 +331,20 @@ int spool_open(struct spool **out, const struct spool_opts *opts)
 	sp->node = strdup(opts->node ? opts->node : "");
 	sp->region = opts->region ? strdup(opts->region) : NULL;
 	dir = strdup(opts->dir);
-	if (sp->node == NULL || dir == NULL || (opts->region && !sp->region) ||
+	sp->dirpath = strdup(opts->dir);
+	if (sp->node == NULL || dir == NULL || sp->dirpath == NULL ||
+	    (opts->region && !sp->region) ||
 	    asprintf(&sp->newdir, "%s/new", opts->dir) < 0) {
 		sp->newdir = NULL;
 		r = -ENOMEM;
 		goto out;
 	}
 	read_boot_id(sp);
-	r = mkdir_p(dir, 0750);
-	if (r < 0)
+	if ((r = open_top(sp, dir, &w)) < 0 ||
+	    (r = spool_fs_subdir(sp, "new", true, &sp->newfd, &w)) < 0 ||
+	    (r = spool_fs_subdir(sp, "tmp", true, &sp->tmpfd, &w)) < 0 ||
+	    (r = open_state(sp, &w)) < 0)
 		goto out;
-	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sp->dirfd < 0) {
-		r = -errno;
-		goto out;
-	}
-	if ((r = open_subdir(sp->dirfd, "new", &sp->newfd)) < 0 ||
-	    (r = open_subdir(sp->dirfd, "tmp", &sp->tmpfd)) < 0)
-		goto out;
-	sp->statefd = openat(sp->dirfd, "state", O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (sp->statefd < 0) {
-		r = -errno;
-		goto out;
-	}
 	/* The largest dropped event, kept free when evicting so it fits. */
 	spool_dropped_data(data, sizeof(data), UINT64_MAX, UINT64_MAX);
 	r = spool_envelope(sp, &j, "spool", "dropped", data, strlen(data));
@@ -294,6 +384,7 @@ void spool_close(struct spool *sp)
 		close(sp->dirfd);
 	free(sp->evict);
 	free(sp->newdir);
+	free(sp->dirpath);
 	free(sp->node);
 	free(sp->region);
 	free(sp);

@@ -7,8 +7,28 @@
  *             "<seq:16 lowercase hex>.<kind>" or "<seq>.<kind>.<name>"
  *             so that names sort in emission order across processes
  *   state     sequence counter and accounting, updated under flock(2)
+ *   bad/      files moved out of new/ because they can never be delivered,
+ *             each with <file>.why holding the reason (made on demand)
  * An event is written to tmp/, fsynced, then renamed into new/ (and the
  * directory fsynced), so a reader never sees a partial event.
+ *
+ * Sequence numbers grow for the life of the spool, also across reboots:
+ * the first process to lock the spool after a reboot (a state line from
+ * another boot id, or a damaged one) moves the counter to the end of its
+ * block of 2^32, so the next number is the next multiple of 2^32 above
+ * both the stored counter and the highest number in new/. The line is
+ * made durable whenever the counter enters a new block, so numbers handed
+ * out before a power cut, delivered and deleted, are never handed out
+ * again. Without /proc/sys/kernel/random/boot_id there is no jump (and
+ * the totals are recounted at every open). No number past 2^62 is used.
+ *
+ * Nothing under the folder is opened through a link or can block in
+ * open(): tmp/, new/, bad/ and state are opened without following links,
+ * FIFOs cannot hold the caller, and each must be a folder (a plain file
+ * with one link, for state) owned by root, the caller's euid or the
+ * spool's owner (spool_opts.owner; when that is not set, the owner of the
+ * spool folder itself) and not writable by other users. spool_open
+ * refuses anything else with a message in spool_opts.why.
  *
  * Each file holds the envelope
  *   {"ts":"2026-11-21T08:00:00.123Z","node":"..","region":"..",
@@ -48,7 +68,8 @@ struct spool_opts {
 	void (*notice)(void *arg, const char *text);
 	void *notice_arg;
 	/* Owner the spool folders may have besides root and the caller's euid
-	 * ((uid_t)-1: none); see spool_open. */
+	 * ((uid_t)-1 or 0: not told; then the owner of the folder itself is
+	 * accepted for what is in it); see spool_open. */
 	uid_t owner;
 	/* When spool_open refuses the spool (-EPERM, -ENOTDIR, -ELOOP, ...)
 	 * it writes here what is wrong and how to fix it, for the caller to
@@ -89,7 +110,11 @@ struct spool_stats {
 	uint64_t last_seq;       /* highest sequence number handed out */
 };
 
-/* Open (creating if needed) a spool. Returns 0 or -errno. */
+/* Open (creating if needed) a spool. Returns 0 or -errno; a spool that
+ * breaks the rules above gives -ELOOP (a link), -ENOTDIR (not a folder)
+ * or -EPERM (owner, mode, not a plain file), with opts->why saying what
+ * to fix, e.g. "spool /var/spool/outpost/tmp: is a symbolic link; remove
+ * it". */
 int spool_open(struct spool **out, const struct spool_opts *opts);
 
 /* Close; NULL-safe. */
@@ -119,15 +144,27 @@ int spool_emit_batch(struct spool *sp, struct spool_item *items, size_t n,
  * *refs (malloc'ed, caller frees; NULL when *n is 0). The directory is read
  * under a shared lock, so the list never has a gap that a later listing
  * could fill: it is safe to continue with after = the last seq seen.
- * Files in new/ whose names do not match the pattern are ignored.
+ * What else is in new/ is dealt with first (under the exclusive lock),
+ * each case told through opts.notice in one line naming the file:
+ *   - a link, folder, FIFO or other non-regular file, a name that is not
+ *     an event name, a number past 2^62: moved aside into bad/;
+ *   - sequence number 0, or a number another file has (all but the first
+ *     by name): renamed to a fresh number, so it is delivered after the
+ *     events already there;
+ *   - a number above the counter: the counter is raised to it, so later
+ *     events get higher numbers than any listed.
+ * notice is called with the spool locked: it must not call the spool.
  * Returns 0 or -errno. */
 int spool_list(struct spool *sp, uint64_t after, size_t max,
 	       struct spool_ref **refs, size_t *n);
 
 /* Read one listed event. -ENOENT if it is gone (evicted or deleted),
- * -EINVAL for a ref whose file name is not a spool name, -EFBIG for a file
- * past SPOOL_EVENT_MAX, -EBADMSG if the file is not valid JSON (damaged:
- * the caller should delete it). */
+ * -EINVAL for a ref whose file name is not a spool name or a file that is
+ * not a regular file with one link, -ELOOP for a link, -EFBIG for a file
+ * past SPOOL_EVENT_MAX, -EBADMSG if the file is not valid JSON. The last
+ * four can never be delivered: the caller moves the file aside with
+ * spool_set_aside() and logs it. Whatever spool_emit() accepted reads
+ * back. */
 int spool_read(struct spool *sp, const struct spool_ref *ref, struct spool_event *ev);
 
 /* Free what spool_read() allocated; NULL-safe, idempotent. */
@@ -138,10 +175,12 @@ void spool_event_clear(struct spool_event *ev);
 int spool_delete(struct spool *sp, const struct spool_ref *ref);
 
 /* Move new/<file> aside into bad/ (created on demand) because it cannot
- * be delivered; reason is recorded beside it as bad/<file>.why. file may
- * be any name found in new/ (badly named files too). 0, -ENOENT if it is
- * already gone, or -errno. The caller logs one line naming the file and
- * the reason. */
+ * be delivered; reason is recorded beside it as bad/<file>.why (a name
+ * taken in bad/ gets "~N" appended). file may be any name found in new/
+ * (badly named files, links and folders too: they move, not what they
+ * point to). Durable when it returns 0; the totals drop by what left.
+ * 0, -ENOENT if it is already gone, or -errno. The caller logs one line
+ * naming the file and the reason. */
 int spool_set_aside(struct spool *sp, const char *file, const char *reason);
 
 /* Counters (consistent under the spool lock). */

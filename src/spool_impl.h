@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "json.h"
@@ -34,7 +35,8 @@ struct spool {
 	char boot_id[40];
 	void (*notice)(void *arg, const char *text);
 	void *notice_arg;
-	uid_t owner;
+	uid_t owner, top_uid;
+	char *dirpath;
 	unsigned long tmp_counter;
 	/* The oldest files as last scanned, consumed by eviction. Files added
 	 * later are newer and files removed later fail with ENOENT, so the
@@ -63,10 +65,46 @@ int spool_envelope(const struct spool *sp, struct json *j, const char *kind,
 /* The data of a "spool"/"dropped" event. */
 void spool_dropped_data(char *buf, size_t size, uint64_t n, uint64_t total);
 
+/* Under LOCK_SH or LOCK_EX: the counter in a clean line of this boot;
+ * -EAGAIN when the line is dirty, damaged or from another boot. */
+int spool_state_peek(struct spool *sp, uint64_t *seq);
+/* Format the state line (snprintf's result). */
+int spool_state_format(char *buf, size_t size, const struct spool_totals *t,
+		       int dirty, const char *boot);
+/* Parse a state line; the re-formatted line must equal what was read.
+ * boot gets the boot id. 0 or -EINVAL. */
+int spool_state_parse(const char *buf, size_t len, struct spool_totals *t,
+		      int *dirty, char boot[40]);
+/* Under LOCK_EX with the state dirty: move new/<file> into bad/ with the
+ * reason, fixing the totals. 0, -ENOENT if gone, or -errno. */
+int spool_aside_locked(struct spool *sp, const char *file, const char *reason);
+
 /* Scan new/ for up to max (0: all) events with seq > after, oldest first. */
 int spool_scan(struct spool *sp, uint64_t after, size_t max,
 	       struct spool_ref **refs, size_t *n);
 /* Scan new/ and sum what is there: count, bytes, highest seq. */
 int spool_scan_totals(struct spool *sp, struct spool_totals *t);
+
+/* Where spool_open writes why it refused a spool (spool_opts why). */
+struct spool_why {
+	char *buf;
+	size_t len;
+};
+void spool_why(struct spool_why *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Check the folder (dir) or plain file open at fd against the spool's
+ * rules (type, one link, owner, not writable by others); name is what to
+ * call it in w (NULL: the spool folder). 0, -ENOTDIR or -EPERM. */
+int spool_fs_check(const struct spool *sp, int fd, const char *name, bool dir,
+		   struct spool_why *w);
+/* Open (creating if asked) the spool's subfolder name without following
+ * a link, and check it. 0 with *out, or -errno (ELOOP for a link). */
+int spool_fs_subdir(struct spool *sp, const char *name, bool create, int *out,
+		    struct spool_why *w);
+/* Open dirfd/name as a regular file: never a link, never blocking on a
+ * FIFO. Returns the fd (blocking again) with *st, or -errno: -ELOOP for
+ * a link, -EINVAL for anything but a regular file. */
+int spool_fs_open(int dirfd, const char *name, int flags, mode_t mode,
+		  struct stat *st);
 
 #endif

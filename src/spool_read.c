@@ -104,162 +104,6 @@ int spool_ref_parse(const char *file, struct spool_ref *ref,
 	return 0;
 }
 
-/* Max-heap on seq, so the root is the newest of the max oldest kept. */
-static void heap_down(struct spool_ref *h, size_t n, size_t i)
-{
-	struct spool_ref t;
-
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < n && h[l].seq > h[m].seq)
-			m = l;
-		if (r < n && h[r].seq > h[m].seq)
-			m = r;
-		if (m == i)
-			return;
-		t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
-
-static int ref_cmp(const void *a, const void *b)
-{
-	const struct spool_ref *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Open new/ for one pass; the fd is dup'ed because closedir() closes it. */
-static DIR *open_new(struct spool *sp)
-{
-	DIR *d;
-	int fd = openat(sp->newfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	d = fdopendir(fd);
-	if (d == NULL)
-		close(fd);
-	return d;
-}
-
-int spool_scan(struct spool *sp, uint64_t after, size_t max,
-	       struct spool_ref **refs, size_t *n)
-{
-	struct spool_ref *v = NULL, *tmp, ref;
-	size_t len = 0, cap = 0, i;
-	bool heap = false;
-	struct dirent *de;
-	int r = 0;
-	DIR *d;
-
-	*refs = NULL;
-	*n = 0;
-	d = open_new(sp);
-	if (d == NULL)
-		return -errno;
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (spool_ref_parse(de->d_name, &ref, NULL, NULL) < 0 ||
-		    ref.seq <= after)
-			continue;
-		if (heap) {
-			/* Full: keep ref only if older than the newest kept. */
-			if (ref.seq < v[0].seq) {
-				v[0] = ref;
-				heap_down(v, len, 0);
-			}
-			continue;
-		}
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-
-			if (max && ncap > max)
-				ncap = max;
-			tmp = reallocarray(v, ncap, sizeof(*v));
-			if (tmp == NULL) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = tmp;
-			cap = ncap;
-		}
-		v[len++] = ref;
-		if (max && len == max) {
-			for (i = len / 2; i-- > 0;)
-				heap_down(v, len, i);
-			heap = true;
-		}
-	}
-	if (errno != 0) {
-		r = -errno;
-		goto out;
-	}
-	if (len > 0)
-		qsort(v, len, sizeof(*v), ref_cmp);
-	*refs = v;
-	*n = len;
-	v = NULL;
-out:
-	free(v);
-	closedir(d);
-	return r;
-}
-
-int spool_scan_totals(struct spool *sp, struct spool_totals *t)
-{
-	struct spool_ref ref;
-	struct dirent *de;
-	struct stat st;
-	int r = 0;
-	DIR *d;
-
-	t->count = t->bytes = t->seq = t->dropped = 0;
-	d = open_new(sp);
-	if (d == NULL)
-		return -errno;
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (spool_ref_parse(de->d_name, &ref, NULL, NULL) < 0)
-			continue;
-		if (fstatat(sp->newfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno == ENOENT)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode))
-			continue;
-		t->count++;
-		t->bytes += (uint64_t)st.st_size;
-		if (ref.seq > t->seq)
-			t->seq = ref.seq;
-	}
-	if (errno != 0)
-		r = -errno;
-out:
-	closedir(d);
-	return r;
-}
-
-int spool_list(struct spool *sp, uint64_t after, size_t max,
-	       struct spool_ref **refs, size_t *n)
-{
-	int r;
-
-	*refs = NULL;
-	*n = 0;
-	/* Writers rename under LOCK_EX, so a shared lock gives a snapshot in
-	 * which no lower seq can still appear after a higher one. */
-	r = spool_lock(sp, LOCK_SH);
-	if (r < 0)
-		return r;
-	r = spool_scan(sp, after, max, refs, n);
-	spool_unlock(sp);
-	return r;
-}
-
 int spool_read(struct spool *sp, const struct spool_ref *ref, struct spool_event *ev)
 {
 	struct spool_ref chk;
@@ -273,15 +117,12 @@ int spool_read(struct spool *sp, const struct spool_ref *ref, struct spool_event
 	    chk.seq != ref->seq)
 		return -EINVAL;
 	ev->seq = ref->seq;
-	fd = openat(sp->newfd, ref->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Never a link, never blocked by a FIFO planted under the name. */
+	fd = spool_fs_open(sp->newfd, ref->file, O_RDONLY, 0, &st);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
+		return fd;
+	if (st.st_nlink != 1) {
+		r = -EINVAL;    /* a hard link to someone else's file */
 		goto out;
 	}
 	if (st.st_size > SPOOL_EVENT_MAX) {
@@ -358,73 +199,6 @@ int spool_delete(struct spool *sp, const struct spool_ref *ref)
 	}
 	r = spool_state_store(sp, false);
 out:
-	spool_unlock(sp);
-	return r;
-}
-
-/* Write reason into bad/<file>.why, replacing nothing. */
-static void write_why(int badfd, const char *file, const char *reason)
-{
-	char name[SPOOL_FILE_MAX + 8];
-	size_t len = strlen(reason);
-	int fd;
-
-	if ((size_t)snprintf(name, sizeof(name), "%s.why", file) >= sizeof(name))
-		return;
-	fd = openat(badfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return;
-	if (write(fd, reason, len) == (ssize_t)len)
-		(void)write(fd, "\n", 1);
-	close(fd);
-}
-
-int spool_set_aside(struct spool *sp, const char *file, const char *reason)
-{
-	struct stat st;
-	int badfd = -1, r;
-
-	if (file == NULL || file[0] == '\0' || strchr(file, '/') != NULL ||
-	    strcmp(file, ".") == 0 || strcmp(file, "..") == 0 ||
-	    strlen(file) >= SPOOL_FILE_MAX)
-		return -EINVAL;
-	r = spool_lock(sp, LOCK_EX);
-	if (r < 0)
-		return r;
-	r = spool_state_load(sp);
-	if (r < 0)
-		goto out;
-	if (fstatat(sp->newfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (mkdirat(sp->dirfd, "bad", 0750) < 0 && errno != EEXIST) {
-		r = -errno;
-		goto out;
-	}
-	badfd = openat(sp->dirfd, "bad", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (badfd < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = spool_state_store(sp, true);
-	if (r < 0)
-		goto out;
-	/* rename moves a link or a folder itself, never what it points to. */
-	if (renameat(sp->newfd, file, badfd, file) < 0) {
-		r = -errno;
-		goto out;
-	}
-	write_why(badfd, file, reason ? reason : "");
-	if (S_ISREG(st.st_mode) && spool_ref_parse(file, NULL, NULL, NULL) == 0) {
-		sp->tot.count -= sp->tot.count > 0;
-		sp->tot.bytes -= (uint64_t)st.st_size < sp->tot.bytes ?
-				 (uint64_t)st.st_size : sp->tot.bytes;
-	}
-	r = spool_state_store(sp, false);
-out:
-	if (badfd >= 0)
-		close(badfd);
 	spool_unlock(sp);
 	return r;
 }
