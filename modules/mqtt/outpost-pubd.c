@@ -35,19 +35,23 @@ static int extra_opt(int opt, const char *arg, void *ctx)
 /* The spool renumbered a file in new/ or moved it to bad/ while listing. */
 static void spool_notice(void *arg, const char *text)
 {
-	const struct pubd *p = arg;
-
-	log_warn("spool %s: %s", p->set.spool, text);
+	(void)arg;
+	log_warn("spool: %s", text);
 }
 
-static int open_spool(struct pubd *p, const struct pubd_settings *s, struct spool **out)
+/* Open the spool; a refusal is logged with what to fix. */
+static int open_spool(const struct pubd_settings *s, struct spool **out)
 {
+	char why[512] = "";
 	struct spool_opts so = {
 		.dir = s->spool, .max_bytes = s->spool_max, .node = s->id, .region = s->region,
-		.notice = spool_notice, .notice_arg = p,
+		.notice = spool_notice, .why = why, .whylen = sizeof(why),
 	};
+	int r = spool_open(out, &so);
 
-	return spool_open(out, &so);
+	if (r < 0)
+		log_err("cannot open the spool %s: %s", s->spool, why[0] ? why : strerror(-r));
+	return r;
 }
 
 /* A reload changed [node] spool or user: that needs a restart. */
@@ -95,10 +99,9 @@ static void reload(struct pubd *p)
 	if (strcmp(ns.id, p->set.id) != 0 || ns.spool_max != p->set.spool_max ||
 	    (ns.region == NULL) != (p->set.region == NULL) ||
 	    (ns.region && strcmp(ns.region, p->set.region) != 0)) {
-		r = open_spool(p, &ns, &nsp);
+		r = open_spool(&ns, &nsp);
 		if (r < 0) {
-			log_err("reload: cannot open the spool %s: %s; keeping the running configuration",
-			    ns.spool, strerror(-r));
+			log_err("reload: keeping the running configuration");
 			pubd_settings_free(&ns);
 			return;
 		}
@@ -183,10 +186,8 @@ static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 		log_err("%s: %s", p->config_path, why);
 		return 1;
 	}
-	if ((r = open_spool(p, &p->set, &p->spool)) < 0) {
-		log_err("cannot open the spool %s: %s", p->set.spool, strerror(-r));
+	if (open_spool(&p->set, &p->spool) < 0)
 		return 1;
-	}
 	if (root && setup_root(p) < 0)
 		return 1;
 	if ((r = loop_new(&p->loop)) < 0) {

@@ -136,7 +136,10 @@ static int read_event(struct pubd *p, const struct spool_ref *ref, struct spool_
 		set_aside(p, ref->file, "larger than the largest event");
 		return 0;
 	case -EINVAL:
-		set_aside(p, ref->file, "not an event file");
+		set_aside(p, ref->file, "not a plain event file (a folder, FIFO, hard link or bad name)");
+		return 0;
+	case -ELOOP:
+		set_aside(p, ref->file, "a symbolic link");
 		return 0;
 	case -ENOMEM:
 		log_err("out of memory reading event %s", ref->file);
