@@ -217,8 +217,10 @@ static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 	 * left in flight: no room is reserved for it. */
 	r = pubd_journal_open(&p->journal, p->set.spool, p->set.qos == 2, &rp);
 	if (r < 0) {
-		log_err("in-flight journal in %s: %s", p->set.spool,
-		    r == -EBUSY ? "another outpost-pubd delivers this spool" : strerror(-r));
+		log_err("in-flight journal %s/pubd.inflight: %s", p->set.spool,
+		    r == -EBUSY ? "another outpost-pubd delivers this spool" :
+		    r == -EINVAL ? "not a regular file (a link, FIFO or folder?): remove it" :
+		    strerror(-r));
 		return 1;
 	}
 	r = pubd_drain_restore(p, &rp);
