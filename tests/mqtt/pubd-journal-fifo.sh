@@ -57,7 +57,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	like "$(cat "$NETNS_TMP/start.log")" "pubd\.inflight: not a regular file" \
 		"the journal open refused it"
 else
-	skip 2 "needs root and user nobody"
+	skip "needs root and user nobody" 2
 fi
 
 rm -f "$SPOOL/pubd.inflight"
