@@ -65,3 +65,11 @@ tests_fuzz_fuzz_journal_LDADD = $(LIBOPMQTT)
 tests_fuzz_fuzz_journal_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz-journal
+
+# The journal alone: replay rules from text, and the file on disk.
+check_PROGRAMS += tests/unit/test-pubd-journal
+TESTS += tests/unit/test-pubd-journal
+tests_unit_test_pubd_journal_SOURCES = tests/unit/test-pubd-journal.c tests/tap.h \
+	modules/mqtt/pubd_journal.c
+tests_unit_test_pubd_journal_CPPFLAGS = $(MQTT_CPPFLAGS)
+tests_unit_test_pubd_journal_LDADD = $(LIBOPMQTT)
