@@ -6,6 +6,8 @@
  *   pubd_setup.c      the spool directory's owner and modes, dropping root
  *   pubd_client.c     the MQTT client: status topic, (re)building it
  *   pubd_drain.c      spool -> client: listing, reading, acks, deletes
+ *   pubd_resume.c     messages back into a client: from the journal at
+ *                     start, from the old client after a reload
  *   pubd_journal.c    the in-flight journal that makes QoS 2 exactly once
  *   pubd_heartbeat.c  the periodic heartbeat event
  */
@@ -194,20 +196,28 @@ int pubd_drain_init(struct pubd *p);
 void pubd_drain_free(struct pubd *p);
 /* Hand the client as many events as the bound allows. */
 void pubd_drain_fill(struct pubd *p);
-/* Delete what the journal proves delivered and put back what it says was
- * in flight (before the client starts); a record is matched to an event
- * by seq and identity. 0 or -1 (logged). */
-int pubd_drain_restore(struct pubd *p, const struct pubd_replay *rp);
 /* Whether the event seq is with the client. */
 bool pubd_drain_is_held(const struct pubd *p, uint64_t seq);
 /* Append the records a failed append left out (QoS 2 items holding a
  * packet id not on disk); before the client starts. 0 or -errno. */
 int pubd_drain_journal_sync(struct pubd *p);
-/* p->client is new: give it every held item, the n in flight in the old
- * one (inflight[i] with pid[i], stage[i]) with their packet ids, the rest
- * queued anew. An item it cannot take goes back to the spool listing. */
-void pubd_drain_handover(struct pubd *p, struct pubd_item *const *inflight,
-    const uint16_t *pid, const enum mqtt_stage *stage, size_t n);
+/* The one way into the held queue (the drain owns its items). */
+void pubd_drain_hold(struct pubd *p, struct pubd_item *it);
+/* Every held item leaves for q (a client is being replaced); each is
+ * held again or given back. */
+void pubd_drain_take_all(struct pubd *p, struct pubd_itemq *q);
+/* The way out for an item a client could not take: its event is listed
+ * again, and the item freed. */
+void pubd_drain_give_back(struct pubd *p, struct pubd_item *it);
+/* Read the event ref names and check its identity: 1 (ev filled), 2
+ * (another event has this seq now), 0 (gone, deferred or set aside,
+ * logged) or -1 (out of memory). */
+int pubd_drain_read(struct pubd *p, const struct spool_ref *ref, uint64_t ident,
+    struct spool_event *ev);
+/* A new item for a read event, published at qos; NULL when out of memory. */
+struct pubd_item *pubd_item_new(const struct spool_ref *ref, const struct spool_event *ev,
+    const struct pubd_settings *s, uint8_t qos);
+
 /* The client connected: retry what was deferred on the last link. */
 void pubd_drain_connected(struct pubd *p);
 /* Rewrite the journal from what is in flight now. 0 or -errno. */
@@ -218,6 +228,17 @@ void pubd_drain_state(struct pubd *p, struct pubd_item *it, uint16_t packet_id,
     enum mqtt_stage stage);
 /* Free one item. */
 void pubd_item_free(struct pubd_item *it);
+
+/* pubd_resume.c */
+/* Delete what the journal proves delivered and put back what it says was
+ * in flight (before the client starts); a record is matched to an event
+ * by seq and identity. 0 or -1 (logged). */
+int pubd_drain_restore(struct pubd *p, const struct pubd_replay *rp);
+/* p->client is new: give it every held item, the n in flight in the old
+ * one (inflight[i] with pid[i], stage[i]) with their packet ids, the rest
+ * queued anew. An item it cannot take goes back to the spool listing. */
+void pubd_drain_handover(struct pubd *p, struct pubd_item *const *inflight,
+    const uint16_t *pid, const enum mqtt_stage *stage, size_t n);
 
 /* pubd_journal.c */
 /* The identity of an event's bytes, recorded beside its seq (sequence

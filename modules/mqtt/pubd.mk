@@ -7,6 +7,7 @@ modules_mqtt_outpost_pubd_SOURCES = \
 	modules/mqtt/pubd_setup.c \
 	modules/mqtt/pubd_client.c \
 	modules/mqtt/pubd_drain.c \
+	modules/mqtt/pubd_resume.c \
 	modules/mqtt/pubd_journal.c \
 	modules/mqtt/pubd_heartbeat.c
 modules_mqtt_outpost_pubd_CPPFLAGS = $(MQTT_CPPFLAGS)

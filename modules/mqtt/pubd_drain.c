@@ -20,10 +20,11 @@
  * (spool_set_aside) and one log line; nothing is deleted unsent. Events
  * evicted by the spool while listed are skipped.
  *
- * The drain owns the items: they enter the held queue only through hold()
- * and leave it through pubd_drain_ack() (done or refused) or, when a new
- * client cannot take one over, through give_back(), which puts the event
- * back in front of the cursor so it is offered again.
+ * The drain owns the items: they enter the held queue only through
+ * pubd_drain_hold() and leave it through pubd_drain_ack() (done or
+ * refused) or, when a new client cannot take one over (pubd_resume.c),
+ * through pubd_drain_give_back(), which puts the event back in front of
+ * the cursor so it is offered again.
  *
  * New events are noticed by inotify on new/ (IN_MOVED_TO, IN_CLOSE_WRITE);
  * a rescan every RESCAN_MS is only a safety net. */
@@ -51,7 +52,8 @@ void pubd_item_free(struct pubd_item *it)
 	free(it);
 }
 
-static struct pubd_item *item_new(const struct spool_ref *ref, const struct spool_event *ev,
+/* A new item for a read event, published at qos. */
+struct pubd_item *pubd_item_new(const struct spool_ref *ref, const struct spool_event *ev,
     const struct pubd_settings *s, uint8_t qos)
 {
 	struct pubd_item *it = calloc(1, sizeof(*it));
@@ -69,12 +71,23 @@ static struct pubd_item *item_new(const struct spool_ref *ref, const struct spoo
 	return it;
 }
 
-static void hold(struct pubd *p, struct pubd_item *it)
+/* The one way into the held queue. */
+void pubd_drain_hold(struct pubd *p, struct pubd_item *it)
 {
 	TAILQ_INSERT_TAIL(&p->held, it, link);
 	p->n_held++;
 	if (it->ref.seq > p->held_top)
 		p->held_top = it->ref.seq;
+}
+
+/* A client is being replaced: every held item leaves for q, to be held
+ * again or given back. */
+void pubd_drain_take_all(struct pubd *p, struct pubd_itemq *q)
+{
+	TAILQ_INIT(q);
+	TAILQ_CONCAT(q, &p->held, link);
+	p->n_held = 0;
+	p->held_top = 0;
 }
 
 /* Whether the event seq is with the client. */
@@ -156,7 +169,7 @@ static int read_event(struct pubd *p, const struct spool_ref *ref, struct spool_
 /* Read an event and check it is the one a record names (seq numbers
  * repeat after a power cut); 1, 2 (another event has this seq now), 0
  * (gone, deferred or set aside) or -1 (out of memory). */
-static int read_same(struct pubd *p, const struct spool_ref *ref, uint64_t ident,
+int pubd_drain_read(struct pubd *p, const struct spool_ref *ref, uint64_t ident,
     struct spool_event *ev)
 {
 	int r = read_event(p, ref, ev);
@@ -182,7 +195,7 @@ static int offer(struct pubd *p, const struct spool_ref *ref)
 	r = read_event(p, ref, &ev);
 	if (r <= 0)
 		return r;
-	it = item_new(ref, &ev, &p->set, p->set.qos);
+	it = pubd_item_new(ref, &ev, &p->set, p->set.qos);
 	if (!it) {
 		spool_event_clear(&ev);
 		defer(p, ref->seq);
@@ -205,14 +218,14 @@ static int offer(struct pubd *p, const struct spool_ref *ref)
 		pubd_item_free(it);
 		return r == -ENOMEM ? -1 : 0;
 	}
-	hold(p, it);
+	pubd_drain_hold(p, it);
 	return 0;
 }
 
 /* An item a new client could not take over: the drain lists its event
  * again (and applies the usual rules to it then), it is not lost until
  * a restart. */
-static void give_back(struct pubd *p, struct pubd_item *it)
+void pubd_drain_give_back(struct pubd *p, struct pubd_item *it)
 {
 	if (it->ref.seq <= p->cursor) {
 		p->cursor = it->ref.seq - 1;
@@ -405,179 +418,6 @@ int pubd_drain_journal_sync(struct pubd *p)
 		it->journaled = true;
 	}
 	return 0;
-}
-
-/* Delete the events the journal proves delivered (a power loss undid
- * their deletion), if they are still the same events. */
-static void forget_delivered(struct pubd *p, const struct pubd_restore *done, size_t n)
-{
-	struct spool_event ev;
-	struct spool_ref *refs;
-	size_t i, k;
-
-	for (i = 0; i < n; i++) {
-		if (spool_list(p->spool, done[i].seq - 1, 1, &refs, &k) < 0)
-			continue;
-		if (k == 1 && refs[0].seq == done[i].seq &&
-		    read_same(p, &refs[0], done[i].ident, &ev) == 1) {
-			spool_event_clear(&ev);
-			if (spool_delete(p->spool, &refs[0]) == 0)
-				log_notice("event %s was delivered before the restart: deleted now",
-				    refs[0].file);
-		}
-		free(refs);
-	}
-}
-
-/* Put back what the journal says was in flight. */
-int pubd_drain_restore(struct pubd *p, const struct pubd_replay *rp)
-{
-	const struct pubd_restore *rs = rp->live;
-	struct spool_ref *refs = NULL;
-	size_t n = rp->nlive, nrefs = 0, i, k = 0, restored = 0;
-	uint64_t span;
-	int r = 0;
-
-	forget_delivered(p, rp->done, rp->ndone);
-	if (n == 0)
-		return 0;
-	span = rs[n - 1].seq - rs[0].seq + 1;
-	r = spool_list(p->spool, rs[0].seq - 1, span < (1u << 20) ? (size_t)span : (1u << 20),
-	    &refs, &nrefs);
-	if (r < 0) {
-		log_err("cannot list %s: %s", spool_new_dir(p->spool), strerror(-r));
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		struct spool_event ev;
-		struct pubd_item *it;
-
-		while (k < nrefs && refs[k].seq < rs[i].seq)
-			k++;
-		if (k == nrefs || refs[k].seq != rs[i].seq)
-			continue;	/* delivered and deleted, or evicted */
-		if (pubd_drain_is_held(p, refs[k].seq))
-			continue;
-		if (read_same(p, &refs[k], rs[i].ident, &ev) != 1)
-			continue;
-		it = item_new(&refs[k], &ev, &p->set, 2);
-		if (!it) {
-			spool_event_clear(&ev);
-			r = -ENOMEM;
-			break;
-		}
-		it->packet_id = rs[i].packet_id;
-		it->stage = rs[i].stage;
-		it->journaled = true;
-		r = mqtt_client_restore(p->client, it->topic, ev.payload, ev.len, 2, false, it,
-		    it->packet_id, it->stage);
-		spool_event_clear(&ev);
-		if (r < 0) {
-			log_err("cannot restore event %s (packet id %u): %s", it->ref.file,
-			    it->packet_id, strerror(-r));
-			pubd_item_free(it);
-			break;
-		}
-		hold(p, it);
-		restored++;
-	}
-	free(refs);
-	if (restored)
-		log_notice("resuming %zu QoS 2 message(s) in flight before the restart",
-		    restored);
-	return r < 0 ? -1 : 0;
-}
-
-/* Give an in-flight item to the new client with its packet id. */
-static void carry_inflight(struct pubd *p, struct pubd_item *it, uint16_t pid,
-    enum mqtt_stage stage)
-{
-	struct spool_event ev;
-	int r;
-
-	r = read_same(p, &it->ref, it->ident, &ev);
-	if (r != 1) {
-		/* Gone, deferred or set aside: the drain knows already. */
-		if (r == 2 || r < 0)
-			give_back(p, it);
-		else
-			pubd_item_free(it);
-		return;
-	}
-	if (pid != it->packet_id || stage != it->stage)
-		it->journaled = false;
-	it->packet_id = pid;
-	it->stage = stage;
-	r = mqtt_client_restore(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,
-	    pid, stage);
-	spool_event_clear(&ev);
-	if (r < 0) {
-		log_err("cannot carry event %s (packet id %u) to the new client: %s; offered again as a new message",
-		    it->ref.file, pid, strerror(-r));
-		give_back(p, it);
-		return;
-	}
-	hold(p, it);
-}
-
-/* Queue a queued item again, with the current topic prefix and QoS. */
-static void carry_queued(struct pubd *p, struct pubd_item *it)
-{
-	struct spool_event ev;
-	const char *why = "";
-	char *topic;
-	int r;
-
-	r = read_same(p, &it->ref, it->ident, &ev);
-	if (r != 1) {
-		/* Gone, deferred or set aside: the drain knows already. */
-		if (r == 2 || r < 0)
-			give_back(p, it);
-		else
-			pubd_item_free(it);
-		return;
-	}
-	topic = pubd_topic(&p->set, ev.kind, ev.name);
-	if (topic) {
-		free(it->topic);
-		it->topic = topic;
-	}
-	it->qos = p->set.qos;
-	it->packet_id = 0;
-	it->stage = 0;
-	it->journaled = false;
-	r = mqtt_client_publish(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,
-	    &why);
-	spool_event_clear(&ev);
-	if (r < 0) {
-		log_warn("event %s: the new client does not take it (%s); offered again",
-		    it->ref.file, why);
-		give_back(p, it);
-		return;
-	}
-	hold(p, it);
-}
-
-/* A new client replaced the old one: hand it what the old one held. */
-void pubd_drain_handover(struct pubd *p, struct pubd_item *const *inflight,
-    const uint16_t *pid, const enum mqtt_stage *stage, size_t n)
-{
-	struct pubd_itemq q;
-	struct pubd_item *it;
-	size_t i;
-
-	TAILQ_INIT(&q);
-	TAILQ_CONCAT(&q, &p->held, link);
-	p->n_held = 0;
-	p->held_top = 0;
-	for (i = 0; i < n; i++) {
-		TAILQ_REMOVE(&q, inflight[i], link);
-		carry_inflight(p, inflight[i], pid[i], stage[i]);
-	}
-	while ((it = TAILQ_FIRST(&q)) != NULL) {
-		TAILQ_REMOVE(&q, it, link);
-		carry_queued(p, it);
-	}
 }
 
 static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
