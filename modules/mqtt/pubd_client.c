@@ -241,7 +241,8 @@ static void finish(struct pubd *p)
 	p->connected = false;
 	r = pubd_drain_compact(p);
 	if (r < 0)
-		log_err("cannot save the in-flight journal: %s", strerror(-r));
+		log_warn("cannot compact the in-flight journal: %s; its records stay valid",
+		    strerror(-r));
 	loop_stop(p->loop);
 }
 
