@@ -79,6 +79,8 @@ struct pubd_journal {
 	off_t		 size;		/* what is valid; appends go here */
 	bool		 headed;	/* the header is on disk */
 	bool		 prealloc;	/* reserve room ahead (QoS 2) */
+	bool		 legacy;	/* version 1 with messages in flight: to be
+					 * rewritten before anything is appended */
 	unsigned	 writes;	/* appends since the last compaction */
 	off_t		 compact_at;	/* compact past this size; 0: the default */
 	uint64_t	 syncs;		/* fdatasyncs since open */
@@ -102,6 +104,7 @@ struct pubd_replay {
 	struct pubd_restore	*done;
 	size_t			 ndone;
 	size_t			 valid;
+	int			 version;	/* 1: records without identity (0) */
 };
 
 struct pubd {
@@ -245,7 +248,8 @@ void pubd_drain_handover(struct pubd *p, struct pubd_item *const *inflight,
  * numbers may repeat after a power cut). Never 0. */
 uint64_t pubd_event_ident(const void *data, size_t len);
 /* Replay journal text: 0, -EBADMSG when it is not a journal (no header),
- * or -ENOMEM. Stops at the first torn or foreign record. */
+ * or -ENOMEM. Stops at the first torn or foreign record. Version 1 text
+ * (records without identity, ident 0) is read too. */
 int pubd_journal_parse(const char *buf, size_t len, struct pubd_replay *rp);
 /* The journal text holding exactly live[0..n) (malloc'ed). 0 or -errno. */
 int pubd_journal_render(const struct pubd_restore *live, size_t n, char **buf,

@@ -176,7 +176,8 @@ int pubd_drain_read(struct pubd *p, const struct spool_ref *ref, uint64_t ident,
 
 	if (r <= 0)
 		return r;
-	if (pubd_event_ident(ev->payload, ev->len) == ident)
+	/* 0: a version 1 record, which named the seq only. */
+	if (ident == 0 || pubd_event_ident(ev->payload, ev->len) == ident)
 		return 1;
 	log_notice("event %s reuses the seq of an event in the in-flight journal: it is another event, delivered as new",
 	    ref->file);
@@ -408,6 +409,9 @@ int pubd_drain_journal_sync(struct pubd *p)
 	struct pubd_restore rec;
 	int r;
 
+	/* A version 1 journal is rewritten (with identities) first. */
+	if (p->journal.legacy)
+		return pubd_drain_compact(p);
 	TAILQ_FOREACH(it, &p->held, link) {
 		if (it->qos != 2 || !it->packet_id || !it->stage || it->journaled)
 			continue;

@@ -54,6 +54,14 @@
 #define HEADER_LEN	(sizeof(JOURNAL_HEADER) - 1)
 /* "P 0123456789abcdef 65535 0123456789abcdef\n" */
 #define REC_LEN		42
+/* Version 1 (before records named their event): "P <seq> <id>\n", and
+ * "X <seq> 00000". Still read, so that an upgrade resumes what was in
+ * flight with its packet ids; never written. */
+#define JOURNAL_HEADER_V1 "outpost-pubd inflight 1\n"
+#define REC_LEN_V1	25
+/* A version 1 X record names no id: finding it costs a walk over all ids,
+ * so a journal with more of them than this is read only up to there. */
+#define V1_X_MAX	256
 #define JOURNAL_COMPACT	(64 * 1024)
 #define JOURNAL_PREALLOC (2 * JOURNAL_COMPACT)
 /* Read no more than this at start: a journal only grows this far when
@@ -121,6 +129,29 @@ static bool parse_rec(const char *p, char *op, struct pubd_restore *r)
 	if (v == 0 || v > 65535 || r->seq == 0 || r->ident == 0)
 		return false;
 	*op = p[0];
+	r->packet_id = (uint16_t)v;
+	r->stage = p[0] == 'R' ? MQTT_STAGE_PUBREC : MQTT_STAGE_PUBLISHED;
+	return true;
+}
+
+/* Parse one version 1 record (its identity is 0: unknown). */
+static bool parse_rec_v1(const char *p, char *op, struct pubd_restore *r)
+{
+	unsigned v = 0;
+	int i;
+
+	if ((p[0] != 'P' && p[0] != 'R' && p[0] != 'X') || p[1] != ' ' || p[18] != ' ' ||
+	    p[24] != '\n' || !hex16(p + 2, &r->seq) || r->seq == 0)
+		return false;
+	for (i = 19; i < 24; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(p[i] - '0');
+	}
+	if (v > 65535 || (p[0] == 'X') != (v == 0))
+		return false;
+	*op = p[0];
+	r->ident = 0;
 	r->packet_id = (uint16_t)v;
 	r->stage = p[0] == 'R' ? MQTT_STAGE_PUBREC : MQTT_STAGE_PUBLISHED;
 	return true;
@@ -208,19 +239,34 @@ int pubd_journal_parse(const char *buf, size_t len, struct pubd_replay *rp)
 	size_t nl = 0, nd = 0, capd = 0, off, i, k, order = 0;
 	int r = 0;
 
+	size_t rl = REC_LEN, xs = 0;
+	bool v1 = false;
+
 	memset(rp, 0, sizeof(*rp));
-	if (len < HEADER_LEN || memcmp(buf, JOURNAL_HEADER, HEADER_LEN) != 0)
+	if (len >= HEADER_LEN && memcmp(buf, JOURNAL_HEADER_V1, HEADER_LEN) == 0)
+		v1 = true;
+	else if (len < HEADER_LEN || memcmp(buf, JOURNAL_HEADER, HEADER_LEN) != 0)
 		return -EBADMSG;
+	if (v1)
+		rl = REC_LEN_V1;
 	by_pid = calloc(65536, sizeof(*by_pid));
 	if (!by_pid)
 		return -ENOMEM;
-	for (off = HEADER_LEN; len - off >= REC_LEN; off += REC_LEN, order++) {
+	for (off = HEADER_LEN; len - off >= rl; off += rl, order++) {
 		struct pubd_restore rec;
 		struct slot *s;
 		char op;
 
-		if (!parse_rec(buf + off, &op, &rec))
+		if (!(v1 ? parse_rec_v1(buf + off, &op, &rec) : parse_rec(buf + off, &op, &rec)))
 			break;
+		if (op == 'X' && v1) {
+			if (++xs > V1_X_MAX)
+				break;
+			for (i = 1; i < 65536; i++)
+				if (by_pid[i].r.seq == rec.seq)
+					by_pid[i].r.seq = 0;
+			continue;
+		}
 		s = &by_pid[rec.packet_id];
 		if (op == 'X') {
 			if (s->r.seq && same_event(&s->r, &rec))
@@ -237,6 +283,7 @@ int pubd_journal_parse(const char *buf, size_t len, struct pubd_replay *rp)
 		s->order = order;
 	}
 	rp->valid = off;
+	rp->version = v1 ? 1 : 2;
 	/* One event holds one id: if records say otherwise (a damaged file),
 	 * the latest record wins and the other id is forgotten. */
 	for (i = 1; i < 65536; i++)
@@ -412,7 +459,14 @@ int pubd_journal_open(struct pubd_journal *j, const char *spooldir, bool preallo
 		goto fail;
 	r = pubd_journal_parse(buf, len, rp);
 	free(buf);
-	if (r == 0) {
+	if (r == 0 && rp->version == 1 && rp->nlive) {
+		/* Kept as it is until the daemon rewrites it in this version
+		 * (pubd_journal_compact), before anything is appended. */
+		j->legacy = true;
+		return 0;
+	} else if (r == 0 && rp->version == 1) {
+		len = (size_t)-1;	/* nothing in flight: start afresh */
+	} else if (r == 0) {
 		j->headed = true;
 		j->size = (off_t)rp->valid;
 	} else if (r == -EBADMSG) {
@@ -424,7 +478,8 @@ int pubd_journal_open(struct pubd_journal *j, const char *spooldir, bool preallo
 	/* A torn record (shorter than a record) is overwritten by the next
 	 * append; a longer foreign tail is cut off. Neither needs space, and
 	 * leaving a torn record keeps the room reserved past it. */
-	if (len - (size_t)j->size >= REC_LEN && ftruncate(j->fd, j->size) < 0) {
+	if ((len == (size_t)-1 || len - (size_t)j->size >= REC_LEN) &&
+	    ftruncate(j->fd, j->size) < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -448,6 +503,8 @@ static int append(struct pubd_journal *j, char op, const struct pubd_restore *re
 
 	if (j->fd < 0)
 		return -EBADF;
+	if (j->legacy)
+		return -EAGAIN;		/* rewrite it first */
 	r = put_header(j);
 	if (r < 0)
 		return r;
@@ -529,6 +586,7 @@ int pubd_journal_compact(struct pubd_journal *j, const char *newdir,
 		close(j->fd);
 	j->fd = fd;
 	j->headed = true;
+	j->legacy = false;
 	j->size = (off_t)len;
 	j->writes = 0;
 	j->compact_at = 0;

@@ -112,8 +112,20 @@ static void text_cases(void)
 		is_int(rp.valid, strlen(HDR) + 42 * (size_t)c->records, "%s: valid length", c->name);
 		pubd_replay_free(&rp);
 	}
-	ok(pubd_journal_parse("outpost-pubd inflight 1\n", 24, &rp) == -EBADMSG,
-	    "a version 1 header is not this journal");
+	snprintf(buf, sizeof(buf), "outpost-pubd inflight 1\n"
+	    "P 0000000000000001 00001\nP 0000000000000002 00002\nR 0000000000000001 00001\n"
+	    "P 0000000000000003 00001\nP 0000000000000004 00003\nX 0000000000000004 00000\n");
+	if (ok(pubd_journal_parse(buf, strlen(buf), &rp) == 0 && rp.version == 1,
+	    "version 1 is read")) {
+		show_live(&rp, got, sizeof(got));
+		is_str(got, "2/2/P 3/1/P", "version 1: in flight (X by seq)");
+		show_done(&rp, got, sizeof(got));
+		is_str(got, "1", "version 1: delivered");
+		ok(rp.nlive == 2 && rp.live[0].ident == 0, "version 1: no identity");
+		pubd_replay_free(&rp);
+	}
+	ok(pubd_journal_parse("outpost-pubd inflight 3\n", 24, &rp) == -EBADMSG,
+	    "another version is not a journal");
 	ok(pubd_journal_parse("", 0, &rp) == -EBADMSG, "an empty file has no header");
 }
 
@@ -182,6 +194,27 @@ static void disk_cases(void)
 	    "compacted to the header");
 	pubd_journal_close(&j);
 
+	/* An upgrade: a version 1 journal with a message in flight is kept
+	 * until it is rewritten, and nothing is appended to it before. */
+	fd = open(jp, O_WRONLY | O_TRUNC);
+	if (fd < 0 || write(fd, "outpost-pubd inflight 1\nP 0000000000000009 00005\n", 49) != 49)
+		bail_out("write v1: %s", strerror(errno));
+	close(fd);
+	ok(pubd_journal_open(&j, dir, false, &rp) == 0 && j.legacy && rp.nlive == 1 &&
+	    rp.live[0].seq == 9 && rp.live[0].packet_id == 5, "version 1: seq 9 on id 5 resumes");
+	pubd_replay_free(&rp);
+	ok(pubd_journal_append(&j, &b) == -EAGAIN, "version 1: no append before the rewrite");
+	a.seq = 9;
+	a.packet_id = 5;
+	a.ident = 0x99;
+	ok(pubd_journal_compact(&j, dir, &a, 1) == 0 && !j.legacy &&
+	    pubd_journal_append(&j, &b) == 0, "rewritten: appends go");
+	pubd_journal_close(&j);
+	ok(pubd_journal_open(&j, dir, false, &rp) == 0 && rp.version == 2 && rp.nlive == 2 &&
+	    rp.live[1].seq == 9 && rp.live[1].ident == 0x99, "reopened in version 2, with the identity");
+	pubd_replay_free(&rp);
+	pubd_journal_close(&j);
+
 	unlink(jp);
 	if (mkfifo(jp, 0600) < 0)
 		bail_out("mkfifo: %s", strerror(errno));
@@ -203,7 +236,7 @@ static void disk_cases(void)
 
 int main(void)
 {
-	plan(1 + 12 * 4 + 2 + 14);
+	plan(1 + 12 * 4 + 6 + 18);
 	ok(pubd_event_ident("a", 1) != pubd_event_ident("b", 1) && pubd_event_ident("", 0) != 0,
 	    "identities differ and are never 0");
 	text_cases();
