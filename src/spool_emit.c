@@ -34,6 +34,7 @@
  * dropped record each time, which then evicts another event; that halves
  * the useful capacity and doubles the fsyncs. */
 #define EVICT_SLACK_SHIFT 5
+#define SYNC_CHUNK 128          /* tmp/ files written before their fsyncs */
 
 int spool_envelope(const struct spool *sp, struct json *j, const char *kind,
 		   const char *name, const char *data, size_t dlen)
@@ -68,9 +69,11 @@ void spool_dropped_data(char *buf, size_t size, uint64_t n, uint64_t total)
 		 n, total);
 }
 
-/* Write text to a fresh tmp/ file and fsync it; *name gets its name. */
-static int write_tmp(struct spool *sp, const char *text, size_t len,
-		     char *name, size_t size)
+/* Write text to a fresh tmp/ file; *name gets its name. With fdp the
+ * file stays open there for the caller to fsync; without, it is fsynced
+ * and closed here. */
+static int write_tmp_fd(struct spool *sp, const char *text, size_t len,
+			char *name, size_t size, int *fdp)
 {
 	size_t off = 0;
 	ssize_t w;
@@ -97,6 +100,10 @@ static int write_tmp(struct spool *sp, const char *text, size_t len,
 		}
 		off += (size_t)w;
 	}
+	if (fdp != NULL) {
+		*fdp = fd;
+		return 0;
+	}
 	if (fsync(fd) < 0)
 		r = -errno;
 out:
@@ -105,6 +112,12 @@ out:
 	if (r < 0)
 		unlinkat(sp->tmpfd, name, 0);
 	return r;
+}
+
+static int write_tmp(struct spool *sp, const char *text, size_t len,
+		     char *name, size_t size)
+{
+	return write_tmp_fd(sp, text, len, name, size, NULL);
 }
 
 /* Delete the oldest event. 1 if one went, 0 if none is left. */
@@ -299,6 +312,7 @@ static bool data_ok(const char *data, size_t dlen)
 struct pending {
 	char tmpname[64];
 	size_t len;
+	int fd;                 /* open until fsynced */
 	bool have_tmp;
 };
 
@@ -328,11 +342,29 @@ static int prepare(struct spool *sp, struct json *j, const struct spool_item *it
 	p->len = j->len;
 	if (p->len > SPOOL_EVENT_MAX || (sp->max_bytes && p->len > sp->max_bytes))
 		return -EFBIG;
-	r = write_tmp(sp, j->buf, p->len, p->tmpname, sizeof(p->tmpname));
+	r = write_tmp_fd(sp, j->buf, p->len, p->tmpname, sizeof(p->tmpname), &p->fd);
 	if (r < 0)
 		return r;
 	p->have_tmp = true;
 	return 0;
+}
+
+/* fsync what prepare() wrote. All files are written before the first
+ * fsync, so the first one commits them all (one journal commit on ext4
+ * and xfs) and the rest find little left to do. */
+static void sync_pending(struct spool_item *items, struct pending *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i].fd < 0)
+			continue;
+		if (fsync(p[i].fd) < 0 && items[i].result == 0)
+			items[i].result = -errno;
+		if (close(p[i].fd) < 0 && items[i].result == 0)
+			items[i].result = -errno;
+		p[i].fd = -1;
+	}
 }
 
 /* Under LOCK_EX: move the prepared items into new/, evicting as needed. */
@@ -400,12 +432,25 @@ int spool_emit_batch(struct spool *sp, struct spool_item *items, size_t n,
 		return -ENOMEM;
 	json_init(&j);
 	for (i = 0; i < n; i++) {
+		p[i].fd = -1;
 		items[i].seq = 0;
 		items[i].result = prepare(sp, &j, &items[i], &p[i]);
+		/* Bound the files held open at once. */
+		if ((i + 1) % SYNC_CHUNK == 0)
+			sync_pending(items + i + 1 - SYNC_CHUNK, p + i + 1 - SYNC_CHUNK,
+				     SYNC_CHUNK);
+	}
+	sync_pending(items + n - n % SYNC_CHUNK, p + n - n % SYNC_CHUNK, n % SYNC_CHUNK);
+	for (i = 0; i < n; i++) {
 		if (items[i].result == 0)
 			ready++;
 		else if (first == 0)
 			first = items[i].result;
+		/* A file that could not be made durable is not published. */
+		if (items[i].result < 0 && p[i].have_tmp) {
+			unlinkat(sp->tmpfd, p[i].tmpname, 0);
+			p[i].have_tmp = false;
+		}
 	}
 	if (ready == 0) {
 		r = first;

@@ -30,18 +30,20 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 
 # rate MODE WRITERS: best events/s of RUNS runs, or n/a.
 rate() {
-	local mode=$1 w=$2 run best=0 t0 t1 i ok r
+	local mode=$1 w=$2 run best=0 t0 t1 i ok pids p
 	for run in $(seq "$RUNS"); do
 		rm -rf "$WORK/s"
 		mkdir "$WORK/s"
 		ok=1
+		pids=
 		t0=$(date +%s.%N)
 		for i in $(seq "$w"); do
 			"$TOOL" "$WORK/s" "$mode" "$N" "$BATCH" >/dev/null 2>"$WORK/err.$i" &
+			pids="$pids $!"
 		done
-		for i in $(seq "$w"); do wait -n || ok=0; done
+		for p in $pids; do wait "$p" || ok=0; done
 		t1=$(date +%s.%N)
-		[ "$ok" = 1 ] || { echo n/a; return; }
+		[ "$ok" = 1 ] || { cat "$WORK"/err.* >&2; echo n/a; return; }
 		best=$(awk -v w="$w" -v n="$N" -v a="$t0" -v b="$t1" -v best="$best" \
 			'BEGIN { r = w * n / (b - a); print (r > best ? r : best) }')
 	done
