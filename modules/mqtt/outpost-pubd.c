@@ -35,13 +35,26 @@ static int extra_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
+/* The spool renumbered a file in new/ or moved it to bad/ while listing. */
+static void spool_notice(void *arg, const char *text)
+{
+	(void)arg;
+	log_warn("spool: %s", text);
+}
+
+/* Open the spool; a refusal is logged with what to fix. */
 static int open_spool(const struct pubd_settings *s, struct spool **out)
 {
+	char why[512] = "";
 	struct spool_opts so = {
 		.dir = s->spool, .max_bytes = s->spool_max, .node = s->id, .region = s->region,
+		.notice = spool_notice, .why = why, .whylen = sizeof(why),
 	};
+	int r = spool_open(out, &so);
 
-	return spool_open(out, &so);
+	if (r < 0)
+		log_err("cannot open the spool %s: %s", s->spool, why[0] ? why : strerror(-r));
+	return r;
 }
 
 /* -n: what run() refuses beyond the schema's checks, which need more than
@@ -117,8 +130,7 @@ static void reload(struct pubd *p)
 	    (ns.region && strcmp(ns.region, p->set.region) != 0)) {
 		r = open_spool(&ns, &nsp);
 		if (r < 0) {
-			log_err("reload: cannot open the spool %s: %s; keeping the running configuration",
-			    ns.spool, strerror(-r));
+			log_err("reload: keeping the running configuration");
 			pubd_settings_free(&ns);
 			return;
 		}
@@ -142,6 +154,7 @@ static void reload(struct pubd *p)
 		p->spool = nsp;
 	}
 	p->held_max = p->set.inflight + 64;
+	p->journal.prealloc = p->set.qos == 2;
 	if (old.heartbeat_ms != p->set.heartbeat_ms)
 		pubd_heartbeat_arm(p);
 	pubd_settings_free(&old);
@@ -163,23 +176,6 @@ static void on_signal(struct loop *l, int signo, void *arg)
 		loop_timer_cancel(l, p->hb_timer);
 	p->hb_timer = 0;
 	pubd_client_shutdown(p);
-}
-
-/* Delete the events the journal proves delivered (a power loss undid
- * their deletion). */
-static void delete_delivered(struct pubd *p, const uint64_t *done, size_t n)
-{
-	struct spool_ref *refs;
-	size_t i, k;
-
-	for (i = 0; i < n; i++) {
-		if (spool_list(p->spool, done[i] - 1, 1, &refs, &k) < 0)
-			continue;
-		if (k == 1 && refs[0].seq == done[i] && spool_delete(p->spool, &refs[0]) == 0)
-			log_notice("event %s was delivered before the restart: deleted now",
-			    refs[0].file);
-		free(refs);
-	}
 }
 
 /* Everything that needs root, before dropping it. */
@@ -210,9 +206,7 @@ static int setup_root(struct pubd *p)
 
 static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 {
-	struct pubd_restore *rs = NULL;
-	uint64_t *done = NULL;
-	size_t nrs = 0, ndone = 0;
+	struct pubd_replay rp;
 	bool root = geteuid() == 0;
 	char why[512];
 	int r;
@@ -221,10 +215,8 @@ static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 		log_err("%s", why);
 		return 1;
 	}
-	if ((r = open_spool(&p->set, &p->spool)) < 0) {
-		log_err("cannot open the spool %s: %s", p->set.spool, strerror(-r));
+	if (open_spool(&p->set, &p->spool) < 0)
 		return 1;
-	}
 	if (root && setup_root(p) < 0)
 		return 1;
 	if ((r = loop_new(&p->loop)) < 0) {
@@ -250,16 +242,18 @@ static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 		log_err("cannot switch to user '%s': %s", p->set.user, strerror(-r));
 		return 1;
 	}
-	r = pubd_journal_open(&p->journal, p->set.spool, &rs, &nrs, &done, &ndone);
+	/* At QoS 0 and 1 the journal only holds what an earlier QoS 2 run
+	 * left in flight: no room is reserved for it. */
+	r = pubd_journal_open(&p->journal, p->set.spool, p->set.qos == 2, &rp);
 	if (r < 0) {
-		log_err("in-flight journal in %s: %s", p->set.spool,
-		    r == -EBUSY ? "another outpost-pubd delivers this spool" : strerror(-r));
+		log_err("in-flight journal %s/pubd.inflight: %s", p->set.spool,
+		    r == -EBUSY ? "another outpost-pubd delivers this spool" :
+		    r == -EINVAL ? "not a regular file (a link, FIFO or folder?): remove it" :
+		    strerror(-r));
 		return 1;
 	}
-	delete_delivered(p, done, ndone);
-	free(done);
-	r = pubd_drain_restore(p, rs, nrs);
-	free(rs);
+	r = pubd_drain_restore(p, &rp);
+	pubd_replay_free(&rp);
 	if (r < 0 || pubd_drain_init(p) < 0)
 		return 1;
 	if (loop_signal_add(p->loop, SIGTERM, on_signal, p) < 0 ||

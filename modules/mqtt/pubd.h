@@ -6,6 +6,8 @@
  *   pubd_setup.c      the spool directory's owner and modes, dropping root
  *   pubd_client.c     the MQTT client: status topic, (re)building it
  *   pubd_drain.c      spool -> client: listing, reading, acks, deletes
+ *   pubd_resume.c     messages back into a client: from the journal at
+ *                     start, from the old client after a reload
  *   pubd_journal.c    the in-flight journal that makes QoS 2 exactly once
  *   pubd_heartbeat.c  the periodic heartbeat event
  */
@@ -60,10 +62,12 @@ struct pubd_settings {
 struct pubd_item {
 	TAILQ_ENTRY(pubd_item) link;
 	struct spool_ref ref;
+	uint64_t	 ident;		/* pubd_event_ident() of its bytes */
 	char		*topic;
 	uint8_t		 qos;		/* as published */
 	uint16_t	 packet_id;	/* 0 until it enters the window */
 	enum mqtt_stage	 stage;		/* 0 while queued in the client */
+	bool		 journaled;	/* QoS 2: packet id and stage are on disk */
 };
 
 TAILQ_HEAD(pubd_itemq, pubd_item);
@@ -72,15 +76,35 @@ TAILQ_HEAD(pubd_itemq, pubd_item);
 struct pubd_journal {
 	int		 dirfd;		/* the spool directory */
 	int		 fd;		/* pubd.inflight, locked */
-	off_t		 size;
+	off_t		 size;		/* what is valid; appends go here */
+	bool		 headed;	/* the header is on disk */
+	bool		 prealloc;	/* reserve room ahead (QoS 2) */
+	bool		 legacy;	/* version 1 with messages in flight: to be
+					 * rewritten before anything is appended */
 	unsigned	 writes;	/* appends since the last compaction */
+	off_t		 compact_at;	/* compact past this size; 0: the default */
+	uint64_t	 syncs;		/* fdatasyncs since open */
 };
 
-/* A message the journal says was in flight when the daemon last ran. */
+/* A message the journal says was in flight when the daemon last ran (or
+ * one to record): the event (seq and identity) and its packet id. */
 struct pubd_restore {
 	uint64_t	 seq;
+	uint64_t	 ident;
 	uint16_t	 packet_id;
 	enum mqtt_stage	 stage;
+};
+
+/* What a journal holds: the messages in flight (live, by seq) and the
+ * events it proves delivered (done, by seq; packet_id and stage are of
+ * no meaning there); valid is the length of its intact part. */
+struct pubd_replay {
+	struct pubd_restore	*live;
+	size_t			 nlive;
+	struct pubd_restore	*done;
+	size_t			 ndone;
+	size_t			 valid;
+	int			 version;	/* 1: records without identity (0) */
 };
 
 struct pubd {
@@ -117,6 +141,8 @@ struct pubd {
 
 	/* Heartbeat. */
 	uint64_t		 hb_timer;
+	uint64_t		 hb_last;	/* seq of the last one recorded; 0: none */
+	bool			 hb_failing;	/* the last one could not be recorded */
 
 	/* Shutdown. */
 	bool			 stopping;
@@ -173,9 +199,28 @@ int pubd_drain_init(struct pubd *p);
 void pubd_drain_free(struct pubd *p);
 /* Hand the client as many events as the bound allows. */
 void pubd_drain_fill(struct pubd *p);
-/* Put back what the journal says was in flight (before the client
- * starts). 0 or -1 (logged). */
-int pubd_drain_restore(struct pubd *p, const struct pubd_restore *r, size_t n);
+/* Whether the event seq is with the client. */
+bool pubd_drain_is_held(const struct pubd *p, uint64_t seq);
+/* Append the records a failed append left out (QoS 2 items holding a
+ * packet id not on disk); before the client starts. 0 or -errno. */
+int pubd_drain_journal_sync(struct pubd *p);
+/* The one way into the held queue (the drain owns its items). */
+void pubd_drain_hold(struct pubd *p, struct pubd_item *it);
+/* Every held item leaves for q (a client is being replaced); each is
+ * held again or given back. */
+void pubd_drain_take_all(struct pubd *p, struct pubd_itemq *q);
+/* The way out for an item a client could not take: its event is listed
+ * again, and the item freed. */
+void pubd_drain_give_back(struct pubd *p, struct pubd_item *it);
+/* Read the event ref names and check its identity: 1 (ev filled), 2
+ * (another event has this seq now), 0 (gone, deferred or set aside,
+ * logged) or -1 (out of memory). */
+int pubd_drain_read(struct pubd *p, const struct spool_ref *ref, uint64_t ident,
+    struct spool_event *ev);
+/* A new item for a read event, published at qos; NULL when out of memory. */
+struct pubd_item *pubd_item_new(const struct spool_ref *ref, const struct spool_event *ev,
+    const struct pubd_settings *s, uint8_t qos);
+
 /* The client connected: retry what was deferred on the last link. */
 void pubd_drain_connected(struct pubd *p);
 /* Rewrite the journal from what is in flight now. 0 or -errno. */
@@ -187,19 +232,42 @@ void pubd_drain_state(struct pubd *p, struct pubd_item *it, uint16_t packet_id,
 /* Free one item. */
 void pubd_item_free(struct pubd_item *it);
 
+/* pubd_resume.c */
+/* Delete what the journal proves delivered and put back what it says was
+ * in flight (before the client starts); a record is matched to an event
+ * by seq and identity. 0 or -1 (logged). */
+int pubd_drain_restore(struct pubd *p, const struct pubd_replay *rp);
+/* p->client is new: give it every held item, the n in flight in the old
+ * one (inflight[i] with pid[i], stage[i]) with their packet ids, the rest
+ * queued anew. An item it cannot take goes back to the spool listing. */
+void pubd_drain_handover(struct pubd *p, struct pubd_item *const *inflight,
+    const uint16_t *pid, const enum mqtt_stage *stage, size_t n);
+
 /* pubd_journal.c */
-/* Open (creating) <spool>/pubd.inflight and lock it; read the messages
- * it holds in flight into *out (by seq, malloc'ed, *n entries) and the
- * events it proves delivered into *done. Compact it before appending: a
- * torn tail must not sit in front of new records. 0 or -errno (-EBUSY:
- * another daemon holds it). */
-int pubd_journal_open(struct pubd_journal *j, const char *spooldir,
-    struct pubd_restore **out, size_t *n, uint64_t **done, size_t *ndone);
-/* Record durably that seq holds packet_id at stage. 0 or -errno. */
-int pubd_journal_append(struct pubd_journal *j, char op, uint64_t seq, uint16_t packet_id);
-/* Record durably that seq gave up its packet id without being delivered
- * (the broker refused it). 0 or -errno. */
-int pubd_journal_release(struct pubd_journal *j, uint64_t seq);
+/* The identity of an event's bytes, recorded beside its seq (sequence
+ * numbers may repeat after a power cut). Never 0. */
+uint64_t pubd_event_ident(const void *data, size_t len);
+/* Replay journal text: 0, -EBADMSG when it is not a journal (no header),
+ * or -ENOMEM. Stops at the first torn or foreign record. Version 1 text
+ * (records without identity, ident 0) is read too. */
+int pubd_journal_parse(const char *buf, size_t len, struct pubd_replay *rp);
+/* The journal text holding exactly live[0..n) (malloc'ed). 0 or -errno. */
+int pubd_journal_render(const struct pubd_restore *live, size_t n, char **buf,
+    size_t *len);
+/* Free what a replay holds; NULL-safe. */
+void pubd_replay_free(struct pubd_replay *rp);
+/* Open (creating) <spool>/pubd.inflight, regular files only, and lock
+ * it; read what it holds into *rp (a torn tail is written over later). Needs no free
+ * space; with prealloc, room is reserved ahead when there is some. 0 or
+ * -errno (-EBUSY: another daemon holds it, -EINVAL: not a regular file). */
+int pubd_journal_open(struct pubd_journal *j, const char *spooldir, bool prealloc,
+    struct pubd_replay *rp);
+/* Record durably that rec->seq holds rec->packet_id at rec->stage. 0 or
+ * -errno (whatever it wrote is written over by the next append). */
+int pubd_journal_append(struct pubd_journal *j, const struct pubd_restore *rec);
+/* Record that rec->seq gave up its packet id without being delivered (the
+ * broker refused it); made durable by the next append. 0 or -errno. */
+int pubd_journal_release(struct pubd_journal *j, const struct pubd_restore *rec);
 /* Whether the journal is worth compacting. */
 bool pubd_journal_full(const struct pubd_journal *j);
 /* Rewrite the journal to hold exactly the n entries, durably; deletions

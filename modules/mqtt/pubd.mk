@@ -7,6 +7,7 @@ modules_mqtt_outpost_pubd_SOURCES = \
 	modules/mqtt/pubd_setup.c \
 	modules/mqtt/pubd_client.c \
 	modules/mqtt/pubd_drain.c \
+	modules/mqtt/pubd_resume.c \
 	modules/mqtt/pubd_journal.c \
 	modules/mqtt/pubd_heartbeat.c
 modules_mqtt_outpost_pubd_CPPFLAGS = $(MQTT_CPPFLAGS)
@@ -22,7 +23,13 @@ pubd_tests = \
 	tests/mqtt/pubd-heartbeat.sh \
 	tests/mqtt/pubd-reload.sh \
 	tests/mqtt/pubd-privdrop.sh \
-	tests/mqtt/pubd-refused.sh
+	tests/mqtt/pubd-refused.sh \
+	tests/mqtt/pubd-reboot-seq.sh \
+	tests/mqtt/pubd-full-spool.sh \
+	tests/mqtt/pubd-heartbeat-full.sh \
+	tests/mqtt/pubd-reload-handover.sh \
+	tests/mqtt/pubd-bad-events.sh \
+	tests/mqtt/pubd-journal-fifo.sh
 TESTS += $(pubd_tests)
 dist_check_SCRIPTS += $(pubd_tests)
 EXTRA_DIST += tests/mqtt/pubd-lib.sh
@@ -54,3 +61,23 @@ contrib/init.d/outpost-pubd: contrib/outpost-pubd.init.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
 	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.init.in >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+
+# The replay of the in-flight journal reads a file the daemon's user can
+# write: fuzzed from a buffer.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-journal
+fuzz_harnesses += tests/fuzz/fuzz-journal
+tests_fuzz_fuzz_journal_SOURCES = tests/fuzz/fuzz-journal.c modules/mqtt/pubd_journal.c
+tests_fuzz_fuzz_journal_CPPFLAGS = $(MQTT_CPPFLAGS)
+tests_fuzz_fuzz_journal_LDADD = $(LIBOPMQTT)
+tests_fuzz_fuzz_journal_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz-journal
+
+# The journal alone: replay rules from text, and the file on disk.
+check_PROGRAMS += tests/unit/test-pubd-journal
+TESTS += tests/unit/test-pubd-journal
+tests_unit_test_pubd_journal_SOURCES = tests/unit/test-pubd-journal.c tests/tap.h \
+	modules/mqtt/pubd_journal.c
+tests_unit_test_pubd_journal_CPPFLAGS = $(MQTT_CPPFLAGS)
+tests_unit_test_pubd_journal_LDADD = $(LIBOPMQTT)

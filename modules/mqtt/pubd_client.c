@@ -8,7 +8,10 @@
  * A new client (after a reload changed the broker settings) takes over
  * what the old one had in flight with the same packet ids, so the broker
  * still recognises them; what was only queued is queued again with the
- * new topic and QoS. The journal is rewritten before any client starts. */
+ * new topic and QoS; the drain does the handing over, and whatever the
+ * new client cannot take goes back to the drain's listing. Before a client
+ * starts, the journal gets whatever record a failed append left out; it
+ * is never rewritten to start (that would need free space). */
 #include "config.h"
 
 #include <errno.h>
@@ -127,7 +130,7 @@ static void start_later(struct pubd *p)
 		p->start_timer = loop_timer_add(p->loop, START_RETRY_MS, on_start_timer, p);
 }
 
-/* Rewrite the journal, then start the client. */
+/* Complete the journal, then start the client. */
 void pubd_client_start(struct pubd *p)
 {
 	int r;
@@ -137,7 +140,7 @@ void pubd_client_start(struct pubd *p)
 	p->start_timer = 0;
 	if (p->stopping)
 		return;
-	r = pubd_drain_compact(p);
+	r = pubd_drain_journal_sync(p);
 	if (r < 0) {
 		log_err("cannot write the in-flight journal in %s: %s; retrying in %d s",
 		    p->set.spool, strerror(-r), START_RETRY_MS / 1000);
@@ -199,76 +202,11 @@ static void collect(void *arg, void *cookie, uint16_t pid, enum mqtt_stage stage
 	f->n++;
 }
 
-/* Give an in-flight item to the new client with its packet id. */
-static void carry_inflight(struct pubd *p, struct pubd_item *it, uint16_t pid,
-    enum mqtt_stage stage)
-{
-	struct spool_event ev;
-	int r;
-
-	r = spool_read(p->spool, &it->ref, &ev);
-	if (r < 0) {
-		if (r != -ENOENT)
-			log_warn("event %s: %s; it will be sent again later", it->ref.file,
-			    strerror(-r));
-		pubd_item_free(it);
-		return;
-	}
-	it->packet_id = pid;
-	it->stage = stage;
-	r = mqtt_client_restore(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,
-	    pid, stage);
-	spool_event_clear(&ev);
-	if (r < 0) {
-		log_err("cannot carry event %s (packet id %u) to the new client: %s",
-		    it->ref.file, pid, strerror(-r));
-		pubd_item_free(it);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&p->held, it, link);
-	p->n_held++;
-}
-
-/* Queue a queued item again, with the current topic prefix and QoS. */
-static void carry_queued(struct pubd *p, struct pubd_item *it)
-{
-	struct spool_event ev;
-	const char *why = "";
-	char *topic;
-	int r;
-
-	r = spool_read(p->spool, &it->ref, &ev);
-	if (r < 0) {
-		pubd_item_free(it);
-		return;
-	}
-	topic = pubd_topic(&p->set, ev.kind, ev.name);
-	if (topic) {
-		free(it->topic);
-		it->topic = topic;
-	}
-	it->qos = p->set.qos;
-	it->packet_id = 0;
-	it->stage = 0;
-	r = mqtt_client_publish(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,
-	    &why);
-	spool_event_clear(&ev);
-	if (r < 0) {
-		pubd_item_free(it);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&p->held, it, link);
-	p->n_held++;
-}
-
 /* Replace the client by one built from p->set. */
 int pubd_client_rebuild(struct pubd *p)
 {
 	struct mqtt_client *old = p->client, *nc;
 	struct inflight f = { 0 };
-	struct pubd_itemq q;
-	struct pubd_item *it;
-	size_t i;
 
 	if (pubd_client_create(p, &nc) < 0)
 		return -1;
@@ -284,19 +222,9 @@ int pubd_client_rebuild(struct pubd *p)
 		free(f.stage);
 		return -1;
 	}
-	TAILQ_INIT(&q);
-	TAILQ_CONCAT(&q, &p->held, link);
-	p->n_held = 0;
 	mqtt_client_free(old);
 	p->client = nc;
-	for (i = 0; i < f.n; i++) {
-		TAILQ_REMOVE(&q, f.it[i], link);
-		carry_inflight(p, f.it[i], f.pid[i], f.stage[i]);
-	}
-	while ((it = TAILQ_FIRST(&q)) != NULL) {
-		TAILQ_REMOVE(&q, it, link);
-		carry_queued(p, it);
-	}
+	pubd_drain_handover(p, f.it, f.pid, f.stage, f.n);
 	free(f.it);
 	free(f.pid);
 	free(f.stage);
@@ -319,7 +247,8 @@ static void finish(struct pubd *p)
 	p->connected = false;
 	r = pubd_drain_compact(p);
 	if (r < 0)
-		log_err("cannot save the in-flight journal: %s", strerror(-r));
+		log_warn("cannot compact the in-flight journal: %s; its records stay valid",
+		    strerror(-r));
 	loop_stop(p->loop);
 }
 

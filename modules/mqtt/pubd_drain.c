@@ -14,9 +14,17 @@
  * restart), behind what is queued by then. Some brokers drop the link
  * when they refuse, so a retry waits RETRY_MIN_MS after the last one,
  * doubling while events stay deferred, up to RETRY_MAX_MS: a permanent
- * refusal must not turn into a reconnect loop. A corrupt event (not JSON)
- * can never be delivered: it is logged and deleted. Events evicted by the
- * spool while listed are skipped.
+ * refusal must not turn into a reconnect loop. An event that can never be
+ * delivered (not JSON, too large, a topic the client refuses, larger than
+ * the broker's maximum packet size) is moved aside to bad/ with its reason
+ * (spool_set_aside) and one log line; nothing is deleted unsent. Events
+ * evicted by the spool while listed are skipped.
+ *
+ * The drain owns the items: they enter the held queue only through
+ * pubd_drain_hold() and leave it through pubd_drain_ack() (done or
+ * refused) or, when a new client cannot take one over (pubd_resume.c),
+ * through pubd_drain_give_back(), which puts the event back in front of
+ * the cursor so it is offered again.
  *
  * New events are noticed by inotify on new/ (IN_MOVED_TO, IN_CLOSE_WRITE);
  * a rescan every RESCAN_MS is only a safety net. */
@@ -44,7 +52,8 @@ void pubd_item_free(struct pubd_item *it)
 	free(it);
 }
 
-static struct pubd_item *item_new(const struct spool_ref *ref, const struct spool_event *ev,
+/* A new item for a read event, published at qos. */
+struct pubd_item *pubd_item_new(const struct spool_ref *ref, const struct spool_event *ev,
     const struct pubd_settings *s, uint8_t qos)
 {
 	struct pubd_item *it = calloc(1, sizeof(*it));
@@ -52,6 +61,7 @@ static struct pubd_item *item_new(const struct spool_ref *ref, const struct spoo
 	if (!it)
 		return NULL;
 	it->ref = *ref;
+	it->ident = pubd_event_ident(ev->payload, ev->len);
 	it->qos = qos;
 	it->topic = pubd_topic(s, ev->kind, ev->name);
 	if (!it->topic) {
@@ -61,7 +71,8 @@ static struct pubd_item *item_new(const struct spool_ref *ref, const struct spoo
 	return it;
 }
 
-static void hold(struct pubd *p, struct pubd_item *it)
+/* The one way into the held queue. */
+void pubd_drain_hold(struct pubd *p, struct pubd_item *it)
 {
 	TAILQ_INSERT_TAIL(&p->held, it, link);
 	p->n_held++;
@@ -69,7 +80,18 @@ static void hold(struct pubd *p, struct pubd_item *it)
 		p->held_top = it->ref.seq;
 }
 
-static bool is_held(const struct pubd *p, uint64_t seq)
+/* A client is being replaced: every held item leaves for q, to be held
+ * again or given back. */
+void pubd_drain_take_all(struct pubd *p, struct pubd_itemq *q)
+{
+	TAILQ_INIT(q);
+	TAILQ_CONCAT(q, &p->held, link);
+	p->n_held = 0;
+	p->held_top = 0;
+}
+
+/* Whether the event seq is with the client. */
+bool pubd_drain_is_held(const struct pubd *p, uint64_t seq)
 {
 	const struct pubd_item *it;
 
@@ -81,12 +103,32 @@ static bool is_held(const struct pubd *p, uint64_t seq)
 	return false;
 }
 
+static void backlog_drop(struct pubd *p)
+{
+	free(p->backlog);
+	p->backlog = NULL;
+	p->backlog_n = p->backlog_i = 0;
+}
+
 /* Skip seq on this link; it is listed again after the next connect. */
 static void defer(struct pubd *p, uint64_t seq)
 {
 	p->deferred++;
 	if (!p->retry_from || seq < p->retry_from)
 		p->retry_from = seq;
+}
+
+/* Move an event that can never be delivered to bad/, saying why. */
+static void set_aside(struct pubd *p, const char *file, const char *reason)
+{
+	int r = spool_set_aside(p->spool, file, reason);
+
+	if (r == 0)
+		log_warn("event %s/%s cannot be delivered (%s): moved to bad/", spool_new_dir(p->spool),
+		    file, reason);
+	else if (r != -ENOENT)
+		log_err("event %s/%s cannot be delivered (%s) nor moved to bad/: %s",
+		    spool_new_dir(p->spool), file, reason, strerror(-r));
 }
 
 /* Read an event; 1 with ev filled, 0 when it is gone for good or
@@ -101,9 +143,16 @@ static int read_event(struct pubd *p, const struct spool_ref *ref, struct spool_
 	case -ENOENT:		/* evicted or deleted meanwhile */
 		return 0;
 	case -EBADMSG:
-		log_err("event %s/%s is not valid JSON and can never be delivered: deleting it",
-		    spool_new_dir(p->spool), ref->file);
-		spool_delete(p->spool, ref);
+		set_aside(p, ref->file, "not valid JSON");
+		return 0;
+	case -EFBIG:
+		set_aside(p, ref->file, "larger than the largest event");
+		return 0;
+	case -EINVAL:
+		set_aside(p, ref->file, "not a plain event file (a folder, FIFO, hard link or bad name)");
+		return 0;
+	case -ELOOP:
+		set_aside(p, ref->file, "a symbolic link");
 		return 0;
 	case -ENOMEM:
 		log_err("out of memory reading event %s", ref->file);
@@ -117,6 +166,25 @@ static int read_event(struct pubd *p, const struct spool_ref *ref, struct spool_
 	}
 }
 
+/* Read an event and check it is the one a record names (seq numbers
+ * repeat after a power cut); 1, 2 (another event has this seq now), 0
+ * (gone, deferred or set aside) or -1 (out of memory). */
+int pubd_drain_read(struct pubd *p, const struct spool_ref *ref, uint64_t ident,
+    struct spool_event *ev)
+{
+	int r = read_event(p, ref, ev);
+
+	if (r <= 0)
+		return r;
+	/* 0: a version 1 record, which named the seq only. */
+	if (ident == 0 || pubd_event_ident(ev->payload, ev->len) == ident)
+		return 1;
+	log_notice("event %s reuses the seq of an event in the in-flight journal: it is another event, delivered as new",
+	    ref->file);
+	spool_event_clear(ev);
+	return 2;
+}
+
 /* Hand one listed event to the client. -1 when out of memory. */
 static int offer(struct pubd *p, const struct spool_ref *ref)
 {
@@ -128,7 +196,7 @@ static int offer(struct pubd *p, const struct spool_ref *ref)
 	r = read_event(p, ref, &ev);
 	if (r <= 0)
 		return r;
-	it = item_new(ref, &ev, &p->set, p->set.qos);
+	it = pubd_item_new(ref, &ev, &p->set, p->set.qos);
 	if (!it) {
 		spool_event_clear(&ev);
 		defer(p, ref->seq);
@@ -137,22 +205,34 @@ static int offer(struct pubd *p, const struct spool_ref *ref)
 	r = mqtt_client_publish(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,
 	    &why);
 	spool_event_clear(&ev);
-	if (r < 0) {
+	if (r == -EINVAL) {
+		char reason[200];
+
+		snprintf(reason, sizeof(reason), "the MQTT client refuses it: %s", why);
+		set_aside(p, ref->file, reason);
+	} else if (r < 0) {
 		log_warn("event %s: cannot publish to '%s': %s; kept, retried after the next reconnect",
 		    ref->file, it->topic, why);
 		defer(p, ref->seq);
+	}
+	if (r < 0) {
 		pubd_item_free(it);
 		return r == -ENOMEM ? -1 : 0;
 	}
-	hold(p, it);
+	pubd_drain_hold(p, it);
 	return 0;
 }
 
-static void backlog_drop(struct pubd *p)
+/* An item a new client could not take over: the drain lists its event
+ * again (and applies the usual rules to it then), it is not lost until
+ * a restart. */
+void pubd_drain_give_back(struct pubd *p, struct pubd_item *it)
 {
-	free(p->backlog);
-	p->backlog = NULL;
-	p->backlog_n = p->backlog_i = 0;
+	if (it->ref.seq <= p->cursor) {
+		p->cursor = it->ref.seq - 1;
+		backlog_drop(p);
+	}
+	pubd_item_free(it);
 }
 
 /* Hand the client as many events as the bound allows. */
@@ -179,7 +259,7 @@ void pubd_drain_fill(struct pubd *p)
 			p->cursor = p->backlog[p->backlog_n - 1].seq;
 		}
 		ref = &p->backlog[p->backlog_i++];
-		if (is_held(p, ref->seq))
+		if (pubd_drain_is_held(p, ref->seq))
 			continue;
 		if (offer(p, ref) < 0)
 			break;
@@ -225,6 +305,7 @@ static int live_set(struct pubd *p, struct pubd_restore **out, size_t *n)
 		if (it->qos != 2 || !it->packet_id || !it->stage)
 			continue;
 		v[k].seq = it->ref.seq;
+		v[k].ident = it->ident;
 		v[k].packet_id = it->packet_id;
 		v[k].stage = it->stage;
 		k++;
@@ -248,10 +329,21 @@ int pubd_drain_compact(struct pubd *p)
 	return r;
 }
 
+static struct pubd_restore record_of(const struct pubd_item *it)
+{
+	struct pubd_restore rec = {
+		.seq = it->ref.seq, .ident = it->ident, .packet_id = it->packet_id,
+		.stage = it->stage,
+	};
+
+	return rec;
+}
+
 /* The broker finished a message (or the client gave up on it). */
 void pubd_drain_ack(struct pubd *p, struct pubd_item *it, int qos, uint8_t reason)
 {
 	bool delivered = reason < 0x80 || (it->qos == 2 && it->stage == MQTT_STAGE_PUBREC);
+	struct pubd_restore rec = record_of(it);
 	int r;
 
 	TAILQ_REMOVE(&p->held, it, link);
@@ -265,12 +357,16 @@ void pubd_drain_ack(struct pubd *p, struct pubd_item *it, int qos, uint8_t reaso
 		if (pubd_journal_full(&p->journal) && (r = pubd_drain_compact(p)) < 0)
 			log_err("cannot compact the in-flight journal: %s", strerror(-r));
 	} else {
-		log_warn("the broker refused event %s/%s on '%s' (QoS %d): %s (0x%02x); it stays in the spool and is retried after the next reconnect",
-		    spool_new_dir(p->spool), it->ref.file, it->topic, qos,
-		    mqtt_reason_text(reason), reason);
-		defer(p, it->ref.seq);
+		if (reason == MQTT_RC_PACKET_TOO_LARGE) {
+			set_aside(p, it->ref.file, "larger than the broker's maximum packet size");
+		} else {
+			log_warn("the broker refused event %s/%s on '%s' (QoS %d): %s (0x%02x); it stays in the spool and is retried after the next reconnect",
+			    spool_new_dir(p->spool), it->ref.file, it->topic, qos,
+			    mqtt_reason_text(reason), reason);
+			defer(p, it->ref.seq);
+		}
 		if (it->qos == 2 && it->packet_id &&
-		    (r = pubd_journal_release(&p->journal, it->ref.seq)) < 0)
+		    (r = pubd_journal_release(&p->journal, &rec)) < 0)
 			log_err("cannot record the refusal of %s in the journal: %s",
 			    it->ref.file, strerror(-r));
 	}
@@ -283,77 +379,49 @@ void pubd_drain_ack(struct pubd *p, struct pubd_item *it, int qos, uint8_t reaso
 void pubd_drain_state(struct pubd *p, struct pubd_item *it, uint16_t packet_id,
     enum mqtt_stage stage)
 {
+	struct pubd_restore rec;
 	int r;
 
 	if (stage == MQTT_STAGE_DONE)
 		return;		/* on_ack follows */
 	it->packet_id = packet_id;
 	it->stage = stage;
+	it->journaled = false;
 	if (it->qos != 2)
 		return;
-	r = pubd_journal_append(&p->journal, stage == MQTT_STAGE_PUBREC ? 'R' : 'P',
-	    it->ref.seq, packet_id);
+	rec = record_of(it);
+	r = pubd_journal_append(&p->journal, &rec);
 	if (r < 0) {
 		/* Sending now could deliver twice after a crash: hold the
 		 * client until the journal is writable again. */
 		log_err("cannot record event %s in the in-flight journal: %s; pausing delivery",
 		    it->ref.file, strerror(-r));
 		pubd_client_pause(p);
+		return;
 	}
+	it->journaled = true;
 }
 
-/* Put back what the journal says was in flight. */
-int pubd_drain_restore(struct pubd *p, const struct pubd_restore *rs, size_t n)
+/* Record what a failed append left out, before the client sends again. */
+int pubd_drain_journal_sync(struct pubd *p)
 {
-	struct spool_ref *refs = NULL;
-	size_t nrefs = 0, i, k = 0, restored = 0;
-	uint64_t span;
+	struct pubd_item *it;
+	struct pubd_restore rec;
 	int r;
 
-	if (n == 0)
-		return 0;
-	span = rs[n - 1].seq - rs[0].seq + 1;
-	r = spool_list(p->spool, rs[0].seq - 1, span < (1u << 20) ? (size_t)span : (1u << 20),
-	    &refs, &nrefs);
-	if (r < 0) {
-		log_err("cannot list %s: %s", spool_new_dir(p->spool), strerror(-r));
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		struct spool_event ev;
-		struct pubd_item *it;
-
-		while (k < nrefs && refs[k].seq < rs[i].seq)
-			k++;
-		if (k == nrefs || refs[k].seq != rs[i].seq)
-			continue;	/* delivered and deleted, or evicted */
-		if (read_event(p, &refs[k], &ev) <= 0)
+	/* A version 1 journal is rewritten (with identities) first. */
+	if (p->journal.legacy)
+		return pubd_drain_compact(p);
+	TAILQ_FOREACH(it, &p->held, link) {
+		if (it->qos != 2 || !it->packet_id || !it->stage || it->journaled)
 			continue;
-		it = item_new(&refs[k], &ev, &p->set, 2);
-		if (!it) {
-			spool_event_clear(&ev);
-			r = -ENOMEM;
-			break;
-		}
-		it->packet_id = rs[i].packet_id;
-		it->stage = rs[i].stage;
-		r = mqtt_client_restore(p->client, it->topic, ev.payload, ev.len, 2, false, it,
-		    it->packet_id, it->stage);
-		spool_event_clear(&ev);
-		if (r < 0) {
-			log_err("cannot restore event %s (packet id %u): %s", it->ref.file,
-			    it->packet_id, strerror(-r));
-			pubd_item_free(it);
-			break;
-		}
-		hold(p, it);
-		restored++;
+		rec = record_of(it);
+		r = pubd_journal_append(&p->journal, &rec);
+		if (r < 0)
+			return r;
+		it->journaled = true;
 	}
-	free(refs);
-	if (restored)
-		log_notice("resuming %zu QoS 2 message(s) in flight before the restart",
-		    restored);
-	return r < 0 ? -1 : 0;
+	return 0;
 }
 
 static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)

@@ -8,7 +8,14 @@
  * uptime_s is the node's (/proc/uptime), daemon_uptime_s this process's;
  * spool_depth and spool_bytes count the events waiting (this one not
  * included), dropped those the spool evicted since it was made, and
- * delivered those acknowledged since the daemon started. */
+ * delivered those acknowledged since the daemon started.
+ *
+ * A heartbeat only says "alive, and this is the state now": it never
+ * pushes a real event out of a full spool (it is recorded with
+ * SPOOL_NO_EVICT, and skipped when there is no room), and a new one
+ * replaces the previous heartbeat if that one is still waiting in the
+ * spool (not yet handed to the client), so a broker outage leaves one
+ * heartbeat behind, not one per period. */
 #include "config.h"
 
 #include <errno.h>
@@ -32,6 +39,21 @@ static double node_uptime(void)
 		up = 0;
 	fclose(f);
 	return up;
+}
+
+/* Delete the previous heartbeat if it still waits in the spool. */
+static void replace_last(struct pubd *p)
+{
+	char file[SPOOL_FILE_MAX];
+	struct spool_ref ref;
+	uint64_t seq = p->hb_last;
+
+	p->hb_last = 0;
+	if (!seq || pubd_drain_is_held(p, seq))
+		return;
+	snprintf(file, sizeof(file), "%016llx.heartbeat", (unsigned long long)seq);
+	if (spool_ref_parse(file, &ref, NULL, NULL) == 0)
+		(void)spool_delete(p->spool, &ref);
 }
 
 /* Record one heartbeat event now. */
@@ -63,8 +85,18 @@ int pubd_heartbeat_emit(struct pubd *p)
 	json_kv_uint(&j, "delivered", p->delivered);
 	json_obj_end(&j);
 	r = json_finish(&j, &text, NULL);
-	if (r == 0)
-		r = spool_emit(p->spool, "heartbeat", NULL, text, NULL);
+	if (r == 0) {
+		struct spool_item item = { .kind = "heartbeat", .data_json = text };
+
+		replace_last(p);
+		r = spool_emit_batch(p->spool, &item, 1, SPOOL_NO_EVICT);
+		if (r == 1) {
+			p->hb_last = item.seq;
+			r = 0;
+		} else if (r >= 0) {
+			r = item.result;
+		}
+	}
 	json_free(&j);
 	return r;
 }
@@ -76,8 +108,13 @@ static void on_heartbeat(struct loop *l, void *arg)
 
 	p->hb_timer = 0;
 	r = pubd_heartbeat_emit(p);
-	if (r < 0)
-		log_warn("cannot record a heartbeat in %s: %s", p->set.spool, strerror(-r));
+	/* Said once per run of failures: at a short period it would flood. */
+	if (r < 0 && !p->hb_failing)
+		log_warn("cannot record a heartbeat in %s: %s%s", p->set.spool, strerror(-r),
+		    r == -ENOSPC ? " (the spool is full of events; heartbeats never evict them)" : "");
+	else if (r == 0 && p->hb_failing)
+		log_notice("heartbeats are recorded again in %s", p->set.spool);
+	p->hb_failing = r < 0;
 	pubd_heartbeat_arm(p);
 }
 

@@ -10,7 +10,9 @@
 #	sub_start ID QOS FILTER BROKER          a persistent subscriber (-c -i
 #	                                        ID), output "qos topic payload" in
 #	                                        $(sub_out ID); restarted by
-#	                                        sub_alive ID if it died
+#	                                        sub_alive ID if it died; with
+#	                                        SUB_AUTH="-u USER -P PASS" it
+#	                                        (and its probe) log in
 #	events W COUNT [MAXBYTES]               COUNT test events from writer W
 #	pairs FILE                              the "w:i" of every test event
 #	                                        received, one per line
@@ -97,7 +99,7 @@ _sub_run()
 sub_start()
 {
 	local id=$1 qos=$2 filter=$3 b=$4 probe
-	SUB_ARGS[$id]="-p $(broker_port "$b") -c -i $id -q $qos -t $filter"
+	SUB_ARGS[$id]="-p $(broker_port "$b") ${SUB_AUTH:-} -c -i $id -q $qos -t $filter"
 	: >"$(sub_out "$id")"
 	_sub_run "$id"
 	on_exit "kill ${SUB_PID[$id]} 2>/dev/null"
@@ -109,7 +111,8 @@ sub_start()
 _sub_probe()
 {
 	grep -q "^[0-2] $3 sync" "$(sub_out "$1")" && return 0
-	mosquitto_pub -p "$(broker_port "$2")" -q 1 -t "$3" -m sync 2>/dev/null
+	# shellcheck disable=SC2086
+	mosquitto_pub -p "$(broker_port "$2")" ${SUB_AUTH:-} -q 1 -t "$3" -m sync 2>/dev/null
 	return 1
 }
 

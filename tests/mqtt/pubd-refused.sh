@@ -4,7 +4,8 @@
 # those events in the spool, the log says which and why, and the other
 # events are delivered; the refused ones go again after the next reconnect
 # and arrive once the broker allows them. A corrupt event (not JSON) can
-# never be delivered: it is deleted, and the log says so.
+# never be delivered: it is moved to bad/, bytes intact, with the reason
+# in bad/<file>.why.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/netns.sh"
@@ -12,7 +13,7 @@ set -u
 require_cmd mosquitto mosquitto_sub mosquitto_pub
 . "$top_srcdir/tests/mqtt/pubd-lib.sh"
 
-plan 11
+plan 12
 acl=$NETNS_TMP/acl
 # Everyone may read everything and publish the status and writer 1's
 # events; writer 2's topic is not allowed.
@@ -49,9 +50,10 @@ printf '{"ts":"2026-' >"$SPOOL/new/00000000000fffff.test.w9"
 events 1 1
 gone() { [ ! -e "$SPOOL/new/00000000000fffff.test.w9" ]; }
 wait_until 10 gone
-run_ok "a corrupt event is deleted" gone
-like "$(grep 'not valid JSON' "$PUBD_LOG")" "00000000000fffff\.test\.w9 is not valid JSON and can never be delivered" \
-	"and the log says why"
+run_ok "a corrupt event leaves new/" gone
+is "$(cat "$SPOOL/bad/00000000000fffff.test.w9" 2>&1)" '{"ts":"2026-' \
+	"it is in bad/, bytes intact"
+is "$(cat "$SPOOL/bad/00000000000fffff.test.w9.why" 2>&1)" "not valid JSON" "with the reason beside it"
 
 # The broker now allows writer 2 (SIGHUP re-reads its ACL), and a client
 # taking over the daemon's client id makes it reconnect: after that

@@ -28,7 +28,7 @@ is "$(grep -c "^1 $PREFIX/test/w1 " "$out")" 10 "before: 10 events on $PREFIX/te
 pubd_conf "$conf" b "qos = 7" "heartbeat = 0"
 echo "this is not a setting" >>"$conf"
 kill -HUP "$PUBD_PID"
-sleep 1
+wait_until 10 eval 'grep -q "keeping the running configuration" "$PUBD_LOG"'
 run_ok "broken config: the daemon keeps running" kill -0 "$PUBD_PID"
 like "$(grep 'reload' "$PUBD_LOG")" "keeping the running configuration" "the log says the old config stays"
 like "$(grep -F "pubd.conf:" "$PUBD_LOG")" "pubd\.conf:[0-9]+: \[mqtt\] qos" "the log names file, line and key"
@@ -39,8 +39,10 @@ is "$(grep -c "^1 $PREFIX/test/w2 " "$out")" 10 "after the broken reload: delive
 # A good file: QoS 2 and another prefix.
 pubd_conf "$conf" b "qos = 2" "heartbeat = 0" "topic-prefix = reloaded/t1"
 kill -HUP "$PUBD_PID"
-wait_until 10 eval 'grep -q "reloaded .*reloaded/t1" "$PUBD_LOG"'
-like "$(grep 'reloaded' "$PUBD_LOG")" "QoS 2" "the good config is applied"
+# The broker shows the new settings: the status on the new prefix.
+new_online() { [ "$(mosquitto_sub -p "$(broker_port b)" -t reloaded/t1/status -C 1 -W 2 2>/dev/null)" = online ]; }
+wait_until 10 new_online
+run_ok "the good config is applied: 'online' on reloaded/t1/status" new_online
 events 3 10
 wait_until 20 arrived reloaded/t1/test/w3 10
 is "$(grep -c "^2 reloaded/t1/test/w3 " "$out")" 10 "after the good reload: 10 events on reloaded/t1/test/w3 at QoS 2"

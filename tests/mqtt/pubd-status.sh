@@ -34,10 +34,11 @@ pubd_start "$NETNS_TMP/pubd.conf"
 wait_until 10 is_retained online
 is "$(retained)" online "restarted: 'online' again"
 
+pid=$PUBD_PID
 run_ok "SIGTERM: exits 0" pubd_stop
 wait_until 10 is_retained offline
 is "$(retained)" offline "SIGTERM: a retained 'offline'"
-like "$(grep -c . "$PUBD_LOG")" '^[0-9]+$' "daemon log written"
+run_fails "and the daemon is gone" kill -0 "$pid"
 stream=$(grep -v ' sync$' "$(sub_out st)" | awk '{ print $3 }' | tr '\n' ' ')
 is "$stream" "online offline online offline " "the subscriber saw online, offline, online, offline"
 [ "$TAP_FAILED" = 0 ] || diag "$(cat "$PUBD_LOG")"
