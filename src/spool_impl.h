@@ -25,6 +25,8 @@ struct spool_totals {
 	uint64_t dropped;
 };
 
+#define SPOOL_STUCK_MAX 64
+
 struct spool {
 	int dirfd, newfd, tmpfd, statefd;
 	char *newdir;
@@ -43,6 +45,11 @@ struct spool {
 	 * rest of this list stays the oldest files until it runs out. */
 	struct spool_ref *evict;
 	size_t evict_n, evict_i;
+	/* Inodes of odd files in new/ this process could not move (a folder
+	 * root made, which the daemon's user may not rename): skipped by
+	 * later listings instead of stopping them or logging each time. */
+	ino_t stuck[SPOOL_STUCK_MAX];
+	size_t nstuck;
 };
 
 /* Take / drop the spool lock (flock on the state file). */

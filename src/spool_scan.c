@@ -10,7 +10,9 @@
  *   - sequence number 0, or a number another file has: renumbered to a
  *     fresh number, so it is delivered after what is there;
  *   - a number above the counter: the counter is raised to it, so events
- *     recorded later get higher numbers than the reader has seen.
+ *     recorded later get higher numbers than the reader has seen;
+ *   - one that cannot be moved (a folder root made, which the daemon's
+ *     user may not rename): told once and skipped from then on.
  * The listing itself runs under a shared lock; only when it met such a
  * file does it take the exclusive lock, look again and act. */
 #include "config.h"
@@ -31,6 +33,9 @@
 #include "spool_impl.h"
 
 enum odd_what { ODD_ASIDE, ODD_RENUMBER, ODD_RAISE };
+
+static void notice(struct spool *sp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 struct odd {
 	enum odd_what what;
@@ -151,6 +156,31 @@ static const char *type_name(mode_t m)
 	return "it is not a regular file";
 }
 
+static bool is_stuck(const struct spool *sp, ino_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < sp->nstuck; i++)
+		if (sp->stuck[i] == ino)
+			return true;
+	return false;
+}
+
+/* new/<file> could not be set right (err): tell once, and skip it from
+ * now on; what can be delivered still is. */
+static void mark_stuck(struct spool *sp, const char *file, const char *reason,
+		       int err)
+{
+	struct stat st;
+
+	if (fstatat(sp->newfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	notice(sp, "event %s/%s: %s, but it cannot be moved: %s; left in place "
+	       "(remove it by hand)", sp->newdir, file, reason, strerror(-err));
+	if (sp->nstuck < SPOOL_STUCK_MAX)
+		sp->stuck[sp->nstuck++] = st.st_ino;
+}
+
 /* Classify one entry of new/ for o. 1: a good event (ref), 0: not. */
 static int classify(struct spool *sp, const struct dirent *de,
 		    struct spool_ref *ref, struct odd_set *o, int *err)
@@ -160,6 +190,8 @@ static int classify(struct spool *sp, const struct dirent *de,
 	struct stat st;
 
 	*err = 0;
+	if (is_stuck(sp, de->d_ino))
+		return 0;
 	if (o == NULL)
 		return named;
 	if (type == DT_UNKNOWN) {
@@ -372,9 +404,6 @@ out:
 }
 
 static void notice(struct spool *sp, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void notice(struct spool *sp, const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
@@ -448,6 +477,12 @@ static int fix(struct spool *sp, struct odd_set *o)
 					sp->tot.seq = x->seq;
 				}
 				break;
+			}
+			/* One file that cannot be moved (EACCES, EPERM,
+			 * EXDEV, EBUSY, ...) must not stop the rest. */
+			if (r < 0 && r != -ENOMEM && x->what != ODD_RAISE) {
+				mark_stuck(sp, x->file, x->reason, r);
+				r = 0;
 			}
 		}
 	}

@@ -400,6 +400,74 @@ static void test_setup_race(void)
 	ok(same(p, &s1), "after %d setups racing the swap, the root-only file outside is unchanged", i);
 }
 
+/* A folder root made in new/, which the spool's user cannot move: the
+ * listing tells once, skips it and goes on listing the events. */
+static void test_stuck_folder(void)
+{
+	char sp[4096], out[4096], q[4096];
+	int st = 0, bits;
+	pid_t pid;
+
+	fresh(sp, out, sizeof(sp));
+	pathf(q, sizeof(q), "chown -R %d:%d %s", USER_UID, USER_GID, sp);
+	{
+		struct spool_opts o = { .dir = sp, .node = "n" };
+		struct spool *s = NULL;
+
+		if (spool_open(&s, &o) < 0)
+			bail_out("spool_open %s", sp);
+		spool_close(s);
+	}
+	if (system(q) != 0)
+		bail_out("%s failed", q);
+	pathf(q, sizeof(q), "%s/new/0000000000000009.dir", sp);
+	if (mkdir(q, 0755) < 0)
+		bail_out("mkdir %s: %s", q, strerror(errno));
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char why[512] = "";
+		struct spool_opts o = { .dir = sp, .node = "n", .notice = on_notice,
+					.why = why, .whylen = sizeof(why) };
+		struct spool_ref *refs = NULL;
+		struct spool *s = NULL;
+		int notices = 0, r;
+		size_t n = 0;
+
+		o.notice_arg = &notices;
+		bits = 0;
+		if (setgid(USER_GID) < 0 || setuid(USER_UID) < 0)
+			_exit(100);
+		alarm(ALARM_SECONDS);
+		if (spool_open(&s, &o) < 0)
+			_exit(101);
+		spool_emit(s, "a", NULL, NULL, NULL);
+		spool_emit(s, "b", NULL, NULL, NULL);
+		r = spool_list(s, 0, 0, &refs, &n);
+		if (r == 0 && n == 2 && strcmp(refs[0].file + 17, "a") == 0)
+			bits |= 1;
+		if (notices == 1)
+			bits |= 2;
+		free(refs);
+		refs = NULL;
+		r = spool_list(s, 0, 0, &refs, &n);
+		if (r == 0 && n == 2 && notices == 1)
+			bits |= 4;
+		free(refs);
+		spool_close(s);
+		_exit(bits);
+	}
+	waitpid(pid, &st, 0);
+	bits = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+	if (bits >= 100)
+		bits = 0;
+	ok(bits & 1, "a folder the user cannot move does not stop the listing");
+	ok(bits & 2, "one notice names it");
+	ok(bits & 4, "a second listing skips it without another notice");
+	pathf(q, sizeof(q), "%s/new/0000000000000009.dir", sp);
+	ok(access(q, F_OK) == 0, "the folder is left in place");
+}
+
 int main(void)
 {
 	const char *req = getenv("OUTPOST_REQUIRE_ROOT"), *base = getenv("TMPDIR");
@@ -424,5 +492,6 @@ int main(void)
 	test_event_files();
 	test_setup();
 	test_setup_race();
+	test_stuck_folder();
 	return done_testing();
 }
