@@ -56,6 +56,25 @@ static void replace_last(struct pubd *p)
 		(void)spool_delete(p->spool, &ref);
 }
 
+/* What the broker link gives: the protocol in use and the QoS events go
+ * at, lower than [mqtt] qos when the broker downgraded it. */
+static void mqtt_status(const struct pubd *p, struct json *j)
+{
+	bool up = p->client && mqtt_client_connected(p->client);
+	int version = p->client ? mqtt_client_version(p->client) : p->set.version;
+	uint8_t qos = p->set.qos, max = p->client ? mqtt_client_max_qos(p->client) : 2;
+
+	if (qos > max)
+		qos = max;
+	json_key(j, "mqtt");
+	json_obj_begin(j);
+	json_kv_bool(j, "connected", up);
+	json_kv_str(j, "protocol", version == MQTT_V311 ? "3.1.1" : "5");
+	json_kv_uint(j, "qos", qos);
+	json_kv_bool(j, "downgraded", qos < p->set.qos);
+	json_obj_end(j);
+}
+
 /* Record one heartbeat event now. */
 int pubd_heartbeat_emit(struct pubd *p)
 {
@@ -83,6 +102,7 @@ int pubd_heartbeat_emit(struct pubd *p)
 	json_kv_uint(&j, "spool_bytes", st.bytes);
 	json_kv_uint(&j, "dropped", st.dropped);
 	json_kv_uint(&j, "delivered", p->delivered);
+	mqtt_status(p, &j);
 	json_obj_end(&j);
 	r = json_finish(&j, &text, NULL);
 	if (r == 0) {

@@ -22,7 +22,7 @@ T=$NETNS_TMP
 URL=mqtt://127.0.0.1:1883
 in_ns() { ip netns exec "$(ns rmq)" "$@"; }
 
-plan 32
+plan 33
 t0=$SECONDS
 rabbitmq_start rmq || bail "RabbitMQ did not start: $(rabbitmq_log)"
 diag "RabbitMQ accepted MQTT connections after $((SECONDS - t0)) s"
@@ -97,7 +97,7 @@ for q in 0 1 2; do
 		echo "url = $URL"
 		echo "topic-prefix = r/pubd$q"
 		echo "qos = $q"
-		echo "heartbeat = 0"
+		[ "$q" = 2 ] && echo "heartbeat = 1s" || echo "heartbeat = 0"
 	} >"$T/pubd$q.conf"
 	events "$((q + 1))" 200
 	pubd_start "$T/pubd$q.conf"
@@ -107,6 +107,16 @@ for q in 0 1 2; do
 	is "$(got "r/pubd$q/test/w$((q + 1))" | pairs /dev/stdin | tr '\n' ' ')" \
 		"$(seq 0 199 | sed "s/^/$((q + 1)):/" | tr '\n' ' ')" \
 		"outpost-pubd qos = $q: all 200 events arrived, once each, in order"
+	if [ "$q" = 2 ]; then
+		# The heartbeat carries the link as the broker made it.
+		hb_link() { got r/pubd2/heartbeat | tail -n 1 | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["data"]["mqtt"]
+print(m["connected"], m["protocol"], m["qos"], m["downgraded"])' 2>/dev/null; }
+		wait_until 10 eval '[ "$(hb_link)" = "True 3.1.1 1 True" ]'
+		is "$(hb_link)" "True 3.1.1 1 True" \
+			"outpost-pubd qos = 2: its heartbeat says 3.1.1, QoS 1, downgraded"
+	fi
 	run_ok "outpost-pubd qos = $q: exits 0 on SIGTERM" pubd_stop
 done
 grep -q 'using MQTT 3.1.1' "$PUBD_LOG"

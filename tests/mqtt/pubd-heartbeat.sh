@@ -29,6 +29,9 @@ for line in sys.stdin:
     for k in ("uptime_s", "daemon_uptime_s", "spool_depth", "spool_bytes", "dropped", "delivered"):
         assert isinstance(d[k], int) and d[k] >= 0, (k, d)
     assert len(d["load"]) == 3 and all(isinstance(x, (int, float)) and x >= 0 for x in d["load"]), d
+    m = d["mqtt"]
+    assert m["protocol"] == "5" and m["qos"] == 1 and m["downgraded"] is False, d
+    assert isinstance(m["connected"], bool), d
     assert d["uptime_s"] >= d["daemon_uptime_s"], d
     assert d["daemon_uptime_s"] >= prev, d
     prev = d["daemon_uptime_s"]
