@@ -103,6 +103,22 @@ out:
 	return r;
 }
 
+int priv_user_ids(const char *user, uid_t *uid, gid_t *gid)
+{
+	struct priv_user pu = { 0 };
+	int r;
+
+	if (user == NULL || *user == '\0')
+		return -EINVAL;
+	r = priv_lookup(user, &pu);
+	if (r < 0)
+		return r;
+	*uid = pu.uid;
+	*gid = pu.gid;
+	free(pu.name);
+	return 0;
+}
+
 /* Remove every capability not in keep from the bounding set; needs
  * CAP_SETPCAP in the effective set. */
 static int priv_trim_bounding(const cap_value_t *keep, size_t n)

@@ -3,6 +3,7 @@
 #define OUTPOST_PRIV_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <sys/capability.h>
 
 /* Switch to user (name or numeric uid; its primary group and supplementary
@@ -16,6 +17,10 @@
  * resolved before anything changes, so -ESRCH leaves the process as it was.
  * Returns 0 or -errno (-ESRCH: no such user; -EINVAL: bad cap in keep). */
 int priv_drop(const char *user, const cap_value_t *keep, size_t n);
+
+/* Look up user (name or numeric uid, as priv_drop takes it) without
+ * changing anything: 0, -ESRCH (no such user) or -errno. */
+int priv_user_ids(const char *user, uid_t *uid, gid_t *gid);
 
 /* Make a kept capability effective; 0 or -errno (-EPERM if not permitted). */
 int priv_raise(cap_value_t cap);

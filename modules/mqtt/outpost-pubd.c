@@ -50,8 +50,14 @@ static int open_spool(const struct pubd_settings *s, struct spool **out)
 		.dir = s->spool, .max_bytes = s->spool_max, .node = s->id, .region = s->region,
 		.notice = spool_notice, .why = why, .whylen = sizeof(why),
 	};
-	int r = spool_open(out, &so);
+	uid_t uid;
+	gid_t gid;
+	int r;
 
+	/* As root, a spool owned by anyone but the daemon's user is refused. */
+	if (geteuid() == 0 && priv_user_ids(s->user, &uid, &gid) == 0)
+		so.owner = uid;
+	r = spool_open(out, &so);
 	if (r < 0)
 		log_err("cannot open the spool %s: %s", s->spool, why[0] ? why : strerror(-r));
 	return r;
@@ -72,7 +78,7 @@ static int check_settings(const struct conf *conf, void *ctx)
 		fprintf(stderr, "%s\n", why);
 		return -1;
 	}
-	if (geteuid() == 0 && (r = pubd_setup_user(s.user, &uid, &gid)) < 0) {
+	if (geteuid() == 0 && (r = priv_user_ids(s.user, &uid, &gid)) < 0) {
 		if (conf_key_file(node, "user"))
 			fprintf(stderr, "%s:%u: ", conf_key_file(node, "user"),
 			    conf_key_line(node, "user"));
@@ -186,7 +192,7 @@ static int setup_root(struct pubd *p)
 	gid_t gid;
 	int r;
 
-	r = pubd_setup_user(p->set.user, &uid, &gid);
+	r = priv_user_ids(p->set.user, &uid, &gid);
 	if (r == -ESRCH) {
 		log_err("user '%s' does not exist: create it or set [node] user", p->set.user);
 		return -1;

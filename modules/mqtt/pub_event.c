@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "priv.h"
 #include "pub.h"
 #include "spool.h"
 
@@ -151,15 +152,25 @@ int pub_event_run(const struct pub_args *a, const struct conf *conf)
 		.node = conf_get_str(node, "id"),
 		.region = conf_get_str(node, "region"),
 	};
+	char why[512] = "", *buf;
 	const char *src;
 	size_t len;
-	char *buf;
+	uid_t uid;
+	gid_t gid;
 	int r;
 
 	if (parse_kind(&e, a->event) < 0)
 		return PUB_EXIT_USAGE;
+	/* As root, refuse a spool owned by anyone but [node] user. */
+	so.why = why;
+	so.whylen = sizeof(why);
+	if (geteuid() == 0 && priv_user_ids(conf_get_str(node, "user"), &uid, &gid) == 0)
+		so.owner = uid;
 	if ((r = spool_open(&e.sp, &so)) < 0) {
-		fprintf(stderr, "outpost-pub: spool %s: %s\n", e.dir, strerror(-r));
+		if (why[0])
+			fprintf(stderr, "outpost-pub: %s\n", why);
+		else
+			fprintf(stderr, "outpost-pub: spool %s: %s\n", e.dir, strerror(-r));
 		return PUB_EXIT_FAIL;
 	}
 	switch (a->src) {

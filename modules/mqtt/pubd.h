@@ -173,8 +173,6 @@ char *pubd_topic(const struct pubd_settings *s, const char *kind, const char *na
  * journal) to uid:gid with setgid group-writable directories. 0 or -errno,
  * with what naming the path that failed. */
 int pubd_setup_spool(const char *dir, uid_t uid, gid_t gid, const char **what);
-/* Look up user; 0, -ESRCH when there is none, or -errno. */
-int pubd_setup_user(const char *user, uid_t *uid, gid_t *gid);
 
 /* pubd_client.c */
 /* Create p->client from p->set (not started). 0 or -1 (logged). */

@@ -22,35 +22,6 @@
 
 #define DIR_MODE (S_ISGID | 0770)
 
-/* Look up user by name or numeric uid. */
-int pubd_setup_user(const char *user, uid_t *uid, gid_t *gid)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	char *end;
-	unsigned long n;
-	int r;
-
-	errno = 0;
-	n = strtoul(user, &end, 10);
-	if (*user >= '0' && *user <= '9' && *end == '\0' && errno == 0) {
-		r = getpwuid_r((uid_t)n, &pw, buf, sizeof(buf), &res);
-		if (!res && (r == 0 || r == ENOENT)) {
-			/* priv_drop() accepts a bare uid: so do we. */
-			*uid = (uid_t)n;
-			*gid = (gid_t)n;
-			return 0;
-		}
-	} else {
-		r = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
-	}
-	if (!res)
-		return r == 0 || r == ENOENT || r == ESRCH ? -ESRCH : -r;
-	*uid = pw.pw_uid;
-	*gid = pw.pw_gid;
-	return 0;
-}
-
 /* mkdir -p, with mode for what it creates. */
 static int mkdir_p(const char *path, mode_t mode)
 {

@@ -3,7 +3,7 @@
 # of the config's [node], with no broker anywhere: the files in new/ hold
 # the right envelopes, one per line of -l input, invalid JSON is refused
 # with its line and column while the valid lines are still recorded, and
-# bad kinds are usage errors.
+# bad kinds are usage errors; as root, a spool owned by a stranger is refused.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -84,5 +84,25 @@ is "$?" 2 "--event with -t: usage error"
 run_ok "-n: an event with {}" "${EV[@]}" --event heartbeat -n
 check 'ev[-1]["kind"] == "heartbeat" and ev[-1]["data"] == {}'
 ok $? "-n: data is {}"
+
+# As root, a spool that belongs to a stranger is refused, with what to do;
+# the same folder is fine once [node] user names its owner.
+if [ "$(id -u)" = 0 ]; then
+	S2=$T/stranger
+	mkdir -p "$S2" && chown 64999:64999 "$S2" && chmod 0750 "$S2"
+	for u in nobody 64999; do
+		printf '[node]\nid = k\nuser = %s\nspool = %s\n[mqtt]\nurl = mqtt://127.0.0.1:%s\n' \
+			"$u" "$S2" "$dead" >"$T/s-$u.conf"
+	done
+	"$PUB" --config "$T/s-nobody.conf" --event x -m '{}' >/dev/null 2>"$T/err"
+	is "$?" 1 "a spool owned by a stranger (uid 64999, user nobody): exit 1"
+	like "$(cat "$T/err")" "spool $S2: is owned by uid 64999.*chown it" \
+		"the error names the folder, its owner and the fix"
+	[ ! -e "$S2/new" ] || [ -z "$(ls -A "$S2/new")" ]
+	ok $? "nothing was recorded there"
+	run_ok "the same spool with user = 64999 (its owner) is accepted" \
+		"$PUB" --config "$T/s-64999.conf" --event x -m '{}'
+	is "$(ls "$S2/new" | wc -l)" 1 "and the event is recorded"
+fi
 
 done_testing

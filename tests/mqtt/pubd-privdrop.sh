@@ -16,7 +16,7 @@ require_root
 require_cmd mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd useradd userdel
 . "$top_srcdir/tests/mqtt/pubd-lib.sh"
 
-plan 18
+plan 21
 user=opd$$
 useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user" ||
 	bail "cannot create user $user"
@@ -71,5 +71,15 @@ run_fails "a missing user stops it at start" "$PUBD" -d -f "$NETNS_TMP/bad.conf"
 is "$RUN_STATUS" 1 "exit status 1"
 like "$RUN_OUTPUT" "user 'nosuchuser$$' does not exist: create it or set \[node\] user" \
 	"and says what to do"
+
+# A spool folder that belongs to a stranger: root refuses to set it up.
+mkdir -p "$NETNS_TMP/stranger" && chown 64999:64999 "$NETNS_TMP/stranger" &&
+	chmod 0750 "$NETNS_TMP/stranger"
+sed "s|^spool = .*|spool = $NETNS_TMP/stranger|" "$NETNS_TMP/bad.conf" |
+	sed "s|^user = .*|user = nobody|" >"$NETNS_TMP/stranger.conf"
+run_fails "a spool owned by another user stops it at start" \
+	timeout 10 "$PUBD" -d -f "$NETNS_TMP/stranger.conf"
+like "$RUN_OUTPUT" "is owned by uid 64999.*chown it" "and says whose it is and what to do"
+is "$(stat -c %u:%g "$NETNS_TMP/stranger")" 64999:64999 "the folder was not taken over"
 [ "$TAP_FAILED" = 0 ] || diag "$(cat "$PUBD_LOG")"
 done_testing
