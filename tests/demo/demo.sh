@@ -267,6 +267,18 @@ part_mqtt()
 	say "what mosquitto_sub -t 'outpost/#' -v received in namespace broker:"
 	sed 's/^/  | /' "$dir/sub.out"
 	say "events left in the edge's spool: $(find "$dir/spool/new" -type f | wc -l)"
+	say "a damaged event file appears in new/ (a disk error, a careless hand):"
+	say "\$ printf 'not json' >$dir/spool/new/00000000000000ff.printer.jam"
+	printf 'not json' >"$dir/spool/new/00000000000000ff.printer.jam"
+	if ! wait_for 10 test -e "$dir/spool/bad/00000000000000ff.printer.jam.why"; then
+		say "FAILED: outpost-pubd did not set the damaged file aside"
+		sed 's/^/  | /' "$dir/pubd.log"
+		return 1
+	fi
+	say "outpost-pubd moved it aside, never deleting it; $dir/spool/bad/ holds:"
+	(cd "$dir/spool/bad" && for n in *; do printf '  | %s\n' "$n"; done)
+	say "and the reason beside it:"
+	sed 's/^/  | /' "$dir/spool/bad/00000000000000ff.printer.jam.why"
 	say "the retained status, as a newcomer reads it:"
 	ns_exec broker mosquitto_sub -h 192.0.2.80 -t "$prefix/status" -v -C 1 -W 3 |
 		sed 's/^/  | /'
