@@ -406,12 +406,12 @@ int pubd_drain_journal_sync(struct pubd *p)
 	/* A version 1 journal is rewritten (with identities) first. */
 	if (p->journal.legacy) {
 		r = pubd_drain_compact(p);
-		if (r == 0)
-			TAILQ_FOREACH(it, &p->held, link)
-				it->journaled = true;
-		if (r == 0)
-			p->journal_due = false;
-		return r;
+		if (r < 0)
+			return r;
+		TAILQ_FOREACH(it, &p->held, link)
+			it->journaled = true;
+		p->journal_due = false;
+		return 0;
 	}
 	if (!p->journal_due)
 		return 0;

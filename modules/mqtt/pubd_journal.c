@@ -500,10 +500,11 @@ fail:
 	return r;
 }
 
-/* Append one record at the end of what is valid. What a failure leaves
- * there (part of a record, or one not known durable) is overwritten by
- * the next append, so no torn record sits in front of later ones. */
-static int append(struct pubd_journal *j, char op, const struct pubd_restore *rec, bool sync)
+/* Append one record, not synced (an X record: made durable by the next
+ * batch), at the end of what is valid. What a failure leaves there is
+ * overwritten by the next append, so no torn record sits in front of
+ * later ones. */
+static int append_unsynced(struct pubd_journal *j, char op, const struct pubd_restore *rec)
 {
 	char buf[REC_LEN];
 	int r;
@@ -517,13 +518,10 @@ static int append(struct pubd_journal *j, char op, const struct pubd_restore *re
 		return r;
 	format_rec(buf, op, rec->seq, rec->packet_id, rec->ident);
 	r = write_at(j->fd, buf, REC_LEN, j->size);
-	if (r == 0 && sync && fdatasync(j->fd) < 0)
-		r = -errno;
 	if (r < 0)
 		return r;
 	j->size += REC_LEN;
 	j->writes++;
-	j->syncs += sync;
 	return 0;
 }
 
@@ -577,7 +575,7 @@ int pubd_journal_append(struct pubd_journal *j, const struct pubd_restore *rec)
 /* Record that an event gave its packet id back undelivered. */
 int pubd_journal_release(struct pubd_journal *j, const struct pubd_restore *rec)
 {
-	return append(j, 'X', rec, false);
+	return append_unsynced(j, 'X', rec);
 }
 
 /* Whether the journal is worth compacting. */
