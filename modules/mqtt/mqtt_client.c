@@ -167,11 +167,34 @@ static void refused_v5(struct mqtt_client *c, bool closed, const char *how)
 		c->retry_timer = loop_timer_add(c->loop, 0, retry_cb, c);
 }
 
-/* 5.0 lets the client say why it closes; best effort, then fail. */
+/* Let the owner persist the states reported since the last call, before
+ * the output that follows them is written: 0 when it may be written. A
+ * call from inside on_flush (it stopped the client) writes nothing. */
+static int release(struct mqtt_client *c)
+{
+	int r;
+
+	if (c->in_on_flush)
+		return -EAGAIN;
+	if (!c->unsynced || !c->o.cbs.on_flush)
+		return 0;
+	c->unsynced = false;
+	c->in_on_flush = true;
+	r = c->o.cbs.on_flush(c->o.cbs.arg);
+	c->in_on_flush = false;
+	if (r < 0)
+		c->unsynced = true;
+	return r < 0 ? r : 0;
+}
+
+/* 5.0 lets the client say why it closes; best effort, then fail. The
+ * output may hold packets whose states the owner has not persisted yet:
+ * then nothing is written (the link fails anyway). */
 static void protocol_fail(struct mqtt_client *c, uint8_t reason, const char *what,
     const char *why)
 {
-	if (c->o.version == MQTT_V5 && c->fd >= 0 &&
+	if (c->o.version == MQTT_V5 && c->fd >= 0 && !c->in_on_flush &&
+	    (!c->unsynced || !c->o.cbs.on_flush) &&
 	    mqtt_encode_disconnect(&c->out, MQTT_V5, reason) == 0 && c->out_off < c->out.len)
 		mqtt_conn_write(c, c->out.data + c->out_off, c->out.len - c->out_off);
 	fail_link(c, "%s from %s: %s", what, c->peer, why);
@@ -244,9 +267,21 @@ static void timer_cb(struct loop *l, void *arg)
 	}
 }
 
-/* Write what the output holds; -1 when the link failed. */
+/* Write what the output holds; -1 when the link failed. The owner's
+ * on_flush comes first: a QoS 2 PUBLISH or PUBREL must not leave before
+ * the state that on_state announced for it is on disk. */
 static int flush(struct mqtt_client *c)
 {
+	int rc;
+
+	if (c->out_off < c->out.len && (rc = release(c)) < 0) {
+		/* Unless on_flush stopped the client (or this is inside it),
+		 * drop what was encoded: it is encoded again on the next link. */
+		if (rc != -EAGAIN && (c->state == MQTT_ST_UP || c->state == MQTT_ST_CONNACK))
+			fail_link(c, "cannot send to %s: the state of the messages could not be recorded: %s",
+			    c->peer, strerror(-rc));
+		return -1;
+	}
 	while (c->out_off < c->out.len) {
 		ssize_t r = mqtt_conn_write(c, c->out.data + c->out_off,
 		    c->out.len - c->out_off);
@@ -636,7 +671,7 @@ void mqtt_client_stop(struct mqtt_client *c)
 {
 	if (!c)
 		return;
-	if (c->state == MQTT_ST_UP &&
+	if (c->state == MQTT_ST_UP && release(c) == 0 &&
 	    (c->o.drop_session && c->o.version == MQTT_V5 && c->o.session_expiry ?
 	    mqtt_encode_disconnect_end_session(&c->out, 0) :
 	    mqtt_encode_disconnect(&c->out, c->o.version, 0)) == 0)

@@ -69,6 +69,17 @@ struct mqtt_client_cbs {
 	 * to survive a restart without duplicating QoS 2 messages. */
 	void (*on_state)(void *arg, void *cookie, uint16_t packet_id, enum mqtt_stage stage);
 	void *arg;
+	/* Called before output is written to the socket, once for all the
+	 * on_state calls since the last time (and only when there were
+	 * some), so the owner can persist them together (one fdatasync)
+	 * before the PUBLISH or PUBREL they announce can leave: the bytes of
+	 * those packets are already encoded but not written. Return 0 to let
+	 * the output go, or a negative errno: then nothing is written, the
+	 * link is dropped and retried with backoff (unless the callback
+	 * stopped the client), and on_flush is called again before the next
+	 * write. NULL: output goes at once. Last, so that positional
+	 * initialisers written before it stay valid. */
+	int (*on_flush)(void *arg);
 };
 
 struct mqtt_client_opts {

@@ -76,6 +76,8 @@ struct mqtt_client {
 	struct wire_buf		 in;
 	struct wire_buf		 out;
 	size_t			 out_off;	/* sent prefix of out */
+	bool			 unsynced;	/* on_state since the last on_flush */
+	bool			 in_on_flush;	/* on_flush is running: write nothing */
 	uint64_t		 written;	/* bytes written on all links */
 
 	/* Keepalive. */

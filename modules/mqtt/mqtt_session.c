@@ -58,6 +58,8 @@ void mqtt_session_free(struct mqtt_client *c)
 static void notify_state(struct mqtt_client *c, struct mqtt_msg *m,
     enum mqtt_stage st)
 {
+	/* The packet this announces must wait for on_flush (see flush()). */
+	c->unsynced = true;
 	if (c->o.cbs.on_state)
 		c->o.cbs.on_state(c->o.cbs.arg, m->cookie, m->packet_id, st);
 }

@@ -132,6 +132,7 @@ struct pubd {
 	int			 inotify_fd;
 	uint64_t		 rescan_timer;
 	bool			 filling;
+	bool			 journal_due;	/* a QoS 2 item may lack its record */
 
 	/* The client. */
 	bool			 connected;
@@ -199,9 +200,13 @@ void pubd_drain_free(struct pubd *p);
 void pubd_drain_fill(struct pubd *p);
 /* Whether the event seq is with the client. */
 bool pubd_drain_is_held(const struct pubd *p, uint64_t seq);
-/* Append the records a failed append left out (QoS 2 items holding a
- * packet id not on disk); before the client starts. 0 or -errno. */
+/* Append the records of every QoS 2 item whose packet id and stage are
+ * not on disk yet, in one write and one fdatasync: before the client
+ * writes (on_flush) and before it starts. 0 or -errno. */
 int pubd_drain_journal_sync(struct pubd *p);
+/* The client's on_flush: make the states of this round durable; on
+ * failure log, pause the client and return -errno (nothing is sent). */
+int pubd_drain_flush(struct pubd *p);
 /* The one way into the held queue (the drain owns its items). */
 void pubd_drain_hold(struct pubd *p, struct pubd_item *it);
 /* Every held item leaves for q (a client is being replaced); each is
@@ -263,6 +268,11 @@ int pubd_journal_open(struct pubd_journal *j, const char *spooldir, bool preallo
 /* Record durably that rec->seq holds rec->packet_id at rec->stage. 0 or
  * -errno (whatever it wrote is written over by the next append). */
 int pubd_journal_append(struct pubd_journal *j, const struct pubd_restore *rec);
+/* Record durably the n records recs[0..n) (P, or R at MQTT_STAGE_PUBREC)
+ * with one write per 96 records and one fdatasync. 0 or -errno (nothing
+ * of it counts then: the next append writes over it). */
+int pubd_journal_append_batch(struct pubd_journal *j, const struct pubd_restore *recs,
+    size_t n);
 /* Record that rec->seq gave up its packet id without being delivered (the
  * broker refused it); made durable by the next append. 0 or -errno. */
 int pubd_journal_release(struct pubd_journal *j, const struct pubd_restore *rec);

@@ -29,7 +29,9 @@ pubd_tests = \
 	tests/mqtt/pubd-heartbeat-full.sh \
 	tests/mqtt/pubd-reload-handover.sh \
 	tests/mqtt/pubd-bad-events.sh \
-	tests/mqtt/pubd-journal-fifo.sh
+	tests/mqtt/pubd-journal-fifo.sh \
+	tests/mqtt/pubd-fsync-batch.sh \
+	tests/mqtt/pubd-journal-error.sh
 TESTS += $(pubd_tests)
 dist_check_SCRIPTS += $(pubd_tests)
 EXTRA_DIST += tests/mqtt/pubd-lib.sh

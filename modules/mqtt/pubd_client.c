@@ -95,6 +95,11 @@ static void on_state(void *arg, void *cookie, uint16_t packet_id, enum mqtt_stag
 		pubd_drain_state(arg, cookie, packet_id, stage);
 }
 
+static int on_flush(void *arg)
+{
+	return pubd_drain_flush(arg);
+}
+
 /* Create a client from p->set (not started). */
 int pubd_client_create(struct pubd *p, struct mqtt_client **out)
 {
@@ -107,6 +112,7 @@ int pubd_client_create(struct pubd *p, struct mqtt_client **out)
 	o.cbs.on_error = on_error;
 	o.cbs.on_ack = on_ack;
 	o.cbs.on_state = on_state;
+	o.cbs.on_flush = on_flush;
 	o.cbs.arg = p;
 	if (mqtt_client_new(p->loop, &o, out, &why) < 0) {
 		log_err("[mqtt] %s: %s", p->set.url, why);

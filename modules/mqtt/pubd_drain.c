@@ -374,54 +374,85 @@ void pubd_drain_ack(struct pubd *p, struct pubd_item *it, int qos, uint8_t reaso
 	pubd_drain_fill(p);
 }
 
-/* A message took a packet id or got its PUBREC: for QoS 2, record it
- * before the packet that follows can leave (see pubd_journal.c). */
+/* A message took a packet id or got its PUBREC. For QoS 2 the record
+ * waits for the client's on_flush (pubd_drain_flush), which comes before
+ * the packet that follows can leave, and is written there with the other
+ * records of the round (see pubd_journal.c). */
 void pubd_drain_state(struct pubd *p, struct pubd_item *it, uint16_t packet_id,
     enum mqtt_stage stage)
 {
-	struct pubd_restore rec;
-	int r;
-
 	if (stage == MQTT_STAGE_DONE)
 		return;		/* on_ack follows */
 	it->packet_id = packet_id;
 	it->stage = stage;
 	it->journaled = false;
-	if (it->qos != 2)
-		return;
-	rec = record_of(it);
-	r = pubd_journal_append(&p->journal, &rec);
-	if (r < 0) {
-		/* Sending now could deliver twice after a crash: hold the
-		 * client until the journal is writable again. */
-		log_err("cannot record event %s in the in-flight journal: %s; pausing delivery",
-		    it->ref.file, strerror(-r));
-		pubd_client_pause(p);
-		return;
-	}
-	it->journaled = true;
+	if (it->qos == 2)
+		p->journal_due = true;
 }
 
-/* Record what a failed append left out, before the client sends again. */
+static bool needs_record(const struct pubd_item *it)
+{
+	return it->qos == 2 && it->packet_id && it->stage && !it->journaled;
+}
+
+/* Record every QoS 2 state not on disk yet: one write, one fdatasync. */
 int pubd_drain_journal_sync(struct pubd *p)
 {
+	struct pubd_restore *v;
 	struct pubd_item *it;
-	struct pubd_restore rec;
+	size_t n = 0;
 	int r;
 
 	/* A version 1 journal is rewritten (with identities) first. */
-	if (p->journal.legacy)
-		return pubd_drain_compact(p);
-	TAILQ_FOREACH(it, &p->held, link) {
-		if (it->qos != 2 || !it->packet_id || !it->stage || it->journaled)
-			continue;
-		rec = record_of(it);
-		r = pubd_journal_append(&p->journal, &rec);
+	if (p->journal.legacy) {
+		r = pubd_drain_compact(p);
 		if (r < 0)
 			return r;
-		it->journaled = true;
+		TAILQ_FOREACH(it, &p->held, link)
+			it->journaled = true;
+		p->journal_due = false;
+		return 0;
 	}
+	if (!p->journal_due)
+		return 0;
+	TAILQ_FOREACH(it, &p->held, link)
+		n += needs_record(it);
+	if (n == 0) {
+		p->journal_due = false;
+		return 0;
+	}
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	n = 0;
+	TAILQ_FOREACH(it, &p->held, link)
+		if (needs_record(it))
+			v[n++] = record_of(it);
+	r = pubd_journal_append_batch(&p->journal, v, n);
+	free(v);
+	if (r < 0)
+		return r;
+	TAILQ_FOREACH(it, &p->held, link)
+		if (needs_record(it))
+			it->journaled = true;
+	p->journal_due = false;
 	return 0;
+}
+
+/* Before the client writes: the states of this round go to disk first. */
+int pubd_drain_flush(struct pubd *p)
+{
+	int r = pubd_drain_journal_sync(p);
+
+	if (r < 0) {
+		/* Sending now could deliver twice after a crash: hold the
+		 * client (nothing it encoded leaves) until the journal is
+		 * writable again. */
+		log_err("cannot record QoS 2 messages in the in-flight journal: %s; pausing delivery",
+		    strerror(-r));
+		pubd_client_pause(p);
+	}
+	return r;
 }
 
 static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)

@@ -14,6 +14,13 @@
  * returns; X is not: it only matters once the id is taken again, and the
  * P record that takes it is synced after it, in file order.
  *
+ * The daemon does not append one record per message: the client reports
+ * each stage (on_state), the drain marks the message not journaled, and
+ * before the client writes its output (on_flush) every such record of
+ * that loop round goes in one write and one fdatasync
+ * (pubd_journal_append_batch), so a round of many QoS 2 messages costs
+ * one sync, and none of their PUBLISH or PUBREL is on the wire before.
+ *
  * <ident> is a hash of the event's bytes (its envelope, which carries the
  * time stamp): sequence numbers are not unique across a power cut (the
  * spool's counter may fall back), so a record names "seq S with these
@@ -493,10 +500,11 @@ fail:
 	return r;
 }
 
-/* Append one record at the end of what is valid. What a failure leaves
- * there (part of a record, or one not known durable) is overwritten by
- * the next append, so no torn record sits in front of later ones. */
-static int append(struct pubd_journal *j, char op, const struct pubd_restore *rec, bool sync)
+/* Append one record, not synced (an X record: made durable by the next
+ * batch), at the end of what is valid. What a failure leaves there is
+ * overwritten by the next append, so no torn record sits in front of
+ * later ones. */
+static int append_unsynced(struct pubd_journal *j, char op, const struct pubd_restore *rec)
 {
 	char buf[REC_LEN];
 	int r;
@@ -510,26 +518,64 @@ static int append(struct pubd_journal *j, char op, const struct pubd_restore *re
 		return r;
 	format_rec(buf, op, rec->seq, rec->packet_id, rec->ident);
 	r = write_at(j->fd, buf, REC_LEN, j->size);
-	if (r == 0 && sync && fdatasync(j->fd) < 0)
-		r = -errno;
 	if (r < 0)
 		return r;
 	j->size += REC_LEN;
 	j->writes++;
-	j->syncs += sync;
+	return 0;
+}
+
+/* Records per write of a batch: 4 KiB on the stack. */
+#define BATCH_CHUNK	96
+
+/* Append n P or R records (by stage) after what is valid and make them
+ * durable with one fdatasync. Until that returned nothing counts: a
+ * failure leaves the valid end where it was, to be written over. */
+int pubd_journal_append_batch(struct pubd_journal *j, const struct pubd_restore *recs,
+    size_t n)
+{
+	char buf[BATCH_CHUNK * REC_LEN];
+	size_t i = 0, k;
+	off_t at;
+	int r;
+
+	if (j->fd < 0)
+		return -EBADF;
+	if (j->legacy)
+		return -EAGAIN;		/* rewrite it first */
+	if (n == 0)
+		return 0;
+	r = put_header(j);
+	if (r < 0)
+		return r;
+	at = j->size;
+	while (i < n) {
+		for (k = 0; k < BATCH_CHUNK && i < n; k++, i++)
+			format_rec(buf + k * REC_LEN, recs[i].stage == MQTT_STAGE_PUBREC ? 'R' : 'P',
+			    recs[i].seq, recs[i].packet_id, recs[i].ident);
+		r = write_at(j->fd, buf, k * REC_LEN, at);
+		if (r < 0)
+			return r;
+		at += (off_t)(k * REC_LEN);
+	}
+	if (fdatasync(j->fd) < 0)
+		return -errno;
+	j->size = at;
+	j->writes += (unsigned)n;
+	j->syncs++;
 	return 0;
 }
 
 /* Record durably that an event holds its packet id at its stage. */
 int pubd_journal_append(struct pubd_journal *j, const struct pubd_restore *rec)
 {
-	return append(j, rec->stage == MQTT_STAGE_PUBREC ? 'R' : 'P', rec, true);
+	return pubd_journal_append_batch(j, rec, 1);
 }
 
 /* Record that an event gave its packet id back undelivered. */
 int pubd_journal_release(struct pubd_journal *j, const struct pubd_restore *rec)
 {
-	return append(j, 'X', rec, false);
+	return append_unsynced(j, 'X', rec);
 }
 
 /* Whether the journal is worth compacting. */

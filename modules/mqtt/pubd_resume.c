@@ -116,8 +116,10 @@ static void carry_inflight(struct pubd *p, struct pubd_item *it, uint16_t pid,
 			pubd_item_free(it);
 		return;
 	}
-	if (pid != it->packet_id || stage != it->stage)
+	if (pid != it->packet_id || stage != it->stage) {
 		it->journaled = false;
+		p->journal_due = true;
+	}
 	it->packet_id = pid;
 	it->stage = stage;
 	r = mqtt_client_restore(p->client, it->topic, ev.payload, ev.len, it->qos, false, it,

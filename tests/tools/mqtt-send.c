@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 	if (!o.url || optind != argc)
 		usage();
 	o.cbs = (struct mqtt_client_cbs){ on_connect, on_disconnect, on_ack, on_error,
-	    on_state, &run };
+	    on_state, &run, NULL };
 	if ((r = loop_new(&l)) < 0) {
 		fprintf(stderr, "mqtt-send: loop: %s\n", strerror(-r));
 		return 1;

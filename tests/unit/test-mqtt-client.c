@@ -1,10 +1,16 @@
 /* test-mqtt-client: the parts of the MQTT client that need no broker:
- * URL parsing, option checks, queueing and restoring in-flight state.
+ * URL parsing, option checks, queueing and restoring in-flight state, and
+ * (with a bare TCP peer on loopback playing the broker) that on_flush runs
+ * before the packets that on_state announced reach the socket.
  * (tests/mqtt-client.sh and tests/mqtt-mosquitto.sh drive it over TCP.) */
+#include "config.h"
+
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -231,6 +237,217 @@ static void test_password_file(void)
 	test_password_modes();
 }
 
+/* A peer on 127.0.0.1 that reads whatever the client writes. */
+struct peer {
+	int		 lfd, fd;
+	bool		 eof;
+	uint8_t		 buf[16384];
+	size_t		 len;
+};
+
+static void peer_read(struct peer *pr)
+{
+	ssize_t r;
+
+	if (pr->fd < 0)
+		pr->fd = accept4(pr->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	while (pr->fd >= 0 && !pr->eof && pr->len < sizeof(pr->buf)) {
+		r = recv(pr->fd, pr->buf + pr->len, sizeof(pr->buf) - pr->len, 0);
+		if (r == 0)
+			pr->eof = true;
+		if (r <= 0)
+			break;
+		pr->len += (size_t)r;
+	}
+}
+
+/* Walk the MQTT packets in what the peer got: how many of type, and the
+ * packet ids of the QoS 2 PUBLISHes (up to 8). */
+static unsigned peer_count(const struct peer *pr, unsigned type, uint16_t *ids)
+{
+	size_t off = 0;
+	unsigned n = 0;
+
+	while (off + 2 <= pr->len) {
+		size_t rl = 0, h = 1, end;
+		unsigned shift = 0;
+
+		do {
+			if (off + h >= pr->len || h > 4)
+				return n;
+			rl |= (size_t)(pr->buf[off + h] & 0x7f) << shift;
+			shift += 7;
+		} while (pr->buf[off + h++] & 0x80);
+		end = off + h + rl;
+		if (end > pr->len)
+			break;
+		if ((unsigned)(pr->buf[off] >> 4) == type) {
+			if (ids && n < 8 && type == MQTT_PUBLISH && rl >= 4) {
+				size_t tl = (size_t)pr->buf[off + h] << 8 | pr->buf[off + h + 1];
+
+				if (h + 2 + tl + 2 <= h + rl)
+					ids[n] = (uint16_t)(pr->buf[off + h + 2 + tl] << 8 |
+					    pr->buf[off + h + 3 + tl]);
+			}
+			n++;
+		}
+		off = end;
+	}
+	return n;
+}
+
+struct flushlog {
+	struct peer	*pr;
+	unsigned	 states, acks, flushes;
+	unsigned	 states_at[4];	/* on_state calls before each on_flush */
+	unsigned	 publish_at[4];	/* PUBLISHes the peer had then */
+	unsigned	 pubrel_at[4];	/* PUBRELs the peer had then */
+	int		 fail;		/* what on_flush returns */
+};
+
+static void fl_state(void *arg, void *cookie, uint16_t id, enum mqtt_stage st)
+{
+	((struct flushlog *)arg)->states++;
+}
+
+static void fl_ack(void *arg, void *cookie, int qos, uint8_t reason)
+{
+	((struct flushlog *)arg)->acks++;
+}
+
+static int fl_flush(void *arg)
+{
+	struct flushlog *f = arg;
+
+	/* Whatever the client had written is on the loopback peer by now. */
+	peer_read(f->pr);
+	if (f->flushes < 4) {
+		f->states_at[f->flushes] = f->states;
+		f->publish_at[f->flushes] = peer_count(f->pr, MQTT_PUBLISH, NULL);
+		f->pubrel_at[f->flushes] = peer_count(f->pr, MQTT_PUBREL, NULL);
+	}
+	f->flushes++;
+	return f->fail;
+}
+
+static bool run_until(struct loop *l, struct peer *pr, bool (*done)(void *), void *arg)
+{
+	int i;
+
+	for (i = 0; i < 250; i++) {
+		peer_read(pr);
+		if (done(arg))
+			return true;
+		loop_run_once(l, 20);
+	}
+	return false;
+}
+
+static struct peer *cur_peer;
+static unsigned cur_type, cur_n;
+
+static bool peer_has(void *arg)
+{
+	return peer_count(cur_peer, cur_type, NULL) >= cur_n;
+}
+
+static bool peer_eof(void *arg)
+{
+	return cur_peer->eof;
+}
+
+static bool acked(void *arg)
+{
+	return ((struct flushlog *)arg)->acks >= 3;
+}
+
+static void peer_send(struct peer *pr, const void *b, size_t n)
+{
+	if (pr->fd < 0 || send(pr->fd, b, n, MSG_NOSIGNAL) != (ssize_t)n)
+		bail_out("the peer cannot send");
+}
+
+/* Issue 6: QoS 2 cost an fdatasync per on_state. The client now calls
+ * on_flush once per round, before the PUBLISH or PUBREL bytes it
+ * announced leave; a failing on_flush lets nothing out. */
+static void test_flush_order(struct loop *l)
+{
+	static struct peer pr = { .fd = -1 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct flushlog f = { .pr = &pr };
+	struct mqtt_client_opts o = {
+		.version = MQTT_V311, .client_id = "flush-test", .clean_session = true,
+		.backoff_min_ms = 60000, .backoff_max_ms = 60000,
+	};
+	struct mqtt_client *c;
+	const char *why = NULL;
+	char url[64];
+	uint16_t ids[8] = { 0 };
+	uint8_t acks[12];
+	unsigned i;
+
+	pr.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (pr.lfd < 0 || bind(pr.lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(pr.lfd, 1) < 0 || getsockname(pr.lfd, (struct sockaddr *)&sa, &sl) < 0)
+		bail_out("cannot listen on 127.0.0.1");
+	snprintf(url, sizeof(url), "mqtt://127.0.0.1:%u", ntohs(sa.sin_port));
+	o.url = url;
+	o.cbs = (struct mqtt_client_cbs){ .on_state = fl_state, .on_ack = fl_ack,
+	    .on_flush = fl_flush, .arg = &f };
+	if (mqtt_client_new(l, &o, &c, &why) < 0)
+		bail_out("client: %s", why);
+	for (i = 0; i < 3; i++)
+		if (mqtt_client_publish(c, "t/flush", "x", 1, 2, false, NULL, &why) < 0)
+			bail_out("publish: %s", why);
+	if (mqtt_client_start(c) < 0)
+		bail_out("start");
+	cur_peer = &pr;
+	cur_type = MQTT_CONNECT;
+	cur_n = 1;
+	ok(run_until(l, &pr, peer_has, NULL), "the client connects to the peer");
+	is_int(f.flushes, 0, "CONNECT goes out without on_flush: no state was reported");
+
+	peer_send(&pr, "\x20\x02\x00\x00", 4);		/* CONNACK, accepted */
+	cur_type = MQTT_PUBLISH;
+	cur_n = 3;
+	ok(run_until(l, &pr, peer_has, NULL), "three QoS 2 PUBLISHes arrive");
+	is_int(f.flushes, 1, "one on_flush for the three of them");
+	is_int(f.states_at[0], 3, "... after the three on_state calls");
+	is_int(f.publish_at[0], 0, "... and before any PUBLISH byte reached the peer");
+	is_int(peer_count(&pr, MQTT_PUBLISH, ids), 3, "the peer holds three PUBLISHes");
+
+	for (i = 0; i < 3; i++) {
+		acks[i * 4] = 0x50;			/* PUBREC */
+		acks[i * 4 + 1] = 2;
+		acks[i * 4 + 2] = (uint8_t)(ids[i] >> 8);
+		acks[i * 4 + 3] = (uint8_t)ids[i];
+	}
+	peer_send(&pr, acks, sizeof(acks));
+	cur_type = MQTT_PUBREL;
+	ok(run_until(l, &pr, peer_has, NULL), "three PUBRELs arrive");
+	is_int(f.flushes, 2, "one on_flush for the three PUBRECs");
+	is_int(f.states_at[1], 6, "... after their on_state calls");
+	is_int(f.pubrel_at[1], 0, "... and before any PUBREL byte reached the peer");
+
+	for (i = 0; i < 3; i++)
+		acks[i * 4] = 0x70;			/* PUBCOMP */
+	peer_send(&pr, acks, sizeof(acks));
+	ok(run_until(l, &pr, acked, &f), "PUBCOMPs complete the three messages");
+	is_int(f.flushes, 2, "no on_flush without output to write");
+
+	f.fail = -EIO;
+	if (mqtt_client_publish(c, "t/flush", "y", 1, 2, false, NULL, &why) < 0)
+		bail_out("publish: %s", why);
+	ok(run_until(l, &pr, peer_eof, NULL), "a failing on_flush drops the link");
+	ok(f.flushes == 3 && f.states == 10, "on_flush ran (%u) after the new message's state (%u)",
+	    f.flushes, f.states);
+	is_int(peer_count(&pr, MQTT_PUBLISH, NULL), 3, "the refused PUBLISH never reached the peer");
+	mqtt_client_free(c);
+	close(pr.fd);
+	close(pr.lfd);
+}
+
 int main(void)
 {
 	struct loop *l;
@@ -241,6 +458,7 @@ int main(void)
 	test_password_file();
 	test_options(l);
 	test_queue(l);
+	test_flush_order(l);
 	loop_free(l);
 	return done_testing();
 }
