@@ -100,6 +100,22 @@ int pubd_drain_restore(struct pubd *p, const struct pubd_replay *rp)
 	return r < 0 ? -1 : 0;
 }
 
+/* Read a carried item's event; false when it is not there to carry (gone,
+ * deferred or set aside: the drain knows already, and has the item back
+ * or it is freed). */
+static bool read_carried(struct pubd *p, struct pubd_item *it, struct spool_event *ev)
+{
+	int r = pubd_drain_read(p, &it->ref, it->ident, ev);
+
+	if (r == 1)
+		return true;
+	if (r == 2 || r < 0)
+		pubd_drain_give_back(p, it);
+	else
+		pubd_item_free(it);
+	return false;
+}
+
 /* Give an in-flight item to the new client with its packet id. */
 static void carry_inflight(struct pubd *p, struct pubd_item *it, uint16_t pid,
     enum mqtt_stage stage)
@@ -107,15 +123,8 @@ static void carry_inflight(struct pubd *p, struct pubd_item *it, uint16_t pid,
 	struct spool_event ev;
 	int r;
 
-	r = pubd_drain_read(p, &it->ref, it->ident, &ev);
-	if (r != 1) {
-		/* Gone, deferred or set aside: the drain knows already. */
-		if (r == 2 || r < 0)
-			pubd_drain_give_back(p, it);
-		else
-			pubd_item_free(it);
+	if (!read_carried(p, it, &ev))
 		return;
-	}
 	if (pid != it->packet_id || stage != it->stage) {
 		it->journaled = false;
 		p->journal_due = true;
@@ -142,15 +151,8 @@ static void carry_queued(struct pubd *p, struct pubd_item *it)
 	char *topic;
 	int r;
 
-	r = pubd_drain_read(p, &it->ref, it->ident, &ev);
-	if (r != 1) {
-		/* Gone, deferred or set aside: the drain knows already. */
-		if (r == 2 || r < 0)
-			pubd_drain_give_back(p, it);
-		else
-			pubd_item_free(it);
+	if (!read_carried(p, it, &ev))
 		return;
-	}
 	topic = pubd_topic(&p->set, ev.kind, ev.name);
 	if (topic) {
 		free(it->topic);
