@@ -1,6 +1,6 @@
 /* mqtt_client.c: the connection life cycle of the publisher: attempt,
  * CONNECT/CONNACK, keepalive and dead-link detection, reconnect with
- * backoff, and the owner's API. */
+ * backoff. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -685,59 +685,4 @@ void mqtt_client_stop(struct mqtt_client *c)
 	c->out_off = 0;
 	mqtt_session_link_down(c);
 	c->state = MQTT_ST_STOPPED;
-}
-
-int mqtt_client_version(const struct mqtt_client *c)
-{
-	return c->o.version;
-}
-
-uint8_t mqtt_client_max_qos(const struct mqtt_client *c)
-{
-	return c->state == MQTT_ST_UP ? c->max_qos : c->qos_cap;
-}
-
-bool mqtt_client_gave_up(const struct mqtt_client *c)
-{
-	return c->state == MQTT_ST_FAILED;
-}
-
-bool mqtt_client_connected(const struct mqtt_client *c)
-{
-	return c->state == MQTT_ST_UP;
-}
-
-const char *mqtt_client_last_error(const struct mqtt_client *c)
-{
-	return c->err;
-}
-
-size_t mqtt_client_pending(const struct mqtt_client *c)
-{
-	return c->n_queue + c->n_inflight + c->n_q0;
-}
-
-int mqtt_client_run_until_idle(struct mqtt_client *c, int timeout_ms)
-{
-	uint64_t deadline = loop_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
-	int r;
-
-	if (c->state == MQTT_ST_IDLE && !c->retry_timer && (r = mqtt_client_start(c)) < 0)
-		return r;
-	for (;;) {
-		uint64_t now = loop_now_ms();
-
-		if (c->state == MQTT_ST_FAILED)
-			return -ECONNABORTED;
-		if (c->state == MQTT_ST_STOPPED)
-			return -ECANCELED;
-		if (c->state == MQTT_ST_UP && mqtt_client_pending(c) == 0 &&
-		    c->out_off == c->out.len)
-			return 0;
-		if (timeout_ms >= 0 && now >= deadline)
-			return -ETIMEDOUT;
-		r = loop_run_once(c->loop, timeout_ms < 0 ? -1 : (int)(deadline - now));
-		if (r < 0)
-			return r;
-	}
 }
