@@ -42,9 +42,9 @@ dist_check_SCRIPTS += tests/conf-cli.sh
 # include that is a FIFO (uses tests/mqtt/pubd-lib.sh and a broker).
 TESTS += tests/mqtt/pubd-reload-fifo.sh
 dist_check_SCRIPTS += tests/mqtt/pubd-reload-fifo.sh
-tests_unit_test_conf_SOURCES = tests/unit/test-conf.c tests/tap.h
+tests_unit_test_conf_SOURCES = tests/unit/test-conf.c tests/unit/conf-helpers.h tests/tap.h
 tests_unit_test_conf_LDADD = $(LIBOPSCHEMA) $(LIBOP)
-tests_unit_test_conf_check_SOURCES = tests/unit/test-conf-check.c tests/tap.h
+tests_unit_test_conf_check_SOURCES = tests/unit/test-conf-check.c tests/unit/conf-helpers.h tests/tap.h
 tests_unit_test_conf_check_LDADD = $(LIBOPSCHEMA) $(LIBOP)
 tests_unit_test_cli_SOURCES = tests/unit/test-cli.c tests/tap.h
 tests_unit_test_cli_LDADD = $(LIBOP)

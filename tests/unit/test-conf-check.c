@@ -26,6 +26,7 @@
 
 #include "conf.h"
 #include "../tap.h"
+#include "conf-helpers.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -193,44 +194,6 @@ static const struct conf_opts oopts = { .schema = &conf_schema_outpost };
 /* ---- helpers ---- */
 
 static char tmpdir[] = "/tmp/test-conf-check.XXXXXX";
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (!fp || fputs(text, fp) < 0 || fclose(fp) != 0)
-		bail_out("cannot write %s: %s", path, strerror(errno));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/* The diagnostics of a load, joined with newlines. */
-static char *diags(const struct conf *conf)
-{
-	char *buf = NULL;
-	size_t len = 0, i;
-	FILE *fp = open_memstream(&buf, &len);
-
-	for (i = 0; i < conf_diag_count(conf); i++)
-		fprintf(fp, "%s%s", i ? "\n" : "", conf_diag(conf, i));
-	fclose(fp);
-	return buf;
-}
-
-static char *print_str(const struct conf *conf)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-
-	if (conf_print(conf, fp) < 0)
-		bail_out("conf_print failed");
-	fclose(fp);
-	return buf;
-}
 
 /* Load text with opts and compare every diagnostic. */
 static void expect(const struct conf_opts *opts, const char *text, const char *want,

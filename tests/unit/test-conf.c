@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "../tap.h"
+#include "conf-helpers.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -114,49 +115,11 @@ static const struct conf_key_def *tkey(const char *name)
 
 static char tmpdir[] = "/tmp/test-conf.XXXXXX";
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (!fp || fputs(text, fp) < 0 || fclose(fp) != 0)
-		bail_out("cannot write %s: %s", path, strerror(errno));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 /* Load text written to outpost.conf with the test schema. */
 static int load_text(const char *text, struct conf **confp)
 {
 	write_file("outpost.conf", text);
 	return conf_load("outpost.conf", &topts, confp);
-}
-
-/* The diagnostics of a load, joined with newlines, for exact comparison. */
-static char *diags(const struct conf *conf)
-{
-	char *buf = NULL;
-	size_t len = 0, i;
-	FILE *fp = open_memstream(&buf, &len);
-
-	for (i = 0; i < conf_diag_count(conf); i++)
-		fprintf(fp, "%s%s", i ? "\n" : "", conf_diag(conf, i));
-	fclose(fp);
-	return buf;
-}
-
-static char *print_str(const struct conf *conf)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-
-	if (conf_print(conf, fp) < 0)
-		bail_out("conf_print failed");
-	fclose(fp);
-	return buf;
 }
 
 /* ---- typed values ---- */
