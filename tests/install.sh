@@ -139,15 +139,6 @@ retained()
 		-C 1 -W 2 2>/dev/null
 }
 is_retained() { [ "$(retained)" = "$1" ]; }
-wait_until()
-{
-	local deadline=$((SECONDS + $1))
-	shift
-	while ! "$@"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.2
-	done
-}
 # gone PID: the process has exited (the container's PID 1 may be slow to
 # reap what start-stop-daemon's detached daemon left: a zombie is gone).
 gone()

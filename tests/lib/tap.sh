@@ -178,3 +178,15 @@ require_cmd()
 		skip_all "needs $c (run contrib/install-deps)"
 	done
 }
+
+# wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds (0) or
+# SECONDS pass (1).
+wait_until()
+{
+	local deadline=$((SECONDS + $1))
+	shift
+	while ! "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}

@@ -16,7 +16,7 @@
 #	events W COUNT [MAXBYTES]               COUNT test events from writer W
 #	pairs FILE                              the "w:i" of every test event
 #	                                        received, one per line
-#	wait_until SECONDS CMD...               poll CMD every 0.2 s
+#	wait_until SECONDS CMD...               (tests/lib/tap.sh) poll CMD every 0.2 s
 #	spool_count                             events left in $SPOOL/new
 #
 # The daemon runs in the foreground (-d) so its log goes to $PUBD_LOG; it
@@ -141,15 +141,6 @@ pairs()
 	grep -o '"w":[0-9]*,"i":[0-9]*' "$1" | sed 's/"w":\([0-9]*\),"i":\([0-9]*\)/\1:\2/'
 }
 
-wait_until()
-{
-	local deadline=$((SECONDS + $1))
-	shift
-	while ! "$@"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.2
-	done
-}
 
 spool_count()
 {
