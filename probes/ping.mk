@@ -1,0 +1,1 @@
+probes_libopprobe_a_SOURCES += probes/probe_ping.c

@@ -1,0 +1,1 @@
+# outpost-probed and the [probe] section.

@@ -1,0 +1,1 @@
+# rt/ build fragment: policy routing; for now the [line] section.
