@@ -418,7 +418,8 @@ static int start(struct probe_job *j)
 		ra->p = p;
 		ra->i = i;
 		p->resolving++;
-		if ((rc = resolver_getaddrinfo(probe_job_resolver(j), name, "0", resolved, ra,
+		/* The resolver wants a port; ICMP has none, any will do. */
+		if ((rc = resolver_getaddrinfo(probe_job_resolver(j), name, "7", resolved, ra,
 		    &p->t[i].q)) < 0) {
 			p->resolving--;
 			probe_job_error(j, "cannot look up %s: %s", name, strerror(-rc));
@@ -466,4 +467,39 @@ static void stop(struct probe_job *j)
 	probe_job_set_priv(j, NULL);
 }
 
-const struct probe_type_ops probe_ping_ops = { .name = "ping", .start = start, .stop = stop };
+/* Interrupted: report what each target has, like ping(8) on ^C. A probe
+ * still within its timeout has had no chance to answer, so it does not
+ * count as sent. */
+static void drain(struct probe_job *j)
+{
+	struct ping *p = probe_job_priv(j);
+	int64_t now = probe_icmp_real_ns();
+
+	if (!p || p->finished)
+		return;
+	for (uint32_t i = 0; i < p->n; i++) {
+		struct ping_target *t = &p->t[i];
+
+		if (t->state == PT_REPORTED)
+			continue;
+		for (uint32_t k = 0; k < t->next; k++) {
+			size_t slot = (size_t)i * p->count + k;
+
+			if ((p->pflags[slot] & (PF_ANSWERED | PF_ERROR)) == 0 &&
+			    now - p->tx_ns[slot] < p->timeout_ns && t->st.sent)
+				t->st.sent--;
+		}
+		if (t->state == PT_RESOLVING) {
+			resolver_cancel(t->q);
+			t->q = NULL;
+			free(t->err);
+			t->err = strdup("interrupted before the name resolved");
+		}
+		ping_done(p, i);
+	}
+	ping_check_finished(p);
+}
+
+const struct probe_type_ops probe_ping_ops = {
+	.name = "ping", .start = start, .stop = stop, .drain = drain,
+};
