@@ -29,3 +29,6 @@ ping_tests = tests/probes/ping-many.sh tests/probes/ping-accuracy.sh \
 TESTS += $(ping_tests)
 dist_check_SCRIPTS += $(ping_tests)
 EXTRA_DIST += tests/probes/ping-lib.sh tests/tools/icmp-inject.py
+
+# make bench: 10,000 targets against fping -C 3, and RTT medians.
+bench_scripts += tests/bench/ping-10k.sh
