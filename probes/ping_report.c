@@ -57,8 +57,12 @@ void ping_report_reply(struct ping *p, uint32_t i, uint32_t probe, double rtt_ms
 			    bytes, a, probe + 1, ttls, ms);
 		return;
 	}
+	/* fping names the target as given. */
+	const char *name = probe_job_target(p->job, i);
+
 	if (dup) {
-		probe_job_progress(p->job, "%s : duplicate for [%u], %zu bytes\n", a, probe, bytes);
+		probe_job_progress(p->job, "%s : duplicate for [%u], %zu bytes\n", name, probe,
+		    bytes);
 		return;
 	}
 	double loss = t->next ? 100.0 * (double)(t->next - t->st.received) / (double)t->next : 0;
@@ -69,8 +73,8 @@ void ping_report_reply(struct ping *p, uint32_t i, uint32_t probe, double rtt_ms
 	char avg[32];
 
 	fmt_ms(avg, sizeof(avg), t->st.n ? sum / (double)t->st.n : 0);
-	probe_job_progress(p->job, "%s : [%u], %zu bytes, %s ms (%s avg, %.0f%% loss)\n", a, probe,
-	    bytes, ms, avg, loss);
+	probe_job_progress(p->job, "%s : [%u], %zu bytes, %s ms (%s avg, %.0f%% loss)\n", name,
+	    probe, bytes, ms, avg, loss);
 }
 
 static void text_of(struct ping *p, const struct ping_target *t, const char *name,
