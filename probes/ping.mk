@@ -33,3 +33,10 @@ EXTRA_DIST += tests/probes/ping-lib.sh tests/tools/icmp-inject.py
 
 # make bench: 10,000 targets against fping -C 3, and RTT medians.
 bench_scripts += tests/bench/ping-10k.sh
+
+# The engine through probe_job_start on a loop, over loopback.
+check_PROGRAMS += tests/unit/test-ping-job
+TESTS += tests/unit/test-ping-job
+tests_unit_test_ping_job_SOURCES = tests/unit/test-ping-job.c tests/tap.h
+tests_unit_test_ping_job_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_ping_job_LDADD = $(LIBOPPROBE)
