@@ -7,7 +7,10 @@
 #     sys) and peak RSS from /usr/bin/time, per tool, and their ratios.
 #  2. Full speed: the rate stepped up until a tool loses a reply; the
 #     highest loss-free rate of each.
-#  3. RTT accuracy on a 20 ms path: the medians of outpost-probe, fping
+#  3. Sequence space: 10 probes each (100,000 in a few seconds, more than
+#     fping's 65,535-entry sequence map holds within its 10 s expiry) at
+#     PING_BENCH_WRAP_RATE packets/s (default 50000).
+#  4. RTT accuracy on a 20 ms path: the medians of outpost-probe, fping
 #     and iputils ping, 50 probes each, run at the same time.
 #
 # Root (namespaces). Run it from a build WITHOUT --enable-sanitizers.
@@ -21,6 +24,7 @@ set -u
 N=${PING_BENCH_N:-10000}
 RATE=${PING_BENCH_RATE:-10000}
 RUNS=${PING_BENCH_RUNS:-3}
+COUNT=3
 TIME=/usr/bin/time
 for t in fping ping python3; do
 	command -v "$t" >/dev/null 2>&1 || { echo "ping-10k bench: needs $t" >&2; exit 1; }
@@ -42,9 +46,10 @@ print("\n".join(str(n[i]) for i in range(1, int(sys.argv[1]) + 1)))' "$N" >"$W/t
 # all targets.
 run_outpost()
 {
-	$TIME -f '%e %U %S %M' -o "$W/time" ip netns exec "$(ns p)" "$PROBE" ping --json -q -c 3 \
+	$TIME -f '%e %U %S %M' -o "$W/time" ip netns exec "$(ns p)" "$PROBE" ping --json -q -c "$COUNT" \
 		-i "$2" -W 1s -r "$1" $(cat "$W/targets") >"$W/out.json" 2>"$W/out.err" || true
-	printf '%s %s\n' "$(cat "$W/time")" \
+	# A failing command adds a line before the figures.
+	printf '%s %s\n' "$(tail -1 "$W/time")" \
 		"$(python3 -c 'import json, sys
 print(sum(json.loads(l)["received"] for l in open(sys.argv[1]) if l.strip()))' "$W/out.json")"
 }
@@ -53,9 +58,10 @@ run_fping()
 {
 	local i
 	i=$(python3 -c 'import sys; print("%g" % (1000.0 / float(sys.argv[1])))' "$1")
-	$TIME -f '%e %U %S %M' -o "$W/time" ip netns exec "$(ns p)" fping -C 3 -q -i "$i" \
+	$TIME -f '%e %U %S %M' -o "$W/time" ip netns exec "$(ns p)" fping -C "$COUNT" -q -i "$i" \
 		-p "$2" -t 1000 -f "$W/targets" >"$W/fping.out" 2>"$W/fping.err" || true
-	printf '%s %s\n' "$(cat "$W/time")" \
+	# A failing command adds a line before the figures.
+	printf '%s %s\n' "$(tail -1 "$W/time")" \
 		"$(awk -F' : ' 'NF == 2 { n = split($2, v, " "); for (k = 1; k <= n; k++) if (v[k] != "-") r++ } END { print r + 0 }' "$W/fping.err")"
 }
 
@@ -97,7 +103,16 @@ for tool in outpost fping; do
 	echo "$tool: highest loss-free rate $best_rate packets/s"
 done
 
-echo "== 3. RTT medians on a 20 ms path (50 probes each, at the same time)"
+COUNT=10
+rate=${PING_BENCH_WRAP_RATE:-50000}
+echo "== 3. sequence space: $N targets x $COUNT at $rate packets/s, period 10 ms"
+for tool in outpost fping; do
+	read -r wall u s kb got <<<"$(run_$tool "$rate" 10)"
+	echo "$tool: $got of $((COUNT * N)) replies, wall ${wall}s, cpu $(python3 -c "print('%.2f' % ($u + $s))")s, peak ${kb} KiB"
+done
+grep -m1 'sequence numbers' "$W/fping.err" || true
+
+echo "== 4. RTT medians on a 20 ms path (50 probes each, at the same time)"
 netem p eth0 delay 20ms >/dev/null || { echo "no netem" >&2; exit 1; }
 ns_exec p ping -c 50 -i 0.2 -n 10.0.0.2 >"$W/ping.acc" 2>&1 &
 a=$!
