@@ -18,9 +18,11 @@ require_cmd python3
 ns_add edge; ns_add tgt
 veth_add edge eth0 tgt eth0
 addr_add edge eth0 10.7.0.1/24; addr_add tgt eth0 10.7.0.2/24
+addr_add edge eth0 2001:db8:7::1/64; addr_add tgt eth0 2001:db8:7::2/64
 # Names: one in hosts; DNS goes to a loopback port nobody serves, so a
 # missing name fails at once instead of timing out.
-netns_etc edge hosts "10.7.0.2 tgt.example"
+netns_etc edge hosts "10.7.0.2 tgt.example
+2001:db8:7::2 tgt.example"
 netns_etc edge resolv.conf "nameserver 127.0.0.1"
 ns_exec tgt nft -f - <<'NFT' || bail "nft failed"
 table inet probe_test {
@@ -33,6 +35,8 @@ table inet probe_test {
 NFT
 log=$NETNS_TMP/accepted.log
 listener tgt 10.7.0.2 8080 "$log"
+log6=$NETNS_TMP/accepted6.log
+listener tgt 2001:db8:7::2 8080 "$log6"
 
 # run PORT ARGS...: outpost-probe tcp --json -p PORT ARGS in edge; sets out, rc.
 run()
@@ -91,10 +95,29 @@ rc=$?
 is "$rc" 2 "a name that does not resolve: exit 2"
 is "$(wc -l <<<"$out")" 3 "three targets, three JSON lines"
 byname=$(grep '"target":"tgt.example"' <<<"$out")
-is "$(jget "$byname" dst)/$(jget "$byname" state)" 10.7.0.2/open "tgt.example from hosts: open"
+like "$(jget "$byname" dst)/$(jget "$byname" state)" '^(10\.7\.0\.2|2001:db8:7::2)/open$' \
+	"tgt.example from hosts: open"
 bad=$(grep '"target":"nosuch.invalid"' <<<"$out")
 is "$(jget "$bad" outcome)/$(jget "$bad" dst)" unresolved/null "nosuch.invalid: unresolved, dst null"
 isnt "$(jget "$bad" error)" null "nosuch.invalid: error says why"
+
+# IPv6: a name with both families, -6 picks the AAAA.
+: >"$log6"
+run 8080 -6 -c 2 -i 20ms tgt.example
+is "$rc/$(jget "$out" dst)/$(jget "$out" src)" 0/2001:db8:7::2/2001:db8:7::1 "-6: the IPv6 address, open"
+is "$(grep -c '^2001:db8:7::1$' "$log6")" 2 "-6: the IPv6 listener accepted both"
+run 8080 -4 -c 1 tgt.example
+is "$(jget "$out" dst)" 10.7.0.2 "-4: the IPv4 address"
+
+# -r paces all targets together: 4 targets x 3 = 12 connects at 20/s take
+# at least 11 gaps of 50 ms, though -i alone would allow 0.2 s.
+t0=$(date +%s%N)
+out=$(ns_exec edge "$PROBE" tcp --json -c 3 -i 100ms -r 20 -p 8080 10.7.0.2 10.7.0.2 10.7.0.2 \
+	10.7.0.2)
+t1=$(date +%s%N)
+elapsed=$(( (t1 - t0) / 1000000 ))
+is "$(grep -c '"received":3' <<<"$out")" 4 "-r 20: every target 3 of 3"
+ok $(( elapsed >= 540 && elapsed < 2000 ? 0 : 1 )) "-r 20: 12 connects took ${elapsed} ms (>= 550)"
 
 # Human output: a line per attempt, then the summary.
 txt=$(ns_exec edge "$PROBE" tcp -c 2 -i 50ms -p 8080 10.7.0.2)
