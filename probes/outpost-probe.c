@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "loop.h"
 #include "probe.h"
+#include "priv.h"
 #include "probe_cli.h"
 #include "resolve.h"
 #include "spool.h"
@@ -144,8 +145,14 @@ static int open_spool(struct run *r, const struct conf *conf)
 		.region = conf_get_str(node, "region"),
 		.why = why, .whylen = sizeof(why),
 	};
-	int e = spool_open(&r->spool, &so);
+	uid_t uid;
+	gid_t gid;
+	int e;
 
+	/* As root, as outpost-pub does: the spool is [node] user's or nobody's. */
+	if (geteuid() == 0 && priv_user_ids(conf_get_str(node, "user"), &uid, &gid) == 0)
+		so.owner = uid;
+	e = spool_open(&r->spool, &so);
 	if (e < 0) {
 		fprintf(stderr, PROG ": spool %s: %s\n", so.dir, why[0] ? why : strerror(-e));
 		return -1;
