@@ -48,6 +48,15 @@ static void raise_status(struct run *r, int st)
 		r->status = st;
 }
 
+/* Nobody reads any more (| head): stop rather than probe for nothing. */
+static void flush_out(struct run *r)
+{
+	if (fflush(stdout) == 0 || errno != EPIPE)
+		return;
+	r->interrupted = true;
+	loop_stop(r->loop);
+}
+
 static void on_result(const struct probe_result *res, void *arg)
 {
 	struct run *r = arg;
@@ -68,7 +77,7 @@ static void on_result(const struct probe_result *res, void *arg)
 	} else if (res->text) {
 		fputs(res->text, stdout);
 	}
-	fflush(stdout);
+	flush_out(r);
 	if (r->spool) {
 		int e = spool_emit(r->spool, "probe", r->event_name, res->json, NULL);
 
@@ -87,7 +96,7 @@ static void on_progress(const char *text, void *arg)
 	if (r->cli.quiet || r->cli.json)
 		return;
 	fputs(text, stdout);
-	fflush(stdout);
+	flush_out(r);
 }
 
 static void on_note(const char *text, void *arg)
