@@ -46,6 +46,6 @@ tests_unit_test_probe_cli_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 
 # Integration (root, namespaces): tcp states, binding, refusals, spool.
 probe_tests = tests/probes/tcp-states.sh tests/probes/bind-lines.sh \
-	tests/probes/cli-refusals.sh tests/probes/publish.sh
+	tests/probes/cli-refusals.sh tests/probes/publish.sh tests/probes/tcp-many.sh
 dist_check_SCRIPTS += $(probe_tests) tests/probes/probe-lib.sh
 TESTS += $(probe_tests)
