@@ -100,6 +100,22 @@ d=$(python3 -c "print(round($(jget "$b" rtt.p50) - $(jget "$a" rtt.p50), 3))")
 ok "$(python3 -c "import sys; sys.exit(0 if 20 <= $d <= 40 else 1)" && echo 0 || echo 1)" \
 	"cu's median is ${d} ms above tel's (30 ms added)"
 
+# A peer on the same path: curl's time_connect over cu (-I cu0, the
+# same bind), median of 10, against outpost-probe's median in this run.
+curl_ms=()
+for i in $(seq 10); do
+	curl_ms+=("$(ns_exec edge curl -s -o /dev/null --interface cu0 -w '%{time_connect}' \
+		"http://$TARGET:9000/" 2>/dev/null)")
+done
+ours=$(ns_exec edge "$PROBE" tcp --json -q -c 10 -i 20ms -p 9000 -I cu0 $TARGET)
+cmp=$(python3 -c "
+import statistics, sys
+c = statistics.median(float(x) * 1000 for x in sys.argv[2:])
+o = float(sys.argv[1])
+print('%.3f %.3f %d' % (o, c, abs(o - c) <= 2.0))" "$(jget "$ours" rtt.p50)" "${curl_ms[@]}")
+read -r o c good <<<"$cmp"
+is "$good" 1 "connect median over cu: outpost-probe ${o} ms, curl time_connect ${c} ms (within 2 ms)"
+
 # ping over the same lines: the ICMP echo median shows each line's delay.
 pingp()
 {
