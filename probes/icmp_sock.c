@@ -233,12 +233,18 @@ int probe_icmp_send(struct probe_icmp_sock *s, const struct sockaddr *dst, sockl
 	*user_ns = probe_icmp_real_ns();
 	n = sendmsg(s->fd, &msg, 0);
 	if (n < 0 && errno == EINVAL && s->tx_kernel) {
-		/* An older kernel: no per-send key, so no way to tie a stamp
-		 * to its probe; user-space send times from now on. */
-		s->tx_kernel = false;
+		/* An older kernel has no per-send key, so no way to tie a stamp
+		 * to its probe: user-space send times from now on. But a
+		 * blackhole route says EINVAL too; only a retry without the
+		 * key that goes through tells the two apart. */
 		msg.msg_control = NULL;
 		msg.msg_controllen = 0;
+		*user_ns = probe_icmp_real_ns();
 		n = sendmsg(s->fd, &msg, 0);
+		if (n >= 0)
+			s->tx_kernel = false;
+		else
+			errno = EINVAL;
 	}
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;

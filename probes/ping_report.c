@@ -166,8 +166,16 @@ void ping_report(struct ping *p, uint32_t i)
 	json_kv_str(j, "type", "ping");
 	json_kv_str(j, "target", name);
 	json_kv_str(j, "dst", t->family ? dst : NULL);
+	const struct sockaddr_storage *ps = &probe_job_spec(p->job)->path.src;
+
 	if (t->has_src) {
 		ntop(t->family, t->src, buf, sizeof(buf));
+		json_kv_str(j, "src", buf);
+	} else if (t->family && ps->ss_family == t->family) {
+		/* No reply told us, but -S or the line did. */
+		ntop(t->family, t->family == AF_INET ?
+		    (const uint8_t *)&((const struct sockaddr_in *)ps)->sin_addr :
+		    (const uint8_t *)&((const struct sockaddr_in6 *)ps)->sin6_addr, buf, sizeof(buf));
 		json_kv_str(j, "src", buf);
 	}
 	static const char *const outcomes[] = { "reached", "unreachable", "unresolved", "failed" };

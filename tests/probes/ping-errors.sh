@@ -30,7 +30,7 @@ route_add r unreachable 2001:db8:2::/64
 ns_sysctl p net.ipv4.ping_group_range="0 2147483647"
 T=$NETNS_TMP
 chmod 755 "$T"
-plan 13
+plan 15
 
 user() { ns_exec p setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 	--bounding-set=-net_raw "$PROBE" "$@"; }
@@ -83,4 +83,15 @@ is "$(json_field "$T/ute6.json" 'L[0]["socket"], L[0]["errors"], L[0]["error_fro
 ns_exec p "$PROBE" ping -c 2 -i 200ms -W 500ms --ttl 1 10.1.0.2 10.1.0.2 >"$T/te.txt" 2>&1
 like "$(cat "$T/te.txt")" '10.1.0.2 : xmt/rcv/%loss = 2/0/100%, 2 errors \(time-exceeded from 10.0.0.2\)' \
 	"the summary line names the error and the router"
+
+# A blackhole on our side: sendmsg refuses (EINVAL), the target is
+# unreachable with its requests counted as not sent, and the refusal does
+# not cost the other target its kernel TX stamps.
+route_add p blackhole 10.3.0.0/24
+rc=0
+ns_exec p "$PROBE" ping --json -c 2 -i 200ms -W 500ms 10.3.0.1 10.1.0.2 >"$T/bh.json" 2>"$T/bh.err" || rc=$?
+is "$rc:$(json_field "$T/bh.json" '[(o["outcome"], o.get("send_failed")) for o in L if o["dst"] == "10.3.0.1"][0]')" \
+	"1:('unreachable', 2)" "blackhole route: unreachable, 2 not sent, exit 1"
+is "$(json_field "$T/bh.json" '[(o["received"], o["tstamp"]) for o in L if o["dst"] == "10.1.0.2"][0]')" \
+	"(2, 'kernel')" "the other target keeps its kernel stamps"
 done_testing
