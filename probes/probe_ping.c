@@ -124,7 +124,7 @@ static void tick(struct loop *l, void *arg)
 	struct ping *p = arg;
 	int64_t now = probe_icmp_mono_ns(), at = INT64_MAX;
 	unsigned burst = 0;
-	bool again = false;
+	bool again = false, full = false;
 
 	(void)l;
 	p->timer = 0;
@@ -136,8 +136,12 @@ static void tick(struct loop *l, void *arg)
 
 		if (t->due > now)
 			break;
-		if (burst++ >= TICK_BURST || send_one(p, i) < 0) {
+		if (burst++ >= TICK_BURST) {
 			again = true;
+			break;
+		}
+		if (send_one(p, i) < 0) {
+			full = true;
 			break;
 		}
 		p->next_send += p->step_ns;
@@ -163,7 +167,11 @@ static void tick(struct loop *l, void *arg)
 		return;
 	if (again)
 		at = now;
-	if (p->sq_len) {
+	/* The send buffer is full: give the device a millisecond rather
+	 * than spinning on it. */
+	if (full)
+		at = now + 1000000;
+	if (p->sq_len && !full) {
 		int64_t d = p->t[p->sendq[p->sq_head]].due;
 
 		d = d > p->next_send ? d : p->next_send;
