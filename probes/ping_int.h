@@ -45,6 +45,7 @@ struct ping_target {
 	int64_t			due;		/* mono ns of its next send */
 	int64_t			deadline;	/* mono ns its result is due */
 	struct probe_stats	st;
+	double			sum_ms;		/* of st's samples, for progress */
 	struct resolver_query	*q;
 	char			*err;		/* why unresolved/failed */
 };

@@ -66,13 +66,9 @@ void ping_report_reply(struct ping *p, uint32_t i, uint32_t probe, double rtt_ms
 		return;
 	}
 	double loss = t->next ? 100.0 * (double)(t->next - t->st.received) / (double)t->next : 0;
-	double sum = 0;
-
-	for (size_t k = 0; k < t->st.n; k++)
-		sum += t->st.rtt[k];
 	char avg[32];
 
-	fmt_ms(avg, sizeof(avg), t->st.n ? sum / (double)t->st.n : 0);
+	fmt_ms(avg, sizeof(avg), t->st.received ? t->sum_ms / (double)t->st.received : 0);
 	probe_job_progress(p->job, "%s : [%u], %zu bytes, %s ms (%s avg, %.0f%% loss)\n", name,
 	    probe, bytes, ms, avg, loss);
 }

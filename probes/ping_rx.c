@@ -189,6 +189,7 @@ static void on_reply(struct ping *p, struct probe_icmp_sock *s, const struct pro
 	double ms = (double)rtt / 1e6;
 
 	probe_stats_add(&t->st, ms);
+	t->sum_ms += ms;
 	ping_report_reply(p, i, m->probe, ms, t->ttl, false);
 	if (t->st.received == p->count)
 		ping_done(p, i);
