@@ -107,31 +107,33 @@ struct ping {
 
 /* probe_ping.c */
 /* Target i is done: report it once. */
-void ping_done(struct ping *p, uint32_t i);
+void probe_ping_done(struct ping *p, uint32_t i);
 /* End the job once every target is reported. */
-void ping_check_finished(struct ping *p);
+void probe_ping_check_finished(struct ping *p);
 
 /* ping_rx.c */
 /* Read what socket s holds: stamps, errors, replies. */
-void ping_rx(struct ping *p, struct probe_icmp_sock *s);
+void probe_ping_rx(struct ping *p, struct probe_icmp_sock *s);
 
 /* ping_table.c */
-int ping_table_init(struct ping_table *tb, size_t n);
-void ping_table_free(struct ping_table *tb);
+/* An empty table for n targets; 0 or -ENOMEM. */
+int probe_ping_table_init(struct ping_table *tb, size_t n);
+/* Free the table's slots; safe on an empty one. */
+void probe_ping_table_free(struct ping_table *tb);
 /* Add target i (its address is set). */
-void ping_table_add(struct ping_table *tb, const struct ping_target *t, uint32_t i);
+void probe_ping_table_add(struct ping_table *tb, const struct ping_target *t, uint32_t i);
 /* The target with address addr of family; hint (the index a reply
  * carries) picks among equal addresses. UINT32_MAX when none. */
-uint32_t ping_table_find(const struct ping_table *tb, const struct ping_target *t, int family,
+uint32_t probe_ping_table_find(const struct ping_table *tb, const struct ping_target *t, int family,
     const uint8_t *addr, uint32_t hint);
 
 /* ping_report.c */
 /* Report target i through the job (it is done). */
-void ping_report(struct ping *p, uint32_t i);
+void probe_ping_report(struct ping *p, uint32_t i);
 /* A progress line for a reply. */
-void ping_report_reply(struct ping *p, uint32_t i, uint32_t probe, double rtt_ms, int ttl,
+void probe_ping_report_reply(struct ping *p, uint32_t i, uint32_t probe, double rtt_ms, int ttl,
     bool dup);
 /* A note on what was ignored, if anything was. */
-void ping_report_ignored(struct ping *p);
+void probe_ping_report_ignored(struct ping *p);
 
 #endif

@@ -37,7 +37,7 @@ static void fmt_ms(char *buf, size_t len, double ms)
 	snprintf(buf, len, ms < 1 ? "%.3f" : ms < 10 ? "%.2f" : ms < 100 ? "%.1f" : "%.0f", ms);
 }
 
-void ping_report_reply(struct ping *p, uint32_t i, uint32_t probe, double rtt_ms, int ttl,
+void probe_ping_report_reply(struct ping *p, uint32_t i, uint32_t probe, double rtt_ms, int ttl,
     bool dup)
 {
 	const struct ping_target *t = &p->t[i];
@@ -131,7 +131,7 @@ static bool local_failure(int err)
 	    err == ENOTSOCK || err == EDESTADDRREQ;
 }
 
-void ping_report(struct ping *p, uint32_t i)
+void probe_ping_report(struct ping *p, uint32_t i)
 {
 	const struct ping_target *t = &p->t[i];
 	const char *name = probe_job_target(p->job, i);
@@ -221,7 +221,7 @@ void ping_report(struct ping *p, uint32_t i)
 	probe_job_result(p->job, &r);
 }
 
-void ping_report_ignored(struct ping *p)
+void probe_ping_report_ignored(struct ping *p)
 {
 	const struct ping_ignored *g = &p->ign;
 

@@ -71,7 +71,7 @@ static void on_error(struct ping *p, int family, const uint8_t *qdst,
 		p->ign.foreign++;
 		return;
 	}
-	i = ping_table_find(&p->table, p->t, family, qdst, m->has_mark ? m->target : UINT32_MAX);
+	i = probe_ping_table_find(&p->table, p->t, family, qdst, m->has_mark ? m->target : UINT32_MAX);
 	if (i == UINT32_MAX) {
 		p->ign.unknown++;
 		return;
@@ -145,7 +145,7 @@ static void on_reply(struct ping *p, struct probe_icmp_sock *s, const struct pro
 		return;
 	}
 	if (!from || family != s->family ||
-	    (i = ping_table_find(&p->table, p->t, family, from, m->target)) != m->target) {
+	    (i = probe_ping_table_find(&p->table, p->t, family, from, m->target)) != m->target) {
 		p->ign.unknown++;
 		return;
 	}
@@ -161,7 +161,7 @@ static void on_reply(struct ping *p, struct probe_icmp_sock *s, const struct pro
 	slot = (size_t)i * p->count + m->probe;
 	if (p->pflags[slot] & PF_ANSWERED) {
 		t->st.dup++;
-		ping_report_reply(p, i, m->probe, 0, -1, true);
+		probe_ping_report_reply(p, i, m->probe, 0, -1, true);
 		return;
 	}
 	/* The TX stamp may still sit behind this reply on the error queue. */
@@ -190,9 +190,9 @@ static void on_reply(struct ping *p, struct probe_icmp_sock *s, const struct pro
 
 	probe_stats_add(&t->st, ms);
 	t->sum_ms += ms;
-	ping_report_reply(p, i, m->probe, ms, t->ttl, false);
+	probe_ping_report_reply(p, i, m->probe, ms, t->ttl, false);
 	if (t->st.received == p->count)
-		ping_done(p, i);
+		probe_ping_done(p, i);
 }
 
 static void on_packet(struct ping *p, struct probe_icmp_sock *s, const struct probe_icmp_rx *rx)
@@ -226,7 +226,7 @@ static void on_packet(struct ping *p, struct probe_icmp_sock *s, const struct pr
 	}
 }
 
-void ping_rx(struct ping *p, struct probe_icmp_sock *s)
+void probe_ping_rx(struct ping *p, struct probe_icmp_sock *s)
 {
 	struct probe_icmp_rx rx;
 

@@ -14,7 +14,7 @@
 
 #define EMPTY UINT32_MAX
 
-int ping_table_init(struct ping_table *tb, size_t n)
+int probe_ping_table_init(struct ping_table *tb, size_t n)
 {
 	size_t cap = 16;
 
@@ -28,7 +28,7 @@ int ping_table_init(struct ping_table *tb, size_t n)
 	return 0;
 }
 
-void ping_table_free(struct ping_table *tb)
+void probe_ping_table_free(struct ping_table *tb)
 {
 	free(tb->slot);
 	tb->slot = NULL;
@@ -53,7 +53,7 @@ static bool same(const struct ping_target *t, int family, const uint8_t *addr)
 	return t->family == family && !memcmp(t->addr, addr, family == AF_INET ? 4 : 16);
 }
 
-void ping_table_add(struct ping_table *tb, const struct ping_target *t, uint32_t i)
+void probe_ping_table_add(struct ping_table *tb, const struct ping_target *t, uint32_t i)
 {
 	size_t k = hash(t[i].family, t[i].addr) & tb->mask;
 
@@ -62,7 +62,7 @@ void ping_table_add(struct ping_table *tb, const struct ping_target *t, uint32_t
 	tb->slot[k] = i;
 }
 
-uint32_t ping_table_find(const struct ping_table *tb, const struct ping_target *t, int family,
+uint32_t probe_ping_table_find(const struct ping_table *tb, const struct ping_target *t, int family,
     const uint8_t *addr, uint32_t hint)
 {
 	uint32_t first = EMPTY;

@@ -53,7 +53,7 @@ static void sendq_pop(struct ping *p)
 }
 
 /* Everything is reported: the job may end. */
-void ping_check_finished(struct ping *p)
+void probe_ping_check_finished(struct ping *p)
 {
 	if (p->finished || p->reported < p->n)
 		return;
@@ -61,15 +61,15 @@ void ping_check_finished(struct ping *p)
 	if (p->timer)
 		loop_timer_cancel(p->loop, p->timer);
 	p->timer = 0;
-	ping_report_ignored(p);
+	probe_ping_report_ignored(p);
 	probe_job_finish(p->job, 0);
 }
 
-void ping_done(struct ping *p, uint32_t i)
+void probe_ping_done(struct ping *p, uint32_t i)
 {
 	if (p->t[i].state == PT_REPORTED)
 		return;
-	ping_report(p, i);
+	probe_ping_report(p, i);
 	p->t[i].state = PT_REPORTED;
 	probe_stats_free(&p->t[i].st);
 	p->reported++;
@@ -160,9 +160,9 @@ static void tick(struct loop *l, void *arg)
 		if (p->t[i].state != PT_REPORTED && p->t[i].deadline > now)
 			break;
 		p->dq_head++;
-		ping_done(p, i);
+		probe_ping_done(p, i);
 	}
-	ping_check_finished(p);
+	probe_ping_check_finished(p);
 	if (p->finished)
 		return;
 	if (again)
@@ -192,7 +192,7 @@ static void activate(struct ping *p, uint32_t i, int family, const void *addr)
 	t->family = (uint8_t)family;
 	memcpy(t->addr, addr, family == AF_INET ? 4 : 16);
 	t->state = PT_ACTIVE;
-	ping_table_add(&p->table, p->t, i);
+	probe_ping_table_add(&p->table, p->t, i);
 	/* Behind everyone already queued, to keep the queue in order. */
 	t->due = now;
 	if (p->sq_len) {
@@ -207,7 +207,7 @@ static void fail_target(struct ping *p, uint32_t i, const char *why)
 {
 	free(p->t[i].err);
 	p->t[i].err = strdup(why);
-	ping_done(p, i);
+	probe_ping_done(p, i);
 }
 
 static void resolved(int status, struct resolver_result *res, void *arg)
@@ -234,7 +234,7 @@ static void resolved(int status, struct resolver_result *res, void *arg)
 		    "no address of the family asked for");
 	}
 	resolver_result_free(res);
-	ping_check_finished(p);
+	probe_ping_check_finished(p);
 }
 
 /* Fill in the defaults and refuse what cannot work, naming the numbers. */
@@ -330,8 +330,8 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 
 	(void)l;
 	(void)events;
-	ping_rx(p, fd == p->sock4.fd ? &p->sock4 : &p->sock6);
-	ping_check_finished(p);
+	probe_ping_rx(p, fd == p->sock4.fd ? &p->sock4 : &p->sock6);
+	probe_ping_check_finished(p);
 }
 
 static int parse_numeric(const char *s, uint8_t *addr)
@@ -403,7 +403,7 @@ static int start(struct probe_job *j)
 	p->pkt = malloc(p->pkt_cap);
 	p->rbuf = malloc(p->rbuf_cap);
 	if (!p->t || !p->tx_ns || !p->pflags || !p->sendq || !p->doneq || !p->pkt || !p->rbuf ||
-	    ping_table_init(&p->table, p->n) < 0)
+	    probe_ping_table_init(&p->table, p->n) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n; i++) {
 		p->t[i].ttl = -1;
@@ -461,7 +461,7 @@ static void stop(struct probe_job *j)
 		probe_stats_free(&p->t[i].st);
 		free(p->t[i].err);
 	}
-	ping_table_free(&p->table);
+	probe_ping_table_free(&p->table);
 	json_free(&p->js);
 	free(p->t);
 	free(p->tx_ns);
@@ -503,9 +503,9 @@ static void drain(struct probe_job *j)
 			free(t->err);
 			t->err = strdup("interrupted before the name resolved");
 		}
-		ping_done(p, i);
+		probe_ping_done(p, i);
 	}
-	ping_check_finished(p);
+	probe_ping_check_finished(p);
 }
 
 const struct probe_type_ops probe_ping_ops = {
