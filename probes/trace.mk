@@ -21,3 +21,8 @@ tests_fuzz_fuzz_trace_LDADD = $(LIBOPPROBE)
 tests_fuzz_fuzz_trace_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz-trace
+
+# Integration tests (root): a chain of router namespaces.
+TESTS += tests/probes/trace-methods.sh
+dist_check_SCRIPTS += tests/probes/trace-methods.sh
+EXTRA_DIST += tests/probes/trace-lib.bash
