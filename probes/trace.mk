@@ -23,6 +23,7 @@ endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz-trace
 
 # Integration tests (root): a chain of router namespaces.
-TESTS += tests/probes/trace-methods.sh
-dist_check_SCRIPTS += tests/probes/trace-methods.sh
-EXTRA_DIST += tests/probes/trace-lib.bash
+TESTS += tests/probes/trace-methods.sh tests/probes/trace-paris.sh tests/probes/trace-silent.sh
+dist_check_SCRIPTS += tests/probes/trace-methods.sh tests/probes/trace-paris.sh \
+	tests/probes/trace-silent.sh
+EXTRA_DIST += tests/probes/trace-lib.bash tests/probes/trace-pcap.py
