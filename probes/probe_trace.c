@@ -142,20 +142,31 @@ static void next_round_cb(struct loop *l, void *arg)
 	start_round(t);
 }
 
+/* Add the round's probes to their hops' sent counts. Probes past the
+ * end were sent blind and count at no hop; when interrupted, probes still
+ * waiting for an answer count nowhere either (ping(8) does the same). */
+static void count_sent(struct trace_target *t, bool settled_only)
+{
+	unsigned top = t->stop_ttl ? t->stop_ttl : t->max_hops;
+
+	for (size_t i = 0; i < t->nprobes; i++) {
+		const struct trace_probe *p = &t->probes[i];
+
+		if (p->ttl <= top && !(settled_only && p->state == TRACE_P_SENT))
+			t->hops[p->ttl - 1].st.sent++;
+	}
+}
+
 static void round_end(struct trace_target *t)
 {
 	struct trace_job *tj = t->tj;
 	struct loop *l = probe_job_loop(tj->job);
-	unsigned top = t->stop_ttl ? t->stop_ttl : t->max_hops;
 
 	t->in_round = false;
 	if (t->timer)
 		loop_timer_cancel(l, t->timer);
 	t->timer = 0;
-	/* Probes past the end were sent blind; they count at no hop. */
-	for (size_t i = 0; i < t->nprobes; i++)
-		if (t->probes[i].ttl <= top)
-			t->hops[t->probes[i].ttl - 1].st.sent++;
+	count_sent(t, false);
 	if (t->round >= tj->rounds) {
 		target_done(t);
 		return;
@@ -523,4 +534,26 @@ static void stop(struct probe_job *j)
 	probe_job_set_priv(j, NULL);
 }
 
-const struct probe_type_ops probe_trace_ops = { .name = "trace", .start = start, .stop = stop };
+/* SIGINT: every unfinished trace reports the hops it has now. */
+static void drain(struct probe_job *j)
+{
+	struct trace_job *tj = probe_job_priv(j);
+
+	for (size_t i = 0; tj && i < tj->n; i++) {
+		struct trace_target *t = &tj->t[i];
+
+		if (t->finished)
+			continue;
+		if (t->q && !t->why[0])
+			snprintf(t->why, sizeof(t->why), "interrupted before the name resolved");
+		if (t->in_round) {
+			count_sent(t, true);
+			t->in_round = false;
+		}
+		target_done(t);
+	}
+}
+
+const struct probe_type_ops probe_trace_ops = {
+	.name = "trace", .start = start, .stop = stop, .drain = drain
+};

@@ -47,4 +47,20 @@ run_ok "human report" ns_exec edge "$PROBE" trace -m 8 -W 500ms "$TGT4"
 like "$RUN_OUTPUT" $'\n  2\\.\\|-- \\?\\?\\? +100\\.0% +3 ' "human report: hop 2 is ??? with 100% loss"
 like "$RUN_OUTPUT" $'\n  3\\.\\|-- 10\\.7\\.3\\.2 +0\\.0%' "human report: and r3 follows"
 
+# SIGINT while hop 2's probes still wait (-W 20s): the report comes at
+# once with what is known; probes in flight count as not sent.
+bg_run edge "$PROBE" trace --json -W 20s -m 8 "$TGT4" >"$NETNS_TMP/int.json" 2>&1
+pid=$BG_PID
+sleep 1
+start=$SECONDS
+kill -INT "$pid"
+wait_until 5 sh -c "! kill -0 $pid 2>/dev/null"
+ok $? "SIGINT: outpost-probe ends at once"
+wait "$pid" 2>/dev/null
+out=$(cat "$NETNS_TMP/int.json")
+is "$(json_hops "$out")" "10.7.1.1 - 10.7.3.2 10.7.4.2" "SIGINT: the hops known so far"
+is "$(jq -r '[.hops[] | .sent] | join(" ")' <<<"$out")" "3 0 3 3" \
+	"SIGINT: hop 2's probes in flight are not counted as sent"
+ok $((SECONDS - start > 5)) "SIGINT: long before the 20 s timeout"
+
 done_testing
