@@ -433,7 +433,7 @@ static int check_raw(struct probe_job *j)
 	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 
 	if (fd < 0 && (errno == EPERM || errno == EACCES)) {
-		probe_job_error(j, "trace needs CAP_NET_RAW (raw sockets send its probes and hear "
+		probe_job_error(j, "needs CAP_NET_RAW (raw sockets send its probes and hear "
 		    "the ICMP answers): run it as root or give the binary cap_net_raw");
 		return -EPERM;
 	}
@@ -448,7 +448,7 @@ static int check_spec(struct probe_job *j, struct trace_job *tj)
 
 	tj->proto = s->trace_proto ? s->trace_proto : IPPROTO_ICMP;
 	if (tj->proto != IPPROTO_ICMP && tj->proto != IPPROTO_UDP && tj->proto != IPPROTO_TCP) {
-		probe_job_error(j, "trace: protocol %d is not icmp, udp or tcp", tj->proto);
+		probe_job_error(j, "protocol %d is not icmp, udp or tcp", tj->proto);
 		return -EINVAL;
 	}
 	tj->rounds = s->count ? s->count : 1;
@@ -459,18 +459,18 @@ static int check_spec(struct probe_job *j, struct trace_job *tj)
 	tj->timeout_ms = s->timeout_ms ? s->timeout_ms : DEF_TIMEOUT_MS;
 	tj->port = s->port ? s->port : tj->proto == IPPROTO_TCP ? DEF_TCP_PORT : DEF_UDP_PORT;
 	if (tj->queries > TRACE_MAX_QUERIES) {
-		probe_job_error(j, "trace: %u queries per hop is more than %d", tj->queries,
+		probe_job_error(j, "%u queries per hop is more than %d", tj->queries,
 		    TRACE_MAX_QUERIES);
 		return -EINVAL;
 	}
 	if (tj->max_hops > TRACE_MAX_TTL) {
-		probe_job_error(j, "trace: %u hops is more than a ttl can count (%d)", tj->max_hops,
+		probe_job_error(j, "%u hops is more than a ttl can count (%d)", tj->max_hops,
 		    TRACE_MAX_TTL);
 		return -EINVAL;
 	}
 	/* Two payload bytes carry the checksum trick of ICMP and UDP. */
 	if (tj->size < 2 || tj->size > TRACE_MAX_SIZE) {
-		probe_job_error(j, "trace: a payload of %u bytes is outside 2..%d", tj->size,
+		probe_job_error(j, "a payload of %u bytes is outside 2..%d", tj->size,
 		    TRACE_MAX_SIZE);
 		return -EINVAL;
 	}

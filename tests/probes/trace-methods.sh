@@ -83,6 +83,13 @@ is "$(jq -r '[.outcome, .reached, .hops[2].unreach] | join(" ")' <<<"$out")" \
 
 # 6. Without CAP_NET_RAW the trace refuses, saying what it needs.
 run_fails "no CAP_NET_RAW: refused" capsh --drop=cap_net_raw -- -c "exec '$PROBE' trace 127.0.0.1"
-like "$RUN_OUTPUT" "CAP_NET_RAW" "no CAP_NET_RAW: the message names the capability"
+is "$RUN_STATUS" 4 "no CAP_NET_RAW: exit 4, a system error"
+like "$RUN_OUTPUT" "trace: needs CAP_NET_RAW" "no CAP_NET_RAW: the message names the capability"
+
+# 7. -S: the probes leave from a second address of edge, and answers return.
+addr_add edge eth0 10.7.1.3/24 || bail "second address"
+run_ok "-S 10.7.1.3" ns_exec edge "$PROBE" trace --json -S 10.7.1.3 -m 8 -W 1s "$TGT4"
+is "$(jq -r '[.src, .outcome, ([.hops[] | .addrs[0].addr] | join(" "))] | join(",")' <<<"$RUN_OUTPUT")" \
+	"10.7.1.3,reached,$HOPS4" "-S: src is the given address, same hops, reached"
 
 done_testing
