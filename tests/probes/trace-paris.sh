@@ -34,7 +34,7 @@ for fam in 4 6; do
 		bg_kill "$td"
 		got=$(python3 "$PCAP" "$f" "$tgt")
 		diag "$what: $got"
-		like "$(cat "$f.log")" " 0 packets dropped by kernel" "$what: the capture lost nothing"
+		like "$(cat "$f.log")" $'\n0 packets dropped by kernel' "$what: the capture lost nothing"
 		is "$(jq -r .probes <<<"$got")" 36 "$what: 8 ttls x 3, then 4 ttls x 3 on the wire"
 		is "$(jq -r .flows <<<"$got")" 1 "$what: one flow identifier for all of them"
 		is "$(jq -r .keys <<<"$got")" 36 "$what: a key of its own for each"
