@@ -48,7 +48,7 @@ static void unwatch(struct trace_target *t)
 
 	if (t->icmp_fd >= 0)
 		loop_fd_del(l, t->icmp_fd);
-	if (t->send_fd >= 0 && t->tj->proto == IPPROTO_TCP)
+	if (t->send_fd >= 0 && (t->tj->proto == IPPROTO_TCP || t->tj->unpriv))
 		loop_fd_del(l, t->send_fd);
 	trace_close(t);
 }
@@ -316,6 +316,21 @@ static void handle_reply(struct trace_target *t, const struct trace_reply *r,
 		round_end(t);
 }
 
+/* The error queue of a datagram socket: the hops' ICMP errors. */
+static void read_errors(struct trace_target *t, int fd)
+{
+	for (int n = 0; n < 64 && !t->finished; n++) {
+		struct trace_reply r;
+		struct timespec ts;
+		int rc = trace_recv_error(t, fd, &r, &ts);
+
+		if (rc == -EAGAIN)
+			return;
+		if (rc == 0)
+			handle_reply(t, &r, &ts);
+	}
+}
+
 static void read_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct trace_target *t = arg;
@@ -327,6 +342,8 @@ static void read_cb(struct loop *l, int fd, uint32_t events, void *arg)
 
 	(void)l;
 	(void)events;
+	if (t->tj->unpriv)
+		read_errors(t, fd);
 	for (int n = 0; n < 64 && !t->finished; n++) {
 		struct sockaddr_storage from;
 		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
@@ -349,16 +366,22 @@ static void read_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		/* The kernel truncates to our buffer; a quote needs far less. */
 		if ((size_t)len > sizeof(buf))
 			len = sizeof(buf);
-		if (fd == t->icmp_fd)
+		if (t->tj->unpriv && fd != t->icmp_fd)
+			continue;	/* nothing but errors is expected on the UDP socket */
+		if (t->tj->unpriv)
+			rc = trace_parse_echo(t->family, buf, (size_t)len, &r);
+		else if (fd == t->icmp_fd)
 			rc = trace_parse_icmp(t->family, buf, (size_t)len, &r);
 		else
 			rc = trace_parse_tcp(t->family, buf, (size_t)len, &r);
 		if (rc < 0)
 			continue;
-		if (t->family == AF_INET6) {
-			if (from.ss_family != AF_INET6)
+		/* IPv6 raw and all datagram sockets hand over no IP header:
+		 * the sender is the message's name. */
+		if (!r.has_from) {
+			if (from.ss_family != t->family)
 				continue;
-			memcpy(r.from, &((struct sockaddr_in6 *)&from)->sin6_addr, 16);
+			memcpy(r.from, sa_addr(&from), alen(t->family));
 			r.has_from = true;
 		}
 		handle_reply(t, &r, &ts);
@@ -396,17 +419,18 @@ static void resolved_cb(int status, struct resolver_result *res, void *arg)
 	}
 	resolver_result_free(res);
 	inet_ntop(t->family, sa_addr(&t->dst), t->dst_str, sizeof(t->dst_str));
+	/* Before trace_open: a ping socket's identifier is the kernel's. */
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
+		rnd[0] = (uint32_t)getpid() ^ (uint32_t)(uintptr_t)t;
+	t->id = (uint16_t)rnd[0];
+	t->next_key = (uint16_t)(rnd[0] >> 16);
+	t->seq_base = rnd[1];
 	if ((rc = trace_open(t)) < 0) {
 		t->err = rc;
 		target_done(t);
 		return;
 	}
 	inet_ntop(t->family, sa_addr(&t->src), t->src_str, sizeof(t->src_str));
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
-		rnd[0] = (uint32_t)getpid() ^ (uint32_t)(uintptr_t)t;
-	t->id = (uint16_t)rnd[0];
-	t->next_key = (uint16_t)(rnd[0] >> 16);
-	t->seq_base = rnd[1];
 	t->hops = calloc(t->max_hops, sizeof(*t->hops));
 	t->probes = calloc((size_t)t->max_hops * tj->queries, sizeof(*t->probes));
 	if (!t->hops || !t->probes) {
@@ -416,8 +440,9 @@ static void resolved_cb(int status, struct resolver_result *res, void *arg)
 	}
 	for (unsigned i = 0; i < t->max_hops; i++)
 		probe_stats_init(&t->hops[i].st);
-	if ((rc = loop_fd_add(l, t->icmp_fd, EPOLLIN, read_cb, t)) < 0 ||
-	    (tj->proto == IPPROTO_TCP && (rc = loop_fd_add(l, t->send_fd, EPOLLIN, read_cb, t)) < 0)) {
+	if ((t->icmp_fd >= 0 && (rc = loop_fd_add(l, t->icmp_fd, EPOLLIN, read_cb, t)) < 0) ||
+	    ((tj->proto == IPPROTO_TCP || tj->unpriv) && t->send_fd >= 0 &&
+	    (rc = loop_fd_add(l, t->send_fd, EPOLLIN, read_cb, t)) < 0)) {
 		snprintf(t->why, sizeof(t->why), "watching the sockets: %s", strerror(-rc));
 		t->err = rc;
 		target_done(t);
@@ -426,19 +451,28 @@ static void resolved_cb(int status, struct resolver_result *res, void *arg)
 	start_round(t);
 }
 
-/* Fail early and clearly when raw sockets are out of reach: every
- * method needs one to hear ICMP. */
-static int check_raw(struct probe_job *j)
+/* Without CAP_NET_RAW, UDP and ICMP fall back to datagram sockets with
+ * IP_RECVERR; TCP SYNs with a constant flow cannot be had that way, so a
+ * TCP trace fails early and clearly instead. */
+static int check_raw(struct probe_job *j, struct trace_job *tj)
 {
 	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 
-	if (fd < 0 && (errno == EPERM || errno == EACCES)) {
-		probe_job_error(j, "needs CAP_NET_RAW (raw sockets send its probes and hear "
-		    "the ICMP answers): run it as root or give the binary cap_net_raw");
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EPERM && errno != EACCES)
+		return 0;	/* no IPv4 at all, say; the targets will tell */
+	if (tj->proto == IPPROTO_TCP) {
+		probe_job_error(j, "-P tcp needs CAP_NET_RAW (raw sockets send the SYNs and hear "
+		    "the answers): run it as root, give the binary cap_net_raw, or use -P udp "
+		    "or icmp");
 		return -EPERM;
 	}
-	if (fd >= 0)
-		close(fd);
+	tj->unpriv = true;
+	probe_job_note(j, "trace: no CAP_NET_RAW: using %s sockets with IP_RECVERR\n",
+	    tj->proto == IPPROTO_UDP ? "UDP" : "unprivileged ICMP");
 	return 0;
 }
 
@@ -487,7 +521,7 @@ static int start(struct probe_job *j)
 		return -ENOMEM;
 	tj->job = j;
 	probe_job_set_priv(j, tj);
-	if ((rc = check_spec(j, tj)) < 0 || (rc = check_raw(j)) < 0)
+	if ((rc = check_spec(j, tj)) < 0 || (rc = check_raw(j, tj)) < 0)
 		return rc;
 	if (n && !(tj->t = calloc(n, sizeof(*tj->t))))
 		return -ENOMEM;

@@ -55,6 +55,8 @@ struct trace_reply {
 	uint16_t	udp_sum;	/* the probe's UDP checksum */
 	uint32_t	tcp_seq;	/* the probe's TCP sequence number */
 	uint8_t		tcp_flags;	/* of a TCP reply */
+	uint16_t	payload_key;	/* unprivileged UDP: the quoted payload's first word */
+	bool		has_payload_key;
 };
 
 #define TRACE_TCP_SYN	0x02
@@ -69,6 +71,16 @@ int trace_parse_icmp(int family, const void *buf, size_t len, struct trace_reply
 /* Parse what a raw TCP socket received (AF_INET: from the IP header on,
  * AF_INET6: from the TCP header on): a SYN-ACK or RST is a reply. */
 int trace_parse_tcp(int family, const void *buf, size_t len, struct trace_reply *r);
+/* Parse what an ICMP datagram ("ping") socket received: an echo reply
+ * from its ICMP(v6) header on. 0, -ENOMSG or -EBADMSG. */
+int trace_parse_echo(int family, const void *buf, size_t len, struct trace_reply *r);
+/* Fill r from an error-queue message of a datagram socket (trace_recverr.c):
+ * ICMP type and code, the offender, the probe's destination, and what the
+ * quoted payload says of the probe (data, len: untrusted). 0, -ENOMSG
+ * (a local error, another ICMP type) or -EBADMSG. */
+int trace_parse_recverr(int family, int proto, uint8_t origin, uint8_t type, uint8_t code,
+    const struct sockaddr *offender, const struct sockaddr *dst, const void *data, size_t len,
+    struct trace_reply *r);
 
 /* One probe in flight. */
 enum trace_pstate { TRACE_P_SENT, TRACE_P_ANSWERED, TRACE_P_TIMEDOUT };
@@ -129,6 +141,7 @@ struct trace_target {
 struct trace_job {
 	struct probe_job	*job;
 	int			proto;		/* IPPROTO_ICMP, _UDP or _TCP */
+	bool			unpriv;		/* no CAP_NET_RAW: datagram sockets, IP_RECVERR */
 	unsigned		rounds, queries, max_hops, size;
 	uint64_t		interval_ms, timeout_ms;
 	uint16_t		port;
@@ -139,6 +152,17 @@ struct trace_job {
 /* Open t's sockets for tj->proto (t->family, t->dst set); 0 or -errno
  * with t->why set. */
 int trace_open(struct trace_target *t);
+/* The source address the kernel would pick for t->dst on the job's path
+ * (a throwaway connected UDP socket; nothing is sent). 0 or -errno. */
+int trace_find_source(struct trace_target *t);
+/* Bind fd to t->src (port 0) unless the path already bound it. */
+int trace_bind_source(struct trace_target *t, int fd);
+/* trace_open without CAP_NET_RAW: a UDP or ICMP datagram socket with
+ * IP_RECVERR (trace_recverr.c). */
+int trace_open_dgram(struct trace_target *t);
+/* Read one error-queue message of fd into r and its kernel timestamp into
+ * ts: 0, -EAGAIN when the queue is empty, another -errno to skip it. */
+int trace_recv_error(struct trace_target *t, int fd, struct trace_reply *r, struct timespec *ts);
 /* Close what trace_open made. */
 void trace_close(struct trace_target *t);
 /* Send one probe with ttl and key counter k; fills p. 0 or -errno. */

@@ -226,3 +226,76 @@ int trace_parse_tcp(int family, const void *buf, size_t len, struct trace_reply 
 	r->kind = TRACE_R_TCP;
 	return 0;
 }
+
+int trace_parse_echo(int family, const void *buf, size_t len, struct trace_reply *r)
+{
+	struct wire_cur c;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	wire_cur_init(&c, buf, len);
+	rc = parse_icmp_body(&c, family, r);
+	if (rc == 0 && r->kind != TRACE_R_ECHO_REPLY)
+		rc = -ENOMSG;	/* a ping socket hands over replies only */
+	if (rc < 0)
+		r->kind = TRACE_R_NONE;
+	return rc;
+}
+
+static bool sockaddr_addr(int family, const struct sockaddr *sa, uint8_t *out)
+{
+	if (!sa || sa->sa_family != family)
+		return false;
+	if (family == AF_INET)
+		memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else
+		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	return true;
+}
+
+int trace_parse_recverr(int family, int proto, uint8_t origin, uint8_t type, uint8_t code,
+    const struct sockaddr *offender, const struct sockaddr *dst, const void *data, size_t len,
+    struct trace_reply *r)
+{
+	bool v4 = family == AF_INET;
+	struct wire_cur c;
+
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	r->type = type;
+	r->code = code;
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	/* SO_EE_ORIGIN_ICMP (2) and _ICMP6 (3); local errors are ours. */
+	if (origin != (v4 ? 2 : 3))
+		return -ENOMSG;
+	if (type == (v4 ? ICMP4_TIME_EXCEEDED : ICMP6_TIME_EXCEEDED))
+		r->kind = TRACE_R_TIME_EXCEEDED;
+	else if (type == (v4 ? ICMP4_UNREACH : ICMP6_UNREACH))
+		r->kind = TRACE_R_UNREACH;
+	else
+		return -ENOMSG;
+	if (!sockaddr_addr(family, offender, r->from) || !sockaddr_addr(family, dst, r->dst)) {
+		r->kind = TRACE_R_NONE;
+		return -EBADMSG;
+	}
+	r->has_from = r->has_dst = true;
+	/* The kernel matched the error to the socket, so the ports and the
+	 * ICMP identifier are the socket's; the data is the quote from past
+	 * the UDP header, or from the quoted ICMP header on. */
+	wire_cur_init(&c, data, len);
+	if (proto == IPPROTO_UDP) {
+		r->proto = IPPROTO_UDP;
+		r->payload_key = wire_read_u16be(&c);
+		r->has_payload_key = !wire_error(&c);
+		return 0;
+	}
+	int rc = parse_quoted_transport(&c, family, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, r);
+
+	if (rc < 0)
+		r->kind = TRACE_R_NONE;
+	return rc;
+}

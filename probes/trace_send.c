@@ -91,9 +91,7 @@ static int set_int(int fd, int level, int name, int v)
 	return setsockopt(fd, level, name, &v, sizeof(v)) < 0 ? -errno : 0;
 }
 
-/* The source address the kernel would pick for dst on this path, found
- * by connecting a throwaway UDP socket (no packet is sent). */
-static int find_source(struct trace_target *t)
+int trace_find_source(struct trace_target *t)
 {
 	const struct probe_spec *spec = probe_job_spec(t->tj->job);
 	struct sockaddr_storage d = t->dst;
@@ -112,8 +110,7 @@ static int find_source(struct trace_target *t)
 	return rc;
 }
 
-/* Bind a fresh socket to our source (port 0) unless the path bound it. */
-static int bind_source(struct trace_target *t, int fd)
+int trace_bind_source(struct trace_target *t, int fd)
 {
 	const struct probe_spec *spec = probe_job_spec(t->tj->job);
 
@@ -129,7 +126,7 @@ static int raw_socket(struct trace_target *t, int proto, int *out)
 
 	if (fd < 0)
 		return fd;
-	if ((rc = bind_source(t, fd)) < 0 || (rc = set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)) < 0) {
+	if ((rc = trace_bind_source(t, fd)) < 0 || (rc = set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)) < 0) {
 		close(fd);
 		return rc;
 	}
@@ -179,7 +176,7 @@ static int hold_port(struct trace_target *t, int type)
 	t->hold_fd = probe_socket(t->family, type, 0, &spec->path);
 	if (t->hold_fd < 0)
 		return t->hold_fd;
-	if ((rc = bind_source(t, t->hold_fd)) < 0)
+	if ((rc = trace_bind_source(t, t->hold_fd)) < 0)
 		return rc;
 	if (getsockname(t->hold_fd, (struct sockaddr *)&ss, &len) < 0)
 		return -errno;
@@ -196,8 +193,10 @@ int trace_open(struct trace_target *t)
 	t->icmp_fd = t->send_fd = t->hold_fd = -1;
 	t->salen = t->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	step = "finding the source address";
-	if ((rc = find_source(t)) < 0)
+	if ((rc = trace_find_source(t)) < 0)
 		goto out;
+	if (tj->unpriv)
+		return trace_open_dgram(t);
 	step = "opening a raw ICMP socket";
 	if ((rc = raw_socket(t, t->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
 	    &t->icmp_fd)) < 0)
@@ -321,11 +320,29 @@ int trace_send(struct trace_target *t, unsigned ttl, uint16_t k, struct trace_pr
 		len = build_tcp(t, buf, p->key);
 		break;
 	}
-	/* Raw IPv6 sockets take the port field as the protocol; zero it. */
-	sa_set_port(&d, 0);
-	clock_gettime(CLOCK_REALTIME, &p->sent);
-	if (sendto(fd, buf, len, 0, (struct sockaddr *)&d, t->salen) < 0)
-		return -errno;
+	const uint8_t *out = buf;
+
+	if (tj->unpriv && tj->proto == IPPROTO_UDP) {
+		/* The kernel writes the UDP header; the key is the payload's. */
+		out += 8;
+		len -= 8;
+		p->key = k;
+		sa_set_port(&d, t->dport);
+	} else {
+		/* Raw IPv6 sockets take the port field as the protocol. */
+		sa_set_port(&d, 0);
+	}
+	/* A datagram socket reports an ICMP error that came in meanwhile
+	 * as the next send's failure (and forgets it then): try again. */
+	for (int tries = 0;; tries++) {
+		clock_gettime(CLOCK_REALTIME, &p->sent);
+		if (sendto(fd, out, len, 0, (struct sockaddr *)&d, t->salen) >= 0)
+			break;
+		rc = -errno;
+		if (tries >= 3 || !tj->unpriv || (rc != -ECONNREFUSED && rc != -EHOSTUNREACH &&
+		    rc != -ENETUNREACH && rc != -EPROTO && rc != -EHOSTDOWN && rc != -ENOPROTOOPT))
+			return rc;
+	}
 	p->state = TRACE_P_SENT;
 	return 0;
 }
@@ -345,7 +362,9 @@ bool trace_reply_key(const struct trace_target *t, const struct trace_reply *r, 
 	case IPPROTO_UDP:
 		if (r->sport != t->sport || r->dport != t->dport)
 			return false;
-		*key = r->udp_sum;
+		if (t->tj->unpriv && !r->has_payload_key)
+			return false;
+		*key = t->tj->unpriv ? r->payload_key : r->udp_sum;
 		return true;
 	default:
 		if (r->sport != t->sport || r->dport != t->dport)

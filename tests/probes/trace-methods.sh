@@ -5,7 +5,8 @@
 # routers and then the target, in order, every probe answered; the same
 # hops as Debian's traceroute and mtr find on the same chain; several
 # rounds count per hop; a route that ends in "unreachable" stops the trace
-# with the router's mark and exit 1; without CAP_NET_RAW it refuses.
+# with the router's mark and exit 1; without CAP_NET_RAW, UDP and ICMP
+# fall back to datagram sockets and TCP refuses; -S picks the source.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -81,10 +82,26 @@ is "$(json_hops "$out")" "10.7.1.1 10.7.2.2 10.7.3.2" "unreachable: r1, r2, r3 a
 is "$(jq -r '[.outcome, .reached, .hops[2].unreach] | join(" ")' <<<"$out")" \
 	"unreachable false !H" "unreachable: r3 says host unreachable (!H)"
 
-# 6. Without CAP_NET_RAW the trace refuses, saying what it needs.
-run_fails "no CAP_NET_RAW: refused" capsh --drop=cap_net_raw -- -c "exec '$PROBE' trace 127.0.0.1"
-is "$RUN_STATUS" 4 "no CAP_NET_RAW: exit 4, a system error"
-like "$RUN_OUTPUT" "trace: needs CAP_NET_RAW" "no CAP_NET_RAW: the message names the capability"
+# 6. Without CAP_NET_RAW: UDP and ICMP fall back to datagram sockets with
+# IP_RECVERR (ICMP where ping_group_range admits the group, here in edge
+# only) and find the same hops; TCP refuses, saying what it needs.
+ns_sysctl edge "net.ipv4.ping_group_range=0 2147483647" || bail "ping_group_range"
+for fam in 4 6; do
+	if [ $fam = 4 ]; then tgt=$TGT4 hops=$HOPS4; else tgt=$TGT6 hops=$HOPS6; fi
+	for m in udp icmp; do
+		what="IPv$fam $m without CAP_NET_RAW"
+		run_ok "$what: exit 0" ns_exec edge capsh --drop=cap_net_raw -- -c \
+			"exec '$PROBE' trace --json -P $m -m 8 -W 1s $tgt"
+		out=$(grep '^{' <<<"$RUN_OUTPUT")
+		like "$RUN_OUTPUT" "no CAP_NET_RAW: using .* sockets with IP_RECVERR" "$what: says so"
+		is "$(json_hops "$out")" "$hops" "$what: r1, r2, r3, then the target"
+		is "$(json_received "$out")" "3 3 3 3" "$what: every probe answered"
+		is "$(jq -r .outcome <<<"$out")" reached "$what: reached"
+	done
+done
+run_fails "no CAP_NET_RAW: tcp refused" capsh --drop=cap_net_raw -- -c "exec '$PROBE' trace -P tcp 127.0.0.1"
+is "$RUN_STATUS" 4 "no CAP_NET_RAW: tcp is exit 4, a system error"
+like "$RUN_OUTPUT" "-P tcp needs CAP_NET_RAW" "no CAP_NET_RAW: tcp's message names the capability"
 
 # 7. -S: the probes leave from a second address of edge, and answers return.
 addr_add edge eth0 10.7.1.3/24 || bail "second address"
