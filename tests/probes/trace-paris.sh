@@ -44,4 +44,28 @@ for fam in 4 6; do
 	done
 done
 
+# Without CAP_NET_RAW the kernel writes the headers, one socket per
+# trace: still one flow identifier (the UDP checksum may be left to the
+# link's offload, so neither it nor the keys are checked here).
+ns_sysctl edge "net.ipv4.ping_group_range=0 2147483647" || bail "ping_group_range"
+for fam in 4 6; do
+	if [ $fam = 4 ]; then tgt=$TGT4; else tgt=$TGT6; fi
+	for m in icmp udp; do
+		what="IPv$fam $m without CAP_NET_RAW"
+		f=$NETNS_TMP/$fam-$m-unpriv.pcap
+		bg_run r1 tcpdump -U --immediate-mode -B 8192 -s 256 -Z root -n -i eth0 -w "$f" "ip or ip6" 2>"$f.log"
+		td=$BG_PID
+		wait_until 10 grep -q "listening on" "$f.log" || bail "tcpdump did not start"
+		run_ok "$what: two rounds" ns_exec edge capsh --drop=cap_net_raw -- -c \
+			"exec '$PROBE' trace --json -P $m -c 2 -i 0.1s -m 8 -W 1s $tgt"
+		sleep 0.3
+		bg_kill "$td"
+		got=$(python3 "$PCAP" "$f" "$tgt")
+		diag "$what: $got"
+		like "$(cat "$f.log")" $'\n0 packets dropped by kernel' "$what: the capture lost nothing"
+		is "$(jq -r '[.probes, .flows] | join(" ")' <<<"$got")" "36 1" \
+			"$what: 36 probes, one flow identifier"
+	done
+done
+
 done_testing

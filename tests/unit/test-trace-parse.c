@@ -304,6 +304,62 @@ static void test_ext6(void)
 	check_truncations(&p, AF_INET6, false, p.n, "IPv6 extension header");
 }
 
+/* The error queue of a datagram socket (no CAP_NET_RAW). */
+static void test_recverr(void)
+{
+	struct sockaddr_in off4 = { .sin_family = AF_INET }, d4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 off6 = { .sin6_family = AF_INET6 }, d6 = { .sin6_family = AF_INET6 };
+	const uint8_t udp_payload[] = { 0x12, 0x34, 0, 0 };
+	struct pkt echo = { .n = 0 };
+	struct trace_reply r;
+
+	memcpy(&off4.sin_addr, router4, 4);
+	memcpy(&d4.sin_addr, dst4, 4);
+	memcpy(&off6.sin6_addr, router6, 16);
+	memcpy(&d6.sin6_addr, dst6, 16);
+	is_int(trace_parse_recverr(AF_INET, IPPROTO_UDP, 2, 11, 0, (struct sockaddr *)&off4,
+	    (struct sockaddr *)&d4, udp_payload, sizeof(udp_payload), &r), 0,
+	    "recverr IPv4 UDP time exceeded");
+	ok(r.kind == TRACE_R_TIME_EXCEEDED && r.has_payload_key && r.payload_key == 0x1234 &&
+	    !memcmp(r.from, router4, 4) && !memcmp(r.dst, dst4, 4),
+	    "recverr IPv4 UDP: offender, destination and the payload's key");
+	is_int(trace_parse_recverr(AF_INET, IPPROTO_UDP, 2, 11, 0, (struct sockaddr *)&off4,
+	    (struct sockaddr *)&d4, udp_payload, 1, &r), 0, "recverr: an 8-byte quote parses");
+	ok(!r.has_payload_key, "recverr: but gives no key");
+	is_int(trace_parse_recverr(AF_INET, IPPROTO_UDP, 1, 11, 0, (struct sockaddr *)&off4,
+	    (struct sockaddr *)&d4, udp_payload, 4, &r), -ENOMSG, "recverr: a local error is not a hop");
+	is_int(trace_parse_recverr(AF_INET6, IPPROTO_UDP, 3, 1, 4, (struct sockaddr *)&off4,
+	    (struct sockaddr *)&d6, udp_payload, 4, &r), -EBADMSG,
+	    "recverr: an IPv4 offender on an IPv6 socket");
+	is_int(trace_parse_recverr(AF_INET6, IPPROTO_UDP, 3, 2, 0, (struct sockaddr *)&off6,
+	    (struct sockaddr *)&d6, udp_payload, 4, &r), -ENOMSG, "recverr: too big is not a hop");
+	probe_bytes(&echo, AF_INET6, IPPROTO_ICMP);
+	is_int(trace_parse_recverr(AF_INET6, IPPROTO_ICMP, 3, 3, 0, (struct sockaddr *)&off6,
+	    (struct sockaddr *)&d6, echo.b, echo.n, &r), 0, "recverr IPv6 ICMP time exceeded");
+	ok(r.proto == IPPROTO_ICMP && r.id == 0x1234 && r.seq == 0x42 && !memcmp(r.from, router6, 16),
+	    "recverr IPv6 ICMP: the quoted identifier and sequence");
+	bool all = true;
+
+	for (size_t n = 0; n < echo.n; n++)
+		all &= trace_parse_recverr(AF_INET6, IPPROTO_ICMP, 3, 3, 0, (struct sockaddr *)&off6,
+		    (struct sockaddr *)&d6, echo.b, n, &r) == -EBADMSG;
+	ok(all, "recverr IPv6 ICMP: every truncated quote is a bad message");
+
+	echo.n = 0;
+	u8(&echo, 0);
+	u8(&echo, 0);
+	u16(&echo, 0);
+	u16(&echo, 0x1234);
+	u16(&echo, 0x0042);
+	is_int(trace_parse_echo(AF_INET, echo.b, echo.n, &r), 0, "ping socket: IPv4 echo reply");
+	ok(r.kind == TRACE_R_ECHO_REPLY && r.id == 0x1234 && r.seq == 0x42 && !r.has_from,
+	    "ping socket: id and sequence, the sender left to the caller");
+	is_int(trace_parse_echo(AF_INET, echo.b, 7, &r), -EBADMSG, "ping socket: 7 bytes are too few");
+	echo.b[0] = 11;
+	is_int(trace_parse_echo(AF_INET, echo.b, echo.n, &r), -EBADMSG,
+	    "ping socket: a time exceeded without a quote is bad");
+}
+
 static void test_sum(void)
 {
 	/* RFC 1071's example words sum to 0xddf2 (checksum 0x220d). */
@@ -318,7 +374,6 @@ int main(void)
 	inet_pton(AF_INET6, "2001:db8::1", me6);
 	inet_pton(AF_INET6, "2001:db8:1::7", dst6);
 	inet_pton(AF_INET6, "2001:db8:2::1", router6);
-	(void)router6;
 	test_errors(AF_INET);
 	test_errors(AF_INET6);
 	test_echo_reply(AF_INET);
@@ -327,6 +382,7 @@ int main(void)
 	test_tcp(AF_INET6);
 	test_not_ours();
 	test_ext6();
+	test_recverr();
 	test_sum();
 	return done_testing();
 }
