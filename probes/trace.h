@@ -174,6 +174,17 @@ uint16_t trace_fold(uint32_t sum);
 /* The key a reply names for t's method, or false when it is not t's. */
 bool trace_reply_key(const struct trace_target *t, const struct trace_reply *r, uint32_t *key);
 
+/* Start t's next round (trace_round.c); ends the target when nothing
+ * could be sent. */
+void trace_start_round(struct trace_target *t);
+/* The loop callback of t's sockets: answers, and errors of the queue. */
+void trace_read_cb(struct loop *l, int fd, uint32_t events, void *arg);
+/* Add a round's probes to their hops' sent counts, when the round ends
+ * (all of them) or is drained (only those answered or timed out). */
+void trace_count_sent(struct trace_target *t, bool settled_only);
+/* Report t with what it has and release it (probe_trace.c). */
+void trace_target_done(struct trace_target *t);
+
 /* The human report (mtr --report style) and the JSON object of a
  * finished trace; each 0 or -ENOMEM, *out malloc'd. */
 int trace_report_text(const struct trace_target *t, char **out);

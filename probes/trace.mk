@@ -1,7 +1,8 @@
 # probes/trace.mk: the traceroute probe (outpost-probe trace), its unit
 # tests, integration tests and fuzz harness.
 probes_libopprobe_a_SOURCES += probes/probe_trace.c probes/trace.h \
-	probes/trace_parse.c probes/trace_send.c probes/trace_recverr.c probes/trace_report.c
+	probes/trace_parse.c probes/trace_round.c probes/trace_send.c probes/trace_recverr.c \
+	probes/trace_report.c
 
 check_PROGRAMS += tests/unit/test-trace-parse tests/unit/test-trace-job
 TESTS += tests/unit/test-trace-parse tests/unit/test-trace-job
