@@ -103,6 +103,7 @@ struct trace_hop {
 	size_t			nresp;
 	bool			reached;	/* the target answered at this ttl */
 	bool			unreach;	/* a destination unreachable came back */
+	bool			syn_ack, rst;	/* tcp: how the target answered */
 	uint8_t			utype, ucode;
 };
 

@@ -141,6 +141,12 @@ int trace_report_json(const struct trace_target *t, char **out, size_t *len)
 	if (tj->proto != IPPROTO_ICMP)
 		json_kv_uint(&j, "port", tj->port);
 	json_kv_bool(&j, "reached", t->outcome == PROBE_REACHED);
+	if (tj->proto == IPPROTO_TCP && t->outcome == PROBE_REACHED) {
+		const struct trace_hop *h = &t->hops[t->stop_ttl - 1];
+
+		/* A SYN-ACK means something listens; a reset alone, nothing. */
+		json_kv_str(&j, "port_state", h->syn_ack ? "open" : "closed");
+	}
 	json_kv_uint(&j, "rounds", t->round);
 	json_kv_uint(&j, "queries", tj->queries);
 	json_kv_uint(&j, "max_hops", tj->max_hops);
@@ -207,8 +213,10 @@ int trace_report_text(const struct trace_target *t, char **out)
 		fprintf(f, "trace %s (%s) %s", t->name, t->dst_str, trace_proto_name(tj->proto));
 		if (tj->proto != IPPROTO_ICMP)
 			fprintf(f, " port %u", tj->port);
-		fprintf(f, ", %u round%s: %s\n", t->round, t->round == 1 ? "" : "s",
-		    t->outcome == PROBE_REACHED ? "reached" : "not reached");
+		fprintf(f, ", %u round%s: %s%s\n", t->round, t->round == 1 ? "" : "s",
+		    t->outcome == PROBE_REACHED ? "reached" : "not reached",
+		    tj->proto != IPPROTO_TCP || t->outcome != PROBE_REACHED ? "" :
+		    t->hops[t->stop_ttl - 1].syn_ack ? " (port open)" : " (port closed)");
 		fprintf(f, "HOST: %-31s Loss%%   Snt   Last   Avg  Best  Wrst StDev\n", host);
 		for (unsigned ttl = 1, top = trace_shown_hops(t); ttl <= top; ttl++)
 			hop_text(f, t, ttl);

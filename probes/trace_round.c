@@ -205,6 +205,10 @@ static void handle_reply(struct trace_target *t, const struct trace_reply *r,
 		t->stop_ttl = ttl;
 	if (terminal && ttl == t->stop_ttl) {
 		h->reached |= reached;
+		if (r->kind == TRACE_R_TCP) {
+			h->syn_ack |= (r->tcp_flags & TRACE_TCP_SYN) != 0;
+			h->rst |= (r->tcp_flags & TRACE_TCP_RST) != 0;
+		}
 		if (!reached) {
 			h->unreach = true;
 			h->utype = r->type;

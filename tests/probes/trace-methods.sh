@@ -40,8 +40,20 @@ for fam in 4 6; do
 			"$what: one responder per hop"
 		jq -e '.hops | all(.rtt.min >= 0 and .rtt.max < 1000 and .loss == 0)' <<<"$out" >/dev/null
 		ok $? "$what: round trips in range, no loss"
+		case $m in
+		*8080) is "$(jq -r .port_state <<<"$out")" open "$what: SYN-ACK, the port is open" ;;
+		*8081) is "$(jq -r .port_state <<<"$out")" closed "$what: reset, the port is closed" ;;
+		esac
 	done
 done
+
+# 1b. Several targets at once, each its own trace: three results, each
+# with its own hops (r3's own address is three hops away).
+run_ok "three targets at once" ns_exec edge "$PROBE" trace --json -P udp -m 8 -W 1s \
+	"$TGT4" "$TGT6" 10.7.3.2
+got=$(jq -r '"\(.target)=\([.hops[] | .addrs[0].addr] | join(","))"' <<<"$RUN_OUTPUT" | sort | tr '\n' ' ')
+is "$got" "10.7.3.2=10.7.1.1,10.7.2.2,10.7.3.2 10.7.4.2=${HOPS4// /,} $TGT6=${HOPS6// /,} " \
+	"three targets at once: each its own hops"
 
 # 2. Debian's traceroute and mtr see the same hops on the same chain.
 peer_hops() { awk '$1 ~ /^[0-9]+$/ && $2 != "*" { printf "%s%s", sep, $2; sep=" " } END { print "" }'; }
@@ -81,6 +93,15 @@ out=$RUN_OUTPUT
 is "$(json_hops "$out")" "10.7.1.1 10.7.2.2 10.7.3.2" "unreachable: r1, r2, r3 and no further"
 is "$(jq -r '[.outcome, .reached, .hops[2].unreach] | join(" ")' <<<"$out")" \
 	"unreachable false !H" "unreachable: r3 says host unreachable (!H)"
+
+# 5b. IPv6: an "unreachable" route is ICMPv6 no route (!N).
+route6_add r1 2001:db8:7:9::/64 via 2001:db8:7:2::2 &&
+route6_add r2 2001:db8:7:9::/64 via 2001:db8:7:3::2 &&
+route6_add r3 unreachable 2001:db8:7:9::/64 || bail "IPv6 unreachable route"
+run_fails "IPv6 unreachable: exit non-zero" ns_exec edge "$PROBE" trace --json -m 8 -W 1s 2001:db8:7:9::9
+is "$RUN_STATUS" 1 "IPv6 unreachable: exit 1"
+is "$(jq -r '[.outcome, ([.hops[] | .addrs[0].addr] | join(" ")), .hops[2].unreach] | join(",")' <<<"$RUN_OUTPUT")" \
+	"unreachable,${HOPS6% *},!N" "IPv6 unreachable: r1, r2, r3 saying no route (!N)"
 
 # 6. Without CAP_NET_RAW: UDP and ICMP fall back to datagram sockets with
 # IP_RECVERR (ICMP where ping_group_range admits the group, here in edge
