@@ -167,6 +167,40 @@ static void test_many(struct loop *l, struct resolver *res)
 	run_free(&run);
 }
 
+/* Drained in the middle of a five-round trace: a result at once, with
+ * the rounds so far, and done. */
+static void test_drain(struct loop *l, struct resolver *res)
+{
+	struct probe_spec spec = { .type = PROBE_TRACE, .trace_proto = IPPROTO_ICMP, .count = 5,
+		.interval_ms = 1000, .timeout_ms = 1000 };
+	const char *targets[] = { "127.0.0.1" };
+	struct run run = { 0 };
+	struct probe_sink sink = { .result = on_result, .done = on_done, .arg = &run };
+	struct probe_job *j;
+	char err[256];
+
+	probe_path_init(&spec.path);
+	if (probe_job_start(l, res, &spec, targets, 1, &sink, &j, err, sizeof(err)) < 0) {
+		ok(0, "drain: the job starts: %s", err);
+		return;
+	}
+	uint64_t t0 = loop_now_ms();
+
+	while (loop_now_ms() - t0 < 300)
+		loop_run_once(l, 20);
+	is_int(run.nres, 0, "drain: nothing reported after 300 ms of five rounds");
+	is_int(probe_job_drain(j), 0, "drain: the trace type can drain");
+	for (int i = 0; i < 50 && !run.done; i++)
+		loop_run_once(l, 20);
+	ok(run.nres == 1 && run.done == 1 && loop_now_ms() - t0 < 1000,
+	    "drain: one result and done at once");
+	ok(run.nres == 1 && strstr(run.json[0], "\"rounds\":1") &&
+	    strstr(run.json[0], "\"sent\":3,\"received\":3,"),
+	    "drain: the first round's three probes, all answered");
+	probe_job_free(j);
+	run_free(&run);
+}
+
 int main(void)
 {
 	struct loop *l;
@@ -194,6 +228,7 @@ int main(void)
 	one_hop(l, res, IPPROTO_TCP, "127.0.0.1", port4, "IPv4 TCP closed");
 	one_hop(l, res, IPPROTO_TCP, "::1", port6, "IPv6 TCP closed");
 	test_many(l, res);
+	test_drain(l, res);
 	test_refusals(l, res);
 	resolver_free(res);
 	loop_free(l);
