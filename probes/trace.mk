@@ -25,7 +25,7 @@ EXTRA_DIST += tests/fuzz/corpus/fuzz-trace
 
 # Integration tests (root): a chain of router namespaces.
 trace_tests = tests/probes/trace-methods.sh tests/probes/trace-paris.sh \
-	tests/probes/trace-silent.sh tests/probes/trace-responders.sh
+	tests/probes/trace-silent.sh tests/probes/trace-responders.sh tests/probes/trace-rtt.sh
 TESTS += $(trace_tests)
 dist_check_SCRIPTS += $(trace_tests)
 EXTRA_DIST += tests/probes/trace-lib.bash tests/probes/trace-pcap.py
