@@ -1,17 +1,20 @@
 /* trace.h: the traceroute probe's internals, shared by its files.
  *
- * probe_trace.c runs the rounds and keeps the hop table, trace_send.c
- * opens the sockets and builds each method's probes, trace_parse.c reads
- * what comes back (through src/wire.h), trace_report.c turns a finished
- * trace into the human report and the JSON object.
+ * probe_trace.c is the type (spec, targets, results), trace_round.c runs
+ * the rounds and keeps the hop table, trace_send.c opens the sockets and
+ * builds each method's probes, trace_recverr.c is the fallback without
+ * CAP_NET_RAW, trace_parse.c reads what comes back (through src/wire.h),
+ * trace_report.c turns a finished trace into the human report and the
+ * JSON object.
  *
  * Paris-style flow identifier: every probe of one trace carries the same
- * flow tuple and the same first eight transport bytes that a per-flow load
- * balancer may hash (ICMP: type, code, checksum, identifier; UDP and TCP:
- * the ports), so all hops are measured along one path. Probes are told
- * apart by a key each method carries elsewhere: the ICMP sequence number
- * (compensated in the payload so the checksum stays constant), the UDP
- * checksum (varied through the payload), the TCP sequence number. */
+ * addresses, protocol and first four transport bytes, which is what a
+ * per-flow load balancer hashes (ICMP: type, code, checksum, and the
+ * identifier too; UDP and TCP: the ports), so all hops are measured along
+ * one path. Probes are told apart by a key each method carries elsewhere:
+ * the ICMP sequence number (compensated in the payload so the checksum
+ * stays constant), the UDP checksum (varied through the payload), the TCP
+ * sequence number. */
 #ifndef OUTPOST_TRACE_H
 #define OUTPOST_TRACE_H
 
