@@ -86,7 +86,12 @@ int trace_parse_recverr(int family, int proto, uint8_t origin, uint8_t type, uin
     struct trace_reply *r);
 
 /* One probe in flight. */
-enum trace_pstate { TRACE_P_SENT, TRACE_P_ANSWERED, TRACE_P_TIMEDOUT };
+enum trace_pstate {
+	TRACE_P_SENT,		/* waiting for its answer */
+	TRACE_P_ANSWERED,
+	TRACE_P_TIMEDOUT,
+	TRACE_P_UNSENT		/* could not leave: lost, and never matched */
+};
 
 struct trace_probe {
 	uint32_t	key;		/* ICMP seq, UDP checksum or TCP seq */

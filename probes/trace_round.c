@@ -117,7 +117,7 @@ void trace_start_round(struct trace_target *t)
 			 * is kept for when nothing at all could leave. */
 			if (rc < 0) {
 				p->ttl = (uint8_t)ttl;
-				p->state = TRACE_P_TIMEDOUT;
+				p->state = TRACE_P_UNSENT;
 				if (!first_err)
 					first_err = rc;
 				continue;
@@ -184,7 +184,7 @@ static void handle_reply(struct trace_target *t, const struct trace_reply *r,
 	if (!trace_reply_key(t, r, &key))
 		return;
 	for (size_t i = 0; i < t->nprobes; i++)
-		if (t->probes[i].key == key) {
+		if (t->probes[i].key == key && t->probes[i].state != TRACE_P_UNSENT) {
 			p = &t->probes[i];
 			break;
 		}
