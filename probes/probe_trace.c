@@ -149,7 +149,11 @@ static void resolved_cb(int status, struct resolver_result *res, void *arg)
 	t->next_key = (uint16_t)(rnd[0] >> 16);
 	t->seq_base = rnd[1];
 	if ((rc = trace_open(t)) < 0) {
-		t->err = rc;
+		/* No route from here is an answer about the target. */
+		if (rc == -ENETUNREACH || rc == -EHOSTUNREACH)
+			snprintf(t->why, sizeof(t->why), "no route to %s", t->dst_str);
+		else
+			t->err = rc;
 		trace_target_done(t);
 		return;
 	}

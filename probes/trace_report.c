@@ -217,7 +217,10 @@ int trace_report_text(const struct trace_target *t, char **out)
 		    t->outcome == PROBE_REACHED ? "reached" : "not reached",
 		    tj->proto != IPPROTO_TCP || t->outcome != PROBE_REACHED ? "" :
 		    t->hops[t->stop_ttl - 1].syn_ack ? " (port open)" : " (port closed)");
-		fprintf(f, "HOST: %-31s Loss%%   Snt   Last   Avg  Best  Wrst StDev\n", host);
+		if (t->why[0])
+			fprintf(f, "trace %s (%s): %s\n", t->name, t->dst_str, t->why);
+		if (trace_shown_hops(t))
+			fprintf(f, "HOST: %-31s Loss%%   Snt   Last   Avg  Best  Wrst StDev\n", host);
 		for (unsigned ttl = 1, top = trace_shown_hops(t); ttl <= top; ttl++)
 			hop_text(f, t, ttl);
 	}

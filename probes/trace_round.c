@@ -126,7 +126,10 @@ void trace_start_round(struct trace_target *t)
 		}
 	if (!ok && first_err) {
 		snprintf(t->why, sizeof(t->why), "sending: %s", strerror(-first_err));
-		t->err = first_err;
+		/* No route from here is an answer about the target, as a
+		 * router's unreachable would be; anything else is ours. */
+		if (first_err != -ENETUNREACH && first_err != -EHOSTUNREACH)
+			t->err = first_err;
 		trace_target_done(t);
 		return;
 	}

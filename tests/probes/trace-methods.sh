@@ -103,6 +103,14 @@ is "$RUN_STATUS" 1 "IPv6 unreachable: exit 1"
 is "$(jq -r '[.outcome, ([.hops[] | .addrs[0].addr] | join(" ")), .hops[2].unreach] | join(",")' <<<"$RUN_OUTPUT")" \
 	"unreachable,${HOPS6% *},!N" "IPv6 unreachable: r1, r2, r3 saying no route (!N)"
 
+# 5c. No route at all (a namespace with only loopback): unreachable, exit 1,
+# the reason given, not a failure of this host.
+ns_add lone || bail "lone namespace"
+run_fails "no route: exit non-zero" ns_exec lone "$PROBE" trace --json -m 4 -W 500ms 198.51.100.1
+is "$RUN_STATUS" 1 "no route: exit 1"
+is "$(jq -r '[.outcome, .error] | join(",")' <<<"$RUN_OUTPUT")" \
+	"unreachable,no route to 198.51.100.1" "no route: unreachable, and why"
+
 # 6. Without CAP_NET_RAW: UDP and ICMP fall back to datagram sockets with
 # IP_RECVERR (ICMP where ping_group_range admits the group, here in edge
 # only) and find the same hops; TCP refuses, saying what it needs.
