@@ -15,3 +15,15 @@ TESTS += tests/unit/test-probe-schema
 tests_unit_test_probe_schema_SOURCES = tests/unit/test-probe-schema.c tests/tap.h
 tests_unit_test_probe_schema_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_probe_schema_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
+
+# outpost-probed: the [probe] sections on a schedule, rounds into the
+# spool. The spool is handed to [node] user as outpost-pubd hands it
+# (pubd_setup.c, built in here too), since either daemon may start first.
+sbin_PROGRAMS += probes/outpost-probed
+probes_outpost_probed_SOURCES = \
+	probes/probed.h \
+	probes/outpost-probed.c \
+	probes/probed_sched.c \
+	modules/mqtt/pubd_setup.c
+probes_outpost_probed_CPPFLAGS = $(PROBE_CPPFLAGS) -I$(top_srcdir)/modules/mqtt
+probes_outpost_probed_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
