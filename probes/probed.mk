@@ -27,3 +27,25 @@ probes_outpost_probed_SOURCES = \
 	modules/mqtt/pubd_setup.c
 probes_outpost_probed_CPPFLAGS = $(PROBE_CPPFLAGS) -I$(top_srcdir)/modules/mqtt
 probes_outpost_probed_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
+
+dist_man_MANS += man/outpost-probed.8
+
+# Service files, filled in at make time with the configured paths.
+probed_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@localstatedir[@]|$(localstatedir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g'
+probedunitdir = $(systemdsystemunitdir)
+probedunit_DATA = contrib/outpost-probed.service
+probedinitdir = $(initddir)
+probedinit_SCRIPTS = contrib/init.d/outpost-probed
+EXTRA_DIST += contrib/outpost-probed.service.in contrib/outpost-probed.init.in
+CLEANFILES += contrib/outpost-probed.service contrib/init.d/outpost-probed
+
+contrib/outpost-probed.service: contrib/outpost-probed.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib && \
+	$(probed_edit) $(srcdir)/contrib/outpost-probed.service.in >$@.tmp && mv $@.tmp $@
+contrib/init.d/outpost-probed: contrib/outpost-probed.init.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
+	$(probed_edit) $(srcdir)/contrib/outpost-probed.init.in >$@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@
