@@ -1,7 +1,8 @@
 /* probe_conf.c: a checked [probe] section into the struct probe_spec a job
  * runs. The schema (probe_schema.c) refused what does not fit; this only
  * converts, filling in the per-type defaults the schema's round-length
- * check assumed, so the daemon runs exactly what -n accepted. */
+ * check assumed, so the daemon runs exactly what -n accepted, and takes
+ * via through the same code as outpost-probe --via (probe_via.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -44,31 +45,6 @@ static void addr_to_ss(const struct conf_addr *a, struct sockaddr_storage *ss)
 	}
 }
 
-/* The [line] keys a probe needs, read only when that line's schema has
- * them (rt/ owns [line]; its getters abort on a key it does not know). */
-static int path_from_line(const struct conf *conf, const char *name, struct probe_path *p,
-    char *why, size_t whylen)
-{
-	const struct conf_section *line = conf_section_find(conf, "line", name);
-	const struct conf_section_def *def = conf_schema_section(&conf_schema_outpost, "line");
-	const struct conf_addr *a;
-	const char *s;
-
-	if (!line || !def)
-		return fail(why, whylen, "via: '%s' names no [line] section", name);
-	snprintf(p->line, sizeof(p->line), "%s", name);
-	if (conf_schema_key(def, "interface") && (s = conf_get_str(line, "interface")))
-		snprintf(p->ifname, sizeof(p->ifname), "%s", s);
-	if (conf_schema_key(def, "source") && conf_schema_key(def, "source")->type == CONF_ADDR &&
-	    (a = conf_get_addr(line, "source")))
-		addr_to_ss(a, &p->src);
-	if (conf_schema_key(def, "fwmark") && conf_is_set(line, "fwmark")) {
-		p->has_mark = true;
-		p->mark = (uint32_t)conf_get_u64(line, "fwmark");
-	}
-	return 0;
-}
-
 int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec,
     struct probe_spec *spec, char *why, size_t whylen)
 {
@@ -103,7 +79,9 @@ int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec
 	spec->max_redirects = conf_get_bool(sec, "follow") ?
 	    (unsigned)conf_get_u64(sec, "max-redirects") : 0;
 
-	if ((s = conf_get_str(sec, "via")) && path_from_line(conf, s, &spec->path, why, whylen) < 0)
+	/* The line's interface, fwmark and source, as --via takes them. */
+	if ((s = conf_get_str(sec, "via")) &&
+	    probe_path_via(&spec->path, conf, s, spec->family, why, whylen) < 0)
 		return -EINVAL;
 	if ((s = conf_get_str(sec, "interface")))
 		snprintf(spec->path.ifname, sizeof(spec->path.ifname), "%s", s);
