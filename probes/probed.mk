@@ -49,3 +49,11 @@ contrib/init.d/outpost-probed: contrib/outpost-probed.init.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
 	$(probed_edit) $(srcdir)/contrib/outpost-probed.init.in >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+
+# outpost-probed against targets in namespaces, with outpost-pubd and a
+# real mosquitto (tests/lib/broker.sh, tests/mqtt/pubd-lib.sh).
+probed_tests = \
+	tests/probes/probed-rounds.sh
+TESTS += $(probed_tests)
+dist_check_SCRIPTS += $(probed_tests)
+EXTRA_DIST += tests/probes/probed-lib.sh
