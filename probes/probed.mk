@@ -53,7 +53,9 @@ contrib/init.d/outpost-probed: contrib/outpost-probed.init.in Makefile
 # outpost-probed against targets in namespaces, with outpost-pubd and a
 # real mosquitto (tests/lib/broker.sh, tests/mqtt/pubd-lib.sh).
 probed_tests = \
-	tests/probes/probed-rounds.sh
+	tests/probes/probed-rounds.sh \
+	tests/probes/probed-check.sh \
+	tests/probes/probed-spread.sh
 TESTS += $(probed_tests)
 dist_check_SCRIPTS += $(probed_tests)
 EXTRA_DIST += tests/probes/probed-lib.sh
