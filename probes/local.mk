@@ -26,3 +26,15 @@ probes_outpost_probe_CPPFLAGS = $(PROBE_CPPFLAGS)
 probes_outpost_probe_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 dist_man_MANS += man/outpost-probe.1
 
+# Unit tests: statistics, paths and lines, option parsing.
+check_PROGRAMS += tests/unit/test-probe-stats tests/unit/test-probe-path tests/unit/test-probe-cli
+TESTS += tests/unit/test-probe-stats tests/unit/test-probe-path tests/unit/test-probe-cli
+tests_unit_test_probe_stats_SOURCES = tests/unit/test-probe-stats.c tests/tap.h
+tests_unit_test_probe_stats_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probe_stats_LDADD = $(LIBOPPROBE)
+tests_unit_test_probe_path_SOURCES = tests/unit/test-probe-path.c tests/tap.h
+tests_unit_test_probe_path_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probe_path_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
+tests_unit_test_probe_cli_SOURCES = tests/unit/test-probe-cli.c $(probe_cli_sources) tests/tap.h
+tests_unit_test_probe_cli_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probe_cli_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
