@@ -19,7 +19,7 @@ require_cmd mosquitto mosquitto_sub mosquitto_pub nft python3
 . "$top_srcdir/tests/probes/probed-lib.sh"
 on_exit 'kill $PROBED_PID 2>/dev/null'
 
-plan 33
+plan 36
 probed_world || bail "cannot build the namespaces"
 pubd_broker_start b
 run_ok "subscriber ready" sub_start s 1 "$PREFIX/#" b
@@ -27,7 +27,9 @@ out=$(sub_out s)
 
 web=("[probe \"web\"]" "type = tcp" "port = 8080" "target = 10.77.0.2 10.77.0.3"
 	"interval = 2s" "spread = 1s" "timeout = 500ms")
-pubd_conf "$NETNS_TMP/c.conf" b "heartbeat = 0" "${web[@]}"
+icmp=("[probe \"icmp\"]" "type = ping" "target = 10.77.0.2 10.77.0.3" "count = 2"
+	"interval = 4s" "spread = 1s")
+pubd_conf "$NETNS_TMP/c.conf" b "heartbeat = 0" "${web[@]}" "${icmp[@]}"
 run_ok "outpost-probed -n accepts the config" "$PROBED" -n -f "$NETNS_TMP/c.conf"
 run_ok "outpost-pubd started" pubd_start "$NETNS_TMP/c.conf"
 run_ok "outpost-probed started" probed_start "$NETNS_TMP/c.conf"
@@ -56,6 +58,17 @@ like "$(field "$d" 'd["start"]')" '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9
 	"start is an ISO 8601 UTC time"
 is "$(field "${r[1]:-'{}'}" 'd["round"]')" 2 "the next round is round 2"
 is "$(changes "$out" web | wc -l)" 0 "no change event while nothing changed"
+
+# The ping probe beside it, on raw sockets since CAP_NET_RAW was kept.
+wait_until 15 eval '[ "$(rounds "$out" icmp | wc -l)" -ge 1 ]'
+p=$(rounds "$out" icmp | head -1)
+is "$(field "${p:-'{}'}" 'd["type"], d["round"], d["targets"], d["reached"]')" "('ping', 1, 2, 2)" \
+	"probe icmp: a ping round, both targets reached"
+is "$(field "${p:-'{}'}" 'sorted((x["dst"], x["sent"], x["received"], x["loss"], x["socket"]) for x in d["results"])')" \
+	"[('10.77.0.2', 2, 2, 0, 'raw'), ('10.77.0.3', 2, 2, 0, 'raw')]" \
+	"each target: 2 echoes sent and answered, over a raw socket"
+is "$(field "${p:-'{}'}" 'all(0 < x["rtt"]["p50"] < 50 for x in d["results"])')" True \
+	"with a median rtt in ms"
 
 # 10.77.0.3 goes silent: one change event, reached -> unreachable.
 ns_exec tgt nft -f - <<'EOF'
@@ -103,8 +116,8 @@ cp "$NETNS_TMP/good.conf" "$NETNS_TMP/c.conf"
 printf '%s\n' "[probe \"gw\"]" "type = tcp" "port = 8080" "target = 10.77.0.2" \
 	"interval = 2s" "spread = 500ms" "count = 2" "timeout = 300ms" >>"$NETNS_TMP/c.conf"
 probed_signal HUP
-wait_until 10 grep -q 'reloaded .*2 probe(s), 1 unchanged' "$PROBED_LOG"
-like "$(grep 'reloaded' "$PROBED_LOG" | tail -1)" '2 probe\(s\), 1 unchanged' "reload: 2 probes, 1 unchanged"
+wait_until 10 grep -q 'reloaded .*3 probe(s), 2 unchanged' "$PROBED_LOG"
+like "$(grep 'reloaded' "$PROBED_LOG" | tail -1)" '3 probe\(s\), 2 unchanged' "reload: 3 probes, 2 unchanged"
 wait_until 15 eval '[ "$(rounds "$out" gw | wc -l)" -ge 1 ]'
 g=$(rounds "$out" gw | head -1)
 is "$(field "${g:-'{}'}" 'd["round"], d["targets"], d["reached"], d["results"][0]["sent"]')" \
