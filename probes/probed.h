@@ -41,6 +41,7 @@ struct probed_probe {
 	uint64_t		first_ms;	/* when round 1 was due (monotonic) */
 	uint64_t		round;		/* rounds started */
 	uint64_t		skipped;	/* due while the previous one ran */
+	unsigned		overdue;	/* slots skipped by the running round */
 	struct probe_job	*job;		/* the running round, or NULL */
 	uint64_t		started_ms;
 	char			start[40];	/* its wall-clock start, ISO 8601 */

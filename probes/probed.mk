@@ -55,7 +55,8 @@ contrib/init.d/outpost-probed: contrib/outpost-probed.init.in Makefile
 probed_tests = \
 	tests/probes/probed-rounds.sh \
 	tests/probes/probed-check.sh \
-	tests/probes/probed-spread.sh
+	tests/probes/probed-spread.sh \
+	tests/probes/probed-overrun.sh
 TESTS += $(probed_tests)
 dist_check_SCRIPTS += $(probed_tests)
 EXTRA_DIST += tests/probes/probed-lib.sh

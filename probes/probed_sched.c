@@ -5,7 +5,8 @@
  * random offset below spread: nodes started together by one fleet-wide
  * push do not probe (and hit the targets) in lockstep. A round still
  * running when the next is due is not started twice: that slot is
- * skipped, counted and logged. */
+ * skipped, counted and logged; at the second such slot the round is
+ * wrapped up (probe_job_drain) so a hanging lookup cannot stop a probe. */
 #include "config.h"
 
 #include <errno.h>
@@ -204,6 +205,7 @@ static void start_round(struct probed_probe *p)
 	int r;
 
 	p->round++;
+	p->overdue = 0;
 	p->started_ms = loop_now_ms();
 	iso_now(p->start, sizeof(p->start));
 	begin_results(p);
@@ -215,6 +217,24 @@ static void start_round(struct probed_probe *p)
 		    (unsigned long long)p->round, err);
 		round_event(p, p->start, err);
 	}
+}
+
+/* The round overran two due times: only a lookup that hangs (the type's
+ * own timeouts fit in the interval, the schema checks that) can do that,
+ * and it must not silence the probe. The type reports every unfinished
+ * target with what it has; a type that cannot is stopped, and the round
+ * recorded with what came in. */
+static void wrap_up(struct probed_probe *p)
+{
+	struct probe_job *job = p->job;
+
+	log_warn("probe %s: round %llu wrapped up after two intervals", p->name,
+	    (unsigned long long)p->round);
+	if (probe_job_drain(job) == 0)
+		return;
+	p->job = NULL;
+	probe_job_free(job);
+	round_event(p, p->start, "still running after two intervals: stopped");
 }
 
 static void on_timer(struct loop *l, void *arg);
@@ -247,9 +267,12 @@ static void on_timer(struct loop *l, void *arg)
 	arm_slot(p, slot + 1);
 	if (p->job) {
 		p->skipped++;
+		p->overdue++;
 		log_warn("probe %s: round %llu still running when the next was due: not started "
 		    "twice (%llu skipped so far)", p->name, (unsigned long long)p->round,
 		    (unsigned long long)p->skipped);
+		if (p->overdue >= 2)
+			wrap_up(p);
 		return;
 	}
 	start_round(p);
