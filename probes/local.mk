@@ -38,3 +38,9 @@ tests_unit_test_probe_path_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 tests_unit_test_probe_cli_SOURCES = tests/unit/test-probe-cli.c $(probe_cli_sources) tests/tap.h
 tests_unit_test_probe_cli_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_probe_cli_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
+
+# Integration (root, namespaces): tcp states, binding, refusals, spool.
+probe_tests = tests/probes/tcp-states.sh tests/probes/bind-lines.sh \
+	tests/probes/cli-refusals.sh tests/probes/publish.sh
+dist_check_SCRIPTS += $(probe_tests) tests/probes/probe-lib.sh
+TESTS += $(probe_tests)

@@ -22,3 +22,13 @@ tests_fuzz_fuzz_icmp_LDADD = $(LIBOPPROBE)
 tests_fuzz_fuzz_icmp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz-icmp
+
+# Integration tests in namespaces (root), and the injector they use.
+ping_tests = tests/probes/ping-many.sh tests/probes/ping-accuracy.sh \
+	tests/probes/ping-input.sh tests/probes/ping-cookie.sh tests/probes/ping-unpriv.sh
+TESTS += $(ping_tests)
+dist_check_SCRIPTS += $(ping_tests)
+EXTRA_DIST += tests/probes/ping-lib.sh tests/tools/icmp-inject.py
+
+# make bench: 10,000 targets against fping -C 3, and RTT medians.
+bench_scripts += tests/bench/ping-10k.sh

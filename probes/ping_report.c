@@ -124,6 +124,14 @@ static void text_of(struct ping *p, const struct ping_target *t, const char *nam
 		    s->sent, s->received, s->loss * 100, extra);
 }
 
+/* A send that failed for a reason of this host, not of the network: no
+ * route, a blackhole or a firewall say the target cannot be reached. */
+static bool local_failure(int err)
+{
+	return err == ENOMEM || err == EBADF || err == EFAULT || err == EMSGSIZE ||
+	    err == ENOTSOCK || err == EDESTADDRREQ;
+}
+
 void ping_report(struct ping *p, uint32_t i)
 {
 	const struct ping_target *t = &p->t[i];
@@ -145,8 +153,7 @@ void ping_report(struct ping *p, uint32_t i)
 		r.outcome = t->family ? PROBE_FAILED : PROBE_UNRESOLVED;
 	else if (s.received)
 		r.outcome = PROBE_REACHED;
-	else if (t->send_fail == t->next && t->send_errno != ENETUNREACH &&
-	    t->send_errno != EHOSTUNREACH && t->next)
+	else if (t->send_fail == t->next && t->next && local_failure(t->send_errno))
 		r.outcome = PROBE_FAILED;
 	else
 		r.outcome = PROBE_UNREACHABLE;
@@ -163,11 +170,10 @@ void ping_report(struct ping *p, uint32_t i)
 	static const char *const outcomes[] = { "reached", "unreachable", "unresolved", "failed" };
 
 	json_kv_str(j, "outcome", outcomes[r.outcome]);
-	if (t->err) {
+	if (t->err)
 		json_kv_str(j, "error", t->err);
-	} else if (r.outcome == PROBE_FAILED) {
+	else if (t->send_fail && !s.received)
 		json_kv_str(j, "error", strerror(t->send_errno));
-	}
 	if (t->family) {
 		json_kv_str(j, "socket", sock->raw ? "raw" : "dgram");
 		/* What the RTTs rest on: the worst stamp any of them used, or
