@@ -1,1 +1,7 @@
-probes_libopprobe_a_SOURCES += probes/probe_tls.c probes/probe_http.c
+# probes/ web fragment: the tls and http probe types, their tests, the
+# bad-server tool and the response parser's fuzz harness.
+probes_libopprobe_a_SOURCES += \
+	probes/web.h probes/probe_web_url.c probes/probe_conn.c probes/probe_tlsinfo.c \
+	probes/probe_tls.c \
+	probes/probe_http.h probes/probe_http_parse.h probes/probe_http_parse.c \
+	probes/probe_http_fetch.c probes/probe_http.c
