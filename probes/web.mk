@@ -5,3 +5,11 @@ probes_libopprobe_a_SOURCES += \
 	probes/probe_tls.c \
 	probes/probe_http.h probes/probe_http_parse.h probes/probe_http_parse.c \
 	probes/probe_http_fetch.c probes/probe_http.c
+
+# The response parser and URL handling, table-driven.
+check_PROGRAMS += tests/unit/test-http-parse
+TESTS += tests/unit/test-http-parse
+tests_unit_test_http_parse_SOURCES = tests/unit/test-http-parse.c
+tests_unit_test_http_parse_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_http_parse_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_http_parse_LDADD = $(LIBOPPROBE)
