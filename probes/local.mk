@@ -9,4 +9,20 @@ probes_libopprobe_a_SOURCES = \
 probes_libopprobe_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBCARES_CFLAGS)
 PROBE_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/probes -I$(top_srcdir)/rt -I$(top_srcdir)/tests
 # Tools link this: the engine, then libop under it.
-LIBOPPROBE = probes/libopprobe.a $(LIBOP) $(OPENSSL_LIBS) -lm
+LIBOPPROBE = probes/libopprobe.a rt/librtline.a $(LIBOP) $(OPENSSL_LIBS) -lm
+
+# [line]-bound paths (--via): needs the [line] helpers of rt/.
+probes_libopprobe_a_SOURCES += probes/probe_via.c
+probes_libopprobe_a_CPPFLAGS = $(PROBE_CPPFLAGS)
+# The tcp probe.
+probes_libopprobe_a_SOURCES += probes/probe_tcp.h probes/probe_tcp_report.c
+
+# outpost-probe: the command line of every type (probe_cli*.c) and main.
+bin_PROGRAMS += probes/outpost-probe
+probe_cli_sources = probes/probe_cli.h probes/probe_cli.c probes/probe_cli_value.c \
+	probes/probe_cli_limits.c
+probes_outpost_probe_SOURCES = probes/outpost-probe.c $(probe_cli_sources)
+probes_outpost_probe_CPPFLAGS = $(PROBE_CPPFLAGS)
+probes_outpost_probe_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
+dist_man_MANS += man/outpost-probe.1
+

@@ -113,6 +113,11 @@ struct probe_type_ops {
 	/* Release everything start made; called by probe_job_free(), also
 	 * when the job has not finished. */
 	void (*stop)(struct probe_job *j);
+	/* Optional (NULL: the type cannot): stop sending, report every
+	 * unfinished target with what it has so far (probes in flight are
+	 * not counted as sent), then probe_job_finish(). For SIGINT, as
+	 * ping(8) prints its summary when interrupted. May report at once. */
+	void (*drain)(struct probe_job *j);
 };
 
 extern const struct probe_type_ops probe_ping_ops, probe_tcp_ops, probe_trace_ops,
@@ -133,6 +138,10 @@ int probe_job_start(struct loop *l, struct resolver *r, const struct probe_spec 
  * the sink only in done. Types must not report results from start: only
  * from loop and resolver callbacks. */
 void probe_job_free(struct probe_job *j);
+
+/* Ask the type to wrap up early (see probe_type_ops.drain): 0, or
+ * -EOPNOTSUPP when it cannot (then free the job instead). */
+int probe_job_drain(struct probe_job *j);
 
 /* For the types' own code. */
 struct loop *probe_job_loop(const struct probe_job *j);
@@ -164,5 +173,21 @@ int probe_path_apply(int fd, int family, const struct probe_path *p);
 int probe_socket(int family, int type, int proto, const struct probe_path *p);
 /* Describe p for a human: "via tel (eth2, 192.0.2.10, mark 0x150)". */
 void probe_path_describe(const struct probe_path *p, char *buf, size_t len);
+
+/* Lines (probe_via.c): --via LINE from a [line "name"] of the config. */
+struct conf;
+struct conf_section;
+struct ifaddrs;
+/* Fill p's interface, mark, source and line from [line "name"] of conf,
+ * the source of family (AF_UNSPEC: any) picked as probe_via_source()
+ * does (none when nothing fits). 0, -ENOENT when there is no such line
+ * (err then names the known ones), or -errno. */
+int probe_path_via(struct probe_path *p, const struct conf *conf, const char *name, int family,
+    char *err, size_t errlen);
+/* The source a line gives: its first single host address of family, or
+ * else an address of its interface in ifa (getifaddrs) inside one of its
+ * source prefixes. 0 with *out set, or -ENOENT. */
+int probe_via_source(const struct conf_section *line, const struct ifaddrs *ifa, int family,
+    struct sockaddr_storage *out);
 
 #endif

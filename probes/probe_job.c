@@ -133,6 +133,15 @@ void probe_job_free(struct probe_job *j)
 	free(j);
 }
 
+int probe_job_drain(struct probe_job *j)
+{
+	if (!j->ops->drain)
+		return -EOPNOTSUPP;
+	if (!j->finished)
+		j->ops->drain(j);
+	return 0;
+}
+
 struct loop *probe_job_loop(const struct probe_job *j) { return j->loop; }
 struct resolver *probe_job_resolver(const struct probe_job *j) { return j->res; }
 const struct probe_spec *probe_job_spec(const struct probe_job *j) { return &j->spec; }

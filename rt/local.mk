@@ -1,1 +1,7 @@
 # rt/ build fragment: policy routing; for now the [line] section.
+noinst_LIBRARIES += rt/librtline.a
+rt_librtline_a_SOURCES = rt/rt_line.h rt/line_schema.c
+# [line "name"] of outpost.conf: its table and validators.
+conf_sections += rt_line_conf_section
+CONF_SCHEMA_LIBS += rt/librtline.a
+
