@@ -304,6 +304,9 @@ static int start(struct probe_job *j)
 			probe_job_error(j, "'%s' is not an http:// or https:// URL", t->target);
 			return -EINVAL;
 		}
+		/* -p replaces the scheme's port, not one the URL names. */
+		if (sp->port && !t->u.has_port)
+			t->u.port = sp->port;
 	}
 	/* Made even for http:// URLs: a redirect may lead to https://. */
 	if (!(hj->ctx = probe_tls_ctx_new(sp->ca_file, &why))) {

@@ -83,6 +83,7 @@ static int authority_parse(const char *s, size_t n, struct probe_url *u)
 	u->host[hl] = '\0';
 	if (colon && port_parse(colon + 1, (size_t)(s + n - colon - 1), &u->port) < 0)
 		return -EINVAL;
+	u->has_port = colon != NULL;
 	u->host_is_ip = probe_is_ip_literal(u->host);
 	if (s[0] == '[') {
 		struct in6_addr a;

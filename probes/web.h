@@ -31,6 +31,7 @@ struct probe_url {
 	char		host[256];		/* without brackets */
 	bool		host_is_ip;		/* a numeric IPv4/IPv6 address */
 	uint16_t	port;
+	bool		has_port;		/* the text named the port */
 	char		path[PROBE_URL_MAX];	/* "/..." with the query, no fragment */
 };
 

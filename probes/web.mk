@@ -13,3 +13,9 @@ tests_unit_test_http_parse_SOURCES = tests/unit/test-http-parse.c
 tests_unit_test_http_parse_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_http_parse_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_http_parse_LDADD = $(LIBOPPROBE)
+
+# Against a real nginx with a test CA, in namespaces (root).
+web_tests = tests/probes/tls-verify.sh
+TESTS += $(web_tests)
+dist_check_SCRIPTS += $(web_tests)
+EXTRA_DIST += tests/probes/web-lib.sh
