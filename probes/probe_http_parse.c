@@ -223,6 +223,7 @@ static int head_parse(struct probe_http_parser *p)
 		 * one follows. */
 		p->interim++;
 		p->status = -1;
+		p->status_seen = false;
 		wire_buf_reset(&p->line);
 		return 0;
 	}
@@ -271,9 +272,25 @@ static int head_feed(struct probe_http_parser *p, struct wire_cur *c)
 		wire_put_bytes(&p->line, wire_read_ptr(c, take), take);
 		if (wire_buf_error(&p->line))
 			return fail(p, -ENOMEM, "out of memory");
+		/* Judge the status line as soon as it is there: a server that
+		 * speaks something else is told apart without waiting for a
+		 * head that never comes. */
+		const uint8_t *nl = p->status_seen ? NULL :
+		    memchr(p->line.data, '\n', p->line.len);
+		int rc;
+
+		if (nl) {
+			p->status_seen = true;
+			size_t l = (size_t)(nl - p->line.data);
+
+			if (l && p->line.data[l - 1] == '\r')
+				l--;
+			if ((rc = status_line(p, p->line.data, l)) < 0)
+				return rc;
+		}
 		if (!end)
 			return 0;
-		int rc = head_parse(p);
+		rc = head_parse(p);
 
 		if (rc < 0)
 			return rc;

@@ -32,6 +32,7 @@ struct probe_http_parser {
 	size_t			head_total;	/* head bytes so far, all heads */
 	size_t			trailer_total;
 	size_t			line_len;	/* bytes of the current head line */
+	bool			status_seen;	/* this head's status line checked */
 	/* The final response. */
 	int			version_minor;	/* HTTP/1.x */
 	int			status;

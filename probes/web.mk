@@ -15,7 +15,7 @@ tests_unit_test_http_parse_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_http_parse_LDADD = $(LIBOPPROBE)
 
 # Against a real nginx with a test CA, in namespaces (root).
-web_tests = tests/probes/tls-verify.sh
+web_tests = tests/probes/tls-verify.sh tests/probes/http-nginx.sh tests/probes/http-bad.sh
 TESTS += $(web_tests)
 dist_check_SCRIPTS += $(web_tests)
-EXTRA_DIST += tests/probes/web-lib.sh
+EXTRA_DIST += tests/probes/web-lib.sh tests/tools/bad-http.py

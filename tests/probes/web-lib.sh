@@ -130,7 +130,7 @@ web_nginx()
 		echo "  root $WEB_ROOT;"
 		echo "  $extra"
 		echo "  server { listen 10.9.1.2:80; listen [2001:db8:9::2]:80; server_name www.test;"
-		echo "    location /ssi/ { ssi on; ssi_types text/plain; }"
+		echo "    location /ssi/ { ssi on; ssi_types *; }"
 		echo "    location = /moved { return 302 /hello.txt; }"
 		echo "    location = /moved-abs { return 301 http://www.test/ssi/page.txt; }"
 		echo "    location = /loop { return 302 /loop; }"
