@@ -317,8 +317,12 @@ for line in open(sys.argv[1], errors="replace"):
     d = e["data"]
     for r in d["results"]:
         rtt = (r.get("rtt") or {}).get("avg")
+        if r["type"] == "http" and r.get("total_ms") is not None:
+            what = "status %s, total %.1f ms" % (r.get("status"), r["total_ms"])
+        else:
+            what = "avg %.1f ms" % rtt if rtt is not None else ""
         print("  %-12s round %d  %-5s %-12s %-10s %s" % (e["name"], d["round"], d["type"],
-              r["dst"], r["outcome"], "avg %.1f ms" % rtt if rtt is not None else ""))
+              r["dst"], r["outcome"], what))
 ' "$1"
 }
 
@@ -341,14 +345,10 @@ part_probe()
 	fi
 	mkdir -p "$dir" && chmod 755 "$dir" || return 1
 	probe_lines || { say "FAILED: cannot add the lines' rules and tables"; return 1; }
-	# Something to connect to on the origin.
-	bg_run origin python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("192.0.2.10", 80)); s.listen(16)
-while True:
-    c, _ = s.accept(); c.close()
-' >/dev/null 2>&1
+	# A web server on the origin, for the tcp and http probes.
+	mkdir -p "$dir/www" && printf 'package index of the origin\n' >"$dir/www/index.txt"
+	bg_run origin python3 -m http.server 80 --bind 192.0.2.10 --directory "$dir/www" \
+		>"$dir/http.log" 2>&1
 	wait_for 10 ns_exec edge bash -c 'exec 3<>/dev/tcp/192.0.2.10/80' 2>/dev/null
 	conf=$dir/outpost.conf
 	printf '%s\n' "[node]" "id = edge-01" "region = chaoyang" "user = nobody" \
@@ -363,7 +363,9 @@ while True:
 		"[probe \"origin-cnc\"]" "type = ping" "target = 192.0.2.10" "via = cnc" \
 		"count = 3" "interval = 30s" "spread = 2s" "" \
 		"[probe \"origin-web\"]" "type = tcp" "target = 192.0.2.10" "port = 80" \
-		"via = cnc" "count = 3" "interval = 30s" "spread = 2s" >"$conf"
+		"via = cnc" "count = 3" "interval = 30s" "spread = 2s" "" \
+		"[probe \"origin-http\"]" "type = http" "target = http://192.0.2.10/index.txt" \
+		"via = tel" "interval = 30s" "spread = 2s" >"$conf"
 	say "config $conf:"
 	sed 's/^/  | /' "$conf"
 	for line in tel cnc; do
@@ -378,6 +380,12 @@ while True:
 			sed 's/^/  | /'
 		[ "${PIPESTATUS[0]}" = 0 ] || { say "FAILED: tcp via $line"; rc=1; }
 	done
+	for line in tel cnc; do
+		say "\$ outpost-probe http --config $conf --via $line http://192.0.2.10/index.txt"
+		ns_exec edge "$probe" http --config "$conf" --via "$line" http://192.0.2.10/index.txt |
+			sed 's/^/  | /'
+		[ "${PIPESTATUS[0]}" = 0 ] || { say "FAILED: http via $line"; rc=1; }
+	done
 	say "(each line's delay shows: about 20 ms over tel, 50 ms over cnc)"
 
 	bg_run broker mosquitto_sub -h 192.0.2.80 -t 'outpost/chaoyang/edge-01/probe/#' \
@@ -390,7 +398,7 @@ while True:
 	say "  cap_net_raw, and cap_net_admin for the lines' fwmarks)"
 	bg_run edge "$probed" -d -v -f "$conf" >"$dir/probed.log" 2>&1
 	probed_pid=$BG_PID
-	if ! wait_for 20 eval '[ "$(grep -c "/probe/" "$dir/sub.out")" -ge 3 ]'; then
+	if ! wait_for 20 eval '[ "$(grep -c "/probe/" "$dir/sub.out")" -ge 4 ]'; then
 		say "FAILED: the rounds did not reach the broker"
 		sed 's/^/  | /' "$dir/probed.log" "$dir/pubd.log"
 		rc=1
