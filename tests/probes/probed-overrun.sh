@@ -7,7 +7,9 @@
 # round starts before the previous one ended, each lasts about two
 # intervals (wrapped up at the second skipped slot, not left hanging),
 # the skipped slots are counted (two per round), the named target comes
-# out unresolved and the other reached; SIGHUP is answered meanwhile.
+# out unresolved and the other reached; SIGHUP is answered meanwhile. An
+# http probe the same way (a type without drain) is stopped at the second
+# due time and its round recorded with what came in and the reason.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/netns.sh"
@@ -16,7 +18,7 @@ require_cmd python3
 PROBED=$top_builddir/probes/outpost-probed
 TOOLS=$top_srcdir/tests/tools
 DNS=10.78.0.53
-plan 8
+plan 9
 
 ns_add edge || bail "cannot make a namespace"
 addr_add edge lo "$DNS/32" || bail "cannot add the DNS address"
@@ -41,6 +43,8 @@ chmod 755 "$NETNS_TMP"
 
 printf '%s\n' "[node]" "id = o1" "user = nobody" "spool = $NETNS_TMP/spool" \
 	"[probe \"slow\"]" "type = tcp" "port = 8080" "target = 127.0.0.1 slow.test" \
+	"interval = 2s" "spread = 100ms" "timeout = 500ms" \
+	"[probe \"web\"]" "type = http" "target = http://127.0.0.1:8080/ http://slow.test:8080/" \
 	"interval = 2s" "spread = 100ms" "timeout = 500ms" >"$NETNS_TMP/o.conf"
 bg_run edge "$PROBED" -d -v -f "$NETNS_TMP/o.conf" >"$NETNS_TMP/probed.log" 2>&1
 pid=$BG_PID
@@ -48,7 +52,7 @@ nrounds() { ls "$NETNS_TMP/spool/new" 2>/dev/null | grep -c '\.probe\.slow$'; }
 wait_until 20 eval '[ "$(nrounds)" -ge 2 ]'
 kill -HUP "$pid"
 wait_until 5 grep -q 'reloaded' "$NETNS_TMP/probed.log"
-like "$(grep reloaded "$NETNS_TMP/probed.log")" '1 probe\(s\), 1 unchanged' \
+like "$(grep reloaded "$NETNS_TMP/probed.log")" '2 probe\(s\), 2 unchanged' \
 	"SIGHUP answered while a round hangs on DNS; the probe is unchanged"
 wait_until 15 eval '[ "$(nrounds)" -ge 3 ]'
 kill -TERM "$pid"
@@ -61,7 +65,7 @@ d = sys.argv[1]
 ev = []
 for f in sorted(os.listdir(d)):
     e = json.load(open(os.path.join(d, f)))
-    if e["kind"] == "probe":
+    if e["kind"] == "probe" and e["name"] == "slow":
         ev.append(e["data"])
 def t(s):
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
@@ -87,5 +91,21 @@ ok "$([ "$(field 'd["maxdur"]')" -le 5000 ]; echo $?)" \
 is "$(field 'd["grows"]')" True "skipped slots counted, two per round: $(field 'd["skipped"]')"
 is "$(field 'd["outcomes"]')" "[['127.0.0.1', 'reached'], ['slow.test', 'unresolved']]" \
 	"the answering target reached, the hanging name unresolved"
+# The http type cannot be drained: its rounds are stopped at the second
+# due time and recorded with what came in, and the reason.
+web=$(python3 - "$NETNS_TMP/spool/new" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+ev = [json.load(open(os.path.join(d, f)))["data"] for f in sorted(os.listdir(d))
+      if f.endswith(".probe.web")]
+ok = all(x["duration_ms"] <= 5000 and
+         any(r["target"] == "http://127.0.0.1:8080/" for r in x["results"]) and
+         ("error" in x or any(r["target"] == "http://slow.test:8080/" for r in x["results"]))
+         for x in ev)
+print(len(ev) >= 2 and [x["round"] for x in ev] == list(range(1, len(ev) + 1)) and ok,
+      [(x["round"], x["duration_ms"], x.get("error"), len(x["results"])) for x in ev])
+PY
+)
+like "$web" '^True' "an http probe, which cannot be drained, is stopped and recorded each round too"
 [ "$TAP_FAILED" = 0 ] || diag "$(cat "$NETNS_TMP/probed.log")"
 done_testing
