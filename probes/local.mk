@@ -35,12 +35,17 @@ tests_unit_test_probe_stats_LDADD = $(LIBOPPROBE)
 tests_unit_test_probe_path_SOURCES = tests/unit/test-probe-path.c tests/tap.h
 tests_unit_test_probe_path_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_probe_path_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
+check_PROGRAMS += tests/unit/test-probe-tcp
+TESTS += tests/unit/test-probe-tcp
+tests_unit_test_probe_tcp_SOURCES = tests/unit/test-probe-tcp.c tests/tap.h
+tests_unit_test_probe_tcp_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probe_tcp_LDADD = $(LIBOPPROBE)
 tests_unit_test_probe_cli_SOURCES = tests/unit/test-probe-cli.c $(probe_cli_sources) tests/tap.h
 tests_unit_test_probe_cli_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_probe_cli_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 
 # Integration (root, namespaces): tcp states, binding, refusals, spool.
 probe_tests = tests/probes/tcp-states.sh tests/probes/bind-lines.sh \
-	tests/probes/cli-refusals.sh tests/probes/publish.sh
+	tests/probes/cli-refusals.sh tests/probes/publish.sh tests/probes/tcp-many.sh
 dist_check_SCRIPTS += $(probe_tests) tests/probes/probe-lib.sh
 TESTS += $(probe_tests)

@@ -6,7 +6,7 @@
 # only binds. The same target probed --via tel and --via cu (a config
 # with two [line] sections), with -I, with -S and with --mark shows each
 # line's delay in the TCP connect median, and the origin saw the
-# connections come from that line's address.
+# connections come from that line's address; ping's echo median too.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
@@ -99,6 +99,40 @@ b=$(ns_exec edge "$PROBE" tcp --json -q -c 10 -i 20ms -p 9000 --config "$conf" -
 d=$(python3 -c "print(round($(jget "$b" rtt.p50) - $(jget "$a" rtt.p50), 3))")
 ok "$(python3 -c "import sys; sys.exit(0 if 20 <= $d <= 40 else 1)" && echo 0 || echo 1)" \
 	"cu's median is ${d} ms above tel's (30 ms added)"
+
+# A peer on the same path: curl's time_connect over cu (-I cu0, the
+# same bind), median of 10, against outpost-probe's median in this run.
+curl_ms=()
+for i in $(seq 10); do
+	curl_ms+=("$(ns_exec edge curl -s -o /dev/null --interface cu0 -w '%{time_connect}' \
+		"http://$TARGET:9000/" 2>/dev/null)")
+done
+ours=$(ns_exec edge "$PROBE" tcp --json -q -c 10 -i 20ms -p 9000 -I cu0 $TARGET)
+cmp=$(python3 -c "
+import statistics, sys
+c = statistics.median(float(x) * 1000 for x in sys.argv[2:])
+o = float(sys.argv[1])
+print('%.3f %.3f %d' % (o, c, abs(o - c) <= 2.0))" "$(jget "$ours" rtt.p50)" "${curl_ms[@]}")
+read -r o c good <<<"$cmp"
+is "$good" 1 "connect median over cu: outpost-probe ${o} ms, curl time_connect ${c} ms (within 2 ms)"
+
+# ping over the same lines: the ICMP echo median shows each line's delay.
+pingp()
+{
+	local what=$1 lo=$2 hi=$3 out rc p50
+	shift 3
+	out=$(ns_exec edge "$PROBE" ping --json -c 10 -i 20ms -W 2s "$@" $TARGET 2>"$NETNS_TMP/err")
+	rc=$?
+	is "$rc/$(jget "$out" received)" 0/10 "ping $what: exit 0, 10 of 10 answered"
+	p50=$(jget "$out" rtt.p50)
+	ok "$(python3 -c "import sys; sys.exit(0 if $lo <= $p50 <= $hi else 1)" && echo 0 || echo 1)" \
+		"ping $what: median ${p50} ms within [$lo, $hi]"
+}
+pingp "--via tel" 9 30 --config "$conf" --via tel
+pingp "--via cu" 39 70 --config "$conf" --via cu
+pingp "-I cu0" 39 70 -I cu0
+pingp "-S 10.1.2.2" 39 70 -S 10.1.2.2
+pingp "--mark 0x102" 39 70 --mark 0x102
 
 # The human summary of a line-bound run.
 txt=$(ns_exec edge "$PROBE" tcp -q -c 2 -i 20ms -p 9000 --config "$conf" --via cu $TARGET)

@@ -128,6 +128,15 @@ like "$(sed -n 3p <<<"$txt")" '^10\.7\.0\.2 \(10\.7\.0\.2\) port 8080 : xmt/open
 txt=$(ns_exec edge "$PROBE" tcp -q -c 2 -i 50ms -p 8080 10.7.0.2)
 is "$(wc -l <<<"$txt")" 1 "human -q: the summary only"
 
+# A long run with -q on a terminal shows how far it is on stderr, and
+# clears that before the summary.
+tty=$(script -qec "ip netns exec $(ns edge) $PROBE tcp -q -c 1 -W 3500ms -p 8082 10.7.0.2" /dev/null)
+like "$tty" '\[0/1 targets done\]' "terminal: progress shown during a long run"
+like "$tty" $'\e\\[K10\\.7\\.0\\.2 \\(10\\.7\\.0\\.2\\) port 8082 : ' "terminal: cleared before the summary"
+out=$(ns_exec edge "$PROBE" tcp -q -c 1 -W 2500ms -p 8082 10.7.0.2 2>&1)
+unlike=$(grep -c 'targets done' <<<"$out")
+is "$unlike" 0 "not a terminal: no progress"
+
 # SIGINT: stop early, still print what was measured.
 : >"$log"
 # Not through ns_exec: in the background that is a subshell, and the
