@@ -25,7 +25,8 @@ EXTRA_DIST += tests/fuzz/corpus/fuzz-icmp
 
 # Integration tests in namespaces (root), and the injector they use.
 ping_tests = tests/probes/ping-many.sh tests/probes/ping-accuracy.sh \
-	tests/probes/ping-input.sh tests/probes/ping-cookie.sh tests/probes/ping-unpriv.sh
+	tests/probes/ping-input.sh tests/probes/ping-cookie.sh tests/probes/ping-unpriv.sh \
+	tests/probes/ping-errors.sh
 TESTS += $(ping_tests)
 dist_check_SCRIPTS += $(ping_tests)
 EXTRA_DIST += tests/probes/ping-lib.sh tests/tools/icmp-inject.py

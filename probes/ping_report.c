@@ -74,7 +74,7 @@ void ping_report_reply(struct ping *p, uint32_t i, uint32_t probe, double rtt_ms
 }
 
 static void text_of(struct ping *p, const struct ping_target *t, const char *name,
-    const char *dst, const struct probe_summary *s, char *buf, size_t len)
+    const struct probe_summary *s, char *buf, size_t len)
 {
 	char mn[32], av[32], mx[32], sd[32], extra[160] = "";
 	size_t off = 0;
@@ -114,7 +114,6 @@ static void text_of(struct ping *p, const struct ping_target *t, const char *nam
 			    s->stddev);
 		return;
 	}
-	(void)dst;
 	if (s->has_rtt)
 		snprintf(buf, len, "%s : xmt/rcv/%%loss = %" PRIu64 "/%" PRIu64
 		    "/%.0f%%, min/avg/max = %s/%s/%s%s\n", name, s->sent, s->received,
@@ -202,7 +201,14 @@ void ping_report(struct ping *p, uint32_t i)
 	}
 	r.json = out;
 	r.json_len = outlen;
-	text_of(p, t, name, dst, &s, text, sizeof(text));
+	char label[300];
+
+	/* fping's "name (address)" when a name was given. */
+	if (t->family && strcmp(name, dst))
+		snprintf(label, sizeof(label), "%s (%s)", name, dst);
+	else
+		snprintf(label, sizeof(label), "%s", name);
+	text_of(p, t, label, &s, text, sizeof(text));
 	r.text = text;
 	probe_job_result(p->job, &r);
 }
