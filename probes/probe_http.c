@@ -28,7 +28,7 @@ struct http_target {
 	unsigned		attempts;
 	struct probe_stats	st;
 	struct probe_http_outcome last;
-	bool			have_last;
+	bool			have_last, done;
 };
 
 struct http_job {
@@ -184,6 +184,17 @@ static void report(struct http_target *t)
 
 static void attempt(struct loop *l, void *arg);
 
+/* An outcome for a target that has none to show. */
+static void set_nothing(struct http_target *t, const char *state, const char *why)
+{
+	memset(&t->last, 0, sizeof(t->last));
+	t->last.status = -1;
+	t->last.namelookup = t->last.connect = t->last.tls = t->last.ttfb = -1;
+	probe_url_format(&t->u, t->last.url, sizeof(t->last.url));
+	snprintf(t->last.state, sizeof(t->last.state), "%s", state);
+	snprintf(t->last.error, sizeof(t->last.error), "%s", why);
+}
+
 static void attempt_over(struct http_target *t)
 {
 	struct http_job *hj = t->hj;
@@ -202,6 +213,7 @@ static void attempt_over(struct http_target *t)
 		if (t->timer)
 			return;
 	}
+	t->done = true;
 	report(t);
 	if (--hj->left == 0)
 		probe_job_finish(hj->job, 0);
@@ -242,18 +254,41 @@ static void attempt(struct loop *l, void *arg)
 	rc = probe_http_fetch_start(probe_job_loop(hj->job), probe_job_resolver(hj->job), &o,
 	    on_fetch, t, &t->fetch);
 	if (rc < 0) {
-		memset(&t->last, 0, sizeof(t->last));
-		t->last.status = -1;
-		t->last.namelookup = t->last.connect = t->last.tls = t->last.ttfb = -1;
-		probe_url_format(&t->u, t->last.url, sizeof(t->last.url));
-		snprintf(t->last.state, sizeof(t->last.state), "failed");
-		snprintf(t->last.error, sizeof(t->last.error), "%s", strerror(-rc));
+		set_nothing(t, "failed", strerror(-rc));
+		t->done = true;
 		report(t);
 		if (--hj->left == 0)
 			probe_job_finish(hj->job, 0);
 		return;
 	}
 	t->timer = loop_timer_add(probe_job_loop(hj->job), hj->timeout_ms, on_timeout, t);
+}
+
+/* SIGINT: each unfinished target reports its last whole fetch; the one
+ * in flight is not counted. */
+static void drain(struct probe_job *j)
+{
+	struct http_job *hj = probe_job_priv(j);
+
+	for (size_t i = 0; hj && i < hj->n; i++) {
+		struct http_target *t = &hj->t[i];
+
+		if (t->done)
+			continue;
+		if (t->fetch) {
+			probe_http_fetch_free(t->fetch);
+			t->fetch = NULL;
+			t->st.sent--;
+		}
+		if (t->timer)
+			loop_timer_cancel(probe_job_loop(j), t->timer);
+		t->timer = 0;
+		if (!t->have_last)
+			set_nothing(t, "interrupted", "interrupted before the first fetch ended");
+		t->done = true;
+		report(t);
+	}
+	probe_job_finish(j, 0);
 }
 
 static void stop(struct probe_job *j)
@@ -320,4 +355,6 @@ static int start(struct probe_job *j)
 	return 0;
 }
 
-const struct probe_type_ops probe_http_ops = { .name = "http", .start = start, .stop = stop };
+const struct probe_type_ops probe_http_ops = {
+	.name = "http", .start = start, .stop = stop, .drain = drain,
+};

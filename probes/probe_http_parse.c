@@ -251,8 +251,10 @@ static int head_parse(struct probe_http_parser *p)
 static int head_feed(struct probe_http_parser *p, struct wire_cur *c)
 {
 	while (wire_remaining(c) && p->state == ST_HEAD) {
-		size_t left = wire_remaining(c), take = 0;
-		bool end = false;
+		size_t left = wire_remaining(c), take = 0, l;
+		const uint8_t *nl = NULL;
+		bool end = false, over;
+		int rc;
 
 		while (take < left) {
 			uint8_t ch = c->p[take++];
@@ -266,8 +268,14 @@ static int head_feed(struct probe_http_parser *p, struct wire_cur *c)
 				p->line_len++;
 			}
 		}
-		if (p->head_total + take > PROBE_HTTP_HEAD_MAX)
-			return fail(p, -EMSGSIZE, "response head larger than 64 KiB");
+		/* Past the cap, keep what fits so the status line is still
+		 * judged first: the verdict must not depend on how the
+		 * server cut its writes. */
+		over = p->head_total + take > PROBE_HTTP_HEAD_MAX;
+		if (over) {
+			take = PROBE_HTTP_HEAD_MAX - p->head_total;
+			end = false;
+		}
 		p->head_total += take;
 		wire_put_bytes(&p->line, wire_read_ptr(c, take), take);
 		if (wire_buf_error(&p->line))
@@ -275,24 +283,19 @@ static int head_feed(struct probe_http_parser *p, struct wire_cur *c)
 		/* Judge the status line as soon as it is there: a server that
 		 * speaks something else is told apart without waiting for a
 		 * head that never comes. */
-		const uint8_t *nl = p->status_seen ? NULL :
-		    memchr(p->line.data, '\n', p->line.len);
-		int rc;
-
+		if (!p->status_seen && p->line.len)
+			nl = memchr(p->line.data, '\n', p->line.len);
 		if (nl) {
 			p->status_seen = true;
-			size_t l = (size_t)(nl - p->line.data);
-
+			l = (size_t)(nl - p->line.data);
 			if (l && p->line.data[l - 1] == '\r')
 				l--;
 			if ((rc = status_line(p, p->line.data, l)) < 0)
 				return rc;
 		}
-		if (!end)
-			return 0;
-		rc = head_parse(p);
-
-		if (rc < 0)
+		if (over)
+			return fail(p, -EMSGSIZE, "response head larger than 64 KiB");
+		if (end && (rc = head_parse(p)) < 0)
 			return rc;
 	}
 	return 0;

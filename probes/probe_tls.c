@@ -255,6 +255,33 @@ static void attempt(struct loop *l, void *arg)
 	t->timer = loop_timer_add(probe_job_loop(tj->job), tj->timeout_ms, on_timeout, t);
 }
 
+/* SIGINT: what each unfinished target has so far; a handshake in flight
+ * is not counted, as ping(8) does not count an unanswered last probe. */
+static void drain(struct probe_job *j)
+{
+	struct tls_job *tj = probe_job_priv(j);
+
+	for (size_t i = 0; tj && i < tj->n; i++) {
+		struct tls_target *t = &tj->t[i];
+
+		if (t->done)
+			continue;
+		if (t->conn) {
+			probe_conn_free(t->conn);
+			t->conn = NULL;
+			t->st.sent--;
+			if (!t->state[0])
+				set_state(t, "interrupted", "interrupted before the first handshake");
+		}
+		if (t->timer)
+			loop_timer_cancel(probe_job_loop(j), t->timer);
+		t->timer = 0;
+		t->done = true;
+		report(t);
+	}
+	probe_job_finish(j, 0);
+}
+
 static void stop(struct probe_job *j)
 {
 	struct tls_job *tj = probe_job_priv(j);
@@ -321,4 +348,6 @@ static int start(struct probe_job *j)
 	return 0;
 }
 
-const struct probe_type_ops probe_tls_ops = { .name = "tls", .start = start, .stop = stop };
+const struct probe_type_ops probe_tls_ops = {
+	.name = "tls", .start = start, .stop = stop, .drain = drain,
+};

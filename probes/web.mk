@@ -19,3 +19,14 @@ web_tests = tests/probes/tls-verify.sh tests/probes/http-nginx.sh tests/probes/h
 TESTS += $(web_tests)
 dist_check_SCRIPTS += $(web_tests)
 EXTRA_DIST += tests/probes/web-lib.sh tests/tools/bad-http.py
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-http
+fuzz_harnesses += tests/fuzz/fuzz-http
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz-http.c
+tests_fuzz_fuzz_http_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_fuzz_fuzz_http_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_http_LDADD = $(LIBOPPROBE)
+tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz-http

@@ -113,6 +113,22 @@ diag "handshake p50: outpost-probe $ours ms, curl $theirs ms"
 ok "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { exit !(a > 0 && b > 0 && a < b * 5 + 10 && b < a * 5 + 10) }'; echo $?)" \
 	"handshake median within generous bounds of curl's on the same server"
 
+# --- interrupted: what was done so far is reported ---
+# ip netns exec directly (not the ns_exec function, whose subshell would
+# get the signal); a script's background job starts with SIGINT ignored,
+# which env undoes.
+ip netns exec "$(ns c)" env --default-signal=INT "$PROBE" tls --json -c 1000 -i 100ms --ca-file "$CA" www.test \
+	>"$NETNS_TMP/int.out" 2>&1 &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid
+rc=$?
+PROBE_OUT=$(cat "$NETNS_TMP/int.out")
+is "$rc $(jget .outcome)" "0 reached" "SIGINT: exit 0 with the result so far"
+ok "$(jget '.sent >= 5 and .sent <= 20 and .received == .sent' | grep -qx true; echo $?)" \
+	"SIGINT: only the finished handshakes are counted ($(jget .sent))"
+
 # --- failures before any certificate ---
 probe tls --json -p 444 www.test
 is "$PROBE_RC $(jget .state)" "1 connect-failed" "refused port: connect-failed"
