@@ -1,0 +1,337 @@
+/* outpost-probed: run the [probe] sections of outpost.conf on a schedule
+ * and record each round as a device event in the spool.
+ *
+ * Start-up order: as root, check the user, hand the spool to it (the same
+ * way outpost-pubd does, so either may start first), open the spool, make
+ * the loop and the resolver, detach, write the pidfile; then drop to
+ * [node] user keeping CAP_NET_RAW (raw ICMP sockets) and, only when a
+ * probe sets a mark, CAP_NET_ADMIN (SO_MARK), both effective since the
+ * engine opens its sockets at every round. See outpost-probed(8). */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "daemon.h"
+#include "log.h"
+#include "priv.h"
+#include "probe_schema.h"
+#include "probed.h"
+#include "pubd.h"	/* pubd_setup_spool(): the spool's owner and modes */
+
+#define DEFAULT_PIDFILE RUNSTATEDIR "/outpost-probed.pid"
+
+static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
+
+static int extra_opt(int opt, const char *arg, void *ctx)
+{
+	const char **pidfile = ctx;
+
+	if (opt != 'p')
+		return -1;
+	*pidfile = arg;
+	return 0;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+static int node_load(struct probed *d, const struct conf *conf)
+{
+	const struct conf_section *node = conf_section_get(conf, "node", NULL);
+	const char *region = conf_get_str(node, "region");
+
+	d->id = strdup(conf_get_str(node, "id") ? conf_get_str(node, "id") : "");
+	d->region = region ? strdup(region) : NULL;
+	d->user = strdup(conf_get_str(node, "user"));
+	d->spool_dir = strdup(conf_get_str(node, "spool"));
+	d->spool_max = conf_get_size(node, "spool-max");
+	if (!d->id || (region && !d->region) || !d->user || !d->spool_dir) {
+		log_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* -n: what run() refuses beyond the schema: the user to switch to (as
+ * root), and each probe converting into what a job runs. */
+static int check_settings(const struct conf *conf, void *ctx)
+{
+	const struct conf_section *node = conf_section_get(conf, "node", NULL);
+	const char *user = conf_get_str(node, "user");
+	struct probe_spec spec;
+	const struct conf_section *sec = NULL;
+	char why[512];
+	uid_t uid;
+	gid_t gid;
+	int r, rc = 0;
+
+	(void)ctx;
+	if (geteuid() == 0 && (r = priv_user_ids(user, &uid, &gid)) < 0) {
+		if (conf_key_file(node, "user"))
+			fprintf(stderr, "%s:%u: ", conf_key_file(node, "user"),
+			    conf_key_line(node, "user"));
+		fprintf(stderr, "[node] user: cannot look up '%s': %s\n", user,
+		    r == -ESRCH ? "no such user" : strerror(-r));
+		rc = -1;
+	}
+	while ((sec = conf_section_next(conf, "probe", sec)))
+		if (probe_spec_from_conf(conf, sec, &spec, why, sizeof(why)) < 0) {
+			fprintf(stderr, "%s:%u: [probe \"%s\"] %s\n", conf_section_file(sec),
+			    conf_section_line(sec), conf_section_name(sec), why);
+			rc = -1;
+		}
+	return rc;
+}
+
+static void free_probes(struct probed_probe **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		probed_probe_free(v[i]);
+	free(v);
+}
+
+/* A reload changed what only a restart can apply. */
+static void warn_restart_only(const struct probed *d, const struct conf *conf)
+{
+	const struct conf_section *node = conf_section_get(conf, "node", NULL);
+
+	if (!str_eq(conf_get_str(node, "spool"), d->spool_dir))
+		log_warn("reload: [node] spool changes at the next restart; still writing %s",
+		    d->spool_dir);
+	if (!str_eq(conf_get_str(node, "user"), d->user))
+		log_warn("reload: [node] user changes at the next restart");
+	if (!str_eq(conf_get_str(node, "id"), d->id) ||
+	    !str_eq(conf_get_str(node, "region"), d->region) ||
+	    conf_get_size(node, "spool-max") != d->spool_max)
+		log_warn("reload: [node] id, region and spool-max change at the next restart");
+}
+
+/* SIGHUP: read the file again; a bad one changes nothing. Probes whose
+ * section did not change keep their schedule, round and state. */
+static void reload(struct probed *d)
+{
+	struct probed_probe **v = NULL;
+	struct conf *conf = NULL;
+	size_t n = 0, kept = 0;
+	char why[512];
+	int r;
+
+	r = conf_load(d->config_path, &conf_opts, &conf);
+	if (r < 0) {
+		log_err("reload: %s has errors; keeping the running configuration",
+		    d->config_path);
+		for (size_t i = 0; conf && i < conf_diag_count(conf); i++)
+			log_err("%s", conf_diag(conf, i));
+		conf_free(conf);
+		return;
+	}
+	r = probed_probes_build(d, conf, d->probes, d->nprobes, &v, &n, why, sizeof(why));
+	if (r < 0) {
+		log_err("reload: %s: %s; keeping the running configuration", d->config_path, why);
+		conf_free(conf);
+		return;
+	}
+	warn_restart_only(d, conf);
+	if (probed_conf_needs_mark(conf) && geteuid() != 0 && priv_raise(CAP_NET_ADMIN) < 0)
+		log_warn("reload: a probe sets a mark, but CAP_NET_ADMIN was dropped at start "
+		    "(no probe had one): restart outpost-probed for it");
+	conf_free(conf);
+	for (size_t i = 0; i < n; i++)
+		kept += v[i]->first_ms != 0;
+	/* What is left in the old list was removed or changed. */
+	free_probes(d->probes, d->nprobes);
+	d->probes = v;
+	d->nprobes = n;
+	probed_probes_arm(d);
+	log_notice("reloaded %s: %zu probe(s), %zu unchanged", d->config_path, n, kept);
+}
+
+static void stop(struct probed *d)
+{
+	free_probes(d->probes, d->nprobes);
+	d->probes = NULL;
+	d->nprobes = 0;
+	d->stopping = true;
+	loop_stop(d->loop);
+}
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	struct probed *d = arg;
+
+	(void)l;
+	if (signo == SIGHUP) {
+		reload(d);
+		return;
+	}
+	log_notice("%s: stopping", strsignal(signo));
+	stop(d);
+}
+
+static int open_spool(struct probed *d)
+{
+	char why[512] = "";
+	struct spool_opts so = {
+		.dir = d->spool_dir, .max_bytes = d->spool_max, .node = d->id,
+		.region = d->region, .why = why, .whylen = sizeof(why),
+	};
+	const char *what;
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	if (geteuid() == 0) {
+		r = priv_user_ids(d->user, &uid, &gid);
+		if (r == -ESRCH) {
+			log_err("user '%s' does not exist: create it or set [node] user", d->user);
+			return -1;
+		}
+		if (r < 0) {
+			log_err("cannot look up user '%s': %s", d->user, strerror(-r));
+			return -1;
+		}
+		/* The spool is shared with outpost-pubd, which runs as the same
+		 * user: both hand it over the same way. */
+		r = pubd_setup_spool(d->spool_dir, uid, gid, &what);
+		if (r < 0) {
+			log_err("cannot prepare the spool %s for user '%s' (%s): %s", d->spool_dir,
+			    d->user, what, strerror(-r));
+			return -1;
+		}
+		so.owner = uid;
+	}
+	r = spool_open(&d->spool, &so);
+	if (r < 0)
+		log_err("cannot open the spool %s: %s", d->spool_dir, why[0] ? why : strerror(-r));
+	return r < 0 ? -1 : 0;
+}
+
+/* Drop to [node] user with CAP_NET_RAW, and CAP_NET_ADMIN for marks. */
+static int drop_root(struct probed *d, const struct conf *conf)
+{
+	cap_value_t keep[2] = { CAP_NET_RAW, CAP_NET_ADMIN };
+	size_t n = probed_conf_needs_mark(conf) ? 2 : 1;
+	int r;
+
+	if (geteuid() != 0)
+		return 0;
+	if ((r = priv_drop(d->user, keep, n)) < 0) {
+		log_err("cannot switch to user '%s': %s", d->user, strerror(-r));
+		return -1;
+	}
+	/* Kept permitted only; the engine needs them at every socket(). */
+	for (size_t i = 0; i < n; i++)
+		if ((r = priv_raise(keep[i])) < 0) {
+			log_err("cannot raise %s: %s", priv_cap_name(keep[i]), strerror(-r));
+			return -1;
+		}
+	log_info("running as '%s' with %s%s", d->user, priv_cap_name(CAP_NET_RAW),
+	    n == 2 ? " and cap_net_admin (a probe sets a mark)" : "");
+	return 0;
+}
+
+static int run(struct probed *d, const struct cli_daemon *c, const char *pidfile)
+{
+	char why[512];
+	int r;
+
+	if (node_load(d, c->conf) < 0)
+		return 1;
+	if (probed_probes_build(d, c->conf, NULL, 0, &d->probes, &d->nprobes, why,
+	    sizeof(why)) < 0) {
+		log_err("%s", why);
+		return 1;
+	}
+	if (open_spool(d) < 0)
+		return 1;
+	if ((r = loop_new(&d->loop)) < 0) {
+		log_err("cannot create the event loop: %s", strerror(-r));
+		return 1;
+	}
+	if ((r = resolver_new(d->loop, NULL, &d->res)) < 0) {
+		log_err("cannot create the resolver: %s", strerror(-r));
+		return 1;
+	}
+	if (!c->foreground) {
+		if ((r = daemon_detach()) < 0) {
+			log_err("cannot detach: %s", strerror(-r));
+			return 1;
+		}
+		log_init(c->prog, 0, LOG_NOTICE);
+		log_adjust(c->verbosity);
+	}
+	if (pidfile && (r = daemon_pidfile_write(pidfile)) < 0) {
+		log_err("pidfile %s: %s", pidfile,
+		    r == -EBUSY ? "another outpost-probed is running" : strerror(-r));
+		return 1;
+	}
+	if (drop_root(d, c->conf) < 0)
+		return 1;
+	if (loop_signal_add(d->loop, SIGTERM, on_signal, d) < 0 ||
+	    loop_signal_add(d->loop, SIGINT, on_signal, d) < 0 ||
+	    loop_signal_add(d->loop, SIGHUP, on_signal, d) < 0) {
+		log_err("cannot handle signals");
+		return 1;
+	}
+	if (!d->nprobes)
+		log_warn("no [probe] section in %s: nothing to run until a reload adds one",
+		    d->config_path);
+	probed_probes_arm(d);
+	log_notice("probing: %zu probe(s), events into %s", d->nprobes, d->spool_dir);
+	r = loop_run(d->loop);
+	if (r < 0) {
+		log_err("event loop: %s", strerror(-r));
+		return 1;
+	}
+	log_notice("stopped; %llu event(s) recorded", (unsigned long long)d->events);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *pidfile = NULL;
+	struct cli_daemon_opts o = {
+		.synopsis = "[-dhnqVv] [-f file] [-p pidfile]",
+		.extra_opts = "p:",
+		.extra = extra_opt,
+		.ctx = &pidfile,
+		.conf_opts = &conf_opts,
+		.check = check_settings,
+	};
+	struct cli_daemon c;
+	struct probed d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	cli_daemon_init(&c, &o, argc, argv);
+	d.prog = c.prog;
+	d.config_path = c.config_path;
+	log_init(c.prog, 1, LOG_NOTICE);
+	log_adjust(c.verbosity);
+	signal(SIGPIPE, SIG_IGN);
+	if (!c.foreground && !pidfile)
+		pidfile = DEFAULT_PIDFILE;
+
+	rc = run(&d, &c, pidfile);
+
+	free_probes(d.probes, d.nprobes);
+	resolver_free(d.res);
+	spool_close(d.spool);
+	loop_free(d.loop);
+	free(d.id);
+	free(d.region);
+	free(d.user);
+	free(d.spool_dir);
+	if (pidfile)
+		daemon_pidfile_remove(pidfile);
+	cli_daemon_free(&c);
+	return rc;
+}

@@ -1,0 +1,99 @@
+/* probe_conf.c: a checked [probe] section into the struct probe_spec a job
+ * runs. The schema (probe_schema.c) refused what does not fit; this only
+ * converts, filling in the per-type defaults the schema's round-length
+ * check assumed, so the daemon runs exactly what -n accepted, and takes
+ * via through the same code as outpost-probe --via (probe_via.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probe.h"
+#include "probe_schema.h"
+
+static int fail(char *why, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && len) {
+		va_start(ap, fmt);
+		vsnprintf(why, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static void addr_to_ss(const struct conf_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr = a->u.v4;
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = a->u.v6;
+	}
+}
+
+int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec,
+    struct probe_spec *spec, char *why, size_t whylen)
+{
+	int type = probe_type_parse(conf_get_str(sec, "type") ? conf_get_str(sec, "type") : "");
+	struct probe_conf_defaults d;
+	const struct conf_addr *a;
+	const char *s;
+
+	memset(spec, 0, sizeof(*spec));
+	probe_path_init(&spec->path);
+	if (type < 0)
+		return fail(why, whylen, "type: not a probe type");
+	probe_conf_defaults(type, &d);
+	spec->type = (enum probe_type)type;
+	s = conf_get_str(sec, "family");
+	spec->family = !strcmp(s, "ipv4") ? AF_INET : !strcmp(s, "ipv6") ? AF_INET6 : AF_UNSPEC;
+	spec->count = conf_is_set(sec, "count") ? (unsigned)conf_get_u64(sec, "count") : d.count;
+	spec->timeout_ms = conf_is_set(sec, "timeout") ? conf_get_duration_ms(sec, "timeout") :
+	    d.timeout_ms;
+	spec->interval_ms = d.gap_ms;
+	spec->rate = (double)conf_get_u64(sec, "rate");
+	spec->size = (unsigned)conf_get_size(sec, "size");
+	spec->port = (uint16_t)conf_get_u64(sec, "port");
+	s = conf_get_str(sec, "proto");
+	spec->trace_proto = !strcmp(s, "udp") ? IPPROTO_UDP : !strcmp(s, "tcp") ? IPPROTO_TCP :
+	    IPPROTO_ICMP;
+	spec->max_hops = (unsigned)conf_get_u64(sec, "max-hops");
+	spec->queries = (unsigned)conf_get_u64(sec, "queries");
+	spec->sni = conf_get_str(sec, "sni");
+	spec->ca_file = conf_get_str(sec, "ca-file");
+	spec->no_verify = conf_get_bool(sec, "insecure");
+	spec->max_redirects = conf_get_bool(sec, "follow") ?
+	    (unsigned)conf_get_u64(sec, "max-redirects") : 0;
+
+	/* The line's interface, fwmark and source, as --via takes them. */
+	if ((s = conf_get_str(sec, "via")) &&
+	    probe_path_via(&spec->path, conf, s, spec->family, why, whylen) < 0)
+		return -EINVAL;
+	if ((s = conf_get_str(sec, "interface")))
+		snprintf(spec->path.ifname, sizeof(spec->path.ifname), "%s", s);
+	if ((a = conf_get_addr(sec, "source")))
+		addr_to_ss(a, &spec->path.src);
+	if (conf_is_set(sec, "mark")) {
+		spec->path.has_mark = true;
+		spec->path.mark = (uint32_t)conf_get_u64(sec, "mark");
+	}
+	if (conf_is_set(sec, "tos"))
+		spec->path.tos = (int)conf_get_u64(sec, "tos");
+	if (conf_is_set(sec, "ttl"))
+		spec->path.ttl = (int)conf_get_u64(sec, "ttl");
+	return 0;
+}
