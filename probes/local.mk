@@ -26,3 +26,26 @@ probes_outpost_probe_CPPFLAGS = $(PROBE_CPPFLAGS)
 probes_outpost_probe_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 dist_man_MANS += man/outpost-probe.1
 
+# Unit tests: statistics, paths and lines, option parsing.
+check_PROGRAMS += tests/unit/test-probe-stats tests/unit/test-probe-path tests/unit/test-probe-cli
+TESTS += tests/unit/test-probe-stats tests/unit/test-probe-path tests/unit/test-probe-cli
+tests_unit_test_probe_stats_SOURCES = tests/unit/test-probe-stats.c tests/tap.h
+tests_unit_test_probe_stats_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probe_stats_LDADD = $(LIBOPPROBE)
+tests_unit_test_probe_path_SOURCES = tests/unit/test-probe-path.c tests/tap.h
+tests_unit_test_probe_path_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probe_path_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
+check_PROGRAMS += tests/unit/test-probe-tcp
+TESTS += tests/unit/test-probe-tcp
+tests_unit_test_probe_tcp_SOURCES = tests/unit/test-probe-tcp.c tests/tap.h
+tests_unit_test_probe_tcp_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probe_tcp_LDADD = $(LIBOPPROBE)
+tests_unit_test_probe_cli_SOURCES = tests/unit/test-probe-cli.c $(probe_cli_sources) tests/tap.h
+tests_unit_test_probe_cli_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probe_cli_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
+
+# Integration (root, namespaces): tcp states, binding, refusals, spool.
+probe_tests = tests/probes/tcp-states.sh tests/probes/bind-lines.sh \
+	tests/probes/cli-refusals.sh tests/probes/publish.sh tests/probes/tcp-many.sh
+dist_check_SCRIPTS += $(probe_tests) tests/probes/probe-lib.sh
+TESTS += $(probe_tests)

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "loop.h"
 #include "probe.h"
+#include "priv.h"
 #include "probe_cli.h"
 #include "resolve.h"
 #include "spool.h"
@@ -47,6 +48,15 @@ static void raise_status(struct run *r, int st)
 		r->status = st;
 }
 
+/* Nobody reads any more (| head): stop rather than probe for nothing. */
+static void flush_out(struct run *r)
+{
+	if (fflush(stdout) == 0 || errno != EPIPE)
+		return;
+	r->interrupted = true;
+	loop_stop(r->loop);
+}
+
 static void on_result(const struct probe_result *res, void *arg)
 {
 	struct run *r = arg;
@@ -67,7 +77,7 @@ static void on_result(const struct probe_result *res, void *arg)
 	} else if (res->text) {
 		fputs(res->text, stdout);
 	}
-	fflush(stdout);
+	flush_out(r);
 	if (r->spool) {
 		int e = spool_emit(r->spool, "probe", r->event_name, res->json, NULL);
 
@@ -86,7 +96,7 @@ static void on_progress(const char *text, void *arg)
 	if (r->cli.quiet || r->cli.json)
 		return;
 	fputs(text, stdout);
-	fflush(stdout);
+	flush_out(r);
 }
 
 static void on_note(const char *text, void *arg)
@@ -144,8 +154,14 @@ static int open_spool(struct run *r, const struct conf *conf)
 		.region = conf_get_str(node, "region"),
 		.why = why, .whylen = sizeof(why),
 	};
-	int e = spool_open(&r->spool, &so);
+	uid_t uid;
+	gid_t gid;
+	int e;
 
+	/* As root, as outpost-pub does: the spool is [node] user's or nobody's. */
+	if (geteuid() == 0 && priv_user_ids(conf_get_str(node, "user"), &uid, &gid) == 0)
+		so.owner = uid;
+	e = spool_open(&r->spool, &so);
 	if (e < 0) {
 		fprintf(stderr, PROG ": spool %s: %s\n", so.dir, why[0] ? why : strerror(-e));
 		return -1;

@@ -369,7 +369,8 @@ int probe_cli_parse(struct probe_cli *c, int argc, char **argv, bool privileged,
 
 	/* getopt prints its own complaints; ours say more. */
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: GNU getopt then also forgets a half-read cluster. */
+	optind = 0;
 	while ((opt = getopt_long(argc - 1, argv + 1, ":46c:hI:i:kLm:N:P:p:qr:S:s:VW:", longopts,
 	    NULL)) != -1) {
 		char **av = argv + 1;

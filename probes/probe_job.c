@@ -167,6 +167,7 @@ void probe_job_result(struct probe_job *j, const struct probe_result *r)
 		j->sink.result(r, j->sink.arg);
 }
 
+__attribute__((format(printf, 3, 0)))
 static void vline(struct probe_job *j, void (*cb)(const char *, void *), const char *fmt,
     va_list ap)
 {

@@ -253,7 +253,8 @@ static void resolved(int status, struct resolver_result *res, void *arg)
 		if (family == AF_UNSPEC || res->addr[i].family == family)
 			break;
 	if (i == res->n) {
-		t->resolve_err = -ENOENT;
+		/* Resolved, but not to the family -4, -6 or the source ask for. */
+		t->resolve_err = TCP_NO_FAMILY;
 		resolver_result_free(res);
 		target_done(t);
 		return;

@@ -20,6 +20,10 @@ enum tcp_state {
 	TCP_NSTATES
 };
 
+/* resolve_err when the name resolved, but not to the family asked for
+ * (resolver statuses are 0 or negative). */
+#define TCP_NO_FAMILY 1
+
 struct tcp_run;
 
 struct tcp_target {
@@ -30,7 +34,7 @@ struct tcp_target {
 	char			addr[INET6_ADDRSTRLEN];
 	char			src[INET6_ADDRSTRLEN];	/* "" until known */
 	bool			resolved, done;
-	int			resolve_err;		/* resolver status */
+	int			resolve_err;		/* resolver status, TCP_NO_FAMILY */
 	int			fd;			/* -1 between attempts */
 	uint64_t		timer;			/* next attempt, or timeout */
 	struct timespec		t0;			/* connect() called */

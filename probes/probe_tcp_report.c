@@ -1,6 +1,7 @@
 /* probe_tcp_report.c: a tcp target's result, as JSON and as a line. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,15 +51,33 @@ static const char *outcome_name(enum probe_outcome o)
 
 static const char *error_text(const struct tcp_target *t)
 {
+	int family = probe_job_spec(t->run->job)->family;
+
+	if (!t->resolved && t->resolve_err == -EINTR)
+		return "interrupted before the name resolved";
+	if (!t->resolved && t->resolve_err == TCP_NO_FAMILY)
+		return family == AF_INET ? "the name has no IPv4 address" :
+		    "the name has no IPv6 address";
 	if (!t->resolved)
-		return t->resolve_err == -EINTR ? "interrupted before the name resolved" :
-		    resolver_strerror(t->resolve_err);
+		return resolver_strerror(t->resolve_err);
 	return t->last_err ? strerror(t->last_err) : NULL;
+}
+
+/* The source the path binds to, when no connection told us one. */
+static const char *bound_source(const struct probe_spec *spec, char *buf, size_t len)
+{
+	const struct sockaddr_storage *ss = &spec->path.src;
+	const void *a = ss->ss_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	return inet_ntop(ss->ss_family, a, buf, (socklen_t)len) ? buf : NULL;
 }
 
 static void write_json(struct json *j, const struct tcp_target *t, enum probe_outcome o,
     const struct probe_summary *sum)
 {
+	char buf[INET6_ADDRSTRLEN];
 	const struct probe_spec *spec = probe_job_spec(t->run->job);
 	const char *err = error_text(t);
 
@@ -69,6 +88,8 @@ static void write_json(struct json *j, const struct tcp_target *t, enum probe_ou
 	json_kv_uint(j, "port", spec->port);
 	if (t->src[0])
 		json_kv_str(j, "src", t->src);
+	else if (spec->path.src.ss_family != AF_UNSPEC)
+		json_kv_str(j, "src", bound_source(spec, buf, sizeof(buf)));
 	if (spec->path.line[0])
 		json_kv_str(j, "line", spec->path.line);
 	if (spec->path.ifname[0])

@@ -5,3 +5,8 @@ rt_librtline_a_SOURCES = rt/rt_line.h rt/line_schema.c
 conf_sections += rt_line_conf_section
 CONF_SCHEMA_LIBS += rt/librtline.a
 
+check_PROGRAMS += tests/unit/test-line-schema
+TESTS += tests/unit/test-line-schema
+tests_unit_test_line_schema_SOURCES = tests/unit/test-line-schema.c tests/tap.h
+tests_unit_test_line_schema_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rt
+tests_unit_test_line_schema_LDADD = $(LIBOPSCHEMA) $(LIBOP)
