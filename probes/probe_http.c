@@ -149,6 +149,7 @@ static void outcome_text(char *text, size_t len, const char *target,
 
 static void report(struct http_target *t)
 {
+	const struct probe_spec *sp = probe_job_spec(t->hj->job);
 	const struct probe_http_outcome *o = &t->last;
 	struct probe_result r = { .target = t->target };
 	struct probe_summary s;
@@ -165,6 +166,10 @@ static void report(struct http_target *t)
 	json_obj_begin(&j);
 	json_kv_str(&j, "type", "http");
 	json_kv_str(&j, "target", t->target);
+	if (sp->path.line[0])
+		json_kv_str(&j, "line", sp->path.line);
+	if (sp->path.ifname[0])
+		json_kv_str(&j, "interface", sp->path.ifname);
 	outcome_json(&j, o);
 	probe_summary_json(&j, &s);
 	json_obj_end(&j);

@@ -66,6 +66,10 @@ static void report(struct tls_target *t)
 	json_kv_str(&j, "target", t->target);
 	json_kv_str(&j, "host", t->u.host);
 	json_kv_uint(&j, "port", t->u.port);
+	if (sp->path.line[0])
+		json_kv_str(&j, "line", sp->path.line);
+	if (sp->path.ifname[0])
+		json_kv_str(&j, "interface", sp->path.ifname);
 	json_key(&j, "dst");
 	json_str(&j, t->dst[0] ? t->dst : NULL);
 	if (t->src[0])
