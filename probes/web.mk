@@ -13,6 +13,12 @@ tests_unit_test_http_parse_SOURCES = tests/unit/test-http-parse.c
 tests_unit_test_http_parse_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_http_parse_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_http_parse_LDADD = $(LIBOPPROBE)
+# The two types through the job API against a server on the same loop.
+check_PROGRAMS += tests/unit/test-probe-web
+TESTS += tests/unit/test-probe-web
+tests_unit_test_probe_web_SOURCES = tests/unit/test-probe-web.c
+tests_unit_test_probe_web_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probe_web_LDADD = $(LIBOPPROBE)
 
 # Against a real nginx with a test CA, in namespaces (root).
 web_tests = tests/probes/tls-verify.sh tests/probes/http-nginx.sh tests/probes/http-bad.sh
