@@ -106,7 +106,9 @@ static void report(struct tls_target *t)
 			    t->info.verify, t->info.verify_code && sp->no_verify ?
 			    " (ignored: --insecure)" : "");
 	}
-	if (t->error[0] && o < sizeof(text))
+	/* A verify failure is already told by the verify line. */
+	if (t->error[0] && !(t->handshaken && !strcmp(t->state, "verify-failed")) &&
+	    o < sizeof(text))
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s\n",
 		    t->handshaken ? "  " : "", t->error);
 	if (s.sent > 1 && o < sizeof(text)) {
