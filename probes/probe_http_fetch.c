@@ -313,6 +313,11 @@ int probe_http_fetch_start(struct loop *l, struct resolver *r,
 	return 0;
 }
 
+bool probe_http_fetch_resolving(const struct probe_http_fetch *f)
+{
+	return f->conn && !f->out.redirects && probe_conn_stage(f->conn) == PROBE_STAGE_RESOLVE;
+}
+
 void probe_http_fetch_abort(struct probe_http_fetch *f, const char *why)
 {
 	if (f->over)

@@ -232,7 +232,14 @@ static void on_timeout(struct loop *l, void *arg)
 	snprintf(why, sizeof(why), "no answer in %llu ms (during %s)",
 	    (unsigned long long)t->tj->timeout_ms, probe_conn_stage_name(s));
 	t->handshaken = false;
-	set_state(t, "timeout", why);
+	/* A lookup that outlasts the timeout is a name that did not
+	 * resolve, whatever the resolver would have said later. */
+	if (s == PROBE_STAGE_RESOLVE && !t->dst[0]) {
+		t->unresolved = true;
+		set_state(t, "unresolved", why);
+	} else {
+		set_state(t, "timeout", why);
+	}
 	attempt_over(t);
 }
 
@@ -273,11 +280,19 @@ static void drain(struct probe_job *j)
 		if (t->done)
 			continue;
 		if (t->conn) {
+			/* A name still being looked up counts as unresolved, as
+			 * the other types report it. */
+			bool resolving = probe_conn_stage(t->conn) == PROBE_STAGE_RESOLVE;
+
 			probe_conn_free(t->conn);
 			t->conn = NULL;
 			t->st.sent--;
-			if (!t->state[0])
+			if (!t->state[0] && resolving) {
+				t->unresolved = true;
+				set_state(t, "unresolved", "the name was still being resolved");
+			} else if (!t->state[0]) {
 				set_state(t, "interrupted", "interrupted before the first handshake");
+			}
 		}
 		if (t->timer)
 			loop_timer_cancel(probe_job_loop(j), t->timer);

@@ -21,7 +21,8 @@ tests_unit_test_probe_web_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_probe_web_LDADD = $(LIBOPPROBE)
 
 # Against a real nginx with a test CA, in namespaces (root).
-web_tests = tests/probes/tls-verify.sh tests/probes/http-nginx.sh tests/probes/http-bad.sh
+web_tests = tests/probes/tls-verify.sh tests/probes/http-nginx.sh tests/probes/http-bad.sh \
+	tests/probes/web-dns.sh
 TESTS += $(web_tests)
 dist_check_SCRIPTS += $(web_tests)
 EXTRA_DIST += tests/probes/web-lib.sh tests/tools/bad-http.py
