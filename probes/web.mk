@@ -37,3 +37,6 @@ tests_fuzz_fuzz_http_LDADD = $(LIBOPPROBE)
 tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz-http
+
+# make bench: the tls and http probes next to curl on the same nginx.
+bench_scripts += tests/bench/web-curl.sh
