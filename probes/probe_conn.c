@@ -73,6 +73,7 @@ const char *probe_conn_error(const struct probe_conn *c) { return c->err; }
 const char *probe_conn_dst(const struct probe_conn *c) { return c->dst; }
 const char *probe_conn_src(const struct probe_conn *c) { return c->src; }
 SSL *probe_conn_ssl(const struct probe_conn *c) { return c->ssl; }
+bool probe_conn_pending(const struct probe_conn *c) { return c->ssl && SSL_pending(c->ssl) > 0; }
 
 /* OpenSSL's newest queued error as words, or fallback. */
 static void ssl_reason(char *buf, size_t len, const char *fallback)

@@ -149,6 +149,7 @@ static void outcome_text(char *text, size_t len, const char *target,
 
 static void report(struct http_target *t)
 {
+	const struct probe_spec *sp = probe_job_spec(t->hj->job);
 	const struct probe_http_outcome *o = &t->last;
 	struct probe_result r = { .target = t->target };
 	struct probe_summary s;
@@ -165,6 +166,10 @@ static void report(struct http_target *t)
 	json_obj_begin(&j);
 	json_kv_str(&j, "type", "http");
 	json_kv_str(&j, "target", t->target);
+	if (sp->path.line[0])
+		json_kv_str(&j, "line", sp->path.line);
+	if (sp->path.ifname[0])
+		json_kv_str(&j, "interface", sp->path.ifname);
 	outcome_json(&j, o);
 	probe_summary_json(&j, &s);
 	json_obj_end(&j);
@@ -229,12 +234,18 @@ static void on_timeout(struct loop *l, void *arg)
 {
 	struct http_target *t = arg;
 	char why[64];
+	bool resolving;
 
 	(void)l;
 	t->timer = 0;
 	snprintf(why, sizeof(why), "no complete answer in %llu ms",
 	    (unsigned long long)t->hj->timeout_ms);
+	/* A lookup that outlasts the timeout is a name that did not
+	 * resolve, whatever the resolver would have said later. */
+	resolving = probe_http_fetch_resolving(t->fetch);
 	probe_http_fetch_abort(t->fetch, why);
+	if (resolving)
+		probe_http_fetch_outcome(t->fetch)->unresolved = true;
 	attempt_over(t);
 }
 
@@ -276,6 +287,13 @@ static void drain(struct probe_job *j)
 		if (t->done)
 			continue;
 		if (t->fetch) {
+			/* A name still being looked up counts as unresolved, as
+			 * the other types report it. */
+			if (!t->have_last && probe_http_fetch_resolving(t->fetch)) {
+				set_nothing(t, "resolve", "the name was still being resolved");
+				t->last.unresolved = true;
+				t->have_last = true;
+			}
 			probe_http_fetch_free(t->fetch);
 			t->fetch = NULL;
 			t->st.sent--;

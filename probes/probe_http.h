@@ -49,6 +49,8 @@ int probe_http_fetch_start(struct loop *l, struct resolver *r,
     struct probe_http_fetch **out);
 /* What was found (complete after cb; partial before, for a timeout). */
 struct probe_http_outcome *probe_http_fetch_outcome(struct probe_http_fetch *f);
+/* Whether the first request's name is still being looked up. */
+bool probe_http_fetch_resolving(const struct probe_http_fetch *f);
 /* Give up (a timeout): the outcome says where it was. */
 void probe_http_fetch_abort(struct probe_http_fetch *f, const char *why);
 /* Free; no callback afterwards. NULL-safe. */

@@ -183,10 +183,16 @@ static void readable(struct probe_http_fetch *f)
 {
 	uint8_t buf[16384];
 
-	for (;;) {
-		ssize_t r = probe_conn_read(f->conn, buf, sizeof(buf));
+	/* At most 256 KiB per wakeup: a fast server's big body must not
+	 * keep the loop from every other target. The loop is level-
+	 * triggered, and TLS data OpenSSL already holds is read on. */
+	for (unsigned n = 0;; n++) {
+		ssize_t r;
 		int rc;
 
+		if (n >= 16 && !probe_conn_pending(f->conn))
+			return;
+		r = probe_conn_read(f->conn, buf, sizeof(buf));
 		if (r == -EAGAIN)
 			return;
 		if (r < 0) {
@@ -305,6 +311,11 @@ int probe_http_fetch_start(struct loop *l, struct resolver *r,
 	}
 	*out = f;
 	return 0;
+}
+
+bool probe_http_fetch_resolving(const struct probe_http_fetch *f)
+{
+	return f->conn && !f->out.redirects && probe_conn_stage(f->conn) == PROBE_STAGE_RESOLVE;
 }
 
 void probe_http_fetch_abort(struct probe_http_fetch *f, const char *why)

@@ -66,6 +66,10 @@ static void report(struct tls_target *t)
 	json_kv_str(&j, "target", t->target);
 	json_kv_str(&j, "host", t->u.host);
 	json_kv_uint(&j, "port", t->u.port);
+	if (sp->path.line[0])
+		json_kv_str(&j, "line", sp->path.line);
+	if (sp->path.ifname[0])
+		json_kv_str(&j, "interface", sp->path.ifname);
 	json_key(&j, "dst");
 	json_str(&j, t->dst[0] ? t->dst : NULL);
 	if (t->src[0])
@@ -102,7 +106,9 @@ static void report(struct tls_target *t)
 			    t->info.verify, t->info.verify_code && sp->no_verify ?
 			    " (ignored: --insecure)" : "");
 	}
-	if (t->error[0] && o < sizeof(text))
+	/* A verify failure is already told by the verify line. */
+	if (t->error[0] && !(t->handshaken && !strcmp(t->state, "verify-failed")) &&
+	    o < sizeof(text))
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s\n",
 		    t->handshaken ? "  " : "", t->error);
 	if (s.sent > 1 && o < sizeof(text)) {
@@ -226,7 +232,14 @@ static void on_timeout(struct loop *l, void *arg)
 	snprintf(why, sizeof(why), "no answer in %llu ms (during %s)",
 	    (unsigned long long)t->tj->timeout_ms, probe_conn_stage_name(s));
 	t->handshaken = false;
-	set_state(t, "timeout", why);
+	/* A lookup that outlasts the timeout is a name that did not
+	 * resolve, whatever the resolver would have said later. */
+	if (s == PROBE_STAGE_RESOLVE && !t->dst[0]) {
+		t->unresolved = true;
+		set_state(t, "unresolved", why);
+	} else {
+		set_state(t, "timeout", why);
+	}
 	attempt_over(t);
 }
 
@@ -267,11 +280,19 @@ static void drain(struct probe_job *j)
 		if (t->done)
 			continue;
 		if (t->conn) {
+			/* A name still being looked up counts as unresolved, as
+			 * the other types report it. */
+			bool resolving = probe_conn_stage(t->conn) == PROBE_STAGE_RESOLVE;
+
 			probe_conn_free(t->conn);
 			t->conn = NULL;
 			t->st.sent--;
-			if (!t->state[0])
+			if (!t->state[0] && resolving) {
+				t->unresolved = true;
+				set_state(t, "unresolved", "the name was still being resolved");
+			} else if (!t->state[0]) {
 				set_state(t, "interrupted", "interrupted before the first handshake");
+			}
 		}
 		if (t->timer)
 			loop_timer_cancel(probe_job_loop(j), t->timer);

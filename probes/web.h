@@ -111,6 +111,9 @@ const char *probe_conn_error(const struct probe_conn *c);
 /* Numeric peer and local address, "" until known. */
 const char *probe_conn_dst(const struct probe_conn *c);
 const char *probe_conn_src(const struct probe_conn *c);
+/* Whether TLS holds received data no read has taken yet (the socket
+ * may not be readable for it any more). */
+bool probe_conn_pending(const struct probe_conn *c);
 /* The TLS session (also after a VERIFY failure), or NULL. */
 SSL *probe_conn_ssl(const struct probe_conn *c);
 /* The name of a stage, as in the JSON "state" field. */

@@ -109,6 +109,10 @@ diag "              curl $(awk -v a="$c_conn" -v b="$c_tls" -v c="$c_ttfb" -v d=
 ok "$(awk -v a="$(jget .total_ms)" -v t="$c_total" 'BEGIN { b = t * 1000; exit !(a > 0 && a < b * 5 + 20 && b < a * 5 + 20) }'; echo $?)" \
 	"https: total within generous bounds of curl's"
 
+probe http --json --ca-file "$CA" https://www.test/big.bin
+is "$PROBE_RC $(jget .size) $(jget .sha256)" "0 3145728 $(sha "$WEB_ROOT/big.bin")" \
+	"https big.bin: every byte through TLS, the file's SHA-256"
+
 before=$(web_log | grep -c '^8443 ')
 probe http --json --ca-file "$CA" https://www.test:8443/hello.txt
 is "$PROBE_RC $(jget .state)" "1 verify" "https, expired certificate: fails at verify"

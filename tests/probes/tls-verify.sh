@@ -65,6 +65,13 @@ probe tls --json --ca-file "$CA" '[2001:db8:9::2]:443'
 is "$PROBE_RC $(jget .dst) $(jget .state)" "0 2001:db8:9::2 verified" \
 	"IPv6 literal in brackets: verified against its IP SAN"
 
+# --- bound to a path ---
+probe tls --json -I eth0 --ca-file "$CA" www.test
+is "$PROBE_RC $(jget .interface) $(jget .state)" "0 eth0 verified" "-I eth0: bound, and reported"
+ns_exec c ip addr add 10.9.1.11/24 dev eth0
+probe tls --json -S 10.9.1.11 --ca-file "$CA" www.test
+is "$PROBE_RC $(jget .src)" "0 10.9.1.11" "-S: the handshake leaves from that source"
+
 # --- expired ---
 probe tls --json --ca-file "$CA" -p 8443 www.test
 is "$PROBE_RC" 1 "expired: exit 1"
