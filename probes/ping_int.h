@@ -18,10 +18,9 @@
 #define PING_TIMEOUT_MS		1000
 #define PING_SIZE		56
 #define PING_RATE		1000.0	/* packets/s over all targets */
-/* Without CAP_NET_RAW, iputils ping refuses intervals below 2 ms; so do we,
- * for one target and over all of them. */
-#define PING_USER_MIN_MS	2
-#define PING_USER_MAX_RATE	500.0
+/* Without CAP_NET_RAW: probe.h's limits, checked by capability here. */
+#define PING_USER_MIN_MS	PROBE_USER_MIN_INTERVAL_MS
+#define PING_USER_MAX_RATE	PROBE_USER_MAX_RATE
 
 enum ping_tstate { PT_RESOLVING, PT_ACTIVE, PT_REPORTED };
 

@@ -44,6 +44,8 @@ void probe_ping_report_reply(struct ping *p, uint32_t i, uint32_t probe, double 
 	char a[INET6_ADDRSTRLEN], ms[32], ttls[24] = "";
 	size_t bytes = PROBE_ICMP_HDR_LEN + p->size;
 
+	if (!probe_job_wants_progress(p->job))
+		return;
 	ntop(t->family, t->addr, a, sizeof(a));
 	fmt_ms(ms, sizeof(ms), rtt_ms);
 	if (p->n == 1) {

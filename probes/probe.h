@@ -155,12 +155,20 @@ void probe_job_set_priv(struct probe_job *j, void *priv);
 void probe_job_error(struct probe_job *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void probe_job_result(struct probe_job *j, const struct probe_result *r);
+/* Whether the sink takes progress lines (worth formatting them). */
+bool probe_job_wants_progress(const struct probe_job *j);
 void probe_job_progress(struct probe_job *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void probe_job_note(struct probe_job *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* All results are in: calls the sink's done later, from the loop. */
 void probe_job_finish(struct probe_job *j, int err);
+
+/* What a user without CAP_NET_RAW (the tools: other than root) may ask
+ * for: iputils ping refuses intervals below 2 ms to such users; 500
+ * packets/s over all targets keeps one user from flooding with many. */
+#define PROBE_USER_MIN_INTERVAL_MS	2
+#define PROBE_USER_MAX_RATE		500.0
 
 /* Paths (probe_path.c). */
 void probe_path_init(struct probe_path *p);

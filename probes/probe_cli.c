@@ -20,9 +20,9 @@
 #include "rt_line.h"
 #include "spool.h"
 
-/* Below these an unprivileged user floods: fping's limits (-p 20, -i 1). */
-#define USER_MIN_INTERVAL_MS	20
-#define USER_MAX_RATE		1000.0
+/* The same limits the ping engine applies by capability (probe.h). */
+#define USER_MIN_INTERVAL_MS	PROBE_USER_MIN_INTERVAL_MS
+#define USER_MAX_RATE		PROBE_USER_MAX_RATE
 
 enum {
 	OPT_TTL = 0x4500, OPT_TOS, OPT_MARK, OPT_VIA, OPT_JSON, OPT_PUBLISH, OPT_NAME, OPT_SNI,

@@ -76,9 +76,13 @@ static uint64_t vm_size(void)
 static int check_files(const struct probe_spec *s, size_t n, char *err, size_t errlen)
 {
 	struct rlimit rl;
-	uint64_t need = (uint64_t)n + FD_RESERVE;
+	/* tcp, tls and http hold one socket per target at once; a trace
+	 * holds its receiving raw socket, its sending one and the socket
+	 * that keeps its source port. Ping shares one per family. */
+	unsigned each = s->type == PROBE_TRACE ? 3 : 1;
+	uint64_t need = (uint64_t)n * each + FD_RESERVE;
 
-	if (s->type != PROBE_TCP && s->type != PROBE_TLS && s->type != PROBE_HTTP)
+	if (s->type == PROBE_PING)
 		return 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 0;
@@ -92,9 +96,10 @@ static int check_files(const struct probe_spec *s, size_t n, char *err, size_t e
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
 		return 0;
 	snprintf(err, errlen,
-	    "%zu %s targets need %llu open files at once (one socket each), above the "
+	    "%zu %s targets need %llu open files at once (%u socket%s each), above the "
 	    "open-file limit RLIMIT_NOFILE of %llu (hard limit %llu); raise it (ulimit -n) or "
-	    "give fewer targets", n, probe_type_name(s->type), (unsigned long long)need,
+	    "give fewer targets", n, probe_type_name(s->type), (unsigned long long)need, each,
+	    each == 1 ? "" : "s",
 	    (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
 	return -EMFILE;
 }

@@ -179,6 +179,11 @@ static void vline(struct probe_job *j, void (*cb)(const char *, void *), const c
 	cb(buf, j->sink.arg);
 }
 
+bool probe_job_wants_progress(const struct probe_job *j)
+{
+	return j->sink.progress != NULL;
+}
+
 void probe_job_progress(struct probe_job *j, const char *fmt, ...)
 {
 	va_list ap;

@@ -244,6 +244,10 @@ static void resolved(int status, struct resolver_result *res, void *arg)
 	size_t i;
 
 	t->q = NULL;
+	if (t->timer) {		/* the lookup's deadline */
+		loop_timer_cancel(probe_job_loop(t->run->job), t->timer);
+		t->timer = 0;
+	}
 	if (status < 0) {
 		t->resolve_err = status;
 		target_done(t);
@@ -272,6 +276,21 @@ static void resolved(int status, struct resolver_result *res, void *arg)
 }
 
 /* A name the resolver refused outright is still reported from the loop. */
+/* A DNS server that never answers would hold the target for the
+ * resolver's whole retry schedule; the probe's timeout bounds the lookup
+ * as it bounds the connect. */
+static void lookup_timeout(struct loop *l, void *arg)
+{
+	struct tcp_target *t = arg;
+
+	(void)l;
+	t->timer = 0;
+	resolver_cancel(t->q);
+	t->q = NULL;
+	t->resolve_err = -ETIMEDOUT;
+	target_done(t);
+}
+
 static void unresolved_later(struct loop *l, void *arg)
 {
 	struct tcp_target *t = arg;
@@ -339,6 +358,9 @@ static int start(struct probe_job *j)
 		    resolved, t, &t->q);
 		if (rc == -ENOMEM)
 			return rc;
+		if (rc == 0 && t->q &&
+		    !(t->timer = loop_timer_add(probe_job_loop(j), run->timeout_ms, lookup_timeout, t)))
+			return -ENOMEM;
 		if (rc < 0) {
 			t->q = NULL;
 			t->resolve_err = rc;

@@ -33,6 +33,7 @@ struct loop_sig {
 	loop_signal_cb cb;
 	void *arg;
 	bool active;
+	bool was_ignored;	/* inherited SIG_IGN, put back by loop_signal_del */
 };
 
 struct loop {
@@ -261,7 +262,16 @@ int loop_signal_add(struct loop *l, int signo, loop_signal_cb cb, void *arg)
 		sigprocmask(SIG_UNBLOCK, &one, NULL);
 		return r;
 	}
-	l->sigs[signo] = (struct loop_sig){ .cb = cb, .arg = arg, .active = true };
+	/* An ignored signal is discarded when sent, so signalfd would never
+	 * see it: a shell starts background jobs with SIGINT ignored, and
+	 * the caller asked for the signal. Blocked, SIG_DFL only queues. */
+	struct sigaction old, dfl = { .sa_handler = SIG_DFL };
+	bool ignored = sigaction(signo, NULL, &old) == 0 && old.sa_handler == SIG_IGN;
+
+	if (ignored)
+		sigaction(signo, &dfl, NULL);
+	l->sigs[signo] = (struct loop_sig){ .cb = cb, .arg = arg, .active = true,
+	    .was_ignored = ignored };
 	l->nsigs++;
 	return 0;
 }
@@ -274,6 +284,8 @@ int loop_signal_del(struct loop *l, int signo)
 
 	if (signo <= 0 || signo >= _NSIG || !l->sigs[signo].active)
 		return -ENOENT;
+	bool was_ignored = l->sigs[signo].was_ignored;
+
 	l->sigs[signo] = (struct loop_sig){ 0 };
 	l->nsigs--;
 	sigdelset(&l->sigmask, signo);
@@ -285,6 +297,11 @@ int loop_signal_del(struct loop *l, int signo)
 	sigaddset(&one, signo);
 	while (sigtimedwait(&one, NULL, &zero) == signo)
 		;
+	if (was_ignored) {
+		struct sigaction ign = { .sa_handler = SIG_IGN };
+
+		sigaction(signo, &ign, NULL);
+	}
 	sigprocmask(SIG_UNBLOCK, &one, NULL);
 	return 0;
 }

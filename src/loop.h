@@ -50,7 +50,9 @@ uint64_t loop_timer_add(struct loop *l, uint64_t delay_ms, loop_timer_cb cb, voi
 int loop_timer_cancel(struct loop *l, uint64_t id);
 
 /* Deliver signo to cb through signalfd (the signal is blocked for normal
- * delivery in this thread). Returns 0 or -errno. */
+ * delivery in this thread; one inherited as ignored, as a shell's
+ * background jobs get SIGINT, is delivered too, and ignored again after
+ * loop_signal_del). Returns 0 or -errno. */
 int loop_signal_add(struct loop *l, int signo, loop_signal_cb cb, void *arg);
 
 /* Stop delivering signo and unblock it; 0 or -ENOENT. A copy of signo

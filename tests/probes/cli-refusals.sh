@@ -56,11 +56,11 @@ refused "a broken config" "bad.conf:3: \\[line \"tel\"\\] fwmark: '0' is less th
 
 # Root-only pacing, as another user.
 user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-refused "unprivileged 5ms interval" \
-	"-i/--interval: '5ms' is below the least allowed, 20ms" \
-	"${user[@]}" "$PROBE" tcp -p 80 -i 5ms 192.0.2.1
+refused "unprivileged 1ms interval" \
+	"-i/--interval: '1ms' is below the least allowed, 2ms" \
+	"${user[@]}" "$PROBE" tcp -p 80 -i 1ms 192.0.2.1
 refused "unprivileged rate 2000/s" \
-	"-r/--rate: '2000' is above what an unprivileged user may send, 1000 packets/s" \
+	"-r/--rate: '2000' is above what an unprivileged user may send, 500 packets/s" \
 	"${user[@]}" "$PROBE" tcp -p 80 -r 2000 192.0.2.1
 
 # Limits: 200 tcp targets need 264 descriptors; a hard limit of 100 cannot.

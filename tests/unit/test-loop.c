@@ -510,6 +510,26 @@ static void test_signals(void)
 	loop_free(l);
 	sigprocmask(SIG_BLOCK, NULL, &cur);
 	ok(!sigismember(&cur, SIGUSR1), "loop_free unblocks the signals it held");
+
+	/* Inherited as ignored (a shell's background job and SIGINT): still
+	 * delivered while watched, ignored again afterwards. */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, now;
+
+	sigaction(SIGUSR1, &ign, NULL);
+	if (loop_new(&l) < 0)
+		bail_out("loop_new");
+	s.usr1 = 0;
+	loop_signal_add(l, SIGUSR1, sig_cb, &s);
+	raise(SIGUSR1);
+	for (int i = 0; i < 10 && !s.usr1; i++)
+		loop_run_once(l, 1000);
+	is_int(s.usr1, 1, "a signal inherited as ignored reaches its callback");
+	loop_signal_del(l, SIGUSR1);
+	sigaction(SIGUSR1, NULL, &now);
+	ok(now.sa_handler == SIG_IGN, "and is ignored again after loop_signal_del");
+	raise(SIGUSR1);
+	ok(1, "raising it then does not kill us");
+	loop_free(l);
 }
 
 int main(void)
