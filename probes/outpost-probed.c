@@ -22,7 +22,6 @@
 #include "priv.h"
 #include "probe_schema.h"
 #include "probed.h"
-#include "pubd.h"	/* pubd_setup_spool(): the spool's owner and modes */
 
 #define DEFAULT_PIDFILE RUNSTATEDIR "/outpost-probed.pid"
 
@@ -200,7 +199,7 @@ static int open_spool(struct probed *d)
 		}
 		/* The spool is shared with outpost-pubd, which runs as the same
 		 * user: both hand it over the same way. */
-		r = pubd_setup_spool(d->spool_dir, uid, gid, &what);
+		r = spool_setup(d->spool_dir, uid, gid, &what);
 		if (r < 0) {
 			log_err("cannot prepare the spool %s for user '%s' (%s): %s", d->spool_dir,
 			    d->user, what, strerror(-r));

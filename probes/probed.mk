@@ -18,14 +18,13 @@ tests_unit_test_probe_schema_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 
 # outpost-probed: the [probe] sections on a schedule, rounds into the
 # spool. The spool is handed to [node] user as outpost-pubd hands it
-# (pubd_setup.c, built in here too), since either daemon may start first.
+# (spool_setup() in libop), since either daemon may start first.
 sbin_PROGRAMS += probes/outpost-probed
 probes_outpost_probed_SOURCES = \
 	probes/probed.h \
 	probes/outpost-probed.c \
-	probes/probed_sched.c \
-	modules/mqtt/pubd_setup.c
-probes_outpost_probed_CPPFLAGS = $(PROBE_CPPFLAGS) -I$(top_srcdir)/modules/mqtt
+	probes/probed_sched.c
+probes_outpost_probed_CPPFLAGS = $(PROBE_CPPFLAGS)
 probes_outpost_probed_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 
 dist_man_MANS += man/outpost-probed.8

@@ -195,4 +195,10 @@ const char *spool_new_dir(const struct spool *sp);
 int spool_ref_parse(const char *file, struct spool_ref *ref,
 		    char kind[SPOOL_KIND_MAX + 1], char name[SPOOL_NAME_MAX + 1]);
 
+/* As root, before a daemon drops to uid:gid: create the spool directory
+ * and give it (tmp/, new/, bad/, state, pubd.inflight, the events in
+ * new/) to uid:gid, directories setgid and group-writable. 0 or -errno,
+ * with what naming the path that failed. */
+int spool_setup(const char *dir, uid_t uid, gid_t gid, const char **what);
+
 #endif

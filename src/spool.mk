@@ -2,7 +2,7 @@
 # unit tests, the spool writer test tool, and the JSON fuzz harness.
 src_libop_a_SOURCES += src/json.c src/json.h src/json_validate.c \
 	src/spool.c src/spool_emit.c src/spool_fs.c src/spool_read.c \
-	src/spool_scan.c src/spool_aside.c src/spool.h src/spool_impl.h
+	src/spool_scan.c src/spool_aside.c src/spool_setup.c src/spool.h src/spool_impl.h
 
 check_PROGRAMS += tests/unit/test-json tests/unit/test-spool tests/tools/spool-writer \
 	tests/unit/test-spool-safe
@@ -13,9 +13,8 @@ tests_unit_test_spool_SOURCES = tests/unit/test-spool.c tests/tap.h
 tests_unit_test_spool_LDADD = $(LIBOP)
 # As root: links, FIFOs and hard links planted in a spool, against
 # spool_open/list/read and the setup outpost-pubd does as root.
-tests_unit_test_spool_safe_SOURCES = tests/unit/test-spool-safe.c tests/tap.h \
-	modules/mqtt/pubd_setup.c
-tests_unit_test_spool_safe_CPPFLAGS = $(MQTT_CPPFLAGS)
+tests_unit_test_spool_safe_SOURCES = tests/unit/test-spool-safe.c tests/tap.h
+tests_unit_test_spool_safe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_unit_test_spool_safe_LDADD = $(LIBOP)
 tests_tools_spool_writer_SOURCES = tests/tools/spool-writer.c
 tests_tools_spool_writer_LDADD = $(LIBOP)

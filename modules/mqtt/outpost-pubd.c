@@ -201,7 +201,7 @@ static int setup_root(struct pubd *p)
 		log_err("cannot look up user '%s': %s", p->set.user, strerror(-r));
 		return -1;
 	}
-	r = pubd_setup_spool(p->set.spool, uid, gid, &what);
+	r = spool_setup(p->set.spool, uid, gid, &what);
 	if (r < 0) {
 		log_err("cannot prepare the spool %s for user '%s' (%s): %s", p->set.spool,
 		    p->set.user, what, strerror(-r));

@@ -3,7 +3,6 @@
  *
  *   outpost-pubd.c    main: command line, start-up order, signals, shutdown
  *   pubd_settings.c   [node] and [mqtt] read into struct pubd_settings
- *   pubd_setup.c      the spool directory's owner and modes, dropping root
  *   pubd_client.c     the MQTT client: status topic, (re)building it
  *   pubd_drain.c      spool -> client: listing, reading, acks, deletes
  *   pubd_resume.c     messages back into a client: from the journal at
@@ -169,11 +168,6 @@ void pubd_settings_client_opts(const struct pubd_settings *s, struct mqtt_client
 /* The topic of an event: <prefix>/<kind>[/<name>]; malloc'ed or NULL. */
 char *pubd_topic(const struct pubd_settings *s, const char *kind, const char *name);
 
-/* pubd_setup.c */
-/* As root: create the spool directory and give it (tmp/, new/, state, the
- * journal) to uid:gid with setgid group-writable directories. 0 or -errno,
- * with what naming the path that failed. */
-int pubd_setup_spool(const char *dir, uid_t uid, gid_t gid, const char **what);
 
 /* pubd_client.c */
 /* Create p->client from p->set (not started). 0 or -1 (logged). */

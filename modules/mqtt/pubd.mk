@@ -4,7 +4,6 @@ modules_mqtt_outpost_pubd_SOURCES = \
 	modules/mqtt/pubd.h \
 	modules/mqtt/outpost-pubd.c \
 	modules/mqtt/pubd_settings.c \
-	modules/mqtt/pubd_setup.c \
 	modules/mqtt/pubd_client.c \
 	modules/mqtt/pubd_drain.c \
 	modules/mqtt/pubd_resume.c \

@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pubd.h"
 #include "spool.h"
 #include "tap.h"
 
@@ -315,7 +314,7 @@ static void test_setup(void)
 	path_of(q, sizeof(q), sp, "state");
 	if (symlink(p, q) < 0)
 		bail_out("symlink: %s", strerror(errno));
-	ok(pubd_setup_spool(sp, USER_UID, USER_GID, &what) < 0 && strcmp(what, "state") == 0,
+	ok(spool_setup(sp, USER_UID, USER_GID, &what) < 0 && strcmp(what, "state") == 0,
 	   "setup refuses a state link");
 	ok(same(p, &s1), "the root-only file keeps its owner, group and mode");
 
@@ -337,7 +336,7 @@ static void test_setup(void)
 	put(q, "{}", 0600);
 	s1 = snap(p);
 	alarm(ALARM_SECONDS);
-	is_int(pubd_setup_spool(sp, USER_UID, USER_GID, &what), 0, "setup with odd events succeeds");
+	is_int(spool_setup(sp, USER_UID, USER_GID, &what), 0, "setup with odd events succeeds");
 	alarm(0);
 	ok(same(p, &s1), "the root-only file behind the links is unchanged");
 	ok(stat(q, &st) == 0 && st.st_gid == USER_GID && (st.st_mode & S_IRGRP),
@@ -352,7 +351,7 @@ static void test_setup(void)
 	path_of(q, sizeof(q), sp, "tmp");
 	if (symlink(out, q) < 0)
 		bail_out("symlink: %s", strerror(errno));
-	ok(pubd_setup_spool(sp, USER_UID, USER_GID, &what) < 0 && strcmp(what, "tmp") == 0,
+	ok(spool_setup(sp, USER_UID, USER_GID, &what) < 0 && strcmp(what, "tmp") == 0,
 	   "setup refuses a tmp link");
 	ok(same(out, &s2), "the folder outside keeps its owner and mode");
 }
@@ -392,7 +391,7 @@ static void test_setup_race(void)
 	}
 	end = time(NULL) + 3;
 	for (i = 0; time(NULL) < end; i++)
-		if (pubd_setup_spool(sp, USER_UID, USER_GID, &what) < 0)
+		if (spool_setup(sp, USER_UID, USER_GID, &what) < 0)
 			fails++;
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);

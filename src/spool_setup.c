@@ -1,7 +1,8 @@
-/* pubd_setup.c: what root prepares before the daemon drops to [node] user.
+/* spool_setup.c: what root prepares before a daemon drops to [node] user.
  *
- * The spool is shared: root tools (outpost-pub --event, the other daemons)
- * write events into it and outpost-pubd, running as the unprivileged user,
+ * The spool is shared: root tools (outpost-pub --event, outpost-probe
+ * --publish) and the daemons write events into it (outpost-probed, running
+ * as the unprivileged user, too) and outpost-pubd, running as that user,
  * reads and deletes them. So the directories belong to the user and its
  * group, mode 2770: group-writable, and setgid so every file created in
  * them gets the group; event files are created 0640, so the group can read
@@ -18,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pubd.h"
+#include "spool.h"
 
 #define DIR_MODE (S_ISGID | 0770)
 
@@ -150,7 +151,7 @@ static int own_events(int dirfd, gid_t gid)
 
 /* Create the spool directory and give it to uid:gid. Everything under it
  * is created and changed through fds opened without following links. */
-int pubd_setup_spool(const char *dir, uid_t uid, gid_t gid, const char **what)
+int spool_setup(const char *dir, uid_t uid, gid_t gid, const char **what)
 {
 	static const char *const subdirs[] = { "tmp", "new", "bad" };
 	int dirfd = -1, r;
