@@ -259,19 +259,8 @@ static int run(struct probed *d, const struct cli_daemon *c, const char *pidfile
 		log_err("cannot create the resolver: %s", strerror(-r));
 		return 1;
 	}
-	if (!c->foreground) {
-		if ((r = daemon_detach()) < 0) {
-			log_err("cannot detach: %s", strerror(-r));
-			return 1;
-		}
-		log_init(c->prog, 0, LOG_NOTICE);
-		log_adjust(c->verbosity);
-	}
-	if (pidfile && (r = daemon_pidfile_write(pidfile)) < 0) {
-		log_err("pidfile %s: %s", pidfile,
-		    r == -EBUSY ? "another outpost-probed is running" : strerror(-r));
+	if (cli_daemon_start(c, pidfile) < 0)
 		return 1;
-	}
 	if (drop_root(d, c->conf) < 0)
 		return 1;
 	if (loop_signal_add(d->loop, SIGTERM, on_signal, d) < 0 ||

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "daemon.h"
+#include "log.h"
 #include "version.h"
 
 /* The last component of argv[0]. */
@@ -132,6 +134,28 @@ int cli_tool_config(const char *path, const struct conf_opts *opts, struct conf 
 	if (r < 0) {
 		conf_free(*confp);
 		*confp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int cli_daemon_start(const struct cli_daemon *d, const char *pidfile)
+{
+	int r;
+
+	if (!d->foreground) {
+		if ((r = daemon_detach()) < 0) {
+			log_err("cannot detach: %s", strerror(-r));
+			return -1;
+		}
+		log_init(d->prog, 0, LOG_NOTICE);
+		log_adjust(d->verbosity);
+	}
+	if (pidfile && (r = daemon_pidfile_write(pidfile)) < 0) {
+		if (r == -EBUSY)
+			log_err("pidfile %s: another %s is running", pidfile, d->prog);
+		else
+			log_err("pidfile %s: %s", pidfile, strerror(-r));
 		return -1;
 	}
 	return 0;

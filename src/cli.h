@@ -53,6 +53,11 @@ int cli_daemon_init(struct cli_daemon *d, const struct cli_daemon_opts *o, int a
 /* Free what cli_daemon_init() loaded; NULL-safe. */
 void cli_daemon_free(struct cli_daemon *d);
 
+/* Go to the background unless -d (logging to syslog from then on), then
+ * write pidfile when one is given (NULL: none). Logs what failed and
+ * returns -1, else 0. */
+int cli_daemon_start(const struct cli_daemon *d, const char *pidfile);
+
 /* For ad hoc tools: load path (from --config), or when path is NULL the
  * default file if it exists and otherwise a config holding only defaults.
  * Prints diagnostics to stderr. Returns 0 with *confp set, or -1. */

@@ -231,19 +231,8 @@ static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 	}
 	if (pubd_client_create(p, &p->client) < 0)
 		return 1;
-	if (!d->foreground) {
-		if ((r = daemon_detach()) < 0) {
-			log_err("cannot detach: %s", strerror(-r));
-			return 1;
-		}
-		log_init(d->prog, 0, LOG_NOTICE);
-		log_adjust(d->verbosity);
-	}
-	if (pidfile && (r = daemon_pidfile_write(pidfile)) < 0) {
-		log_err("pidfile %s: %s", pidfile,
-		    r == -EBUSY ? "another outpost-pubd is running" : strerror(-r));
+	if (cli_daemon_start(d, pidfile) < 0)
 		return 1;
-	}
 	if (root && (r = priv_drop(p->set.user, NULL, 0)) < 0) {
 		log_err("cannot switch to user '%s': %s", p->set.user, strerror(-r));
 		return 1;
