@@ -1,9 +1,10 @@
 #!/bin/bash
 # probed-overrun.sh: a round still running when the next is due is not
 # started twice, and one that overruns two due times is wrapped up. One
-# tcp probe (interval 2s) has a target whose name a silent DNS server
-# never answers (c-ares would wait over a minute) beside one that answers
-# at once. In the spool: rounds are numbered 1, 2, 3... without a gap, no
+# ping probe (interval 2s) has a target whose name a silent DNS server
+# never answers (c-ares would wait over a minute; ping, unlike tcp, tls
+# and http, does not bound a lookup by its timeout) beside one that
+# answers at once. In the spool: rounds are numbered 1, 2, 3... without a gap, no
 # round starts before the previous one ended, each lasts about two
 # intervals (wrapped up at the second skipped slot, not left hanging),
 # the skipped slots are counted (two per round), the named target comes
@@ -42,7 +43,7 @@ wait_until 10 ns_exec edge bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080' 2>/dev/null
 chmod 755 "$NETNS_TMP"
 
 printf '%s\n' "[node]" "id = o1" "user = nobody" "spool = $NETNS_TMP/spool" \
-	"[probe \"slow\"]" "type = tcp" "port = 8080" "target = 127.0.0.1 slow.test" \
+	"[probe \"slow\"]" "type = ping" "count = 1" "target = 127.0.0.1 slow.test" \
 	"interval = 2s" "spread = 100ms" "timeout = 500ms" \
 	"[probe \"web\"]" "type = http" "target = http://127.0.0.1:8080/ http://slow.test:8080/" \
 	"interval = 2s" "spread = 100ms" "timeout = 500ms" >"$NETNS_TMP/o.conf"

@@ -118,11 +118,11 @@ static void test_refusals(void)
 		{ "tcp -p 80 -c 0 x", true, "-c/--count: '0' is out of range (1 to 1000000)" },
 		{ "tcp -p 80 -i 5x x", true, "-i/--interval: '5x' is not a duration (250ms, 1.5s, "
 		  "2m, or a number of milliseconds)" },
-		{ "tcp -p 80 -i 10ms x", false, "-i/--interval: '10ms' is below the least allowed, "
-		  "20ms" },
+		{ "tcp -p 80 -i 1ms x", false, "-i/--interval: '1ms' is below the least allowed, "
+		  "2ms" },
 		{ "tcp -p 80 -i 0 x", true, "-i/--interval: '0' is below the least allowed, 1ms" },
 		{ "ping -r 5000 x", false, "-r/--rate: '5000' is above what an unprivileged user "
-		  "may send, 1000 packets/s" },
+		  "may send, 500 packets/s" },
 		{ "ping -r 0 x", true, "-r/--rate: '0' is not a positive number of packets/s" },
 		{ "ping -W 2d x", true, "-W/--timeout: '2d' is not a duration (250ms, 1.5s, 2m, "
 		  "or a number of milliseconds)" },
