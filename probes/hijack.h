@@ -16,7 +16,10 @@
 #include <sys/socket.h>
 
 struct loop;
+struct probe_path;
 struct probe_spec;
+struct resolver;
+struct ssl_ctx_st;
 
 /* A check's status, as "status" in its JSON object. */
 enum probe_hijack_status {
@@ -90,6 +93,26 @@ const struct probe_hijack_prefix *probe_hijack_bogon_entry(size_t i, const char 
 #define PROBE_HIJACK_TTL_SLACK		300
 #define PROBE_HIJACK_TTL_ZERO_MIN	60
 bool probe_hijack_ttl_anomaly(uint32_t tested, uint32_t reference, const char **why);
+
+/* ---- hijack_dot.c: one DNS over TLS exchange (RFC 7858) ---- */
+struct probe_hijack_dot;
+/* status 0 with the reply's bytes (without the length; untrusted, for
+ * the DNS parser; valid only during the call), or -ETIMEDOUT,
+ * -EKEYREJECTED (the certificate does not verify for the tls-name: the
+ * reference is unusable), -EPIPE (closed early), -EIO (connect or
+ * handshake failed), -errno; why says it for a human. */
+typedef void (*probe_hijack_dot_cb)(int status, const uint8_t *reply, size_t len,
+    const char *why, void *arg);
+/* Connect to host:port (0: 853) on path, handshake with SNI tls_name
+ * (NULL: host) verified by ctx (probe_tls_ctx_new), send query (a whole
+ * DNS message) and read one reply, all within timeout_ms. 0 with *out
+ * set, or -errno (no callback then). */
+int probe_hijack_dot_start(struct loop *l, struct resolver *r, struct ssl_ctx_st *ctx,
+    const struct probe_path *path, const char *host, uint16_t port, const char *tls_name,
+    const uint8_t *query, size_t qlen, uint64_t timeout_ms, probe_hijack_dot_cb cb, void *arg,
+    struct probe_hijack_dot **out);
+/* Close and free; no callback afterwards. NULL-safe. */
+void probe_hijack_dot_free(struct probe_hijack_dot *d);
 
 /* ---- Check 2, injection: provided by the inject helper's
  * probes/hijack_inject.c. Until it is merged, probes/hijack_inject_stub.c
