@@ -248,9 +248,14 @@ static int case_start(struct hijack_job *hj, struct hijack_case *c)
 		    hj->qtype, on_inject, c, &c->inject);
 		if (rc == 0)
 			c->inject_done = false;
-		else if (rc != -ENOSYS)
+		else if (rc == -EPERM)
+			snprintf(c->why[PROBE_HIJACK_INJECTION], sizeof(c->why[0]),
+			    "capturing needs CAP_NET_RAW");
+		else if (rc != -ENOSYS) {
+			c->inject_status = PROBE_HIJACK_SUSPECT;
 			snprintf(c->why[PROBE_HIJACK_INJECTION], sizeof(c->why[0]),
 			    "could not start: %s", strerror(-rc));
+		}
 	}
 	return 0;
 }
