@@ -83,7 +83,13 @@ void probe_cli_usage(FILE *fp)
 	    "       outpost-probe dns [-hqV] [-c count] [-I interface] [-i interval]\n"
 	    "                     [-r rate] [-S source] [-t type] [-W timeout] [--config file]\n"
 	    "                     [--json] [--mark mark] [--name name] [--publish] [--tcp]\n"
-	    "                     [--via line] name ... [@server ...]\n");
+	    "                     [--via line] name ... [@server ...]\n"
+	    /* hijack */
+	    "       outpost-probe hijack [-hqV] [-I interface] [-S source] [-t A|AAAA]\n"
+	    "                     [-W timeout] [--ca-file file] [--config file]\n"
+	    "                     [--dot ref[#tls-name]] [--json] [--mark mark]\n"
+	    "                     [--not-bogon prefix] [--nx-domain domain] [--ref @ref]\n"
+	    "                     [--via line] name ... [@resolver ...]\n");
 }
 
 /* Which types take an option; the rest refuse it. */
