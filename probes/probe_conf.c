@@ -5,6 +5,7 @@
  * via through the same code as outpost-probe --via (probe_via.c). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -45,6 +46,43 @@ static void addr_to_ss(const struct conf_addr *a, struct sockaddr_storage *ss)
 	}
 }
 
+/* hijack: its keys into the spec's fixed arrays, as the options fill them. */
+static int hijack_from_conf(const struct conf_section *sec, struct probe_spec *spec, char *why,
+    size_t whylen)
+{
+	size_t n;
+
+	if ((n = conf_get_count(sec, "resolver")) > PROBE_HIJACK_MAX_REFS ||
+	    conf_get_count(sec, "ref") > PROBE_HIJACK_MAX_REFS ||
+	    conf_get_count(sec, "dot") > PROBE_HIJACK_MAX_DOTS ||
+	    conf_get_count(sec, "not-bogon") > PROBE_HIJACK_MAX_EXEMPT)
+		return fail(why, whylen, "hijack: at most %d resolver, %d ref, %d dot and %d not-bogon",
+		    PROBE_HIJACK_MAX_REFS, PROBE_HIJACK_MAX_REFS, PROBE_HIJACK_MAX_DOTS,
+		    PROBE_HIJACK_MAX_EXEMPT);
+	for (size_t i = 0; i < n; i++)
+		snprintf(spec->hijack_resolver[spec->n_hijack_resolver++],
+		    sizeof(spec->hijack_resolver[0]), "%s", conf_get_at(sec, "resolver", i)->v.str);
+	for (size_t i = 0; i < conf_get_count(sec, "ref"); i++)
+		snprintf(spec->hijack_ref[spec->n_hijack_ref++], sizeof(spec->hijack_ref[0]), "%s",
+		    conf_get_at(sec, "ref", i)->v.str);
+	for (size_t i = 0; i < conf_get_count(sec, "dot"); i++)
+		snprintf(spec->hijack_dot[spec->n_hijack_dot++], sizeof(spec->hijack_dot[0]), "%s",
+		    conf_get_at(sec, "dot", i)->v.str);
+	if (conf_get_str(sec, "nx-domain"))
+		snprintf(spec->hijack_nx_domain, sizeof(spec->hijack_nx_domain), "%s",
+		    conf_get_str(sec, "nx-domain"));
+	for (size_t i = 0; i < conf_get_count(sec, "not-bogon"); i++) {
+		const struct conf_prefix *p = &conf_get_at(sec, "not-bogon", i)->v.prefix;
+		char a[INET6_ADDRSTRLEN];
+
+		if (!inet_ntop(p->addr.family, &p->addr.u, a, sizeof(a)))
+			return fail(why, whylen, "not-bogon: a bad prefix");
+		snprintf(spec->hijack_not_bogon[spec->n_hijack_not_bogon++],
+		    sizeof(spec->hijack_not_bogon[0]), "%s/%u", a, (unsigned)p->len);
+	}
+	return 0;
+}
+
 int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec,
     struct probe_spec *spec, char *why, size_t whylen)
 {
@@ -78,6 +116,9 @@ int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec
 	spec->no_verify = conf_get_bool(sec, "insecure");
 	spec->max_redirects = conf_get_bool(sec, "follow") ?
 	    (unsigned)conf_get_u64(sec, "max-redirects") : 0;
+
+	if (type == PROBE_HIJACK && hijack_from_conf(sec, spec, why, whylen) < 0)
+		return -EINVAL;
 
 	/* The line's interface, fwmark and source, as --via takes them. */
 	if ((s = conf_get_str(sec, "via")) &&

@@ -22,17 +22,19 @@
 #define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
 
 #define T(t)	(1u << (t))
-#define T_ALL	(T(PROBE_PING) | T(PROBE_TCP) | T(PROBE_TRACE) | T(PROBE_TLS) | T(PROBE_HTTP))
+#define T_ALL	(T(PROBE_PING) | T(PROBE_TCP) | T(PROBE_TRACE) | T(PROBE_TLS) | T(PROBE_HTTP) | \
+	T(PROBE_HIJACK))
 
 /* In enum probe_type order, as probe_type_name() spells them. */
 static const char *const type_names[PROBE_NTYPES] = {
 	"ping", "tcp", "trace", "tls", "http",
+	[PROBE_HIJACK] = "hijack",	/* hijack */
 };
 
 static int type_of(const char *s)
 {
 	for (int t = 0; s && t < PROBE_NTYPES; t++)
-		if (strcmp(s, type_names[t]) == 0)
+		if (type_names[t] && strcmp(s, type_names[t]) == 0)
 			return t;
 	return -1;
 }
@@ -41,7 +43,7 @@ static int check_type(const char *raw, char *msg, size_t msglen)
 {
 	if (type_of(raw) >= 0)
 		return 0;
-	snprintf(msg, msglen, "is not a probe type (ping, tcp, trace, tls or http)");
+	snprintf(msg, msglen, "is not a probe type (ping, tcp, trace, tls, http or hijack)");
 	return 1;
 }
 
@@ -77,6 +79,15 @@ static int check_target(const char *raw, char *msg, size_t msglen)
 	if (raw[0] && !strpbrk(raw, " \t"))
 		return 0;
 	snprintf(msg, msglen, "is not a host name, address or URL");
+	return 1;
+}
+
+/* hijack: a server or domain as the command line takes it. */
+static int check_server(const char *raw, char *msg, size_t msglen)
+{
+	if (raw[0] && strlen(raw) < 254 && !strpbrk(raw, " \t/@"))
+		return 0;
+	snprintf(msg, msglen, "is not an address, ADDRESS:PORT, [IPV6]:PORT or host name");
 	return 1;
 }
 
@@ -130,6 +141,17 @@ static const struct conf_key_def probe_keys[] = {
 	  .help = "http: follow redirects" },
 	{ .name = "max-redirects", .type = CONF_INT, .def = "5", .min = 1, .max = 50,
 	  .help = "http: most redirects followed (with follow = yes)" },
+	/* hijack */
+	{ .name = "resolver", .type = CONF_STR, .flags = CONF_LIST, .check = check_server,
+	  .help = "hijack: a resolver under test (ADDRESS, ADDRESS:PORT, [V6]:PORT); default the system's" },
+	{ .name = "ref", .type = CONF_STR, .flags = CONF_LIST, .check = check_server,
+	  .help = "hijack: a plain reference resolver" },
+	{ .name = "dot", .type = CONF_STR, .flags = CONF_LIST, .check = check_server,
+	  .help = "hijack: a DNS over TLS reference, HOST[:PORT][#TLS-NAME]" },
+	{ .name = "nx-domain", .type = CONF_STR, .check = check_server,
+	  .help = "hijack: where the random NXDOMAIN names go; default the name's parent" },
+	{ .name = "not-bogon", .type = CONF_PREFIX, .flags = CONF_LIST,
+	  .help = "hijack: a prefix whose addresses the bogons check accepts" },
 };
 
 /* The types each key belongs to, by name; the keys not listed take all. */
@@ -144,10 +166,19 @@ static const struct {
 	{ "max-hops", T(PROBE_TRACE) },
 	{ "queries", T(PROBE_TRACE) },
 	{ "sni", T(PROBE_TLS) | T(PROBE_HTTP) },
-	{ "ca-file", T(PROBE_TLS) | T(PROBE_HTTP) },
+	{ "ca-file", T(PROBE_TLS) | T(PROBE_HTTP) | T(PROBE_HIJACK) },
 	{ "insecure", T(PROBE_TLS) | T(PROBE_HTTP) },
 	{ "follow", T(PROBE_HTTP) },
 	{ "max-redirects", T(PROBE_HTTP) },
+	/* hijack: its keys, and the common ones it has no use for */
+	{ "resolver", T(PROBE_HIJACK) },
+	{ "ref", T(PROBE_HIJACK) },
+	{ "dot", T(PROBE_HIJACK) },
+	{ "nx-domain", T(PROBE_HIJACK) },
+	{ "not-bogon", T(PROBE_HIJACK) },
+	{ "count", T_ALL & ~T(PROBE_HIJACK) },
+	{ "tos", T_ALL & ~T(PROBE_HIJACK) },
+	{ "ttl", T_ALL & ~T(PROBE_HIJACK) },
 };
 
 static unsigned types_of_key(const char *key)

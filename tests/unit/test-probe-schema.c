@@ -64,7 +64,7 @@ static const struct {
 	  "a.conf:1: [probe \"p\"] target: required key missing" },
 	{ "an unknown type",
 	  "[probe \"p\"]\ntype = icmp\ntarget = 192.0.2.1\n",
-	  "a.conf:2: [probe \"p\"] type: 'icmp' is not a probe type (ping, tcp, trace, tls or http)" },
+	  "a.conf:2: [probe \"p\"] type: 'icmp' is not a probe type (ping, tcp, trace, tls, http or hijack)" },
 	{ "a name that cannot name events",
 	  "[probe \"a b\"]\ntype = ping\ntarget = 192.0.2.1\n",
 	  "a.conf:1: [probe \"a b\"] the name must be 1 to 128 of A-Z a-z 0-9 _ . : -, "
