@@ -3,10 +3,6 @@
 probes_libopprobe_a_SOURCES += \
 	probes/hijack.h probes/hijack_bogon.c probes/hijack_verdict.c probes/hijack_dot.c
 
-# Check 2's hook: the inject helper replaces this line with its
-# probes/hijack_inject.c (and its own fragment).
-probes_libopprobe_a_SOURCES += probes/hijack_inject_stub.c
-
 # The bogon table, --not-bogon prefixes, the TTL rule and the verdict.
 check_PROGRAMS += tests/unit/test-hijack
 TESTS += tests/unit/test-hijack

@@ -71,6 +71,10 @@ struct probe_spec {
 	const char		*ca_file;	/* NULL: the system's store */
 	bool			no_verify;	/* report, but do not fail on, a bad chain */
 	unsigned		max_redirects;	/* http: 0 = do not follow */
+	/* ---- inject: hijack's injection check (check 2) ---- */
+	struct sockaddr_storage	inject_sink;	/* --sink: also queried; AF_UNSPEC = none */
+	uint64_t		inject_window_ms; /* --window after the first reply; 0 = 1000 */
+	/* ---- end inject ---- */
 };
 
 /* One target's result, valid only during the sink's callback. */
