@@ -26,3 +26,10 @@ tests_fuzz_fuzz_dns_capture_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_fuzz_fuzz_dns_capture_LDADD = $(LIBOPPROBE)
 tests_fuzz_fuzz_dns_capture_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
+
+# The frame parser, table-driven (every link type, every lying length).
+check_PROGRAMS += tests/unit/test-hijack-capture
+TESTS += tests/unit/test-hijack-capture
+tests_unit_test_hijack_capture_SOURCES = tests/unit/test-hijack-capture.c tests/tap.h
+tests_unit_test_hijack_capture_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_hijack_capture_LDADD = $(LIBOPPROBE)
