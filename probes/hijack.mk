@@ -1,7 +1,9 @@
 # probes/ hijack fragment: outpost-probe hijack (checks 1, 3, 4, 5 and the
 # verdict), its unit test and scenario tests.
 probes_libopprobe_a_SOURCES += \
-	probes/hijack.h probes/hijack_bogon.c probes/hijack_verdict.c probes/hijack_dot.c
+	probes/hijack.h probes/hijack_bogon.c probes/hijack_verdict.c probes/hijack_dot.c \
+	probes/probe_cli_hijack.c probes/hijack_int.h probes/probe_hijack.c probes/hijack_ask.c \
+	probes/hijack_checks.c probes/hijack_report.c
 
 # The bogon table, --not-bogon prefixes, the TTL rule and the verdict.
 check_PROGRAMS += tests/unit/test-hijack

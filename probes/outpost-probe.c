@@ -67,6 +67,8 @@ static void on_result(const struct probe_result *res, void *arg)
 
 	r->results++;
 	raise_status(r, exit_of[res->outcome]);
+	if (res->alarm)
+		raise_status(r, PROBE_EXIT_UNREACHABLE);
 	if (r->ticked) {
 		fputs("\r\033[K", stderr);
 		r->ticked = false;
