@@ -2,7 +2,7 @@
 # libpcap), its test driver, its frame parser's fuzz harness, the DNS test
 # world and its tests.
 probes_libopprobe_a_SOURCES += probes/hijack_inject.h probes/hijack_capture.c \
-	probes/hijack_inject.c probes/hijack_inject_hook.c
+	probes/hijack_inject.c probes/hijack_inject_hook.c probes/probe_cli_inject.c
 probes_libopprobe_a_CFLAGS += $(LIBPCAP_CFLAGS)
 LIBOPPROBE += $(LIBPCAP_LIBS)
 
