@@ -26,6 +26,7 @@ tests_fuzz_fuzz_dns_capture_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_fuzz_fuzz_dns_capture_LDADD = $(LIBOPPROBE)
 tests_fuzz_fuzz_dns_capture_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz-dns-capture
 
 # The frame parser, table-driven (every link type, every lying length).
 check_PROGRAMS += tests/unit/test-hijack-capture
