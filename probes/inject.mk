@@ -13,7 +13,7 @@ tests_tools_inject_check_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_tools_inject_check_LDADD = $(LIBOPPROBE)
 
 # Forged, late, sink and malformed replies in namespaces (root).
-inject_tests = tests/probes/hijack-inject.sh
+inject_tests = tests/probes/hijack-inject.sh tests/probes/dns-world-check.sh
 TESTS += $(inject_tests)
 dist_check_SCRIPTS += $(inject_tests)
 EXTRA_DIST += tests/probes/dns-world.sh tests/tools/dns-injector.py tests/tools/dns-liar.py
