@@ -11,3 +11,9 @@ TESTS += tests/unit/test-hijack
 tests_unit_test_hijack_SOURCES = tests/unit/test-hijack.c
 tests_unit_test_hijack_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_hijack_LDADD = $(LIBOPPROBE)
+
+# The scenario matrix in the DNS world (root; inject's tests/probes/dns-world.sh).
+hijack_tests = tests/probes/hijack-clean.sh tests/probes/hijack-scenarios.sh
+TESTS += $(hijack_tests)
+dist_check_SCRIPTS += $(hijack_tests)
+EXTRA_DIST += tests/probes/hijack-lib.sh

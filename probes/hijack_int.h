@@ -77,6 +77,7 @@ struct hijack_clear {
 struct hijack_case {
 	void			*hj;		/* the job's state */
 	const char		*name;
+	uint16_t		qtype;		/* A or AAAA */
 	char			nx_domain[254];
 	struct hijack_server	tested;
 	struct hijack_reply	tested_rep;

@@ -28,6 +28,7 @@ enum probe_type {
 	PROBE_TRACE,
 	PROBE_TLS,
 	PROBE_HTTP,
+	PROBE_DNS,
 	PROBE_HIJACK,
 	PROBE_NTYPES
 };
@@ -77,6 +78,14 @@ struct probe_spec {
 	const char		*ca_file;	/* NULL: the system's store */
 	bool			no_verify;	/* report, but do not fail on, a bad chain */
 	unsigned		max_redirects;	/* http: 0 = do not follow */
+	/* ---- dns (owner: dns) ---- */
+	/* The servers measured, each "ADDRESS", "ADDRESS:PORT", "[V6]:PORT",
+	 * a host name (with :PORT) or "system" (every nameserver of
+	 * /etc/resolv.conf); NULL/0: system. Copied when the job starts. */
+	const char *const	*dns_servers;
+	size_t			 n_dns_servers;
+	uint16_t		 dns_qtype;	/* 0: A */
+	bool			 dns_tcp;	/* every query over TCP */
 	/* hijack (owner: hijack). Arrays, not pointers, so that the job's
 	 * struct copy of the spec owns them without more code. */
 	char			hijack_ref[PROBE_HIJACK_MAX_REFS][64];	/* --ref @REF */
@@ -144,6 +153,7 @@ struct probe_type_ops {
 
 extern const struct probe_type_ops probe_ping_ops, probe_tcp_ops, probe_trace_ops,
     probe_tls_ops, probe_http_ops;
+extern const struct probe_type_ops probe_dns_ops;	/* dns */
 extern const struct probe_type_ops probe_hijack_ops;
 
 /* The type named s ("ping"...), or -1. */

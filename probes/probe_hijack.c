@@ -248,9 +248,14 @@ static int case_start(struct hijack_job *hj, struct hijack_case *c)
 		    hj->qtype, on_inject, c, &c->inject);
 		if (rc == 0)
 			c->inject_done = false;
-		else if (rc != -ENOSYS)
+		else if (rc == -EPERM)
+			snprintf(c->why[PROBE_HIJACK_INJECTION], sizeof(c->why[0]),
+			    "capturing needs CAP_NET_RAW");
+		else if (rc != -ENOSYS) {
+			c->inject_status = PROBE_HIJACK_SUSPECT;
 			snprintf(c->why[PROBE_HIJACK_INJECTION], sizeof(c->why[0]),
 			    "could not start: %s", strerror(-rc));
+		}
 	}
 	return 0;
 }
@@ -357,7 +362,12 @@ static int start(struct probe_job *j)
 		return -ENOMEM;
 	probe_job_set_priv(j, hj);
 	hj->j = j;
-	hj->qtype = sp->family == AF_INET6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
+	hj->qtype = sp->dns_qtype ? sp->dns_qtype :
+	    sp->family == AF_INET6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
+	if (hj->qtype != DNS_TYPE_A && hj->qtype != DNS_TYPE_AAAA) {
+		probe_job_error(j, "hijack: -t/--type: only A or AAAA (addresses to check)");
+		return -EINVAL;
+	}
 	hj->timeout_ms = sp->timeout_ms ? sp->timeout_ms : 5000;
 	for (size_t i = 0; i < n; i++)
 		*(probe_job_target(j, i)[0] == '@' ? &nservers : &nnames) += 1;
@@ -406,6 +416,7 @@ static int start(struct probe_job *j)
 			c = &hj->cases[k++];
 			c->hj = hj;
 			c->name = name;
+			c->qtype = hj->qtype;
 			c->refs = hj->refs;
 			c->nrefs = hj->nrefs;
 			snprintf(c->tested.text, sizeof(c->tested.text), "%s",
