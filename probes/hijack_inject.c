@@ -257,7 +257,7 @@ static void reply_json(struct probe_inject *c, struct json *j, const struct inje
 static bool same_reply(const struct inject_reply *a, const struct inject_reply *b)
 {
 	return a->cap.rcode == b->cap.rcode && a->cap.dns_err == b->cap.dns_err &&
-	       a->cap.dns_why == b->cap.dns_why && strcmp(a->cap.answers, b->cap.answers) == 0;
+	       strcmp(a->cap.answers, b->cap.answers) == 0;
 }
 
 static void finish(struct probe_inject *c, int err)
@@ -298,7 +298,8 @@ static void finish(struct probe_inject *c, int err)
 	}
 	if (sink) {
 		st = PROBE_INJECT_FAIL;
-		snprintf(why, sizeof(why), "%u replies from the sink, which runs no DNS server", sink);
+		snprintf(why, sizeof(why), "%u repl%s from the sink, which runs no DNS server", sink,
+			 sink == 1 ? "y" : "ies");
 	} else if (distinct > 1) {
 		st = PROBE_INJECT_FAIL;
 		snprintf(why, sizeof(why), "%u distinct replies to one query", distinct);

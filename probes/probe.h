@@ -99,6 +99,10 @@ struct probe_spec {
 	 * gives them as @RESOLVER targets) */
 	char			hijack_resolver[PROBE_HIJACK_MAX_REFS][64];
 	unsigned		n_hijack_resolver;
+	/* ---- inject: hijack's injection check (check 2) ---- */
+	struct sockaddr_storage	inject_sink;	/* --sink: also queried; AF_UNSPEC = none */
+	uint64_t		inject_window_ms; /* --window after the first reply; 0 = 1000 */
+	/* ---- end inject ---- */
 };
 
 /* One target's result, valid only during the sink's callback. */

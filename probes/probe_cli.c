@@ -32,6 +32,8 @@ enum {
 };
 /* hijack's options (owner: hijack), apart so other types' lines stay theirs. */
 enum { OPT_HIJACK_REF = 0x4580, OPT_HIJACK_DOT, OPT_NX_DOMAIN, OPT_NOT_BOGON };
+/* hijack's injection check options (owner: inject). */
+enum { OPT_INJECT_SINK = 0x45c0, OPT_INJECT_WINDOW };
 
 static const struct option longopts[] = {
 	{ "count", required_argument, NULL, 'c' },
@@ -66,6 +68,8 @@ static const struct option longopts[] = {
 	{ "dot", required_argument, NULL, OPT_HIJACK_DOT },
 	{ "nx-domain", required_argument, NULL, OPT_NX_DOMAIN },
 	{ "not-bogon", required_argument, NULL, OPT_NOT_BOGON },
+	{ "sink", required_argument, NULL, OPT_INJECT_SINK },
+	{ "window", required_argument, NULL, OPT_INJECT_WINDOW },
 	CLI_CONFIG_LONGOPT,
 	{ NULL, 0, NULL, 0 },
 };
@@ -126,6 +130,8 @@ static const struct optinfo opt_types[] = {
 	{ OPT_HIJACK_DOT, "--dot", T(PROBE_HIJACK), "hijack" },
 	{ OPT_NX_DOMAIN, "--nx-domain", T(PROBE_HIJACK), "hijack" },
 	{ OPT_NOT_BOGON, "--not-bogon", T(PROBE_HIJACK), "hijack" },
+	{ OPT_INJECT_SINK, "--sink", T(PROBE_HIJACK), "hijack" },
+	{ OPT_INJECT_WINDOW, "--window", T(PROBE_HIJACK), "hijack" },
 };
 
 struct parse {
@@ -315,6 +321,9 @@ static int option(struct parse *ps, int opt, const char *arg)
 	case OPT_NX_DOMAIN:
 	case OPT_NOT_BOGON:
 		return probe_cli_hijack_option(s, opt - OPT_HIJACK_REF, arg, ps->err, ps->errlen);
+	case OPT_INJECT_SINK:
+	case OPT_INJECT_WINDOW:
+		return probe_cli_inject_option(s, opt - OPT_INJECT_SINK, arg, ps->err, ps->errlen);
 	case 'q':
 		ps->c->quiet = true;
 		break;
