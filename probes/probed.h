@@ -36,6 +36,9 @@ struct probed_probe {
 	uint64_t		interval_ms, spread_ms;
 	/* -1 not known yet, else the enum probe_outcome of the last round. */
 	int			*last;
+	/* hijack (owner: hijack): each target's last verdict (static text),
+	 * NULL before its first. */
+	const char		**last_verdict;
 
 	uint64_t		timer;		/* next round */
 	uint64_t		first_ms;	/* when round 1 was due (monotonic) */

@@ -125,6 +125,33 @@ static void check_change(struct probed_probe *p, size_t i, const struct probe_re
 	json_free(&j);
 }
 
+/* hijack (owner: hijack): a verdict that changed (clean to hijacked or
+ * back, or to suspect) is its own event, with the evidence. */
+static void check_verdict(struct probed_probe *p, size_t i, const struct probe_result *r)
+{
+	const char *prev = p->last_verdict[i];
+	struct json j;
+
+	p->last_verdict[i] = r->verdict;
+	if (!prev || strcmp(prev, r->verdict) == 0)
+		return;
+	log_notice("probe %s: %s verdict %s -> %s", p->name, r->target, prev, r->verdict);
+	json_init(&j);
+	json_obj_begin(&j);
+	json_kv_str(&j, "type", probe_type_name(p->spec.type));
+	json_kv_str(&j, "target", r->target);
+	if (r->addr)
+		json_kv_str(&j, "dst", r->addr);
+	json_kv_uint(&j, "round", p->round);
+	json_kv_str(&j, "from", prev);
+	json_kv_str(&j, "to", r->verdict);
+	json_key(&j, "result");
+	add_result_json(&j, r);
+	json_obj_end(&j);
+	emit(p->d, "probe-verdict", p->name, &j);
+	json_free(&j);
+}
+
 static void on_result(const struct probe_result *r, void *arg)
 {
 	struct probed_probe *p = arg;
@@ -139,6 +166,8 @@ static void on_result(const struct probe_result *r, void *arg)
 		p->nreached++;
 	if (i < p->ntargets)
 		check_change(p, i, r);
+	if (i < p->ntargets && r->verdict)
+		check_verdict(p, i, r);
 }
 
 static void on_note(const char *text, void *arg)
@@ -307,6 +336,7 @@ void probed_probe_free(struct probed_probe *p)
 		free(p->targets[i]);
 	free(p->targets);
 	free(p->last);
+	free(p->last_verdict);
 	free((char *)p->spec.sni);
 	free((char *)p->spec.ca_file);
 	free(p->fingerprint);
@@ -367,7 +397,8 @@ static int probe_new(struct probed *d, const struct conf *conf, const struct con
 		goto nomem;
 	}
 	if (!(p->name = strdup(conf_section_name(sec))) || !(p->targets = calloc(n, sizeof(char *))) ||
-	    !(p->last = calloc(n, sizeof(int))))
+	    !(p->last = calloc(n, sizeof(int))) ||
+	    !(p->last_verdict = calloc(n, sizeof(*p->last_verdict))))
 		goto nomem;
 	for (; p->ntargets < n; p->ntargets++) {
 		p->last[p->ntargets] = -1;
