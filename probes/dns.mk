@@ -35,3 +35,6 @@ dns_tests = tests/probes/dns-types.sh tests/probes/dns-servers.sh tests/probes/d
 TESTS += $(dns_tests)
 dist_check_SCRIPTS += $(dns_tests)
 EXTRA_DIST += tests/probes/dns-lib.sh tests/tools/dns-bad.py
+
+# outpost-probe dns next to dnsperf on the same dnsmasq (make bench).
+bench_scripts += tests/bench/dns-dnsperf.sh
