@@ -26,6 +26,8 @@
 	T(PROBE_HIJACK))
 
 /* In enum probe_type order, as probe_type_name() spells them. */
+/* Types without a [probe] form yet (dns: its keys are the dnsd part) are
+ * NULL here. */
 static const char *const type_names[PROBE_NTYPES] = {
 	"ping", "tcp", "trace", "tls", "http",
 	[PROBE_HIJACK] = "hijack",	/* hijack */
