@@ -93,7 +93,8 @@ void probe_cli_usage(FILE *fp)
 	    "                     [-W timeout] [--ca-file file] [--config file]\n"
 	    "                     [--dot ref[#tls-name]] [--json] [--mark mark]\n"
 	    "                     [--not-bogon prefix] [--nx-domain domain] [--ref @ref]\n"
-	    "                     [--via line] name ... [@resolver ...]\n");
+	    "                     [--sink address] [--via line] [--window duration]\n"
+	    "                     name ... [@resolver ...]\n");
 }
 
 /* Which types take an option; the rest refuse it. */
@@ -441,13 +442,13 @@ int probe_cli_parse(struct probe_cli *c, int argc, char **argv, bool privileged,
 	if (errlen)
 		err[0] = '\0';
 	if (argc < 2)
-		return refuse(&ps, "which probe? ping, tcp, trace, tls or http");
+		return refuse(&ps, "which probe? ping, tcp, trace, tls, http, dns or hijack");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return PROBE_CLI_HELP;
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
 		return PROBE_CLI_VERSION;
 	if ((t = probe_type_parse(argv[1])) < 0)
-		return refuse(&ps, "'%s' is not a probe type: ping, tcp, trace, tls or http",
+		return refuse(&ps, "'%s' is not a probe type: ping, tcp, trace, tls, http, dns or hijack",
 		    argv[1]);
 	c->spec.type = (enum probe_type)t;
 

@@ -95,7 +95,7 @@ static int check_server(const char *raw, char *msg, size_t msglen)
 
 static const struct conf_key_def probe_keys[] = {
 	{ .name = "type", .type = CONF_STR, .flags = CONF_REQUIRED, .check = check_type,
-	  .help = "what to measure: ping, tcp, trace, tls or http" },
+	  .help = "what to measure: ping, tcp, trace, tls, http, dns or hijack" },
 	{ .name = "target", .type = CONF_STR, .flags = CONF_REQUIRED | CONF_LIST,
 	  .check = check_target,
 	  .help = "host name or address to probe (an http:// or https:// URL for http); repeat for more" },

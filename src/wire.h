@@ -31,7 +31,7 @@ struct wire_cur {
 static inline void wire_cur_init(struct wire_cur *c, const void *buf, size_t len)
 {
 	c->p = buf;
-	c->end = c->p + (buf ? len : 0);
+	c->end = buf ? c->p + len : c->p;	/* NULL + 0 is undefined too */
 	c->err = 0;
 }
 

@@ -118,8 +118,8 @@ static void test_spec(void)
 static void test_refusals(void)
 {
 	static const struct { const char *line; bool priv; const char *msg; } cases[] = {
-		{ "", true, "which probe? ping, tcp, trace, tls or http" },
-		{ "dnsx x", true, "'dnsx' is not a probe type: ping, tcp, trace, tls or http" },
+		{ "", true, "which probe? ping, tcp, trace, tls, http, dns or hijack" },
+		{ "dnsx x", true, "'dnsx' is not a probe type: ping, tcp, trace, tls, http, dns or hijack" },
 		{ "dns -t BOGUS x", true, "-t/--type: 'BOGUS' is not a DNS type (A, AAAA, CNAME, MX, "
 		  "NS, PTR, SOA, SRV, TXT, CAA, ANY, TYPEn or 1 to 65535)" },
 		{ "dns --tos 16 x", true, "--tos: applies to every type but dns probes, not dns" },
