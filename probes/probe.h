@@ -28,6 +28,8 @@ enum probe_type {
 	PROBE_TRACE,
 	PROBE_TLS,
 	PROBE_HTTP,
+	PROBE_DNS,
+	PROBE_HIJACK,
 	PROBE_NTYPES
 };
 

@@ -4,6 +4,7 @@
 # tool that reads outpost.conf links the whole schema (see src/conf.h).
 noinst_LIBRARIES += probes/libopprobeschema.a
 probes_libopprobeschema_a_SOURCES = probes/probe_schema.c probes/probe_schema.h
+probes_libopprobeschema_a_SOURCES += probes/probe_schema_dns.c
 probes_libopprobeschema_a_CPPFLAGS = $(PROBE_CPPFLAGS)
 conf_sections += probe_conf_section
 CONF_SCHEMA_LIBS += probes/libopprobeschema.a
