@@ -3,6 +3,7 @@
  *
  *   outpost-probed.c   main, start-up order, privileges, signals, reload
  *   probed_sched.c     the probes: their timers, rounds and events
+ *   probed_verdict.c   hijack probes: the verdict per target, its changes
  *
  * One loop and one resolver serve every probe; a probe is one
  * [probe "name"] section turned into a struct probe_spec and its targets,
@@ -23,6 +24,21 @@
 
 struct probed;
 
+/* The last verdict of each (target, resolver) of a hijack probe. */
+struct probed_verdicts {
+	struct probed_verdict	*v;
+	size_t			n;
+};
+
+/* A verdict that changed; the strings point into the result's JSON or
+ * into the struct, valid while the result is. */
+struct probed_verdict_change {
+	char		from[16], to[16];
+	char		dst[64];		/* the resolver under test, or "" */
+	const char	*checks;		/* the result's "checks" object, or NULL */
+	size_t		checks_len;
+};
+
 struct probed_probe {
 	struct probed		*d;
 	char			*name;
@@ -36,6 +52,9 @@ struct probed_probe {
 	uint64_t		interval_ms, spread_ms;
 	/* -1 not known yet, else the enum probe_outcome of the last round. */
 	int			*last;
+	/* hijack: the verdicts of the last round, kept across a reload that
+	 * changes the probe's settings but not its name and type. */
+	struct probed_verdicts	verdicts;
 
 	uint64_t		timer;		/* next round */
 	uint64_t		first_ms;	/* when round 1 was due (monotonic) */
@@ -83,5 +102,20 @@ uint64_t probed_random(uint64_t below);
 /* Whether any probe of the config sets a mark (directly or by its line):
  * the daemon keeps CAP_NET_ADMIN only then. */
 bool probed_conf_needs_mark(const struct conf *conf);
+
+/* probed_verdict.c */
+
+/* Record the "verdict" of a hijack result (json[0..len), of target),
+ * keyed by its target and "dst": 1 with *ch filled when it differs from
+ * the verdict that key had before, 0 when it is the same, the first, or
+ * the result has none, -ENOMEM. */
+int probed_verdict_update(struct probed_verdicts *vs, const char *target, const char *json,
+    size_t len, struct probed_verdict_change *ch);
+/* Free the state; vs may be reused empty. */
+void probed_verdicts_free(struct probed_verdicts *vs);
+/* The raw value of key in the top-level JSON object json[0..n): 0 with
+ * *val and *vlen set, -ENOENT when absent, -EINVAL when no object. */
+int probed_json_field(const char *json, size_t n, const char *key, const char **val,
+    size_t *vlen);
 
 #endif

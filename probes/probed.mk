@@ -24,7 +24,8 @@ sbin_PROGRAMS += probes/outpost-probed
 probes_outpost_probed_SOURCES = \
 	probes/probed.h \
 	probes/outpost-probed.c \
-	probes/probed_sched.c
+	probes/probed_sched.c \
+	probes/probed_verdict.c
 probes_outpost_probed_CPPFLAGS = $(PROBE_CPPFLAGS)
 probes_outpost_probed_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 
@@ -61,3 +62,11 @@ probed_tests = \
 TESTS += $(probed_tests)
 dist_check_SCRIPTS += $(probed_tests)
 EXTRA_DIST += tests/probes/probed-lib.sh
+
+# dnsd: the hijack verdict state of outpost-probed, alone.
+check_PROGRAMS += tests/unit/test-probed-verdict
+TESTS += tests/unit/test-probed-verdict
+tests_unit_test_probed_verdict_SOURCES = tests/unit/test-probed-verdict.c tests/tap.h \
+	probes/probed_verdict.c
+tests_unit_test_probed_verdict_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probed_verdict_LDADD = $(LIBOPPROBE)

@@ -125,6 +125,44 @@ static void check_change(struct probed_probe *p, size_t i, const struct probe_re
 	json_free(&j);
 }
 
+/* hijack: a verdict that changed is its own event, with the evidence. */
+static void check_verdict(struct probed_probe *p, const struct probe_result *r)
+{
+	struct probed_verdict_change ch;
+	struct json j;
+	int rc;
+
+	if (p->spec.type != PROBE_HIJACK || !r->json ||
+	    json_validate(r->json, r->json_len, NULL, NULL) != 0)
+		return;
+	rc = probed_verdict_update(&p->verdicts, r->target, r->json, r->json_len, &ch);
+	if (rc < 0)
+		log_err("probe %s: no memory for the verdict of %s", p->name, r->target);
+	if (rc <= 0)
+		return;
+	log_notice("probe %s: %s%s%s verdict %s -> %s", p->name, r->target, ch.dst[0] ? " @" : "",
+	    ch.dst, ch.from, ch.to);
+	json_init(&j);
+	json_obj_begin(&j);
+	json_kv_str(&j, "type", probe_type_name(p->spec.type));
+	json_kv_str(&j, "target", r->target);
+	if (ch.dst[0])
+		json_kv_str(&j, "dst", ch.dst);
+	json_kv_uint(&j, "round", p->round);
+	json_kv_str(&j, "from", ch.from);
+	json_kv_str(&j, "to", ch.to);
+	json_key(&j, "evidence");
+	if (ch.checks)
+		json_raw(&j, ch.checks, ch.checks_len);
+	else
+		json_null(&j);
+	json_key(&j, "result");
+	json_raw(&j, r->json, r->json_len);
+	json_obj_end(&j);
+	emit(p->d, "hijack", p->name, &j);
+	json_free(&j);
+}
+
 static void on_result(const struct probe_result *r, void *arg)
 {
 	struct probed_probe *p = arg;
@@ -139,6 +177,7 @@ static void on_result(const struct probe_result *r, void *arg)
 		p->nreached++;
 	if (i < p->ntargets)
 		check_change(p, i, r);
+	check_verdict(p, r);
 }
 
 static void on_note(const char *text, void *arg)
@@ -307,6 +346,7 @@ void probed_probe_free(struct probed_probe *p)
 		free(p->targets[i]);
 	free(p->targets);
 	free(p->last);
+	probed_verdicts_free(&p->verdicts);
 	free((char *)p->spec.sni);
 	free((char *)p->spec.ca_file);
 	free(p->fingerprint);
@@ -314,8 +354,15 @@ void probed_probe_free(struct probed_probe *p)
 	free(p);
 }
 
+/* The keys of the dns and hijack types, whose values the spec does not
+ * show the fingerprint yet (the types' own fields). */
+static const char *const dns_keys[] = {
+	"resolvers", "qtype", "tcp", "references", "dot", "sink", "nx-domain", "not-bogon",
+	"window",
+};
+
 /* Every setting that makes a probe what it is, as one string. */
-static char *fingerprint(const struct probed_probe *p)
+static char *fingerprint(const struct probed_probe *p, const struct conf_section *sec)
 {
 	const struct probe_spec *s = &p->spec;
 	char src[sizeof(s->path.src) * 2 + 1], *buf = NULL;
@@ -334,6 +381,14 @@ static char *fingerprint(const struct probed_probe *p)
 	    s->max_redirects, (unsigned long long)p->interval_ms, (unsigned long long)p->spread_ms);
 	for (size_t i = 0; i < p->ntargets; i++)
 		fprintf(fp, "|%s", p->targets[i]);
+	for (size_t k = 0; k < sizeof(dns_keys) / sizeof(dns_keys[0]); k++)
+		for (size_t i = 0; i < conf_get_count(sec, dns_keys[k]); i++) {
+			char v[CONF_MSG_MAX];
+
+			if (conf_value_format(conf_get_at(sec, dns_keys[k], i), 0, v, sizeof(v)) < 0)
+				snprintf(v, sizeof(v), "?");
+			fprintf(fp, "|%s=%s", dns_keys[k], v);
+		}
 	if (fclose(fp) != 0) {
 		free(buf);
 		return NULL;
@@ -377,7 +432,7 @@ static int probe_new(struct probed *d, const struct conf *conf, const struct con
 	p->interval_ms = conf_get_duration_ms(sec, "interval");
 	p->spread_ms = conf_is_set(sec, "spread") ? conf_get_duration_ms(sec, "spread") :
 	    p->interval_ms;
-	if (!(p->fingerprint = fingerprint(p)))
+	if (!(p->fingerprint = fingerprint(p, sec)))
 		goto nomem;
 	*out = p;
 	return 0;
@@ -419,6 +474,18 @@ int probed_probes_build(struct probed *d, const struct conf *conf,
 				probed_probe_free(v[i]);
 				v[i] = old[k];
 				old[k] = NULL;
+				break;
+			}
+	/* A hijack probe whose settings changed (pointed at another resolver)
+	 * keeps its verdicts: the change they make is what it reports. */
+	for (size_t i = 0; i < count; i++)
+		for (size_t k = 0; k < nold; k++)
+			if (old[k] && old[k] != v[i] && !strcmp(old[k]->name, v[i]->name) &&
+			    old[k]->spec.type == PROBE_HIJACK && v[i]->spec.type == PROBE_HIJACK &&
+			    !v[i]->verdicts.n) {
+				v[i]->verdicts = old[k]->verdicts;
+				old[k]->verdicts.v = NULL;
+				old[k]->verdicts.n = 0;
 				break;
 			}
 	*out = v;
