@@ -3,7 +3,8 @@ src_libop_a_SOURCES += src/version.c src/version.h
 noinst_HEADERS += src/json.h src/spool.h tests/tap.h
 
 # The asynchronous resolver (c-ares on the loop) and its unit test.
-src_libop_a_SOURCES += src/resolve.c src/resolve.h src/resolve_int.h src/resolve_loop.c
+src_libop_a_SOURCES += src/resolve.c src/resolve.h src/resolve_int.h src/resolve_loop.c \
+	src/resolve_query.c
 check_PROGRAMS += tests/unit/test-resolve
 TESTS += tests/unit/test-resolve
 tests_unit_test_resolve_SOURCES = tests/unit/test-resolve.c tests/tap.h

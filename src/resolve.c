@@ -22,28 +22,12 @@
 
 #define HOST_MAX	253	/* longest DNS name in text form */
 
-struct resolver_query {
-	struct resolver_query	*next, *prev;	/* in r->queries */
-	struct resolver		*r;
-	resolver_cb		 cb;
-	void			*arg;
-	uint16_t		 port;
-	bool			 in_ares;	/* c-ares still owes its callback */
-	bool			 starting;	/* inside ares_getaddrinfo() */
-	bool			 done;		/* status (and res) are final */
-	bool			 in_cb;		/* the owner's callback runs */
-	bool			 cancelled;
-	uint64_t		 timer;		/* deferred delivery */
-	int			 status;
-	struct resolver_result	*res;
-};
-
 void resolver_result_free(struct resolver_result *res)
 {
 	free(res);
 }
 
-static void unlink_free(struct resolver_query *q)
+void resolver_query_unlink(struct resolver_query *q)
 {
 	struct resolver *r = q->r;
 
@@ -54,10 +38,11 @@ static void unlink_free(struct resolver_query *q)
 	if (q->next)
 		q->next->prev = q->prev;
 	resolver_result_free(q->res);
+	free(q->reply);
 	free(q);
 }
 
-static int from_ares(int status)
+int resolver_from_ares(int status)
 {
 	switch (status) {
 	case ARES_SUCCESS:
@@ -164,23 +149,26 @@ static struct resolver_result *convert(const struct ares_addrinfo *ai, uint16_t 
 	return res;
 }
 
-static void deliver(struct resolver_query *q)
+void resolver_deliver(struct resolver_query *q)
 {
 	struct resolver_result *res = q->res;
 
 	q->res = NULL;
 	q->in_cb = true;
 	q->r->pending--;
-	q->cb(q->status, res, q->arg);
-	unlink_free(q);
+	if (q->raw_cb)
+		q->raw_cb(q->status, q->reply, q->reply_len, q->timeouts, q->arg);
+	else
+		q->cb(q->status, res, q->arg);
+	resolver_query_unlink(q);
 }
 
-static void on_deferred(struct loop *l, void *arg)
+void resolver_on_deferred(struct loop *l, void *arg)
 {
 	struct resolver_query *q = arg;
 
 	q->timer = 0;
-	deliver(q);
+	resolver_deliver(q);
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
@@ -193,16 +181,16 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 		q->r->n_orphans--;
 	if (q->cancelled || q->r->freeing) {
 		ares_freeaddrinfo(ai);
-		unlink_free(q);
+		resolver_query_unlink(q);
 		return;
 	}
-	q->status = from_ares(status);
+	q->status = resolver_from_ares(status);
 	if (status == ARES_SUCCESS)
 		q->res = convert(ai, q->port, &q->status);
 	ares_freeaddrinfo(ai);
 	q->done = true;
 	if (!q->starting)
-		deliver(q);
+		resolver_deliver(q);
 }
 
 /* Digits, or a TCP service name from /etc/services. */
@@ -295,9 +283,9 @@ int resolver_getaddrinfo(struct resolver *r, const char *host, const char *port,
 		resolver_sync(r);
 	}
 	if (q->done) {
-		q->timer = loop_timer_add(r->loop, 0, on_deferred, q);
+		q->timer = loop_timer_add(r->loop, 0, resolver_on_deferred, q);
 		if (!q->timer) {
-			unlink_free(q);
+			resolver_query_unlink(q);
 			return -ENOMEM;
 		}
 	}
@@ -316,7 +304,7 @@ void resolver_cancel(struct resolver_query *q)
 		loop_timer_cancel(q->r->loop, q->timer);
 	q->timer = 0;
 	if (!q->in_ares) {
-		unlink_free(q);
+		resolver_query_unlink(q);
 		return;
 	}
 	q->r->n_orphans++;
@@ -330,7 +318,7 @@ void resolver_queries_drop(struct resolver *r)
 
 		if (q->timer)
 			loop_timer_cancel(r->loop, q->timer);
-		unlink_free(q);
+		resolver_query_unlink(q);
 	}
 	r->pending = 0;
 }

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "loop.h"
@@ -41,6 +42,20 @@ struct resolver_opts {
 	 * changes (DHCP, VPN), the next lookup started while none is in
 	 * flight reads it again. */
 	const char	*resolv_conf;
+	/* ---- dns: the path and transport of every query ---- */
+	/* Bind the sockets to this interface (SO_BINDTODEVICE); NULL: none. */
+	const char	*ifname;
+	/* Send from this address (IPv4 or IPv6 literal); NULL: the kernel's. */
+	const char	*source;
+	/* SO_MARK on every socket (policy routing); 0: none. */
+	uint32_t	 mark;
+	/* Every query over TCP (ARES_FLAG_USEVC). */
+	bool		 use_tcp;
+	/* Keep a truncated UDP reply instead of asking again over TCP. */
+	bool		 ignore_tc;
+	/* Hand every reply of resolver_query() to the caller whatever its
+	 * rcode (SERVFAIL, REFUSED are not retried on another server). */
+	bool		 raw_replies;
 };
 
 /* One resolved address, ready for socket(2) and connect(2). */
@@ -63,6 +78,12 @@ struct resolver_result {
  * with res NULL. The query handle is freed after the callback returns. */
 typedef void (*resolver_cb)(int status, struct resolver_result *res, void *arg);
 
+/* A raw query's end: status 0 with the reply's bytes (any rcode; valid
+ * only during the call), or -ETIMEDOUT (no reply), -ECONNREFUSED, -EBADMSG,
+ * -ENOMEM... with reply NULL. timeouts: tries that got no answer. */
+typedef void (*resolver_raw_cb)(int status, const uint8_t *reply, size_t len,
+    unsigned timeouts, void *arg);
+
 /* Create a resolver on loop l; opts may be NULL (the system's config) and
  * is copied. Returns 0 or -errno (-EINVAL: a bad server string, or no
  * server with no_system_config). Free it before the loop. */
@@ -79,6 +100,18 @@ void resolver_free(struct resolver *r);
  * lookup cannot start. */
 int resolver_getaddrinfo(struct resolver *r, const char *host, const char *port,
     resolver_cb cb, void *arg, struct resolver_query **q);
+
+/* Send the DNS message msg[0..len) (a query: probes/dns_msg.h builds one;
+ * c-ares replaces its id with a fresh one) to the resolver's servers and
+ * hand back the reply's bytes. Same handle and callback rules as
+ * resolver_getaddrinfo(); resolver_cancel() gives it up. */
+int resolver_send(struct resolver *r, const uint8_t *msg, size_t len, resolver_raw_cb cb,
+    void *arg, struct resolver_query **q);
+
+/* Ask for name (text form) of class dnsclass and type type, recursion
+ * desired, no EDNS; like resolver_send(). -EINVAL for a bad name. */
+int resolver_query(struct resolver *r, const char *name, int dnsclass, int type,
+    resolver_raw_cb cb, void *arg, struct resolver_query **q);
 
 /* Give up a lookup: its callback is never called afterwards. NULL-safe;
  * safe from any callback, including the lookup's own (then a no-op). */

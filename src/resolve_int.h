@@ -36,6 +36,11 @@ struct resolver {
 	struct resolver_query	*queries;	/* every live query, cancelled too */
 	bool			 freeing;	/* inside resolver_free */
 	unsigned		 busy;		/* inside ares_process_fd/ares_cancel */
+	/* The path and transport of every query (resolver_opts). */
+	char			*ifname;
+	char			*source;
+	uint32_t		 mark;
+	bool			 use_tcp, ignore_tc, raw_replies;
 };
 
 /* resolve_loop.c */
@@ -47,7 +52,36 @@ void resolver_refresh(struct resolver *r);
  * them all (from the loop, not inside c-ares), so they stop sending. */
 void resolver_orphaned(struct resolver *r);
 
+struct resolver_query {
+	struct resolver_query	*next, *prev;	/* in r->queries */
+	struct resolver		*r;
+	resolver_cb		 cb;
+	resolver_raw_cb		 raw_cb;	/* a raw query (resolve_query.c) */
+	void			*arg;
+	uint16_t		 port;
+	bool			 in_ares;	/* c-ares still owes its callback */
+	bool			 starting;	/* inside ares_getaddrinfo() */
+	bool			 done;		/* status (and res) are final */
+	bool			 in_cb;		/* the owner's callback runs */
+	bool			 cancelled;
+	uint64_t		 timer;		/* deferred delivery */
+	int			 status;
+	struct resolver_result	*res;
+	uint8_t			*reply;		/* raw: the reply's bytes */
+	size_t			 reply_len;
+	unsigned		 timeouts;
+};
+
 /* resolve.c */
+/* Unlink q from r->queries and free it with what it holds. */
+void resolver_query_unlink(struct resolver_query *q);
+/* Call q's callback (once final) and free q. */
+void resolver_deliver(struct resolver_query *q);
+/* Loop timer callback: deliver a query whose answer came at once. */
+void resolver_on_deferred(struct loop *l, void *arg);
+/* A c-ares status as 0 / -errno. */
+int resolver_from_ares(int status);
+
 /* Free the queries left after ares_destroy() (delivered ones waiting for
  * their deferred callback); no callback is called. */
 void resolver_queries_drop(struct resolver *r);

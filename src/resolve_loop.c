@@ -207,6 +207,38 @@ static const char *conf_path(const struct resolver *r)
 	return r->resolv_conf ? r->resolv_conf : "/etc/resolv.conf";
 }
 
+/* SO_MARK on each socket c-ares opens: the mark routes it like the probe
+ * that asked for it. A socket that cannot be marked is not used. */
+static int on_socket(ares_socket_t fd, int type, void *data)
+{
+	struct resolver *r = data;
+
+	if (r->mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &r->mark, sizeof(r->mark)) < 0)
+		return -1;
+	return 0;
+}
+
+/* Interface, source and mark of the options on a channel; 0 or -EINVAL. */
+static int set_path(struct resolver *r, ares_channel ch)
+{
+	if (r->ifname)
+		ares_set_local_dev(ch, r->ifname);
+	if (r->source) {
+		struct in_addr a4;
+		unsigned char a6[16];
+
+		if (inet_pton(AF_INET, r->source, &a4) == 1)
+			ares_set_local_ip4(ch, ntohl(a4.s_addr));
+		else if (inet_pton(AF_INET6, r->source, a6) == 1)
+			ares_set_local_ip6(ch, a6);
+		else
+			return -EINVAL;
+	}
+	if (r->mark)
+		ares_set_socket_callback(ch, on_socket, r);
+	return 0;
+}
+
 /* A channel from the kept options; 0 or -errno. */
 static int open_channel(struct resolver *r, ares_channel *out)
 {
@@ -225,6 +257,10 @@ static int open_channel(struct resolver *r, ares_channel *out)
 		ao.tries = r->tries ? (int)(r->tries > 100 ? 100 : r->tries) : 2;
 		mask |= ARES_OPT_TRIES;
 	}
+	ao.flags = (r->use_tcp ? ARES_FLAG_USEVC : 0) | (r->ignore_tc ? ARES_FLAG_IGNTC : 0) |
+	    (r->raw_replies ? ARES_FLAG_NOCHECKRESP : 0);
+	if (ao.flags)
+		mask |= ARES_OPT_FLAGS;
 	if (r->no_system_config) {
 		/* No search list, not even the host's own domain: a name means
 		 * exactly itself, and only the given servers hear of it. */
@@ -245,7 +281,7 @@ static int open_channel(struct resolver *r, ares_channel *out)
 	rc = ares_init_options(out, &ao, mask);
 	if (rc != ARES_SUCCESS)
 		return rc == ARES_ENOMEM ? -ENOMEM : -EIO;
-	if ((rc = set_servers(r, *out)) < 0) {
+	if ((rc = set_servers(r, *out)) < 0 || (rc = set_path(r, *out)) < 0) {
 		ares_destroy(*out);
 		return rc;
 	}
@@ -259,6 +295,20 @@ static int keep_opts(struct resolver *r, const struct resolver_opts *o)
 	r->no_system_config = o->no_system_config;
 	r->timeout_ms = o->timeout_ms;
 	r->tries = o->tries;
+	r->mark = o->mark;
+	r->use_tcp = o->use_tcp;
+	r->ignore_tc = o->ignore_tc;
+	r->raw_replies = o->raw_replies;
+	if (o->ifname && !(r->ifname = strdup(o->ifname)))
+		return -ENOMEM;
+	if (o->source) {
+		struct in6_addr a;
+
+		if (inet_pton(AF_INET, o->source, &a) != 1 && inet_pton(AF_INET6, o->source, &a) != 1)
+			return -EINVAL;
+		if (!(r->source = strdup(o->source)))
+			return -ENOMEM;
+	}
 	if (o->resolv_conf && !(r->resolv_conf = strdup(o->resolv_conf)))
 		return -ENOMEM;
 	if (o->n_servers == 0)
@@ -356,6 +406,8 @@ void resolver_free(struct resolver *r)
 		free(r->servers[i]);
 	free(r->servers);
 	free(r->resolv_conf);
+	free(r->ifname);
+	free(r->source);
 	free(r);
 }
 
