@@ -30,13 +30,15 @@ struct probed_verdicts {
 	size_t			n;
 };
 
-/* A verdict that changed; the strings point into the result's JSON or
- * into the struct, valid while the result is. */
+/* A verdict that changed; the strings are valid during the callback. */
 struct probed_verdict_change {
+	const char	*target;
 	char		from[16], to[16];
-	char		dst[64];		/* the resolver under test, or "" */
-	const char	*checks;		/* the result's "checks" object, or NULL */
+	char		dst[64];		/* the resolver whose result it is, or "" */
+	const char	*checks;		/* that result's "checks" object, or NULL */
 	size_t		checks_len;
+	const char	*result;		/* that result's JSON */
+	size_t		result_len;
 };
 
 struct probed_probe {
@@ -52,8 +54,9 @@ struct probed_probe {
 	uint64_t		interval_ms, spread_ms;
 	/* -1 not known yet, else the enum probe_outcome of the last round. */
 	int			*last;
-	/* hijack: the verdicts of the last round, kept across a reload that
-	 * changes the probe's settings but not its name and type. */
+	/* hijack: the verdict of each target in the last round and this one,
+	 * kept across a reload that changes the probe's settings but not its
+	 * name and type. */
 	struct probed_verdicts	verdicts;
 
 	uint64_t		timer;		/* next round */
@@ -105,12 +108,19 @@ bool probed_conf_needs_mark(const struct conf *conf);
 
 /* probed_verdict.c */
 
-/* Record the "verdict" of a hijack result (json[0..len), of target),
- * keyed by its target and "dst": 1 with *ch filled when it differs from
- * the verdict that key had before, 0 when it is the same, the first, or
- * the result has none, -ENOMEM. */
-int probed_verdict_update(struct probed_verdicts *vs, const char *target, const char *json,
-    size_t len, struct probed_verdict_change *ch);
+/* Note the "verdict" of a hijack result (json[0..len), of target): a
+ * target's verdict in a round is the worst of its results (one per
+ * resolver under test; hijacked > suspect > clean), so a resolver that
+ * changes (a reload, DHCP rewriting resolv.conf) still compares with the
+ * target's last verdict. A result without a verdict is ignored. 0 or
+ * -ENOMEM. */
+int probed_verdict_note(struct probed_verdicts *vs, const char *target, const char *json,
+    size_t len);
+/* The round is over: call cb for each target whose verdict differs from
+ * the one of the last round that gave one (not for a first verdict), then
+ * make this round's verdicts the last. Returns the number of changes. */
+size_t probed_verdict_round_end(struct probed_verdicts *vs,
+    void (*cb)(const struct probed_verdict_change *ch, void *arg), void *arg);
 /* Free the state; vs may be reused empty. */
 void probed_verdicts_free(struct probed_verdicts *vs);
 /* The raw value of key in the top-level JSON object json[0..n): 0 with

@@ -126,41 +126,41 @@ static void check_change(struct probed_probe *p, size_t i, const struct probe_re
 }
 
 /* hijack: a verdict that changed is its own event, with the evidence. */
-static void check_verdict(struct probed_probe *p, const struct probe_result *r)
+static void verdict_event(const struct probed_verdict_change *ch, void *arg)
 {
-	struct probed_verdict_change ch;
+	struct probed_probe *p = arg;
 	struct json j;
-	int rc;
 
-	if (p->spec.type != PROBE_HIJACK || !r->json ||
-	    json_validate(r->json, r->json_len, NULL, NULL) != 0)
-		return;
-	rc = probed_verdict_update(&p->verdicts, r->target, r->json, r->json_len, &ch);
-	if (rc < 0)
-		log_err("probe %s: no memory for the verdict of %s", p->name, r->target);
-	if (rc <= 0)
-		return;
-	log_notice("probe %s: %s%s%s verdict %s -> %s", p->name, r->target, ch.dst[0] ? " @" : "",
-	    ch.dst, ch.from, ch.to);
+	log_notice("probe %s: %s verdict %s -> %s%s%s", p->name, ch->target, ch->from, ch->to,
+	    ch->dst[0] ? " at " : "", ch->dst);
 	json_init(&j);
 	json_obj_begin(&j);
 	json_kv_str(&j, "type", probe_type_name(p->spec.type));
-	json_kv_str(&j, "target", r->target);
-	if (ch.dst[0])
-		json_kv_str(&j, "dst", ch.dst);
+	json_kv_str(&j, "target", ch->target);
+	if (ch->dst[0])
+		json_kv_str(&j, "dst", ch->dst);
 	json_kv_uint(&j, "round", p->round);
-	json_kv_str(&j, "from", ch.from);
-	json_kv_str(&j, "to", ch.to);
+	json_kv_str(&j, "from", ch->from);
+	json_kv_str(&j, "to", ch->to);
 	json_key(&j, "evidence");
-	if (ch.checks)
-		json_raw(&j, ch.checks, ch.checks_len);
+	if (ch->checks)
+		json_raw(&j, ch->checks, ch->checks_len);
 	else
 		json_null(&j);
 	json_key(&j, "result");
-	json_raw(&j, r->json, r->json_len);
+	json_raw(&j, ch->result, ch->result_len);
 	json_obj_end(&j);
 	emit(p->d, "hijack", p->name, &j);
 	json_free(&j);
+}
+
+static void note_verdict(struct probed_probe *p, const struct probe_result *r)
+{
+	if (p->spec.type != PROBE_HIJACK || !r->json ||
+	    json_validate(r->json, r->json_len, NULL, NULL) != 0)
+		return;
+	if (probed_verdict_note(&p->verdicts, r->target, r->json, r->json_len) < 0)
+		log_err("probe %s: no memory for the verdict of %s", p->name, r->target);
 }
 
 static void on_result(const struct probe_result *r, void *arg)
@@ -177,7 +177,7 @@ static void on_result(const struct probe_result *r, void *arg)
 		p->nreached++;
 	if (i < p->ntargets)
 		check_change(p, i, r);
-	check_verdict(p, r);
+	note_verdict(p, r);
 }
 
 static void on_note(const char *text, void *arg)
@@ -193,6 +193,8 @@ static void round_event(struct probed_probe *p, const char *start, const char *e
 {
 	struct json j;
 
+	/* The verdict changes first, as a probe-change comes before its round. */
+	probed_verdict_round_end(&p->verdicts, verdict_event, p);
 	json_init(&j);
 	json_obj_begin(&j);
 	json_kv_str(&j, "type", probe_type_name(p->spec.type));

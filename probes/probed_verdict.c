@@ -1,9 +1,10 @@
-/* probed_verdict.c: the hijack verdict each (target, resolver) had in the
- * last round, and the change of it.
+/* probed_verdict.c: the hijack verdict each target had in the last round,
+ * and the change of it.
  *
- * A hijack probe reports one result per name and resolver under test, so
- * the state is kept per "target" and "dst" of the result, not per target
- * as reachability is. The verdict and the evidence are read back from the
+ * A hijack probe reports one result per name and resolver under test; a
+ * target's verdict in a round is the worst of them, so that the question
+ * "is this name hijacked from here" keeps its answer's history when the
+ * resolvers change (a reload, DHCP rewriting resolv.conf). The verdict and the evidence are read back from the
  * result's own JSON (the field names of outpost-probe(1)): the engine's
  * contract stays one JSON object per result, and the daemon needs no
  * knowledge of the type's structs. The JSON is the engine's and already
@@ -18,8 +19,11 @@
 #include "probed.h"
 
 struct probed_verdict {
-	char	*target, *dst;
-	char	verdict[16];
+	char	*target;
+	char	last[16];	/* the verdict of the last round that gave one, or "" */
+	char	cur[16];	/* the worst of this round so far, or "" */
+	char	*cur_json;	/* the result that gave it (a copy) */
+	size_t	cur_len;
 };
 
 /* Past one string starting at s[i] == '"'; n when it does not end. */
@@ -121,25 +125,31 @@ void probed_verdicts_free(struct probed_verdicts *vs)
 {
 	for (size_t i = 0; i < vs->n; i++) {
 		free(vs->v[i].target);
-		free(vs->v[i].dst);
+		free(vs->v[i].cur_json);
 	}
 	free(vs->v);
 	vs->v = NULL;
 	vs->n = 0;
 }
 
-int probed_verdict_update(struct probed_verdicts *vs, const char *target, const char *json,
-    size_t len, struct probed_verdict_change *ch)
+/* How bad a verdict is; -1 for a word outpost-probe(1) does not list. */
+static int rank(const char *v)
 {
-	char verdict[16], dst[64] = "";
-	struct probed_verdict *v = NULL, *t;
+	return !strcmp(v, "clean") ? 0 : !strcmp(v, "suspect") ? 1 : !strcmp(v, "hijacked") ? 2 : -1;
+}
 
-	memset(ch, 0, sizeof(*ch));
-	if (!target || !json || str_field(json, len, "verdict", verdict, sizeof(verdict)) < 0)
+int probed_verdict_note(struct probed_verdicts *vs, const char *target, const char *json,
+    size_t len)
+{
+	char verdict[16];
+	struct probed_verdict *v = NULL, *t;
+	char *copy;
+
+	if (!target || !json || str_field(json, len, "verdict", verdict, sizeof(verdict)) < 0 ||
+	    rank(verdict) < 0)
 		return 0;	/* no verdict (the lookup failed): nothing to compare */
-	str_field(json, len, "dst", dst, sizeof(dst));
 	for (size_t i = 0; i < vs->n; i++)
-		if (!strcmp(vs->v[i].target, target) && !strcmp(vs->v[i].dst, dst)) {
+		if (!strcmp(vs->v[i].target, target)) {
 			v = &vs->v[i];
 			break;
 		}
@@ -148,23 +158,53 @@ int probed_verdict_update(struct probed_verdicts *vs, const char *target, const 
 			return -ENOMEM;
 		vs->v = t;
 		v = &vs->v[vs->n];
-		if (!(v->target = strdup(target)) || !(v->dst = strdup(dst))) {
-			free(v->target);
+		memset(v, 0, sizeof(*v));
+		if (!(v->target = strdup(target)))
 			return -ENOMEM;
-		}
 		vs->n++;
-		snprintf(v->verdict, sizeof(v->verdict), "%s", verdict);
-		return 0;	/* the first verdict seen is no change */
 	}
-	if (!strcmp(v->verdict, verdict))
+	if (v->cur[0] && rank(verdict) <= rank(v->cur))
 		return 0;
-	snprintf(ch->from, sizeof(ch->from), "%s", v->verdict);
-	snprintf(ch->to, sizeof(ch->to), "%s", verdict);
-	snprintf(ch->dst, sizeof(ch->dst), "%s", dst);
-	snprintf(v->verdict, sizeof(v->verdict), "%s", verdict);
-	if (probed_json_field(json, len, "checks", &ch->checks, &ch->checks_len) < 0) {
-		ch->checks = NULL;
-		ch->checks_len = 0;
+	if (!(copy = malloc(len)))
+		return -ENOMEM;
+	memcpy(copy, json, len);
+	free(v->cur_json);
+	v->cur_json = copy;
+	v->cur_len = len;
+	snprintf(v->cur, sizeof(v->cur), "%s", verdict);
+	return 0;
+}
+
+size_t probed_verdict_round_end(struct probed_verdicts *vs,
+    void (*cb)(const struct probed_verdict_change *ch, void *arg), void *arg)
+{
+	struct probed_verdict_change ch;
+	size_t changes = 0;
+
+	for (size_t i = 0; i < vs->n; i++) {
+		struct probed_verdict *v = &vs->v[i];
+
+		if (!v->cur[0])
+			continue;	/* no verdict this round: the last one stands */
+		if (v->last[0] && strcmp(v->last, v->cur) != 0) {
+			memset(&ch, 0, sizeof(ch));
+			ch.target = v->target;
+			snprintf(ch.from, sizeof(ch.from), "%s", v->last);
+			snprintf(ch.to, sizeof(ch.to), "%s", v->cur);
+			str_field(v->cur_json, v->cur_len, "dst", ch.dst, sizeof(ch.dst));
+			if (probed_json_field(v->cur_json, v->cur_len, "checks", &ch.checks,
+			    &ch.checks_len) < 0)
+				ch.checks = NULL;
+			ch.result = v->cur_json;
+			ch.result_len = v->cur_len;
+			changes++;
+			cb(&ch, arg);
+		}
+		memcpy(v->last, v->cur, sizeof(v->last));
+		v->cur[0] = '\0';
+		free(v->cur_json);
+		v->cur_json = NULL;
+		v->cur_len = 0;
 	}
-	return 1;
+	return changes;
 }

@@ -2,9 +2,10 @@
  *
  * The field scan over a result's JSON (nested objects, strings holding
  * braces and escaped quotes, keys that are prefixes of others), then the
- * verdict per (target, dst): no change on the first verdict, a change
- * with its from, to, dst and the "checks" object as evidence, two
- * resolvers of one name kept apart, and results without a verdict
+ * verdict per target and round: no change on the first verdict, a target's
+ * results (one per resolver) folded into the worst, a change with its
+ * from, to, dst and the "checks" object as evidence, another resolver
+ * compared with the target's last verdict, and results without a verdict
  * leaving the state alone. */
 #include "config.h"
 
@@ -48,44 +49,62 @@ static void test_field(void)
 	"\",\"outcome\":\"reached\",\"verdict\":\"" verdict "\",\"checks\":{\"bogons\":" \
 	"{\"status\":\"" verdict "\"}}}"
 
-static int upd(struct probed_verdicts *vs, const char *target, const char *js,
-    struct probed_verdict_change *ch)
+/* The changes of one round, as "target from>to @dst evidence" lines. */
+static char got[1024];
+
+static void on_change(const struct probed_verdict_change *ch, void *arg)
 {
-	return probed_verdict_update(vs, target, js, strlen(js), ch);
+	size_t n = strlen(got);
+
+	(void)arg;
+	snprintf(got + n, sizeof(got) - n, "%s%s %s>%s @%s %.*s", n ? "\n" : "", ch->target,
+	    ch->from, ch->to, ch->dst, ch->checks ? (int)ch->checks_len : 4,
+	    ch->checks ? ch->checks : "null");
+	ok(ch->result && ch->result_len && ch->result[0] == '{' &&
+	    ch->result[ch->result_len - 1] == '}', "change: carries the whole result");
 }
+
+static const char *round_of(struct probed_verdicts *vs, const char *const *res, size_t n)
+{
+	got[0] = '\0';
+	for (size_t i = 0; i < n; i += 2)
+		if (probed_verdict_note(vs, res[i], res[i + 1], strlen(res[i + 1])) < 0)
+			bail_out("no memory");
+	probed_verdict_round_end(vs, on_change, NULL);
+	return got;
+}
+
+#define ROUND(...) round_of(&vs, (const char *const[]){ __VA_ARGS__ }, \
+	sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 
 static void test_changes(void)
 {
 	struct probed_verdicts vs = { 0 };
-	struct probed_verdict_change ch;
-	char ev[256];
+	const char *www = "www.example.test", *other = "other.example.test";
 
-	is_int(upd(&vs, "www.example.test", RES("192.0.2.53", "clean"), &ch), 0,
-	    "verdict: the first is no change");
-	is_int(upd(&vs, "www.example.test", RES("192.0.2.53", "clean"), &ch), 0,
-	    "verdict: the same again is no change");
-	is_int(upd(&vs, "www.example.test", RES("192.0.2.54", "hijacked"), &ch), 0,
-	    "verdict: another resolver of the same name starts its own state");
-	is_int(upd(&vs, "www.example.test", RES("192.0.2.53", "hijacked"), &ch), 1,
-	    "verdict: clean -> hijacked is a change");
-	is_str(ch.from, "clean", "verdict: from");
-	is_str(ch.to, "hijacked", "verdict: to");
-	is_str(ch.dst, "192.0.2.53", "verdict: dst");
-	snprintf(ev, sizeof(ev), "%.*s", (int)ch.checks_len, ch.checks ? ch.checks : "");
-	is_str(ev, "{\"bogons\":{\"status\":\"hijacked\"}}", "verdict: evidence = the checks");
-	is_int(upd(&vs, "www.example.test", "{\"type\":\"hijack\",\"dst\":\"192.0.2.53\","
-	    "\"outcome\":\"unreachable\"}", &ch), 0, "verdict: a result without one is ignored");
-	is_int(upd(&vs, "www.example.test", RES("192.0.2.53", "suspect"), &ch), 1,
-	    "verdict: hijacked -> suspect is a change too");
-	is_str(ch.from, "hijacked", "verdict: from the last verdict, not the ignored result");
-	is_int(upd(&vs, "other.example.test", RES("192.0.2.53", "hijacked"), &ch), 0,
-	    "verdict: another target starts its own state");
-	is_int(upd(&vs, "www.example.test", RES("192.0.2.53", "clean"), &ch), 1,
-	    "verdict: and back to clean");
-	is_str(ch.to, "clean", "verdict: to clean");
-	is_int(vs.n, 3, "verdict: three (target, dst) pairs kept");
+	is_str(ROUND(www, RES("10.53.2.53", "clean"), other, RES("10.53.2.53", "hijacked")), "",
+	    "round 1: the first verdicts are no change");
+	is_str(ROUND(www, RES("10.53.2.53", "clean"), other, RES("10.53.2.53", "hijacked")), "",
+	    "round 2: the same again is no change");
+	is_str(ROUND(www, RES("10.53.2.53", "clean"), www, RES("10.53.2.54", "hijacked"),
+	    www, RES("10.53.2.55", "suspect")),
+	    "www.example.test clean>hijacked @10.53.2.54 {\"bogons\":{\"status\":\"hijacked\"}}",
+	    "round 3: a target's verdict is its worst result's, whatever the order; the evidence "
+	    "is that result's checks");
+	is_str(ROUND(www, "{\"type\":\"hijack\",\"dst\":\"10.53.2.54\",\"outcome\":\"unreachable\"}"),
+	    "", "round 4: a result without a verdict leaves the last one standing");
+	is_str(ROUND(www, RES("10.53.2.99", "suspect"), other, RES("10.53.2.53", "clean")),
+	    "www.example.test hijacked>suspect @10.53.2.99 {\"bogons\":{\"status\":\"suspect\"}}\n"
+	    "other.example.test hijacked>clean @10.53.2.53 {\"bogons\":{\"status\":\"clean\"}}",
+	    "round 5: another resolver (a reload) compares with the target's last verdict; "
+	    "each target changes on its own");
+	is_str(ROUND(www, "{\"verdict\":\"weird\",\"dst\":\"x\"}", www, "not json at all"), "",
+	    "round 6: an unknown verdict word and no object are ignored");
+	is_str(ROUND(www, "{\"verdict\":\"clean\"}"), "www.example.test suspect>clean @ null",
+	    "round 7: a result without dst or checks still gives the change");
+	is_int(vs.n, 2, "two targets kept");
 	probed_verdicts_free(&vs);
-	is_int(vs.n, 0, "verdict: freed");
+	is_int(vs.n, 0, "freed");
 }
 
 int main(void)
