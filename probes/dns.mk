@@ -1,6 +1,9 @@
 # probes/ dns fragment: the DNS message codec, the dns probe type, their
 # tests, the bad-server tool, the fuzz harness and the dnsperf benchmark.
 probes_libopprobe_a_SOURCES += probes/dns_msg.h probes/dns_msg.c probes/dns_text.c
+# The dns probe type: engine, servers, report.
+probes_libopprobe_a_SOURCES += probes/probe_dns.h probes/probe_dns.c probes/probe_dns_server.c \
+	probes/probe_dns_report.c
 
 # The codec, table-driven: every type, every malformation.
 check_PROGRAMS += tests/unit/test-dns-msg

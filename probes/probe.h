@@ -73,6 +73,14 @@ struct probe_spec {
 	const char		*ca_file;	/* NULL: the system's store */
 	bool			no_verify;	/* report, but do not fail on, a bad chain */
 	unsigned		max_redirects;	/* http: 0 = do not follow */
+	/* ---- dns (owner: dns) ---- */
+	/* The servers measured, each "ADDRESS", "ADDRESS:PORT", "[V6]:PORT",
+	 * a host name (with :PORT) or "system" (every nameserver of
+	 * /etc/resolv.conf); NULL/0: system. Copied when the job starts. */
+	const char *const	*dns_servers;
+	size_t			 n_dns_servers;
+	uint16_t		 dns_qtype;	/* 0: A */
+	bool			 dns_tcp;	/* every query over TCP */
 };
 
 /* One target's result, valid only during the sink's callback. */
@@ -124,6 +132,7 @@ struct probe_type_ops {
 
 extern const struct probe_type_ops probe_ping_ops, probe_tcp_ops, probe_trace_ops,
     probe_tls_ops, probe_http_ops;
+extern const struct probe_type_ops probe_dns_ops;	/* dns */
 
 /* The type named s ("ping"...), or -1. */
 int probe_type_parse(const char *s);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dns_msg.h"
 #include "probe_cli.h"
 #include "rt_line.h"
 #include "spool.h"
@@ -27,6 +28,7 @@
 enum {
 	OPT_TTL = 0x4500, OPT_TOS, OPT_MARK, OPT_VIA, OPT_JSON, OPT_PUBLISH, OPT_NAME, OPT_SNI,
 	OPT_CA_FILE, OPT_MAX_REDIRS,
+	OPT_DNS_TCP,	/* dns */
 };
 
 static const struct option longopts[] = {
@@ -56,6 +58,8 @@ static const struct option longopts[] = {
 	{ "sni", required_argument, NULL, OPT_SNI },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
+	{ "type", required_argument, NULL, 't' },		/* dns */
+	{ "tcp", no_argument, NULL, OPT_DNS_TCP },		/* dns */
 	CLI_CONFIG_LONGOPT,
 	{ NULL, 0, NULL, 0 },
 };
@@ -69,7 +73,11 @@ void probe_cli_usage(FILE *fp)
 	    "                     [-W timeout] [--ca-file file] [--config file] [--json]\n"
 	    "                     [--mark mark] [--max-redirs n] [--name name] [--publish]\n"
 	    "                     [--sni name] [--tos tos] [--ttl ttl] [--via line]\n"
-	    "                     target ...\n");
+	    "                     target ...\n"
+	    "       outpost-probe dns [-hqV] [-c count] [-I interface] [-i interval]\n"
+	    "                     [-r rate] [-S source] [-t type] [-W timeout] [--config file]\n"
+	    "                     [--json] [--mark mark] [--name name] [--publish] [--tcp]\n"
+	    "                     [--via line] name ... [@server ...]\n");
 }
 
 /* Which types take an option; the rest refuse it. */
@@ -95,6 +103,13 @@ static const struct optinfo opt_types[] = {
 	{ OPT_CA_FILE, "--ca-file", T_WEB, "tls and http" },
 	{ 'L', "-L/--location", T(PROBE_HTTP), "http" },
 	{ OPT_MAX_REDIRS, "--max-redirs", T(PROBE_HTTP), "http" },
+	/* dns: c-ares sets neither TOS nor TTL on its sockets. */
+	{ 't', "-t/--type", T(PROBE_DNS), "dns" },
+	{ OPT_DNS_TCP, "--tcp", T(PROBE_DNS), "dns" },
+	{ OPT_TOS, "--tos", ~T(PROBE_DNS), "every type but dns" },
+	{ OPT_TTL, "--ttl", ~T(PROBE_DNS), "every type but dns" },
+	{ '4', "-4", ~T(PROBE_DNS), "every type but dns" },
+	{ '6', "-6", ~T(PROBE_DNS), "every type but dns" },
 };
 
 struct parse {
@@ -302,10 +317,47 @@ static int option(struct parse *ps, int opt, const char *arg)
 	case CLI_OPT_CONFIG:
 		ps->c->config = arg;
 		break;
+	case 't':	/* dns */
+		if (probe_dns_type_parse(arg, &s->dns_qtype) < 0 || s->dns_qtype == 0)
+			return refuse(ps, "-t/--type: '%s' is not a DNS type (A, AAAA, CNAME, MX, NS, "
+			    "PTR, SOA, SRV, TXT, CAA, ANY, TYPEn or 1 to 65535)", arg);
+		break;
+	case OPT_DNS_TCP:	/* dns */
+		s->dns_tcp = true;
+		break;
 	default:
 		return refuse(ps, "unknown option; see -h");
 	}
 	return r;
+}
+
+/* dns: the @SERVER arguments leave the targets for spec.dns_servers;
+ * argv is reordered in place so the names stay one array. */
+static int dns_servers(struct parse *ps)
+{
+	struct probe_cli *c = ps->c;
+	size_t names = 0, n = 0;
+
+	for (size_t i = 0; i < c->ntargets; i++) {
+		char *a = c->targets[i];
+
+		if (a[0] != '@') {
+			c->targets[names++] = a;
+			continue;
+		}
+		if (!a[1] || strlen(a) > 90 || strpbrk(a + 1, " \t\n/@"))
+			return refuse(ps, "'%s' is not @ADDRESS, @ADDRESS:PORT, @[IPV6]:PORT, @NAME or "
+			    "@system", a);
+		if (n == PROBE_CLI_DNS_SERVERS)
+			return refuse(ps, "'%s': at most %d servers", a, PROBE_CLI_DNS_SERVERS);
+		c->dns_servers[n++] = a + 1;
+	}
+	c->ntargets = names;
+	c->spec.dns_servers = n ? c->dns_servers : NULL;
+	c->spec.n_dns_servers = n;
+	if (!names)
+		return refuse(ps, "dns: which name? give NAME ... [@SERVER ...]");
+	return 0;
 }
 
 /* Options that only some types take, and the pairs that need each other. */
@@ -335,6 +387,8 @@ static int cross_checks(struct parse *ps, const bool *seen)
 	if (c->via && (seen['I'] || seen['S'] || seen[OPT_MARK]))
 		return refuse(ps, "--via: the line gives the interface, source and mark; "
 		    "leave out -I, -S and --mark");
+	if (s->type == PROBE_DNS && dns_servers(ps) < 0)
+		return -EINVAL;
 	if (c->ntargets == 0)
 		return refuse(ps, "no target given");
 	for (size_t i = 0; i < c->ntargets; i++)
@@ -371,7 +425,7 @@ int probe_cli_parse(struct probe_cli *c, int argc, char **argv, bool privileged,
 	opterr = 0;
 	/* 0, not 1: GNU getopt then also forgets a half-read cluster. */
 	optind = 0;
-	while ((opt = getopt_long(argc - 1, argv + 1, ":46c:hI:i:kLm:N:P:p:qr:S:s:VW:", longopts,
+	while ((opt = getopt_long(argc - 1, argv + 1, ":46c:hI:i:kLm:N:P:p:qr:S:s:t:VW:", longopts,
 	    NULL)) != -1) {
 		char **av = argv + 1;
 		const char *last = optind > 0 && optind - 1 < argc - 1 ? av[optind - 1] : "";

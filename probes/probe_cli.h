@@ -27,6 +27,9 @@ enum probe_exit {
 #define PROBE_CLI_HELP		1	/* -h: print probe_cli_usage(stdout) */
 #define PROBE_CLI_VERSION	2	/* -V */
 
+/* dns: the most @SERVER arguments. */
+#define PROBE_CLI_DNS_SERVERS	64
+
 struct probe_cli {
 	struct probe_spec	spec;
 	const char		*config;	/* --config FILE, or NULL */
@@ -36,6 +39,9 @@ struct probe_cli {
 	bool			family_set;	/* -4 or -6 given */
 	char			**targets;	/* into argv */
 	size_t			ntargets;
+	/* ---- dns (owner: dns) ---- */
+	/* The @SERVER arguments of dns, without the '@' (into argv). */
+	const char		*dns_servers[PROBE_CLI_DNS_SERVERS];
 };
 
 /* Parse argv (argv[1] the type, or -h/-V) into c. Returns 0,

@@ -31,6 +31,7 @@ static const struct probe_type_ops *const types[PROBE_NTYPES] = {
 	[PROBE_TRACE] = &probe_trace_ops,
 	[PROBE_TLS] = &probe_tls_ops,
 	[PROBE_HTTP] = &probe_http_ops,
+	[PROBE_DNS] = &probe_dns_ops,
 };
 
 int probe_type_parse(const char *s)

@@ -100,6 +100,16 @@ static void test_spec(void)
 	parse(&c, "ping --publish --name home-gw --config /dev/null x", true, err, sizeof(err));
 	ok(c.publish && !strcmp(c.name, "home-gw") && !strcmp(c.config, "/dev/null"),
 	    "--publish, --name, --config");
+	is_int(parse(&c, "dns -t mx --tcp a.test @192.0.2.53 b.test @[2001:db8::53]:5353 -c 4",
+	    true, err, sizeof(err)), 0, "a dns line parses");
+	ok(c.spec.type == PROBE_DNS && c.spec.dns_qtype == 15 && c.spec.dns_tcp &&
+	   c.spec.count == 4, "dns: type, tcp, count");
+	ok(c.ntargets == 2 && !strcmp(c.targets[0], "a.test") && !strcmp(c.targets[1], "b.test") &&
+	   c.spec.n_dns_servers == 2 && !strcmp(c.spec.dns_servers[0], "192.0.2.53") &&
+	   !strcmp(c.spec.dns_servers[1], "[2001:db8::53]:5353"), "dns: names and @servers apart");
+	parse(&c, "dns x", true, err, sizeof(err));
+	ok(c.spec.n_dns_servers == 0 && c.spec.dns_servers == NULL && c.spec.dns_qtype == 0,
+	    "dns: no @ means the system's servers, type A");
 	is_int(parse(&c, "-h", true, err, sizeof(err)), PROBE_CLI_HELP, "-h");
 	is_int(parse(&c, "tcp --version", true, err, sizeof(err)), PROBE_CLI_VERSION,
 	    "--version");
@@ -109,7 +119,15 @@ static void test_refusals(void)
 {
 	static const struct { const char *line; bool priv; const char *msg; } cases[] = {
 		{ "", true, "which probe? ping, tcp, trace, tls or http" },
-		{ "dns x", true, "'dns' is not a probe type: ping, tcp, trace, tls or http" },
+		{ "dnsx x", true, "'dnsx' is not a probe type: ping, tcp, trace, tls or http" },
+		{ "dns -t BOGUS x", true, "-t/--type: 'BOGUS' is not a DNS type (A, AAAA, CNAME, MX, "
+		  "NS, PTR, SOA, SRV, TXT, CAA, ANY, TYPEn or 1 to 65535)" },
+		{ "dns --tos 16 x", true, "--tos: applies to every type but dns probes, not dns" },
+		{ "ping -t MX x", true, "-t/--type: applies to dns probes, not ping" },
+		{ "tcp -p 80 --tcp x", true, "--tcp: applies to dns probes, not tcp" },
+		{ "dns @192.0.2.53", true, "dns: which name? give NAME ... [@SERVER ...]" },
+		{ "dns x @", true, "'@' is not @ADDRESS, @ADDRESS:PORT, @[IPV6]:PORT, @NAME or "
+		  "@system" },
 		{ "tcp x", true, "tcp: which port? give -p/--port PORT" },
 		{ "tcp -p 0 x", true, "-p/--port: '0' is out of range (1 to 65535)" },
 		{ "tcp -p 65536 x", true, "-p/--port: '65536' is out of range (1 to 65535)" },
