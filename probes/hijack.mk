@@ -1,11 +1,12 @@
 # probes/ hijack fragment: outpost-probe hijack (checks 1, 3, 4, 5 and the
 # verdict), its unit test and scenario tests.
 probes_libopprobe_a_SOURCES += \
-	probes/hijack.h probes/hijack_bogon.c probes/hijack_verdict.c probes/hijack_dot.c
+	probes/hijack.h probes/hijack_bogon.c probes/hijack_verdict.c probes/hijack_dot.c \
+	probes/probe_cli_hijack.c probes/hijack_int.h probes/probe_hijack.c probes/hijack_ask.c \
+	probes/hijack_checks.c probes/hijack_report.c
 
-# Check 2's hook: the inject helper replaces this line with its
-# probes/hijack_inject.c (and its own fragment).
-probes_libopprobe_a_SOURCES += probes/hijack_inject_stub.c
+# Check 2's hook onto the inject helper's capture (probes/inject.mk).
+probes_libopprobe_a_SOURCES += probes/hijack_inject_glue.c
 
 # The bogon table, --not-bogon prefixes, the TTL rule and the verdict.
 check_PROGRAMS += tests/unit/test-hijack
@@ -13,3 +14,9 @@ TESTS += tests/unit/test-hijack
 tests_unit_test_hijack_SOURCES = tests/unit/test-hijack.c
 tests_unit_test_hijack_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_hijack_LDADD = $(LIBOPPROBE)
+
+# The scenario matrix in the DNS world (root; inject's tests/probes/dns-world.sh).
+hijack_tests = tests/probes/hijack-clean.sh tests/probes/hijack-scenarios.sh
+TESTS += $(hijack_tests)
+dist_check_SCRIPTS += $(hijack_tests)
+EXTRA_DIST += tests/probes/hijack-lib.sh

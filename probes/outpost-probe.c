@@ -67,6 +67,8 @@ static void on_result(const struct probe_result *res, void *arg)
 
 	r->results++;
 	raise_status(r, exit_of[res->outcome]);
+	if (res->alarm)
+		raise_status(r, PROBE_EXIT_UNREACHABLE);
 	if (r->ticked) {
 		fputs("\r\033[K", stderr);
 		r->ticked = false;
@@ -246,7 +248,9 @@ static int run_job(struct run *r)
 		raise_status(r, PROBE_EXIT_SYSTEM);
 	}
 	/* Interrupted before every target was told: those did not answer. */
-	if (r->results < r->cli.ntargets)
+	if (r->results < r->cli.ntargets &&
+	    /* hijack (owner: hijack): one result per name and @resolver pair */
+	    !(r->cli.spec.type == PROBE_HIJACK && r->done && r->results > 0))
 		raise_status(r, PROBE_EXIT_UNREACHABLE);
 	st = r->status;
 out:

@@ -52,6 +52,11 @@ struct probe_path {
 	char			line[64];	/* [line "name"] it came from, or "" */
 };
 
+/* hijack: how many --ref, --dot and --not-bogon one spec holds. */
+#define PROBE_HIJACK_MAX_REFS	8
+#define PROBE_HIJACK_MAX_DOTS	4
+#define PROBE_HIJACK_MAX_EXEMPT	16
+
 /* What to run; the command line or a [probe] section fills it in. A
  * zero field means the type's default. */
 struct probe_spec {
@@ -81,6 +86,15 @@ struct probe_spec {
 	size_t			 n_dns_servers;
 	uint16_t		 dns_qtype;	/* 0: A */
 	bool			 dns_tcp;	/* every query over TCP */
+	/* hijack (owner: hijack). Arrays, not pointers, so that the job's
+	 * struct copy of the spec owns them without more code. */
+	char			hijack_ref[PROBE_HIJACK_MAX_REFS][64];	/* --ref @REF */
+	unsigned		n_hijack_ref;
+	char			hijack_dot[PROBE_HIJACK_MAX_DOTS][320];	/* --dot REF[#name] */
+	unsigned		n_hijack_dot;
+	char			hijack_nx_domain[254];	/* "" = the name's parent */
+	char			hijack_not_bogon[PROBE_HIJACK_MAX_EXEMPT][52];
+	unsigned		n_hijack_not_bogon;
 };
 
 /* One target's result, valid only during the sink's callback. */
@@ -95,6 +109,9 @@ struct probe_result {
 	size_t			json_len;
 	/* The same for a human: complete lines, each ending in '\n'. */
 	const char		*text;
+	/* hijack (owner: hijack): reached, but the verdict is suspect or
+	 * hijacked; outpost-probe exits 1 for it. */
+	bool			alarm;
 };
 
 struct probe_sink {
@@ -133,6 +150,7 @@ struct probe_type_ops {
 extern const struct probe_type_ops probe_ping_ops, probe_tcp_ops, probe_trace_ops,
     probe_tls_ops, probe_http_ops;
 extern const struct probe_type_ops probe_dns_ops;	/* dns */
+extern const struct probe_type_ops probe_hijack_ops;
 
 /* The type named s ("ping"...), or -1. */
 int probe_type_parse(const char *s);

@@ -30,6 +30,8 @@ enum {
 	OPT_CA_FILE, OPT_MAX_REDIRS,
 	OPT_DNS_TCP,	/* dns */
 };
+/* hijack's options (owner: hijack), apart so other types' lines stay theirs. */
+enum { OPT_HIJACK_REF = 0x4580, OPT_HIJACK_DOT, OPT_NX_DOMAIN, OPT_NOT_BOGON };
 
 static const struct option longopts[] = {
 	{ "count", required_argument, NULL, 'c' },
@@ -60,6 +62,10 @@ static const struct option longopts[] = {
 	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
 	{ "type", required_argument, NULL, 't' },		/* dns */
 	{ "tcp", no_argument, NULL, OPT_DNS_TCP },		/* dns */
+	{ "ref", required_argument, NULL, OPT_HIJACK_REF },
+	{ "dot", required_argument, NULL, OPT_HIJACK_DOT },
+	{ "nx-domain", required_argument, NULL, OPT_NX_DOMAIN },
+	{ "not-bogon", required_argument, NULL, OPT_NOT_BOGON },
 	CLI_CONFIG_LONGOPT,
 	{ NULL, 0, NULL, 0 },
 };
@@ -100,7 +106,7 @@ static const struct optinfo opt_types[] = {
 	{ 'N', "-N/--queries", T(PROBE_TRACE), "trace" },
 	{ 'k', "-k/--insecure", T_WEB, "tls and http" },
 	{ OPT_SNI, "--sni", T_WEB, "tls and http" },
-	{ OPT_CA_FILE, "--ca-file", T_WEB, "tls and http" },
+	{ OPT_CA_FILE, "--ca-file", T_WEB | T(PROBE_HIJACK), "tls, http and hijack" },
 	{ 'L', "-L/--location", T(PROBE_HTTP), "http" },
 	{ OPT_MAX_REDIRS, "--max-redirs", T(PROBE_HTTP), "http" },
 	/* dns: c-ares sets neither TOS nor TTL on its sockets. */
@@ -110,6 +116,10 @@ static const struct optinfo opt_types[] = {
 	{ OPT_TTL, "--ttl", ~T(PROBE_DNS), "every type but dns" },
 	{ '4', "-4", ~T(PROBE_DNS), "every type but dns" },
 	{ '6', "-6", ~T(PROBE_DNS), "every type but dns" },
+	{ OPT_HIJACK_REF, "--ref", T(PROBE_HIJACK), "hijack" },
+	{ OPT_HIJACK_DOT, "--dot", T(PROBE_HIJACK), "hijack" },
+	{ OPT_NX_DOMAIN, "--nx-domain", T(PROBE_HIJACK), "hijack" },
+	{ OPT_NOT_BOGON, "--not-bogon", T(PROBE_HIJACK), "hijack" },
 };
 
 struct parse {
@@ -294,6 +304,11 @@ static int option(struct parse *ps, int opt, const char *arg)
 			return refuse(ps, "--ca-file: '%s': %s", arg, strerror(errno));
 		s->ca_file = arg;
 		break;
+	case OPT_HIJACK_REF:
+	case OPT_HIJACK_DOT:
+	case OPT_NX_DOMAIN:
+	case OPT_NOT_BOGON:
+		return probe_cli_hijack_option(s, opt - OPT_HIJACK_REF, arg, ps->err, ps->errlen);
 	case 'q':
 		ps->c->quiet = true;
 		break;

@@ -66,6 +66,11 @@ int probe_cli_number(const char *s, double max, double *out);
 /* A numeric IPv4 or IPv6 address into ss (port 0). */
 int probe_cli_addr(const char *s, struct sockaddr_storage *ss);
 
+/* hijack's options (probe_cli_hijack.c): which is 0 --ref, 1 --dot,
+ * 2 --nx-domain, 3 --not-bogon. 0, or -EINVAL with err set. */
+int probe_cli_hijack_option(struct probe_spec *s, int which, const char *arg, char *err,
+    size_t errlen);
+
 /* Whether n targets of s fit the open-file limit (tcp, tls, http keep a
  * socket per target; the soft limit is raised to the hard one first) and
  * memory (RLIMIT_AS, MemAvailable): 0, or -EMFILE / -ENOMEM with err

@@ -32,6 +32,7 @@ static const struct probe_type_ops *const types[PROBE_NTYPES] = {
 	[PROBE_TLS] = &probe_tls_ops,
 	[PROBE_HTTP] = &probe_http_ops,
 	[PROBE_DNS] = &probe_dns_ops,
+	[PROBE_HIJACK] = &probe_hijack_ops,
 };
 
 int probe_type_parse(const char *s)
