@@ -5,9 +5,6 @@ probes_libopprobe_a_SOURCES += \
 	probes/probe_cli_hijack.c probes/hijack_int.h probes/probe_hijack.c probes/hijack_ask.c \
 	probes/hijack_checks.c probes/hijack_report.c
 
-# Check 2's hook onto the inject helper's capture (probes/inject.mk).
-probes_libopprobe_a_SOURCES += probes/hijack_inject_glue.c
-
 # The bogon table, --not-bogon prefixes, the TTL rule and the verdict.
 check_PROGRAMS += tests/unit/test-hijack
 TESTS += tests/unit/test-hijack

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns_msg.h"
 #include "hijack_inject.h"
 #include "wire.h"
 
@@ -121,187 +122,67 @@ static int ip6_parse(struct wire_cur *c, struct probe_capture *o)
 	return 0;
 }
 
-static void dns_bad(struct probe_capture *o, int err, const char *why)
-{
-	if (!o->dns_err) {
-		o->dns_err = err;
-		o->dns_why = why;
-	}
-}
-
-/* Read a (possibly compressed) name at c into text (may be NULL). Pointers
- * must point strictly backwards, which also rules out loops. */
-static int dns_name(const uint8_t *msg, size_t mlen, struct wire_cur *c, char *text, size_t tcap,
-		    const char **why)
-{
-	struct wire_cur r = *c;
-	size_t wire_len = 1, tl = 0;
-	const uint8_t *lowest = r.p;
-	bool jumped = false;
-
-	if (text && tcap)
-		text[0] = 0;
-	for (;;) {
-		uint8_t n = wire_read_u8(&r);
-
-		if (wire_error(&r)) {
-			*why = "name runs past the end";
-			return -EBADMSG;
-		}
-		if ((n & 0xc0) == 0xc0) {
-			size_t off = (size_t)(n & 0x3f) << 8 | wire_read_u8(&r);
-
-			if (wire_error(&r)) {
-				*why = "pointer runs past the end";
-				return -EBADMSG;
-			}
-			if (!jumped)
-				*c = r;
-			jumped = true;
-			if (off >= mlen) {
-				*why = "pointer past the end";
-				return -EBADMSG;
-			}
-			if (msg + off >= lowest) {
-				*why = "compression loop or forward pointer";
-				return -ELOOP;
-			}
-			lowest = msg + off;
-			wire_cur_init(&r, msg + off, mlen - off);
-			continue;
-		}
-		if (n & 0xc0) {
-			*why = "label over 63 bytes (a reserved label type)";
-			return -EBADMSG;
-		}
-		if (n == 0)
-			break;
-		wire_len += (size_t)n + 1;
-		if (wire_len > 255) {
-			*why = "name over 255 bytes";
-			return -ENAMETOOLONG;
-		}
-		const uint8_t *lab = wire_read_ptr(&r, n);
-
-		if (!lab) {
-			*why = "label runs past the end";
-			return -EBADMSG;
-		}
-		if (text && tl + n + 2 < tcap) {
-			for (size_t i = 0; i < n; i++)
-				text[tl++] = (lab[i] > 32 && lab[i] < 127) ? (char)lab[i] : '?';
-			text[tl++] = '.';
-			text[tl] = 0;
-		}
-	}
-	if (!jumped)
-		*c = r;
-	if (text && tl == 0 && tcap > 1)
-		strcpy(text, ".");
-	return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* One answer RR as text ("A 192.0.2.1") into item. */
-static int dns_rr(const uint8_t *msg, size_t mlen, struct wire_cur *c, char *item, size_t icap,
-		  uint32_t *ttl, const char **why)
-{
-	uint16_t type, rdlen;
-	const uint8_t *rd;
-	char buf[INET6_ADDRSTRLEN], name[256];
-	int rc;
-
-	rc = dns_name(msg, mlen, c, NULL, 0, why);
-	if (rc)
-		return rc;
-	type = wire_read_u16be(c);
-	wire_skip(c, 2);
-	*ttl = wire_read_u32be(c);
-	rdlen = wire_read_u16be(c);
-	rd = wire_read_ptr(c, rdlen);
-	if (wire_error(c) || !rd) {
-		*why = "record runs past the end";
-		return -EBADMSG;
-	}
-	if (type == 1 || type == 28) {
-		if (rdlen != (type == 1 ? 4 : 16)) {
-			*why = "address of the wrong length";
-			return -EBADMSG;
-		}
-		inet_ntop(type == 1 ? AF_INET : AF_INET6, rd, buf, sizeof(buf));
-		snprintf(item, icap, "%s %s", type == 1 ? "A" : "AAAA", buf);
-	} else if (type == 5) {
-		struct wire_cur n;
-
-		wire_cur_init(&n, rd, rdlen);
-		rc = dns_name(msg, mlen, &n, name, sizeof(name), why);
-		if (rc)
-			return rc;
-		snprintf(item, icap, "CNAME %s", name);
-	} else {
-		snprintf(item, icap, "TYPE%u %u bytes", type, rdlen);
-	}
-	return 0;
-}
-
-/* The DNS reply: header, questions skipped, answers as sorted text. */
+/* The DNS reply through the shared codec (dns_msg.h): header first on its
+ * own, so even a reply the codec refuses shows its id and rcode; then the
+ * answers as sorted "TYPE rdata" text, the TTLs left out (the same answer
+ * with another TTL is not another answer). */
 static void dns_parse(const uint8_t *msg, size_t mlen, struct probe_capture *o)
 {
+	struct probe_dns_msg m;
 	struct wire_cur c;
 	char items[16][300], *sorted[16];
-	unsigned qd, n = 0;
-	const char *why = NULL;
+	size_t i, n = 0;
 	int rc;
 
 	wire_cur_init(&c, msg, mlen);
 	o->id = wire_read_u16be(&c);
 	o->flags = wire_read_u16be(&c);
-	qd = wire_read_u16be(&c);
+	wire_skip(&c, 2);
 	o->ancount = wire_read_u16be(&c);
-	wire_skip(&c, 4);
+	o->rcode = o->flags & 15;
 	if (wire_error(&c)) {
-		dns_bad(o, -EBADMSG, "shorter than a DNS header");
+		o->dns_err = -EBADMSG;
+		o->dns_why = "shorter than a DNS header";
 		return;
 	}
-	o->rcode = o->flags & 15;
-	if (!(o->flags & 0x8000))
-		dns_bad(o, -EBADMSG, "not a response");
-	for (unsigned i = 0; i < qd; i++) {
-		rc = dns_name(msg, mlen, &c, NULL, 0, &why);
-		wire_skip(&c, 4);
-		if (!rc && wire_error(&c)) {
-			rc = -EBADMSG;
-			why = "question runs past the end";
-		}
-		if (rc) {
-			dns_bad(o, rc, why);
-			return;
-		}
+	memset(&m, 0, sizeof(m));
+	rc = probe_dns_msg_parse(msg, mlen, &m);
+	if (rc) {
+		o->dns_err = rc;
+		o->dns_why = probe_dns_strerror(rc);
+		return;
 	}
-	for (unsigned i = 0; i < o->ancount; i++) {
-		uint32_t ttl = 0;
-		char item[300];
+	if (!(m.flags & PROBE_DNS_F_QR)) {
+		o->dns_err = -EBADMSG;
+		o->dns_why = "not a response";
+	}
+	o->rcode = m.rcode;
+	for (i = 0; i < m.n_an; i++) {
+		const struct probe_dns_rr *rr = &m.rr[i];
+		const char *tn = probe_dns_type_name(rr->type);
+		size_t l;
 
-		rc = dns_rr(msg, mlen, &c, item, sizeof(item), &ttl, &why);
-		if (rc) {
-			dns_bad(o, rc, why);
-			break;
-		}
-		if (n == 0 || ttl < o->min_ttl)
-			o->min_ttl = ttl;
-		if (n < 16) {
-			memcpy(items[n], item, sizeof(item));
-			sorted[n] = items[n];
-			n++;
-		}
+		if (i == 0 || rr->ttl < o->min_ttl)
+			o->min_ttl = rr->ttl;
+		if (n == 16)
+			continue;
+		if (tn)
+			l = (size_t)snprintf(items[n], sizeof(items[n]), "%s ", tn);
+		else
+			l = (size_t)snprintf(items[n], sizeof(items[n]), "TYPE%u ", rr->type);
+		probe_dns_rdata_text(rr, items[n] + l, sizeof(items[n]) - l);
+		sorted[n] = items[n];
+		n++;
 	}
+	probe_dns_msg_free(&m);
 	qsort(sorted, n, sizeof(sorted[0]), cmp_str);
 	o->answers[0] = 0;
-	for (unsigned i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		size_t l = strlen(o->answers);
 
 		snprintf(o->answers + l, sizeof(o->answers) - l, "%s%s", i ? ", " : "", sorted[i]);
@@ -347,38 +228,16 @@ int probe_capture_parse(int linktype, const uint8_t *frame, size_t len, struct p
 int probe_inject_query(uint16_t id, const char *name, uint16_t qtype, uint8_t *buf, size_t cap,
 		       size_t *len)
 {
+	struct probe_dns_query_opts qo = { .id = id, .rd = true };
 	struct wire_buf b;
-	const char *p = name, *dot;
 	int err;
 
 	wire_buf_init(&b);
-	wire_put_u16be(&b, id);
-	wire_put_u16be(&b, 0x0100);	/* RD */
-	wire_put_u16be(&b, 1);
-	wire_put_u16be(&b, 0);
-	wire_put_u16be(&b, 0);
-	wire_put_u16be(&b, 0);
-	while (*p) {
-		size_t n;
-
-		dot = strchr(p, '.');
-		n = dot ? (size_t)(dot - p) : strlen(p);
-		if (n == 0 || n > 63) {
-			wire_buf_free(&b);
-			return -EINVAL;
-		}
-		wire_put_u8(&b, (uint8_t)n);
-		wire_put_bytes(&b, p, n);
-		p += n;
-		if (*p == '.')
-			p++;
-	}
-	wire_put_u8(&b, 0);
-	wire_put_u16be(&b, qtype);
-	wire_put_u16be(&b, 1);
-	err = wire_buf_error(&b);
-	if (!err && (b.len > cap || b.len > 12 + 255 + 4))
-		err = b.len > cap ? -ENOSPC : -EINVAL;
+	err = probe_dns_query_build(&b, name, qtype, PROBE_DNS_C_IN, &qo);
+	if (!err)
+		err = wire_buf_error(&b);
+	if (!err && b.len > cap)
+		err = -ENOSPC;
 	if (!err) {
 		memcpy(buf, b.data, b.len);
 		*len = b.len;

@@ -2,7 +2,7 @@
 # libpcap), its test driver, its frame parser's fuzz harness, the DNS test
 # world and its tests.
 probes_libopprobe_a_SOURCES += probes/hijack_inject.h probes/hijack_capture.c \
-	probes/hijack_inject.c
+	probes/hijack_inject.c probes/hijack_inject_hook.c
 probes_libopprobe_a_CFLAGS += $(LIBPCAP_CFLAGS)
 LIBOPPROBE += $(LIBPCAP_LIBS)
 
@@ -26,3 +26,10 @@ tests_fuzz_fuzz_dns_capture_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_fuzz_fuzz_dns_capture_LDADD = $(LIBOPPROBE)
 tests_fuzz_fuzz_dns_capture_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
+
+# The frame parser, table-driven (every link type, every lying length).
+check_PROGRAMS += tests/unit/test-hijack-capture
+TESTS += tests/unit/test-hijack-capture
+tests_unit_test_hijack_capture_SOURCES = tests/unit/test-hijack-capture.c tests/tap.h
+tests_unit_test_hijack_capture_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_hijack_capture_LDADD = $(LIBOPPROBE)
