@@ -352,6 +352,13 @@ static void check_dns_keys(const struct conf_section *sec, int type, struct conf
 	/* Bogons and the TLS confirmation are about addresses. */
 	if (conf_is_set(sec, "qtype") && q != 1 && q != 28)
 		conf_report(rep, sec, "qtype", "a hijack probe takes A or AAAA");
+	/* The room outpost-probe hijack has for them (probe.h). */
+	if (conf_get_count(sec, "references") > PROBE_HIJACK_MAX_REFS)
+		conf_report(rep, sec, "references", "lists more than %d", PROBE_HIJACK_MAX_REFS);
+	if (conf_get_count(sec, "dot") > PROBE_HIJACK_MAX_DOTS)
+		conf_report(rep, sec, "dot", "lists more than %d", PROBE_HIJACK_MAX_DOTS);
+	if (conf_get_count(sec, "not-bogon") > PROBE_HIJACK_MAX_EXEMPT)
+		conf_report(rep, sec, "not-bogon", "lists more than %d", PROBE_HIJACK_MAX_EXEMPT);
 	if (!conf_get_count(sec, "references") && !conf_get_count(sec, "dot"))
 		conf_report(rep, sec, "type", "a hijack probe needs references or dot (what the "
 		    "answers of the resolvers are compared with)");

@@ -29,7 +29,9 @@ uint64_t probe_conf_round_ms(const struct conf_section *sec);
 
 /* Fill spec from the [probe] section sec of conf (a checked config),
  * taking interface, source and fwmark from the [line] its via names.
- * spec's strings point into conf. 0, or -EINVAL with why set. */
+ * spec's strings point into conf, but for a dns probe spec->dns_servers
+ * is one allocation of its own (array and strings) that the caller frees
+ * with free(). 0, or -EINVAL / -ENOMEM with why set. */
 int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec,
     struct probe_spec *spec, char *why, size_t whylen);
 

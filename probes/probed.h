@@ -41,6 +41,12 @@ struct probed_verdict_change {
 	size_t		result_len;
 };
 
+/* dns, hijack: the reachability of one (target, resolver). */
+struct probed_pair {
+	char			*target, *dst;
+	int			last;		/* as probed_probe.last */
+};
+
 struct probed_probe {
 	struct probed		*d;
 	char			*name;
@@ -48,12 +54,19 @@ struct probed_probe {
 	 * probe whose fingerprint did not change, with its schedule and
 	 * reachability state. */
 	char			*fingerprint;
-	struct probe_spec	spec;		/* sni and ca_file owned */
+	struct probe_spec	spec;		/* sni, ca_file, dns_servers owned */
 	char			**targets;
 	size_t			ntargets;
 	uint64_t		interval_ms, spread_ms;
 	/* -1 not known yet, else the enum probe_outcome of the last round. */
 	int			*last;
+	/* dns, hijack: the same per (target, dst), as each target has a
+	 * result per resolver. */
+	struct probed_pair	*pairs;
+	size_t			npairs;
+	/* hijack: "@" + each resolvers value, the job's "@RESOLVER" targets. */
+	char			**resolvers;
+	size_t			nresolvers;
 	/* hijack: the verdict of each target in the last round and this one,
 	 * kept across a reload that changes the probe's settings but not its
 	 * name and type. */
