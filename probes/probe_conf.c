@@ -144,12 +144,6 @@ int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec
 	spec->no_verify = conf_get_bool(sec, "insecure");
 	spec->max_redirects = conf_get_bool(sec, "follow") ?
 	    (unsigned)conf_get_u64(sec, "max-redirects") : 0;
-	if (type == PROBE_DNS) {
-		spec->dns_qtype = (uint16_t)probe_schema_qtype(conf_get_str(sec, "qtype"));
-		spec->dns_tcp = conf_get_bool(sec, "tcp");
-		if (dns_servers_from_conf(sec, spec) < 0)
-			return fail(why, whylen, "out of memory");
-	}
 	if (type == PROBE_HIJACK && hijack_from_conf(sec, spec, why, whylen) < 0)
 		return -EINVAL;
 
@@ -169,5 +163,12 @@ int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec
 		spec->path.tos = (int)conf_get_u64(sec, "tos");
 	if (conf_is_set(sec, "ttl"))
 		spec->path.ttl = (int)conf_get_u64(sec, "ttl");
+	/* Last, so that no failure leaves the allocation behind. */
+	if (type == PROBE_DNS) {
+		spec->dns_qtype = (uint16_t)probe_schema_qtype(conf_get_str(sec, "qtype"));
+		spec->dns_tcp = conf_get_bool(sec, "tcp");
+		if (dns_servers_from_conf(sec, spec) < 0)
+			return fail(why, whylen, "out of memory");
+	}
 	return 0;
 }

@@ -58,7 +58,8 @@ probed_tests = \
 	tests/probes/probed-check.sh \
 	tests/probes/probed-spread.sh \
 	tests/probes/probed-overrun.sh \
-	tests/probes/probed-unpriv.sh
+	tests/probes/probed-unpriv.sh \
+	tests/probes/probed-dns.sh
 TESTS += $(probed_tests)
 dist_check_SCRIPTS += $(probed_tests)
 EXTRA_DIST += tests/probes/probed-lib.sh

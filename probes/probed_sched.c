@@ -238,6 +238,7 @@ static void round_event(struct probed_probe *p, const char *start, const char *e
 	json_kv_str(&j, "start", start);
 	json_kv_uint(&j, "duration_ms", loop_now_ms() - p->started_ms);
 	json_kv_uint(&j, "targets", p->ntargets);
+	json_kv_uint(&j, "result_count", p->nresults);
 	json_kv_uint(&j, "reached", p->nreached);
 	json_kv_uint(&j, "skipped", p->skipped);
 	if (error)
@@ -251,8 +252,10 @@ static void round_event(struct probed_probe *p, const char *start, const char *e
 	json_obj_end(&j);
 	emit(p->d, "probe", p->name, &j);
 	json_free(&j);
-	log_info("probe %s: round %llu: %zu of %zu reached", p->name,
-	    (unsigned long long)p->round, p->nreached, p->ntargets);
+	/* dns and hijack give a result per (name, resolver), not per name. */
+	log_info("probe %s: round %llu: %zu of %zu %s reached", p->name,
+	    (unsigned long long)p->round, p->nreached, per_resolver(p) ? p->nresults : p->ntargets,
+	    per_resolver(p) ? "results" : "targets");
 }
 
 static void on_done(int err, void *arg)
