@@ -445,15 +445,7 @@ dns_world()
 		--listen-address=192.0.2.66 --bind-interfaces --address=/example.test/192.0.2.66 \
 		--local-ttl=86400 --log-queries --log-facility="$dir/liar.log" \
 		>"$dir/liar.out" 2>&1
-	ns_exec isp-cnc nft -f - <<'NFT' || return 1
-table ip hijack {
-	chain pre {
-		type nat hook prerouting priority dstnat;
-		iifname "eth-edge" udp dport 53 dnat to 192.0.2.66
-		iifname "eth-edge" tcp dport 53 dnat to 192.0.2.66
-	}
-}
-NFT
+	hijack_on || return 1
 	# dig -b picks a line by its source address, as a multi-homed host does.
 	ns_exec edge ip rule add from 203.0.113.2 table 150 priority 1100 &&
 		ns_exec edge ip rule add from 198.51.100.2 table 151 priority 1101 || return 1
@@ -465,6 +457,21 @@ NFT
 	done
 	return 1
 }
+
+# isp-cnc starts (or stops) redirecting line cnc's DNS to the liar.
+hijack_on()
+{
+	ns_exec isp-cnc nft -f - <<'NFT'
+table ip hijack {
+	chain pre {
+		type nat hook prerouting priority dstnat;
+		iifname "eth-edge" udp dport 53 dnat to 192.0.2.66
+		iifname "eth-edge" tcp dport 53 dnat to 192.0.2.66
+	}
+}
+NFT
+}
+hijack_off() { ns_exec isp-cnc nft delete table ip hijack; }
 
 # dig_show SOURCE LINE NAME: one lookup from the edge over a line.
 dig_show()
@@ -573,11 +580,11 @@ part_dns()
 		"[probe \"dns-tel\"]" "type = hijack" "target = www.example.test" \
 		"resolvers = 192.0.2.53" "dot = 192.0.2.53#dns.example.test" \
 		"ca-file = $dir/certs/ca.pem" "not-bogon = 192.0.2.0/24" "via = tel" \
-		"interval = 30s" "spread = 1s" "" \
+		"timeout = 1s" "interval = 5s" "spread = 1s" "" \
 		"[probe \"dns-cnc\"]" "type = hijack" "target = www.example.test" \
 		"resolvers = 192.0.2.53" "dot = 192.0.2.53#dns.example.test" \
 		"ca-file = $dir/certs/ca.pem" "not-bogon = 192.0.2.0/24" "via = cnc" \
-		"interval = 30s" "spread = 1s" >>"$conf"
+		"timeout = 1s" "interval = 5s" "spread = 1s" >>"$conf"
 	say "config $conf (the probes):"
 	sed -n '/^\[probe/,$p' "$conf" | sed 's/^/  | /'
 	bg_run broker mosquitto_sub -h 192.0.2.80 -t 'outpost/chaoyang/edge-01/probe/#' \
@@ -585,19 +592,41 @@ part_dns()
 	sub=$BG_PID
 	bg_run edge "$pubd" -d -f "$conf" >"$dir/pubd.log" 2>&1
 	pubd_pid=$BG_PID
+	say "isp-cnc stops hijacking for a while: both lines start clean"
+	hijack_off
+	say "\$ outpost-probed -d -v -f $conf    (in namespace edge)"
 	bg_run edge "$probed" -d -v -f "$conf" >"$dir/probed.log" 2>&1
 	probed_pid=$BG_PID
-	if ! wait_for 30 eval '[ "$(grep -c "/probe/dns-" "$dir/sub.out")" -ge 2 ]'; then
+	if ! wait_for 30 eval '[ "$(grep -c "/probe/dns-" "$dir/sub.out")" -ge 4 ]'; then
 		say "FAILED: the hijack rounds did not reach the broker"
 		sed 's/^/  | /' "$dir/probed.log" "$dir/pubd.log"
 		rc=1
 	fi
+	say "isp-cnc hijacks again (the nftables DNAT is back)"
+	hijack_on
+	if ! wait_for 30 grep -q "/hijack/dns-cnc" "$dir/sub.out"; then
+		say "FAILED: no verdict change event for line cnc"
+		sed 's/^/  | /' "$dir/probed.log"
+		rc=1
+	fi
 	say "what the broker received (topic, then each result's verdict and checks):"
 	grep "/probe/dns-" "$dir/sub.out" | while read -r topic payload; do
-		say "  $topic"
+		say "  $topic round $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["data"]["round"])' "$payload")"
 		python3 -c 'import json,sys; [print(json.dumps(r)) for r in json.loads(sys.argv[1])["data"]["results"]]' \
 			"$payload" | hijack_summary
 	done
+	say "the verdict change, as published:"
+	grep "/hijack/dns-cnc" "$dir/sub.out" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    topic, _, payload = line.rstrip("\n").partition(" ")
+    d = json.loads(payload)["data"]
+    print("  %s: %s @%s round %d: %s -> %s" % (topic, d["target"], d["dst"], d["round"],
+          d["from"], d["to"]))
+    for k, v in d["evidence"].items():
+        print("    evidence %-12s %-8s %s" % (k, v.get("status"), v.get("why", "")))
+'
+	grep -q '/hijack/dns-tel' "$dir/sub.out" && { say "FAILED: line tel changed verdict"; rc=1; }
 	kill -TERM "$probed_pid" "$pubd_pid"
 	wait "$probed_pid" || { say "FAILED: outpost-probed exited $?"; rc=1; }
 	wait "$pubd_pid"
