@@ -29,3 +29,12 @@ TESTS += tests/unit/test-resolve-query
 tests_unit_test_resolve_query_SOURCES = tests/unit/test-resolve-query.c tests/tap.h
 tests_unit_test_resolve_query_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_resolve_query_LDADD = $(LIBOPPROBE)
+
+# Against dnsmasq and tests/tools/dns-bad.py in namespaces (root).
+dns_tests = tests/probes/dns-types.sh tests/probes/dns-servers.sh tests/probes/dns-bad.sh
+TESTS += $(dns_tests)
+dist_check_SCRIPTS += $(dns_tests)
+EXTRA_DIST += tests/probes/dns-lib.sh tests/tools/dns-bad.py
+
+# outpost-probe dns next to dnsperf on the same dnsmasq (make bench).
+bench_scripts += tests/bench/dns-dnsperf.sh

@@ -215,6 +215,9 @@ static int decode_txt(struct probe_dns_rr *rr)
 	struct wire_cur c;
 	size_t n = 0;
 
+	/* Empty rdata has no buffer, and TXT needs at least one string. */
+	if (!rr->raw)
+		return rr->type == PROBE_DNS_T_TXT ? PROBE_DNS_ERDATA : 0;
 	wire_cur_init(&c, rr->raw, rr->rdlen);
 	while (wire_remaining(&c))
 		wire_skip(&c, wire_read_u8(&c)), n++;
@@ -238,6 +241,8 @@ static int decode_caa(struct probe_dns_rr *rr)
 	const uint8_t *tag;
 	uint8_t tlen;
 
+	if (!rr->raw)
+		return PROBE_DNS_ERDATA;
 	wire_cur_init(&c, rr->raw, rr->rdlen);
 	rr->num[0] = wire_read_u8(&c);
 	tlen = wire_read_u8(&c);

@@ -46,6 +46,13 @@ struct resolver {
 /* resolve_loop.c */
 /* Re-arm the loop timer from ares_timeout(); call after each c-ares call. */
 void resolver_sync(struct resolver *r);
+/* resolver_sync() only when no timer is armed. c-ares 1.18's ares_timeout()
+ * walks every pending query, so with thousands in flight it must not run
+ * after each send and reply. An armed timer is never later than needed:
+ * a reply only removes deadlines, and a new query (or retry) gets one a
+ * full timeout away, after every deadline already there; a timer that
+ * fires early just finds nothing due and syncs. */
+void resolver_sync_lazy(struct resolver *r);
 /* Read resolv.conf again if it changed and c-ares holds no query. */
 void resolver_refresh(struct resolver *r);
 /* A query c-ares holds was cancelled: once every query it holds is, end

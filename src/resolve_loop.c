@@ -37,6 +37,12 @@ void resolver_sync(struct resolver *r)
 	r->timer = loop_timer_add(r->loop, ms, on_timer, r);
 }
 
+void resolver_sync_lazy(struct resolver *r)
+{
+	if (!r->timer)
+		resolver_sync(r);
+}
+
 static void on_timer(struct loop *l, void *arg)
 {
 	struct resolver *r = arg;
@@ -77,7 +83,7 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 	ares_process_fd(r->channel, (events & EPOLLIN) || err ? fd : ARES_SOCKET_BAD,
 	    (events & EPOLLOUT) || err ? fd : ARES_SOCKET_BAD);
 	r->busy--;
-	resolver_sync(r);
+	resolver_sync_lazy(r);
 }
 
 static ssize_t find_fd(const struct resolver *r, int fd)

@@ -64,7 +64,7 @@ int resolver_send(struct resolver *r, const uint8_t *msg, size_t len, resolver_r
 	r->n_ares++;
 	ares_send(r->channel, msg, (int)len, on_send, q);
 	q->starting = false;
-	resolver_sync(r);
+	resolver_sync_lazy(r);
 	if (q->done) {
 		q->timer = loop_timer_add(r->loop, 0, resolver_on_deferred, q);
 		if (!q->timer) {
