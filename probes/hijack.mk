@@ -13,7 +13,20 @@ tests_unit_test_hijack_CPPFLAGS = $(PROBE_CPPFLAGS)
 tests_unit_test_hijack_LDADD = $(LIBOPPROBE)
 
 # The scenario matrix in the DNS world (root; inject's tests/probes/dns-world.sh).
-hijack_tests = tests/probes/hijack-clean.sh tests/probes/hijack-scenarios.sh
+hijack_tests = tests/probes/hijack-clean.sh tests/probes/hijack-scenarios.sh \
+	tests/probes/hijack-conf.sh
 TESTS += $(hijack_tests)
 dist_check_SCRIPTS += $(hijack_tests)
 EXTRA_DIST += tests/probes/hijack-lib.sh
+
+# The reading of resolver replies (untrusted bytes) into answer sets.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-hijack-reply
+fuzz_harnesses += tests/fuzz/fuzz-hijack-reply
+tests_fuzz_fuzz_hijack_reply_SOURCES = tests/fuzz/fuzz-hijack-reply.c
+tests_fuzz_fuzz_hijack_reply_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_fuzz_fuzz_hijack_reply_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_hijack_reply_LDADD = $(LIBOPPROBE)
+tests_fuzz_fuzz_hijack_reply_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz-hijack-reply

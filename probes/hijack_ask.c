@@ -27,7 +27,7 @@ struct hijack_ask {
 };
 
 /* The addresses of type qtype in the answer section of msg. */
-static void parse_reply(const uint8_t *msg, size_t len, uint16_t qtype, int want_id,
+void hijack_reply_parse(const uint8_t *msg, size_t len, uint16_t qtype, int want_id,
     struct hijack_reply *rep)
 {
 	struct probe_dns_msg m;
@@ -87,7 +87,7 @@ static void on_raw(int status, const uint8_t *reply, size_t len, unsigned timeou
 		    resolver_strerror(status), timeouts);
 	} else {
 		/* c-ares matched the id and question already */
-		parse_reply(reply, len, a->qtype, -1, &rep);
+		hijack_reply_parse(reply, len, a->qtype, -1, &rep);
 	}
 	deliver(a, &rep);
 }
@@ -104,7 +104,7 @@ static void on_dot(int status, const uint8_t *reply, size_t len, const char *why
 			a->srv->unusable = true;
 		snprintf(rep.why, sizeof(rep.why), "%s", why && *why ? why : strerror(-status));
 	} else {
-		parse_reply(reply, len, a->qtype, a->id, &rep);
+		hijack_reply_parse(reply, len, a->qtype, a->id, &rep);
 	}
 	deliver(a, &rep);
 }

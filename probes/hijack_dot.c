@@ -44,19 +44,21 @@ static void finish(struct probe_hijack_dot *d, int status, const uint8_t *reply,
 	d->cb(status, reply, len, why, d->arg);
 }
 
-static void send_more(struct probe_hijack_dot *d)
+/* false when it finished d (which the owner may have freed then). */
+static bool send_more(struct probe_hijack_dot *d)
 {
 	while (d->out_off < d->out_len) {
 		ssize_t n = probe_conn_write(d->conn, d->out + d->out_off, d->out_len - d->out_off);
 
 		if (n == -EAGAIN)
-			return;
+			return true;
 		if (n < 0) {
 			finish(d, (int)n, NULL, 0, probe_conn_error(d->conn));
-			return;
+			return false;
 		}
 		d->out_off += (size_t)n;
 	}
+	return true;
 }
 
 /* Read what there is; finish once the whole length-prefixed reply is in. */
@@ -100,8 +102,7 @@ static void on_conn(struct probe_conn *c, enum probe_conn_event ev, void *arg)
 	switch (ev) {
 	case PROBE_CONN_OPEN:
 	case PROBE_CONN_WRITABLE:
-		send_more(d);
-		if (!d->done && d->out_off == d->out_len && probe_conn_pending(d->conn))
+		if (send_more(d) && d->out_off == d->out_len && probe_conn_pending(d->conn))
 			read_more(d);
 		return;
 	case PROBE_CONN_READABLE:

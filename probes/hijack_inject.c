@@ -298,7 +298,8 @@ static void finish(struct probe_inject *c, int err)
 	}
 	if (sink) {
 		st = PROBE_INJECT_FAIL;
-		snprintf(why, sizeof(why), "%u replies from the sink, which runs no DNS server", sink);
+		snprintf(why, sizeof(why), "%u repl%s from the sink, which runs no DNS server", sink,
+			 sink == 1 ? "y" : "ies");
 	} else if (distinct > 1) {
 		st = PROBE_INJECT_FAIL;
 		snprintf(why, sizeof(why), "%u distinct replies to one query", distinct);

@@ -55,6 +55,11 @@ int hijack_ask_start(struct loop *l, struct resolver *sysr, const struct probe_s
     struct hijack_ask **out);
 /* Cancel (no callback afterwards) and free. NULL-safe. */
 void hijack_ask_free(struct hijack_ask *a);
+/* Parse the untrusted reply msg[0..len) (through the DNS codec) into rep,
+ * which the caller zeroed: the answers of qtype (A or AAAA) with their
+ * TTLs; want_id >= 0 also checks the id. rep->status says how it went. */
+void hijack_reply_parse(const uint8_t *msg, size_t len, uint16_t qtype, int want_id,
+    struct hijack_reply *rep);
 /* Make a resolver of srv->text alone (plain servers). 0 or -errno. */
 int hijack_server_open(struct loop *l, const struct probe_spec *spec, struct hijack_server *srv);
 void hijack_server_close(struct hijack_server *srv);
@@ -77,6 +82,7 @@ struct hijack_clear {
 struct hijack_case {
 	void			*hj;		/* the job's state */
 	const char		*name;
+	uint16_t		qtype;		/* A or AAAA */
 	char			nx_domain[254];
 	struct hijack_server	tested;
 	struct hijack_reply	tested_rep;

@@ -215,7 +215,7 @@ void hijack_report(struct probe_job *job, struct hijack_case *c,
 	if (sp->path.line[0])
 		json_kv_str(&j, "line", sp->path.line);
 	json_kv_str(&j, "outcome", outcome);
-	json_kv_str(&j, "qtype", sp->family == AF_INET6 ? "AAAA" : "A");
+	json_kv_str(&j, "qtype", c->qtype == 28 ? "AAAA" : "A");
 	json_kv_str(&j, "verdict", probe_hijack_verdict_name(v));
 	rcode_json(&j, "rcode", &c->tested_rep);
 	if (c->tested_rep.status < 0)

@@ -95,6 +95,10 @@ struct probe_spec {
 	char			hijack_nx_domain[254];	/* "" = the name's parent */
 	char			hijack_not_bogon[PROBE_HIJACK_MAX_EXEMPT][52];
 	unsigned		n_hijack_not_bogon;
+	/* resolvers under test from [probe] resolver = (the command line
+	 * gives them as @RESOLVER targets) */
+	char			hijack_resolver[PROBE_HIJACK_MAX_REFS][64];
+	unsigned		n_hijack_resolver;
 	/* ---- inject: hijack's injection check (check 2) ---- */
 	struct sockaddr_storage	inject_sink;	/* --sink: also queried; AF_UNSPEC = none */
 	uint64_t		inject_window_ms; /* --window after the first reply; 0 = 1000 */

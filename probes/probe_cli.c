@@ -32,6 +32,8 @@ enum {
 };
 /* hijack's options (owner: hijack), apart so other types' lines stay theirs. */
 enum { OPT_HIJACK_REF = 0x4580, OPT_HIJACK_DOT, OPT_NX_DOMAIN, OPT_NOT_BOGON };
+/* hijack's injection check options (owner: inject). */
+enum { OPT_INJECT_SINK = 0x45c0, OPT_INJECT_WINDOW };
 
 static const struct option longopts[] = {
 	{ "count", required_argument, NULL, 'c' },
@@ -66,6 +68,8 @@ static const struct option longopts[] = {
 	{ "dot", required_argument, NULL, OPT_HIJACK_DOT },
 	{ "nx-domain", required_argument, NULL, OPT_NX_DOMAIN },
 	{ "not-bogon", required_argument, NULL, OPT_NOT_BOGON },
+	{ "sink", required_argument, NULL, OPT_INJECT_SINK },
+	{ "window", required_argument, NULL, OPT_INJECT_WINDOW },
 	CLI_CONFIG_LONGOPT,
 	{ NULL, 0, NULL, 0 },
 };
@@ -83,7 +87,13 @@ void probe_cli_usage(FILE *fp)
 	    "       outpost-probe dns [-hqV] [-c count] [-I interface] [-i interval]\n"
 	    "                     [-r rate] [-S source] [-t type] [-W timeout] [--config file]\n"
 	    "                     [--json] [--mark mark] [--name name] [--publish] [--tcp]\n"
-	    "                     [--via line] name ... [@server ...]\n");
+	    "                     [--via line] name ... [@server ...]\n"
+	    /* hijack */
+	    "       outpost-probe hijack [-hqV] [-I interface] [-S source] [-t A|AAAA]\n"
+	    "                     [-W timeout] [--ca-file file] [--config file]\n"
+	    "                     [--dot ref[#tls-name]] [--json] [--mark mark]\n"
+	    "                     [--not-bogon prefix] [--nx-domain domain] [--ref @ref]\n"
+	    "                     [--via line] name ... [@resolver ...]\n");
 }
 
 /* Which types take an option; the rest refuse it. */
@@ -110,7 +120,7 @@ static const struct optinfo opt_types[] = {
 	{ 'L', "-L/--location", T(PROBE_HTTP), "http" },
 	{ OPT_MAX_REDIRS, "--max-redirs", T(PROBE_HTTP), "http" },
 	/* dns: c-ares sets neither TOS nor TTL on its sockets. */
-	{ 't', "-t/--type", T(PROBE_DNS), "dns" },
+	{ 't', "-t/--type", T(PROBE_DNS) | T(PROBE_HIJACK), "dns and hijack" },
 	{ OPT_DNS_TCP, "--tcp", T(PROBE_DNS), "dns" },
 	{ OPT_TOS, "--tos", ~T(PROBE_DNS), "every type but dns" },
 	{ OPT_TTL, "--ttl", ~T(PROBE_DNS), "every type but dns" },
@@ -120,6 +130,8 @@ static const struct optinfo opt_types[] = {
 	{ OPT_HIJACK_DOT, "--dot", T(PROBE_HIJACK), "hijack" },
 	{ OPT_NX_DOMAIN, "--nx-domain", T(PROBE_HIJACK), "hijack" },
 	{ OPT_NOT_BOGON, "--not-bogon", T(PROBE_HIJACK), "hijack" },
+	{ OPT_INJECT_SINK, "--sink", T(PROBE_HIJACK), "hijack" },
+	{ OPT_INJECT_WINDOW, "--window", T(PROBE_HIJACK), "hijack" },
 };
 
 struct parse {
@@ -309,6 +321,9 @@ static int option(struct parse *ps, int opt, const char *arg)
 	case OPT_NX_DOMAIN:
 	case OPT_NOT_BOGON:
 		return probe_cli_hijack_option(s, opt - OPT_HIJACK_REF, arg, ps->err, ps->errlen);
+	case OPT_INJECT_SINK:
+	case OPT_INJECT_WINDOW:
+		return probe_cli_inject_option(s, opt - OPT_INJECT_SINK, arg, ps->err, ps->errlen);
 	case 'q':
 		ps->c->quiet = true;
 		break;

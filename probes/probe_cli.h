@@ -70,6 +70,10 @@ int probe_cli_addr(const char *s, struct sockaddr_storage *ss);
  * 2 --nx-domain, 3 --not-bogon. 0, or -EINVAL with err set. */
 int probe_cli_hijack_option(struct probe_spec *s, int which, const char *arg, char *err,
     size_t errlen);
+/* inject's options (probe_cli_inject.c): which is 0 --sink, 1 --window.
+ * 0, or -EINVAL with err set. */
+int probe_cli_inject_option(struct probe_spec *s, int which, const char *arg, char *err,
+    size_t errlen);
 
 /* Whether n targets of s fit the open-file limit (tcp, tls, http keep a
  * socket per target; the soft limit is raised to the hard one first) and

@@ -271,6 +271,14 @@ static void kick(struct loop *l, void *arg)
 			phase_one_over(&hj->cases[i]);
 }
 
+static bool has_at_targets(const struct probe_job *j)
+{
+	for (size_t i = 0; i < probe_job_ntargets(j); i++)
+		if (probe_job_target(j, i)[0] == '@')
+			return true;
+	return false;
+}
+
 /* The first nameserver of resolv.conf: the system's resolver under test. */
 static int system_server(char *buf, size_t len)
 {
@@ -362,7 +370,12 @@ static int start(struct probe_job *j)
 		return -ENOMEM;
 	probe_job_set_priv(j, hj);
 	hj->j = j;
-	hj->qtype = sp->family == AF_INET6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
+	hj->qtype = sp->dns_qtype ? sp->dns_qtype :
+	    sp->family == AF_INET6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
+	if (hj->qtype != DNS_TYPE_A && hj->qtype != DNS_TYPE_AAAA) {
+		probe_job_error(j, "hijack: -t/--type: only A or AAAA (addresses to check)");
+		return -EINVAL;
+	}
 	hj->timeout_ms = sp->timeout_ms ? sp->timeout_ms : 5000;
 	for (size_t i = 0; i < n; i++)
 		*(probe_job_target(j, i)[0] == '@' ? &nservers : &nnames) += 1;
@@ -370,6 +383,9 @@ static int start(struct probe_job *j)
 		probe_job_error(j, "hijack: which name? give NAME [@RESOLVER...]");
 		return -EINVAL;
 	}
+	/* [probe] resolver = ...: the config's form of @RESOLVER */
+	if (!nservers && sp->n_hijack_resolver)
+		nservers = sp->n_hijack_resolver;
 	if (!nservers && (rc = system_server(sysname, sizeof(sysname))) < 0) {
 		probe_job_error(j, "hijack: no resolver given and none in /etc/resolv.conf: %s",
 		    strerror(-rc));
@@ -402,15 +418,21 @@ static int start(struct probe_job *j)
 
 		if (name[0] == '@')
 			continue;
-		for (size_t si = 0; si < (nservers ? n : 1); si++) {
-			const char *srvtext = nservers ? probe_job_target(j, si) : sysname;
+		bool from_conf = sp->n_hijack_resolver && nservers == sp->n_hijack_resolver &&
+		    !has_at_targets(j);
+		size_t nloop = from_conf ? nservers : nservers ? n : 1;
+
+		for (size_t si = 0; si < nloop; si++) {
+			const char *srvtext = from_conf ? sp->hijack_resolver[si] :
+			    nservers ? probe_job_target(j, si) : sysname;
 			struct hijack_case *c;
 
-			if (nservers && srvtext[0] != '@')
+			if (nservers && !from_conf && srvtext[0] != '@')
 				continue;
 			c = &hj->cases[k++];
 			c->hj = hj;
 			c->name = name;
+			c->qtype = hj->qtype;
 			c->refs = hj->refs;
 			c->nrefs = hj->nrefs;
 			snprintf(c->tested.text, sizeof(c->tested.text), "%s",

@@ -43,7 +43,7 @@ refused "negative count" "^outpost-probe: -c/--count: '-3' is not a whole number
 refused "bad source address" "-S/--source: '192.0.2.256' is not a numeric IPv4 or IPv6 address" \
 	"$PROBE" tcp -p 80 -S 192.0.2.256 192.0.2.1
 refused "bad duration" "-W/--timeout: '3x' is not a duration" "$PROBE" tcp -p 80 -W 3x 192.0.2.1
-refused "unknown type" "'dns' is not a probe type" "$PROBE" dns 192.0.2.1
+refused "unknown type" "'nosuch' is not a probe type" "$PROBE" nosuch 192.0.2.1
 refused "option of another type" "-P/--proto: applies to trace probes, not tcp" \
 	"$PROBE" tcp -p 80 -P udp 192.0.2.1
 refused "no such interface" "-I/--interface: 'nosuch9': no such interface here" \

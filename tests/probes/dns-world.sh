@@ -14,18 +14,21 @@
 #			c's resolv.conf names the honest resolver.
 #	dns_honest	dnsmasq on 10.53.2.53:53 (UDP and TCP), authoritative for
 #			example.test: www A 10.53.2.10, other A 10.53.2.11,
-#			mail A 10.53.2.25, TXT/MX/SRV records; anything else
+#			mail A 10.53.2.25, TXT/MX/SRV records, TTL 300; anything else
 #			under example.test is NXDOMAIN. Log: $NETNS_TMP/dnsmasq.log
 #	dns_certs	$DNS_PKI: ca.pem, www (www.example.test), other
 #			(other.example.test), dot (dot.example.test + IP
 #			10.53.2.53), wrong (wrong.example.test)
-#	dns_dot [wrong]	stunnel on 10.53.2.53:853 in front of the honest
-#			resolver (DNS over TLS, RFC 7858), cert dot (or wrong);
-#			log $NETNS_TMP/stunnel.log (one line per connection)
+#	dns_dot [CERT [PORT]]	stunnel on 10.53.2.53:PORT (853) in front of
+#			the honest resolver (DNS over TLS, RFC 7858), with
+#			cert CERT (dot; "wrong" for one valid for another
+#			name); log $NETNS_TMP/stunnel-PORT.log
+#			(a line per connection)
 #	dns_https	nginx: 10.53.2.10:443 with the www cert, 10.53.2.11:443
 #			with the other cert; log $NETNS_TMP/nginx/access.log
 #	dns_liar MODE [ARGS]	tests/tools/dns-liar.py on 10.53.2.54, upstream
-#			the honest resolver; log $NETNS_TMP/liar.log
+#			the honest resolver; log $NETNS_TMP/liar.log;
+#			dns_liar_stop before starting another mode
 #	dns_injector [ARGS]	tests/tools/dns-injector.py on r's eth0 (c's
 #			side); log $NETNS_TMP/injector.log
 #	dns_slow MS	delay what s sends by MS (tests/lib/netns.sh netem), so
@@ -74,7 +77,7 @@ dns_honest()
 	bg_run s dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
 		--listen-address="$DNS_RESOLVER" --bind-interfaces --user=root --group=root \
 		--log-queries --log-facility="$NETNS_TMP/dnsmasq.log" \
-		--local=/example.test/ \
+		--local=/example.test/ --local-ttl=300 \
 		--host-record=www.example.test,"$DNS_WWW" \
 		--host-record=other.example.test,"$DNS_OTHER" \
 		--host-record=mail.example.test,10.53.2.25 \
@@ -113,20 +116,20 @@ dns_certs()
 
 dns_dot()
 {
-	local cert=${1:-dot}
-	cat >"$NETNS_TMP/stunnel.conf" <<-EOF2
+	local cert=${1:-dot} port=${2:-853}
+	cat >"$NETNS_TMP/stunnel-$port.conf" <<-EOF2
 	foreground = yes
 	pid =
 	debug = notice
-	output = $NETNS_TMP/stunnel.log
+	output = $NETNS_TMP/stunnel-$port.log
 	[dot]
-	accept = $DNS_RESOLVER:853
+	accept = $DNS_RESOLVER:$port
 	connect = $DNS_RESOLVER:53
 	cert = $DNS_PKI/$cert.pem
 	key = $DNS_PKI/$cert.key
 	EOF2
-	bg_run s stunnel "$NETNS_TMP/stunnel.conf" >"$NETNS_TMP/stunnel.out" 2>&1
-	wait_until 10 ns_exec c bash -c "exec 3<>/dev/tcp/$DNS_RESOLVER/853" 2>/dev/null
+	bg_run s stunnel "$NETNS_TMP/stunnel-$port.conf" >"$NETNS_TMP/stunnel-$port.out" 2>&1
+	wait_until 10 ns_exec c bash -c "exec 3<>/dev/tcp/$DNS_RESOLVER/$port" 2>/dev/null
 }
 
 dns_https()
@@ -162,7 +165,14 @@ dns_liar()
 	: >"$NETNS_TMP/liar.out"
 	bg_run s python3 "$_dns_tools/dns-liar.py" "$DNS_LIAR" "$DNS_RESOLVER" "$@" \
 		--log "$NETNS_TMP/liar.log" >"$NETNS_TMP/liar.out" 2>&1
+	DNS_LIAR_PID=$BG_PID
 	wait_until 10 grep -q ready "$NETNS_TMP/liar.out"
+}
+
+dns_liar_stop()
+{
+	[ -n "${DNS_LIAR_PID:-}" ] && bg_kill "$DNS_LIAR_PID"
+	DNS_LIAR_PID=
 }
 
 dns_injector()

@@ -117,6 +117,34 @@ for kind in truncated loop forward label64 long badlen header; do
 	dns_injector_stop
 done
 
+# Through outpost-probe hijack: check 2 in its "checks", the verdict from it.
+PROBE=$top_builddir/probes/outpost-probe
+hj()
+{
+	RC=0
+	OUT=$(ns_exec c "$PROBE" hijack --json www.example.test "@$DNS_RESOLVER" \
+		--ref "@$DNS_RESOLVER" --not-bogon 10.53.0.0/16 --window 300ms "$@" \
+		2>"$NETNS_TMP/hj.err") || RC=$?
+}
+hj --sink "$DNS_SINK"
+is "$(j '.checks.injection | .status + " " + (.window_ms|tostring) + " " + .sink')" \
+	"pass 300 $DNS_SINK" "hijack, honest path: injection passes, --window and --sink applied"
+dns_injector --name www.example.test=10.53.9.9 --delay 20 || bail "injector did not start"
+hj
+is "$(j '.verdict + " " + .checks.injection.status + " " + (.checks.injection.replies|length|tostring)')" \
+	"hijacked fail 2" "hijack, forged reply second: hijacked on the injection check, both replies"
+dns_injector_stop
+RC=0
+ns_exec c "$PROBE" hijack www.example.test --window 0 >/dev/null 2>"$NETNS_TMP/hj.err" || RC=$?
+is "$RC" 3 "hijack --window 0: a usage error"
+like "$(cat "$NETNS_TMP/hj.err")" "--window: '0'" "hijack --window 0: the message names it"
+RC=0
+ns_exec c "$PROBE" hijack www.example.test --sink nowhere >/dev/null 2>"$NETNS_TMP/hj.err" || RC=$?
+is "$RC" 3 "hijack --sink nowhere: a usage error"
+RC=0
+ns_exec c "$PROBE" ping --window 1s 10.53.1.254 >/dev/null 2>"$NETNS_TMP/hj.err" || RC=$?
+is "$RC" 3 "ping --window: refused, it is hijack's"
+
 # No CAP_NET_RAW: a clear refusal.
 RC=0
 ns_exec c capsh --drop=cap_net_raw -- -c "exec '$CHECK' '$DNS_RESOLVER' www.example.test" \

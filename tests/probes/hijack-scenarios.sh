@@ -7,6 +7,8 @@
 #   - the genuine address of another name (other.example.test's HTTPS
 #     server): its certificate does not match, so it is not cleared
 #     (verify-failed, hostname mismatch): hijacked by consistency;
+#   - a disjoint address that presents a valid certificate for the name
+#     (another server of the same site): cleared, clean;
 #   - NXDOMAIN rewritten to an "ad server": hijacked, nxdomain fails;
 #   - a bogon (192.168.77.77): hijacked, bogons fails with its class;
 #   - TTLs of a week: suspect, only ttl fails;
@@ -55,6 +57,19 @@ case $(jv '.checks.consistency.not_cleared[0].why') in
 esac
 grep -q "client: 10.53.1.1, server: $DNS_OTHER:443" "$NETNS_TMP/nginx/error.log"
 ok $? "nginx on $DNS_OTHER saw the client's handshake"
+
+# Disjoint but genuine (a CDN's other server): 10.53.2.12 serves a valid
+# www.example.test certificate, so the handshake clears it: clean.
+addr_add s eth0 10.53.2.12/24 || bail "cannot add 10.53.2.12"
+bg_run s openssl s_server -quiet -accept 10.53.2.12:443 -cert "$DNS_PKI/www.pem" \
+	-key "$DNS_PKI/www.key" -www >"$NETNS_TMP/s_server.out" 2>&1
+wait_until 10 ns_exec c bash -c "exec 3<>/dev/tcp/10.53.2.12/443" 2>/dev/null ||
+	bail "openssl s_server did not start"
+liar wrong --name www.example.test --addr 10.53.2.12
+hijack www.example.test "@$DNS_LIAR" "${REFS[@]}"
+is "$RC/$(jv .verdict)" 0/clean "disjoint answer with a valid certificate for the name: clean"
+is "$(jv '.checks.consistency | .status + " " + (.common | length | tostring) + " " + (.cleared | map(.addr + "=" + .state) | join(","))')" \
+	"pass 0 10.53.2.12=verified" "no address in common, but cleared by the handshake"
 
 liar nxad
 hijack www.example.test "@$DNS_LIAR" "${REFS[@]}"

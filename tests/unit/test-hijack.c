@@ -1,11 +1,12 @@
-/* test-hijack.c: the bogon table, --not-bogon prefixes, the TTL rule and
- * the verdict rules of outpost-probe hijack, table-driven. */
+/* test-hijack.c: the bogon table, --not-bogon prefixes, the TTL rule, the
+ * verdict rules and the options of outpost-probe hijack, table-driven. */
 #include <config.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
 
 #include "hijack.h"
+#include "probe_cli.h"
 #include "tap.h"
 
 struct bogon_case {
@@ -121,6 +122,60 @@ static const struct verdict_case verdict_cases[] = {
 	{ { K, K, F, K, K }, PROBE_HIJACK_HIJACKED },
 };
 
+struct opt_case {
+	int which;		/* 0 --ref, 1 --dot, 2 --nx-domain, 3 --not-bogon */
+	const char *arg;
+	bool good;
+};
+
+static const struct opt_case opt_cases[] = {
+	{ 0, "@192.0.2.53", true },		{ 0, "@192.0.2.53:5353", true },
+	{ 0, "@[2001:db8::53]:5353", true },	{ 0, "192.0.2.53", false },
+	{ 0, "@", false },			{ 0, "@a b", false },
+	{ 0, "@x/y", false },
+	{ 1, "192.0.2.53", true },		{ 1, "192.0.2.53:8853#dot.example", true },
+	{ 1, "dot.example#dot.example", true },	{ 1, "#dot.example", false },
+	{ 1, "192.0.2.53#", false },		{ 1, "192.0.2.53#a#b", false },
+	{ 1, "@192.0.2.53", false },
+	{ 2, "example.test", true },		{ 2, "", false },
+	{ 2, ".example", false },		{ 2, "a..b", false },
+	{ 2, "ex ample", false },
+	{ 3, "10.53.0.0/16", true },		{ 3, "2001:db8::/32", true },
+	{ 3, "192.0.2.1", true },		{ 3, "10.0.0.0/33", false },
+	{ 3, "nope", false },
+};
+
+static void test_options(void)
+{
+	for (size_t i = 0; i < sizeof(opt_cases) / sizeof(opt_cases[0]); i++) {
+		static const char *const names[] = { "--ref", "--dot", "--nx-domain", "--not-bogon" };
+		const struct opt_case *c = &opt_cases[i];
+		struct probe_spec s;
+		char err[256] = "";
+		int rc;
+
+		memset(&s, 0, sizeof(s));
+		rc = probe_cli_hijack_option(&s, c->which, c->arg, err, sizeof(err));
+		ok(c->good ? rc == 0 : rc == -EINVAL && strstr(err, names[c->which]) != NULL,
+		    "%s '%s' %s", names[c->which], c->arg, c->good ? "taken" : "refused, naming it");
+	}
+	/* what is stored, and the limits */
+	{
+		struct probe_spec s;
+		char err[256];
+		int rc = 0;
+
+		memset(&s, 0, sizeof(s));
+		probe_cli_hijack_option(&s, 0, "@192.0.2.53", err, sizeof(err));
+		is_str(s.hijack_ref[0], "192.0.2.53", "--ref is stored without its @");
+		for (int k = 0; k < PROBE_HIJACK_MAX_EXEMPT && rc == 0; k++)
+			rc = probe_cli_hijack_option(&s, 3, "10.0.0.0/8", err, sizeof(err));
+		is_int(rc, 0, "%d --not-bogon fit", PROBE_HIJACK_MAX_EXEMPT);
+		is_int(probe_cli_hijack_option(&s, 3, "10.0.0.0/8", err, sizeof(err)), -EINVAL,
+		    "one more is refused");
+	}
+}
+
 static int addr_of(const char *s, uint8_t a[16])
 {
 	if (inet_pton(AF_INET, s, a) == 1)
@@ -216,5 +271,6 @@ int main(void)
 	test_exempt();
 	test_ttl();
 	test_verdict();
+	test_options();
 	done_testing();
 }

@@ -123,7 +123,7 @@ static void test_refusals(void)
 		{ "dns -t BOGUS x", true, "-t/--type: 'BOGUS' is not a DNS type (A, AAAA, CNAME, MX, "
 		  "NS, PTR, SOA, SRV, TXT, CAA, ANY, TYPEn or 1 to 65535)" },
 		{ "dns --tos 16 x", true, "--tos: applies to every type but dns probes, not dns" },
-		{ "ping -t MX x", true, "-t/--type: applies to dns probes, not ping" },
+		{ "ping -t MX x", true, "-t/--type: applies to dns and hijack probes, not ping" },
 		{ "tcp -p 80 --tcp x", true, "--tcp: applies to dns probes, not tcp" },
 		{ "dns @192.0.2.53", true, "dns: which name? give NAME ... [@SERVER ...]" },
 		{ "dns x @", true, "'@' is not @ADDRESS, @ADDRESS:PORT, @[IPV6]:PORT, @NAME or "
