@@ -73,9 +73,9 @@ static int dns_servers_from_conf(const struct conf_section *sec, struct probe_sp
 
 /* hijack: references, DoT references, the NXDOMAIN domain and the bogon
  * exemptions into the spec's arrays, as --ref, --dot, --nx-domain and
- * --not-bogon fill them (the schema checked the counts and forms); the
- * address family asked for follows qtype, as -4/-6 do on the command
- * line; the sink and the capture window of the injection check. */
+ * --not-bogon fill them (the schema checked the counts and forms); qtype
+ * as -t gives it; the sink and the capture window of the injection
+ * check. */
 static int hijack_from_conf(const struct conf_section *sec, struct probe_spec *spec,
     char *why, size_t whylen)
 {
@@ -104,7 +104,7 @@ static int hijack_from_conf(const struct conf_section *sec, struct probe_spec *s
 		snprintf(spec->hijack_not_bogon[spec->n_hijack_not_bogon++],
 		    sizeof(spec->hijack_not_bogon[0]), "%.45s/%u", buf, p->len & 0xff);
 	}
-	spec->family = probe_schema_qtype(conf_get_str(sec, "qtype")) == 28 ? AF_INET6 : AF_INET;
+	spec->dns_qtype = (uint16_t)probe_schema_qtype(conf_get_str(sec, "qtype"));
 	if ((a = conf_get_addr(sec, "sink")))
 		addr_to_ss(a, &spec->inject_sink);
 	spec->inject_window_ms = conf_get_duration_ms(sec, "window");

@@ -430,14 +430,15 @@ static void test_spec_dns(void)
 	ok(sin->sin_family == AF_INET && sin->sin_addr.s_addr == inet_addr("198.51.100.9"),
 	   "spec: sink");
 	is_int(s.inject_window_ms, 300, "spec: window");
-	is_int(s.family, AF_INET6, "spec: qtype AAAA asks as -6 does");
+	is_int(s.dns_qtype, 28, "spec: qtype AAAA as -t AAAA gives it");
+	is_int(s.family, AF_UNSPEC, "spec: resolvers of either family");
 	is_str(s.ca_file, "/x/ca.pem", "spec: ca-file for the DoT references");
 	is_int(s.timeout_ms, 5000, "spec: hijack default timeout 5 s");
 	ok(!s.dns_servers, "spec: the resolvers under test are not dns_servers (probed makes "
 	   "them @ targets)");
 	sec = conf_section_get(conf, "probe", "i");
 	is_int(probe_spec_from_conf(conf, sec, &s, why, sizeof(why)), 0, "spec: a bare hijack");
-	ok(s.family == AF_INET && s.inject_window_ms == 1000 && !s.hijack_nx_domain[0] &&
+	ok(s.dns_qtype == 1 && s.inject_window_ms == 1000 && !s.hijack_nx_domain[0] &&
 	   s.inject_sink.ss_family == AF_UNSPEC && !s.n_hijack_ref && s.n_hijack_dot == 1,
 	   "spec: A, 1 s window, the name's parent, no sink");
 	conf_free(conf);
