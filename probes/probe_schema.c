@@ -28,6 +28,8 @@
 #define T_PKT	(T(PROBE_PING) | T(PROBE_TCP) | T(PROBE_TRACE) | T(PROBE_TLS) | T(PROBE_HTTP))
 
 /* In enum probe_type order, as probe_type_name() spells them. */
+/* Types without a [probe] form yet (dns: its keys are the dnsd part) are
+ * NULL here. */
 static const char *const type_names[PROBE_NTYPES] = {
 	"ping", "tcp", "trace", "tls", "http", "dns", "hijack",
 };
@@ -35,7 +37,7 @@ static const char *const type_names[PROBE_NTYPES] = {
 static int type_of(const char *s)
 {
 	for (int t = 0; s && t < PROBE_NTYPES; t++)
-		if (strcmp(s, type_names[t]) == 0)
+		if (type_names[t] && strcmp(s, type_names[t]) == 0)
 			return t;
 	return -1;
 }

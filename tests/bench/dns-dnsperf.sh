@@ -63,7 +63,7 @@ d_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$NETNS_TMP/time.dnsperf")
 
 # outpost-probe: one pair per name, a query every millisecond each.
 ip netns exec "$(ns c)" /usr/bin/time -f '%U %S %e' -o "$NETNS_TMP/time.probe" \
-	"$PROBE" dns -c "$COUNT" -i 1ms -W 1s "${names[@]}" @10.9.53.2 \
+	"$PROBE" dns -c "$COUNT" -i 1ms -W 300ms "${names[@]}" @10.9.53.2 \
 	>"$NETNS_TMP/probe.out" 2>&1
 sed -n 's/.* time=\([0-9.]*\) ms$/\1/p' "$NETNS_TMP/probe.out" >"$NETNS_TMP/lat.probe"
 o_n=$(wc -l <"$NETNS_TMP/lat.probe")

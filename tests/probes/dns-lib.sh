@@ -7,8 +7,10 @@
 #	                        on eth0, 10.9.54.1 on eth1), s1 (10.9.53.2, also
 #	                        10.9.53.3 which drops DNS, and 10.9.53.4 for
 #	                        dns-bad.py) and s2 (10.9.54.2)
-#	dns_dnsmasq NS ADDR     dnsmasq with the example.test zone on ADDR:53 in
-#	                        NS, logging queries to $NETNS_TMP/dnsmasq-NS.log
+#	                        and 2001:db8:53::1 / ::2 between c and s1
+#	dns_dnsmasq NS ADDR [PORT]  dnsmasq with the example.test zone on
+#	                        ADDR:PORT (53) in NS, logging queries to
+#	                        $NETNS_TMP/dnsmasq-NS-PORT.log
 #	probe ARGS...           outpost-probe in c; stdout in $PROBE_OUT, exit
 #	                        status in $PROBE_RC
 #	dig_c ARGS...           dig in c
@@ -29,6 +31,7 @@ dns_world()
 	addr_add s1 eth0 10.9.53.2/24 && addr_add s1 eth0 10.9.53.3/24 || return 1
 	addr_add s1 eth0 10.9.53.4/24 || return 1
 	addr_add s2 eth0 10.9.54.2/24 || return 1
+	addr_add c eth0 2001:db8:53::1/64 && addr_add s1 eth0 2001:db8:53::2/64 || return 1
 	ip -n "$(ns s1)" link set lo up && ip -n "$(ns s2)" link set lo up || return 1
 	# 10.9.53.3 swallows DNS: a silent server.
 	ip netns exec "$(ns s1)" nft -f - <<-'NFT' || return 1
@@ -58,13 +61,13 @@ print("".join("%02x" % len(l) + l.encode().hex() for l in sys.argv[1].split(".")
 
 dns_dnsmasq()
 {
-	local ns=$1 addr=$2 big soa caa nsrr
+	local ns=$1 addr=$2 port=${3:-53} big soa caa nsrr
 	big=$(python3 -c 'print(",".join([chr(97 + i) * 250 for i in range(5)]))')
 	soa=$(_dns_hexname ns.example.test)$(_dns_hexname hostmaster.example.test)$(printf '%08x%08x%08x%08x%08x' 7 1200 180 1209600 10800)
 	caa=00056973737565$(printf 'ca.test' | od -An -tx1 | tr -d ' \n')
 	nsrr=$(_dns_hexname ns.example.test)
 	bg_run "$ns" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
-		--listen-address="$addr" --bind-interfaces --port=53 --local-ttl=300 \
+		--listen-address="$addr" --bind-interfaces --port="$port" --local-ttl=300 \
 		--local=/example.test/ --local=/9.10.in-addr.arpa/ \
 		--host-record=a.example.test,10.9.0.10,2001:db8::10 \
 		--cname=www.example.test,a.example.test \
@@ -75,10 +78,10 @@ dns_dnsmasq()
 		--ptr-record=10.53.9.10.in-addr.arpa,a.example.test \
 		--dns-rr=example.test,6,"$soa" --dns-rr=example.test,2,"$nsrr" \
 		--dns-rr=example.test,257,"$caa" \
-		--log-queries=extra --log-facility="$NETNS_TMP/dnsmasq-$ns.log" \
-		>"$NETNS_TMP/dnsmasq-$ns.out" 2>&1
-	wait_until 5 ip netns exec "$(ns "$ns")" dig +short +time=1 +tries=1 @"$addr" a.example.test \
-		>/dev/null || return 1
+		--log-queries=extra --log-facility="$NETNS_TMP/dnsmasq-$ns-$port.log" \
+		>"$NETNS_TMP/dnsmasq-$ns-$port.out" 2>&1
+	wait_until 5 ip netns exec "$(ns "$ns")" dig +short +time=1 +tries=1 -p "$port" @"$addr" \
+		a.example.test >/dev/null || return 1
 }
 
 probe()

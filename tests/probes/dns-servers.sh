@@ -48,6 +48,20 @@ is "$(printf '%s\n' "$PROBE_OUT" | jq -r 'select(.dst == "10.9.53.2") | "\(.outc
 	"reached 3" "the other server still measured"
 ok "$([ "$took" -lt 1500 ]; echo $?)" "given up at -W per query, not later (${took} ms)"
 
+# SIGINT: what came so far is reported, the query in flight not counted.
+ip netns exec "$(ns c)" "$PROBE" dns --json -c 100 -i 200ms -W 150ms a.example.test @10.9.53.2 \
+	>"$NETNS_TMP/int.out" 2>&1 &
+pid=$!
+sleep 1.1
+kill -INT $pid
+wait $pid
+rc=$?
+PROBE_OUT=$(cat "$NETNS_TMP/int.out")
+sent=$(jget .sent)
+ok "$([ "$rc" = 0 ] && [ "$(jget .outcome)" = reached ] && [ "$sent" -ge 4 ] && [ "$sent" -le 7 ] &&
+	[ "$(jget .received)" = "$sent" ]; echo $?)" \
+	"SIGINT after 1.1 s: exit $rc, $sent sent, all of them answered, the rest not counted"
+
 probe dns --json -W 300ms a.example.test @no-such-server.invalid @10.9.53.2
 is "$PROBE_RC" 2 "a server name that does not resolve: exit 2"
 is "$(printf '%s\n' "$PROBE_OUT" | jq -r '"\(.server) \(.outcome)"' | sort | tr '\n' ' ')" \

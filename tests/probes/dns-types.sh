@@ -66,7 +66,7 @@ ok "$(jq -e '.tcp_ms > 0' <<<"$PROBE_OUT" >/dev/null; echo $?)" "tcp_ms reported
 # -S: the source dnsmasq sees.
 probe dns --json -S 10.9.53.11 src-check.example.test $S
 is "$PROBE_RC $(jget .src)" "0 10.9.53.11" "-S: reported"
-wait_until 3 grep -q 'src-check.example.test from 10.9.53.11' "$NETNS_TMP/dnsmasq-s1.log"
+wait_until 3 grep -q 'src-check.example.test from 10.9.53.11' "$NETNS_TMP/dnsmasq-s1-53.log"
 ok $? "-S: dnsmasq logged the query from 10.9.53.11"
 # -I: bound to eth1, a query for s1's address finds no route there.
 probe dns --json -W 300ms -I eth0 a.example.test $S
@@ -97,6 +97,12 @@ is "$PROBE_RC $(printf '%s\n' "$PROBE_OUT" | jq -r '.target + "@" + .dst + "/" +
 probe dns --json a.example.test
 is "$(printf '%s\n' "$PROBE_OUT" | jq -r .dst | sort | tr '\n' ' ')" "10.9.53.2 10.9.54.2 " \
 	"no @: the system's servers"
+
+# An IPv6 server on another port.
+dns_dnsmasq s1 2001:db8:53::2 5353 || bail "dnsmasq on IPv6 did not start"
+probe dns --json -t AAAA a.example.test @[2001:db8:53::2]:5353
+is "$PROBE_RC $(jget .dst) $(jget .port) $(jget '.answers[0].address')" "0 2001:db8:53::2 5353 2001:db8::10" \
+	"@[2001:db8:53::2]:5353: asked over IPv6 on port 5353"
 
 # Human output: the answers, like dig +noall +answer.
 probe dns -t MX example.test $S
