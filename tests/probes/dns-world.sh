@@ -12,9 +12,11 @@
 #			     (HTTPS); lo 10.53.3.1 = $DNS_SINK, which runs no
 #			     DNS server
 #			c's resolv.conf names the honest resolver.
-#	dns_honest	dnsmasq on 10.53.2.53:53 (UDP and TCP), authoritative for
+#	dns_honest	dnsmasq on 10.53.2.53:53 (UDP and TCP, 256 TCP connections
+#			at once rather than 20, for many DoT cases through
+#			stunnel in one run), authoritative for
 #			example.test: www A 10.53.2.10, other A 10.53.2.11,
-#			mail A 10.53.2.25, TXT/MX/SRV records, TTL 300; anything else
+#			mail A 10.53.2.25, TXT/MX/SRV records (TTL 0); anything else
 #			under example.test is NXDOMAIN. Log: $NETNS_TMP/dnsmasq.log
 #	dns_certs	$DNS_PKI: ca.pem, www (www.example.test), other
 #			(other.example.test), dot (dot.example.test + IP
@@ -22,8 +24,8 @@
 #	dns_dot [CERT [PORT]]	stunnel on 10.53.2.53:PORT (853) in front of
 #			the honest resolver (DNS over TLS, RFC 7858), with
 #			cert CERT (dot; "wrong" for one valid for another
-#			name); log $NETNS_TMP/stunnel-PORT.log
-#			(a line per connection)
+#			name); log $NETNS_TMP/stunnel.log for port 853,
+#			stunnel-PORT.log for others (a line per connection)
 #	dns_https	nginx: 10.53.2.10:443 with the www cert, 10.53.2.11:443
 #			with the other cert; log $NETNS_TMP/nginx/access.log
 #	dns_liar MODE [ARGS]	tests/tools/dns-liar.py on 10.53.2.54, upstream
@@ -77,7 +79,7 @@ dns_honest()
 	bg_run s dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
 		--listen-address="$DNS_RESOLVER" --bind-interfaces --user=root --group=root \
 		--log-queries --log-facility="$NETNS_TMP/dnsmasq.log" \
-		--local=/example.test/ --local-ttl=300 \
+		--local=/example.test/ --max-tcp-connections=256 \
 		--host-record=www.example.test,"$DNS_WWW" \
 		--host-record=other.example.test,"$DNS_OTHER" \
 		--host-record=mail.example.test,10.53.2.25 \
@@ -116,12 +118,13 @@ dns_certs()
 
 dns_dot()
 {
-	local cert=${1:-dot} port=${2:-853}
+	local cert=${1:-dot} port=${2:-853} log=$NETNS_TMP/stunnel.log
+	[ "$port" = 853 ] || log=$NETNS_TMP/stunnel-$port.log
 	cat >"$NETNS_TMP/stunnel-$port.conf" <<-EOF2
 	foreground = yes
 	pid =
 	debug = notice
-	output = $NETNS_TMP/stunnel-$port.log
+	output = $log
 	[dot]
 	accept = $DNS_RESOLVER:$port
 	connect = $DNS_RESOLVER:53
