@@ -14,7 +14,7 @@ tests_unit_test_hijack_LDADD = $(LIBOPPROBE)
 
 # The scenario matrix in the DNS world (root; inject's tests/probes/dns-world.sh).
 hijack_tests = tests/probes/hijack-clean.sh tests/probes/hijack-scenarios.sh \
-	tests/probes/hijack-conf.sh
+	tests/probes/hijack-conf.sh tests/probes/hijack-probed.sh
 TESTS += $(hijack_tests)
 dist_check_SCRIPTS += $(hijack_tests)
 EXTRA_DIST += tests/probes/hijack-lib.sh

@@ -120,6 +120,10 @@ struct probe_result {
 	/* hijack (owner: hijack): reached, but the verdict is suspect or
 	 * hijacked; outpost-probe exits 1 for it. */
 	bool			alarm;
+	/* hijack: the verdict ("clean", "suspect", "hijacked", static
+	 * text), for outpost-probed's verdict-change events; NULL for the
+	 * other types. */
+	const char		*verdict;
 };
 
 struct probe_sink {
