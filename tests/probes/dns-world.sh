@@ -11,6 +11,9 @@
 #			     .10 www.example.test (HTTPS), .11 other.example.test
 #			     (HTTPS); lo 10.53.3.1 = $DNS_SINK, which runs no
 #			     DNS server
+#			IPv6 too: c 2001:db8:53:1::1, r ::fe on both sides,
+#			s 2001:db8:53:2::53 = $DNS_RESOLVER6 (the honest
+#			resolver again)
 #			c's resolv.conf names the honest resolver.
 #	dns_honest	dnsmasq on 10.53.2.53:53 (UDP and TCP, 256 TCP connections
 #			at once rather than 20, for many DoT cases through
@@ -36,10 +39,11 @@
 #	dns_slow MS	delay what s sends by MS (tests/lib/netns.sh netem), so
 #			an injected answer from r arrives first
 #
-# Addresses: 10.53.0.0/16, inside the namespaces only.
+# Addresses: 10.53.0.0/16 and 2001:db8:53::/48, inside the namespaces only.
 
 DNS_PKI=$NETNS_TMP/dnspki
 DNS_RESOLVER=10.53.2.53
+DNS_RESOLVER6=2001:db8:53:2::53
 DNS_LIAR=10.53.2.54
 DNS_WWW=10.53.2.10
 DNS_OTHER=10.53.2.11
@@ -60,6 +64,12 @@ dns_world()
 	route_add c default via 10.53.1.254 && route_add s default via 10.53.2.254 || return 1
 	route_add r 10.53.3.0/24 via 10.53.2.53 || return 1
 	ns_sysctl r net.ipv4.ip_forward=1 || return 1
+	# IPv6 along the same path, for the v6 cases.
+	addr_add c eth0 2001:db8:53:1::1/64 && addr_add r eth0 2001:db8:53:1::fe/64 || return 1
+	addr_add r eth1 2001:db8:53:2::fe/64 && addr_add s eth0 "$DNS_RESOLVER6/64" || return 1
+	ip -n "$(ns c)" -6 route add default via 2001:db8:53:1::fe &&
+		ip -n "$(ns s)" -6 route add default via 2001:db8:53:2::fe || return 1
+	ns_sysctl r net.ipv6.conf.all.forwarding=1 || return 1
 	mkdir -p "/etc/netns/$(ns c)" || return 1
 	on_exit rm -rf "/etc/netns/$(ns c)"
 	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$DNS_RESOLVER" \
@@ -77,7 +87,7 @@ _dns_ready()
 dns_honest()
 {
 	bg_run s dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
-		--listen-address="$DNS_RESOLVER" --bind-interfaces --user=root --group=root \
+		--listen-address="$DNS_RESOLVER,$DNS_RESOLVER6" --bind-interfaces --user=root --group=root \
 		--log-queries --log-facility="$NETNS_TMP/dnsmasq.log" \
 		--local=/example.test/ --max-tcp-connections=256 \
 		--host-record=www.example.test,"$DNS_WWW" \

@@ -4,7 +4,7 @@
 # on-path injector on the router (tests/tools/dns-injector.py, which sees
 # the queries through a packet socket) and a real dnsmasq:
 #   - honest path, 20 runs: exactly one reply each, pass, IP TTL 63 (one
-#     hop from s);
+#     hop from s); over IPv6 too (hop limit 63, no IP id);
 #   - forged reply second (injector waits 30 ms): fail, both replies with
 #     order, delay, TTL and id; the socket used the genuine one;
 #   - forged reply first (the real one delayed 50 ms by the netem relay):
@@ -53,6 +53,13 @@ done
 is "$bad" 0 "honest path: 20 runs, each exactly one reply (the socket's), pass"
 is "$(j .interface)" eth0 "the capture is on the interface the query leaves by"
 is "$(j .pcap_clock)" true "the query's own departure was captured (delays on pcap's clock)"
+
+# IPv6: the same over the v6 path, the hop limit reported instead.
+check -w 300 "$DNS_RESOLVER6" www.example.test
+is "$RC $(j '.status + " " + .server + " " + (.replies | length | tostring)')" \
+	"0 pass $DNS_RESOLVER6 1" "IPv6 honest path: one reply, pass"
+is "$(j '.replies[0] | "\(.src) \(.hop_limit) \(.ip_id) \(.answers)"')" \
+	"$DNS_RESOLVER6 63 null A $DNS_WWW" "IPv6: source, hop limit 63, no IP id, the answer"
 
 # The forged reply second.
 dns_injector --name www.example.test=10.53.9.9 --delay 30 || bail "injector did not start"
