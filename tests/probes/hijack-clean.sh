@@ -17,7 +17,7 @@ dns_dot || bail "stunnel did not start"
 
 REFS=(--ref "@$DNS_RESOLVER" --dot "$DNS_RESOLVER#dot.example.test" --ca-file "$DNS_PKI/ca.pem"
 	--not-bogon "$HONEST_NET" -W 3s)
-before=$(grep -c 'Connection closed' "$NETNS_TMP/stunnel-853.log" 2>/dev/null || true)
+before=$(grep -c 'Connection closed' "$NETNS_TMP/stunnel.log" 2>/dev/null || true)
 names=()
 for i in $(seq 100); do names+=(www.example.test); done
 hijack "${names[@]}" "@$DNS_RESOLVER" "${REFS[@]}"
@@ -32,7 +32,7 @@ is "$(printf '%s\n' "$all" | jq -s '[.[].checks.nxdomain.names[] | select(.rcode
 	300 "300 random names came back NXDOMAIN from both"
 is "$(printf '%s\n' "$all" | jq -rs '[.[].checks.injection.status] | unique | join(",")')" \
 	pass "the injection check ran and passed in every case"
-after=$(grep -c 'Connection closed' "$NETNS_TMP/stunnel-853.log" 2>/dev/null || true)
+after=$(grep -c 'Connection closed' "$NETNS_TMP/stunnel.log" 2>/dev/null || true)
 [ $((after - before)) -ge 100 ]
 ok $? "stunnel saw a DoT connection per case ($((after - before)))"
 truth=$(ns_exec c dig +short "@$DNS_RESOLVER" www.example.test A | sort | paste -sd,)
