@@ -86,6 +86,8 @@ static int check_settings(const struct conf *conf, void *ctx)
 			fprintf(stderr, "%s:%u: [probe \"%s\"] %s\n", conf_section_file(sec),
 			    conf_section_line(sec), conf_section_name(sec), why);
 			rc = -1;
+		} else {
+			free((void *)spec.dns_servers);
 		}
 	return rc;
 }

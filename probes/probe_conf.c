@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe.h"
@@ -46,25 +47,49 @@ static void addr_to_ss(const struct conf_addr *a, struct sockaddr_storage *ss)
 	}
 }
 
-/* hijack: its keys into the spec's fixed arrays, as the options fill them. */
-static int hijack_from_conf(const struct conf_section *sec, struct probe_spec *spec, char *why,
-    size_t whylen)
+/* dns: the resolvers as one block, the pointer array followed by the
+ * strings, so the spec owns them apart from conf and one free() ends it. */
+static int dns_servers_from_conf(const struct conf_section *sec, struct probe_spec *spec)
+{
+	size_t n = conf_get_count(sec, "resolvers"), bytes = n * sizeof(char *);
+	const char **v;
+	char *str;
+
+	for (size_t i = 0; i < n; i++)
+		bytes += strlen(conf_get_at(sec, "resolvers", i)->v.str) + 1;
+	if (!n || !(v = malloc(bytes)))
+		return n ? -ENOMEM : 0;
+	str = (char *)(v + n);
+	for (size_t i = 0; i < n; i++) {
+		const char *r = conf_get_at(sec, "resolvers", i)->v.str;
+
+		v[i] = str;
+		str = stpcpy(str, r) + 1;
+	}
+	spec->dns_servers = v;
+	spec->n_dns_servers = n;
+	return 0;
+}
+
+/* hijack: references, DoT references, the NXDOMAIN domain and the bogon
+ * exemptions into the spec's arrays, as --ref, --dot, --nx-domain and
+ * --not-bogon fill them (the schema checked the counts and forms); qtype
+ * as -t gives it; the sink and the capture window of the injection
+ * check. */
+static int hijack_from_conf(const struct conf_section *sec, struct probe_spec *spec,
+    char *why, size_t whylen)
 {
 	size_t n;
+	const struct conf_addr *a;
+	char buf[INET6_ADDRSTRLEN];
 
-	if ((n = conf_get_count(sec, "resolver")) > PROBE_HIJACK_MAX_REFS ||
-	    conf_get_count(sec, "ref") > PROBE_HIJACK_MAX_REFS ||
+	if ((n = conf_get_count(sec, "references")) > PROBE_HIJACK_MAX_REFS ||
 	    conf_get_count(sec, "dot") > PROBE_HIJACK_MAX_DOTS ||
 	    conf_get_count(sec, "not-bogon") > PROBE_HIJACK_MAX_EXEMPT)
-		return fail(why, whylen, "hijack: at most %d resolver, %d ref, %d dot and %d not-bogon",
-		    PROBE_HIJACK_MAX_REFS, PROBE_HIJACK_MAX_REFS, PROBE_HIJACK_MAX_DOTS,
-		    PROBE_HIJACK_MAX_EXEMPT);
+		return fail(why, whylen, "too many references, dot or not-bogon");
 	for (size_t i = 0; i < n; i++)
-		snprintf(spec->hijack_resolver[spec->n_hijack_resolver++],
-		    sizeof(spec->hijack_resolver[0]), "%s", conf_get_at(sec, "resolver", i)->v.str);
-	for (size_t i = 0; i < conf_get_count(sec, "ref"); i++)
 		snprintf(spec->hijack_ref[spec->n_hijack_ref++], sizeof(spec->hijack_ref[0]), "%s",
-		    conf_get_at(sec, "ref", i)->v.str);
+		    conf_get_at(sec, "references", i)->v.str);
 	for (size_t i = 0; i < conf_get_count(sec, "dot"); i++)
 		snprintf(spec->hijack_dot[spec->n_hijack_dot++], sizeof(spec->hijack_dot[0]), "%s",
 		    conf_get_at(sec, "dot", i)->v.str);
@@ -73,13 +98,16 @@ static int hijack_from_conf(const struct conf_section *sec, struct probe_spec *s
 		    conf_get_str(sec, "nx-domain"));
 	for (size_t i = 0; i < conf_get_count(sec, "not-bogon"); i++) {
 		const struct conf_prefix *p = &conf_get_at(sec, "not-bogon", i)->v.prefix;
-		char a[INET6_ADDRSTRLEN];
 
-		if (!inet_ntop(p->addr.family, &p->addr.u, a, sizeof(a)))
-			return fail(why, whylen, "not-bogon: a bad prefix");
+		/* INET6_ADDRSTRLEN (46) + "/128" fits in the field's 52. */
+		inet_ntop(p->addr.family, &p->addr.u, buf, sizeof(buf));
 		snprintf(spec->hijack_not_bogon[spec->n_hijack_not_bogon++],
-		    sizeof(spec->hijack_not_bogon[0]), "%s/%u", a, (unsigned)p->len);
+		    sizeof(spec->hijack_not_bogon[0]), "%.45s/%u", buf, p->len & 0xff);
 	}
+	spec->dns_qtype = (uint16_t)probe_schema_qtype(conf_get_str(sec, "qtype"));
+	if ((a = conf_get_addr(sec, "sink")))
+		addr_to_ss(a, &spec->inject_sink);
+	spec->inject_window_ms = conf_get_duration_ms(sec, "window");
 	return 0;
 }
 
@@ -116,7 +144,6 @@ int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec
 	spec->no_verify = conf_get_bool(sec, "insecure");
 	spec->max_redirects = conf_get_bool(sec, "follow") ?
 	    (unsigned)conf_get_u64(sec, "max-redirects") : 0;
-
 	if (type == PROBE_HIJACK && hijack_from_conf(sec, spec, why, whylen) < 0)
 		return -EINVAL;
 
@@ -136,5 +163,12 @@ int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec
 		spec->path.tos = (int)conf_get_u64(sec, "tos");
 	if (conf_is_set(sec, "ttl"))
 		spec->path.ttl = (int)conf_get_u64(sec, "ttl");
+	/* Last, so that no failure leaves the allocation behind. */
+	if (type == PROBE_DNS) {
+		spec->dns_qtype = (uint16_t)probe_schema_qtype(conf_get_str(sec, "qtype"));
+		spec->dns_tcp = conf_get_bool(sec, "tcp");
+		if (dns_servers_from_conf(sec, spec) < 0)
+			return fail(why, whylen, "out of memory");
+	}
 	return 0;
 }

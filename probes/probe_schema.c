@@ -23,14 +23,15 @@
 
 #define T(t)	(1u << (t))
 #define T_ALL	(T(PROBE_PING) | T(PROBE_TCP) | T(PROBE_TRACE) | T(PROBE_TLS) | T(PROBE_HTTP) | \
-	T(PROBE_HIJACK))
+		 T(PROBE_DNS) | T(PROBE_HIJACK))
+/* The probes that send packets of their own choosing, not DNS queries. */
+#define T_PKT	(T(PROBE_PING) | T(PROBE_TCP) | T(PROBE_TRACE) | T(PROBE_TLS) | T(PROBE_HTTP))
 
 /* In enum probe_type order, as probe_type_name() spells them. */
 /* Types without a [probe] form yet (dns: its keys are the dnsd part) are
  * NULL here. */
 static const char *const type_names[PROBE_NTYPES] = {
-	"ping", "tcp", "trace", "tls", "http",
-	[PROBE_HIJACK] = "hijack",	/* hijack */
+	"ping", "tcp", "trace", "tls", "http", "dns", "hijack",
 };
 
 static int type_of(const char *s)
@@ -45,7 +46,7 @@ static int check_type(const char *raw, char *msg, size_t msglen)
 {
 	if (type_of(raw) >= 0)
 		return 0;
-	snprintf(msg, msglen, "is not a probe type (ping, tcp, trace, tls, http or hijack)");
+	snprintf(msg, msglen, "is not a probe type (ping, tcp, trace, tls, http, dns or hijack)");
 	return 1;
 }
 
@@ -84,21 +85,13 @@ static int check_target(const char *raw, char *msg, size_t msglen)
 	return 1;
 }
 
-/* hijack: a server or domain as the command line takes it. */
-static int check_server(const char *raw, char *msg, size_t msglen)
-{
-	if (raw[0] && strlen(raw) < 254 && !strpbrk(raw, " \t/@"))
-		return 0;
-	snprintf(msg, msglen, "is not an address, ADDRESS:PORT, [IPV6]:PORT or host name");
-	return 1;
-}
-
 static const struct conf_key_def probe_keys[] = {
 	{ .name = "type", .type = CONF_STR, .flags = CONF_REQUIRED, .check = check_type,
 	  .help = "what to measure: ping, tcp, trace, tls, http, dns or hijack" },
 	{ .name = "target", .type = CONF_STR, .flags = CONF_REQUIRED | CONF_LIST,
 	  .check = check_target,
-	  .help = "host name or address to probe (an http:// or https:// URL for http); repeat for more" },
+	  .help = "host name or address to probe (an http:// or https:// URL for http; "
+	  "dns, hijack: the name to look up); repeat for more" },
 	{ .name = "interval", .type = CONF_DURATION, .def = "5m", .min = 1000, .max = 86400000,
 	  .help = "time between the starts of two rounds" },
 	{ .name = "spread", .type = CONF_DURATION, .def_doc = "interval", .max = 86400000,
@@ -143,17 +136,29 @@ static const struct conf_key_def probe_keys[] = {
 	  .help = "http: follow redirects" },
 	{ .name = "max-redirects", .type = CONF_INT, .def = "5", .min = 1, .max = 50,
 	  .help = "http: most redirects followed (with follow = yes)" },
-	/* hijack */
-	{ .name = "resolver", .type = CONF_STR, .flags = CONF_LIST, .check = check_server,
-	  .help = "hijack: a resolver under test (ADDRESS, ADDRESS:PORT, [V6]:PORT); default the system's" },
-	{ .name = "ref", .type = CONF_STR, .flags = CONF_LIST, .check = check_server,
-	  .help = "hijack: a plain reference resolver" },
-	{ .name = "dot", .type = CONF_STR, .flags = CONF_LIST, .check = check_server,
-	  .help = "hijack: a DNS over TLS reference, HOST[:PORT][#TLS-NAME]" },
-	{ .name = "nx-domain", .type = CONF_STR, .check = check_server,
-	  .help = "hijack: where the random NXDOMAIN names go; default the name's parent" },
+	/* dns and hijack (the dnsd part of issue 8) */
+	{ .name = "resolvers", .type = CONF_STR, .flags = CONF_LIST, .def = "system",
+	  .check = probe_schema_check_resolver,
+	  .help = "dns, hijack: the resolvers measured / under test: system (each of "
+	  "/etc/resolv.conf) or ADDRESS[:PORT]" },
+	{ .name = "qtype", .type = CONF_STR, .def = "A", .check = probe_schema_check_qtype,
+	  .help = "dns: the query type (A, AAAA, MX, ... or a number); hijack: A or AAAA" },
+	{ .name = "tcp", .type = CONF_BOOL, .def = "no",
+	  .help = "dns: query over TCP instead of UDP" },
+	{ .name = "references", .type = CONF_STR, .flags = CONF_LIST,
+	  .check = probe_schema_check_server,
+	  .help = "hijack: plain reference resolvers, ADDRESS[:PORT]" },
+	{ .name = "dot", .type = CONF_STR, .flags = CONF_LIST, .check = probe_schema_check_dot,
+	  .help = "hijack: DNS-over-TLS references, ADDRESS[:PORT][#TLS-NAME]" },
+	{ .name = "sink", .type = CONF_ADDR,
+	  .help = "hijack: an address beyond the path that runs no DNS server" },
+	{ .name = "nx-domain", .type = CONF_STR, .check = probe_schema_check_domain,
+	  .def_doc = "the target's parent domain",
+	  .help = "hijack: the domain random NXDOMAIN labels are made under" },
 	{ .name = "not-bogon", .type = CONF_PREFIX, .flags = CONF_LIST,
-	  .help = "hijack: a prefix whose addresses the bogons check accepts" },
+	  .help = "hijack: prefixes not counted as bogons" },
+	{ .name = "window", .type = CONF_DURATION, .def = "1s", .min = 10, .max = 60000,
+	  .help = "hijack: how long replies to one query are captured after the first" },
 };
 
 /* The types each key belongs to, by name; the keys not listed take all. */
@@ -172,15 +177,21 @@ static const struct {
 	{ "insecure", T(PROBE_TLS) | T(PROBE_HTTP) },
 	{ "follow", T(PROBE_HTTP) },
 	{ "max-redirects", T(PROBE_HTTP) },
-	/* hijack: its keys, and the common ones it has no use for */
-	{ "resolver", T(PROBE_HIJACK) },
-	{ "ref", T(PROBE_HIJACK) },
+	/* dnsd: a DNS query goes through the resolver library, which sets no
+	 * TOS or TTL and picks the family from the server's address. */
+	{ "tos", T_PKT },
+	{ "ttl", T_PKT },
+	{ "family", T_PKT },
+	{ "count", T_PKT | T(PROBE_DNS) },
+	{ "resolvers", T(PROBE_DNS) | T(PROBE_HIJACK) },
+	{ "qtype", T(PROBE_DNS) | T(PROBE_HIJACK) },
+	{ "tcp", T(PROBE_DNS) },
+	{ "references", T(PROBE_HIJACK) },
 	{ "dot", T(PROBE_HIJACK) },
+	{ "sink", T(PROBE_HIJACK) },
 	{ "nx-domain", T(PROBE_HIJACK) },
 	{ "not-bogon", T(PROBE_HIJACK) },
-	{ "count", T_ALL & ~T(PROBE_HIJACK) },
-	{ "tos", T_ALL & ~T(PROBE_HIJACK) },
-	{ "ttl", T_ALL & ~T(PROBE_HIJACK) },
+	{ "window", T(PROBE_HIJACK) },
 };
 
 static unsigned types_of_key(const char *key)
@@ -206,7 +217,12 @@ void probe_conf_defaults(int type, struct probe_conf_defaults *d)
 		d->timeout_ms = 3000;
 		break;
 	case PROBE_TLS:
+	case PROBE_HIJACK:
 		d->timeout_ms = 5000;
+		break;
+	case PROBE_DNS:
+		/* c-ares' own default for one try. */
+		d->timeout_ms = 2000;
 		break;
 	default:
 		d->timeout_ms = 10000;
@@ -238,6 +254,15 @@ uint64_t probe_conf_round_ms(const struct conf_section *sec)
 		return count * gap + timeout;
 	case PROBE_TRACE:
 		return count * conf_get_u64(sec, "max-hops") * timeout;
+	case PROBE_DNS:
+		/* Paced like ping; a truncated UDP reply is asked again over
+		 * TCP, which may take its own timeout. */
+		return count * gap + 2 * timeout;
+	case PROBE_HIJACK:
+		/* The queries to the resolvers and references, then the TLS
+		 * confirmation of disjoint answers, then the NXDOMAIN probes,
+		 * each within timeout; the capture window after the first reply. */
+		return 3 * timeout + conf_get_duration_ms(sec, "window");
 	case PROBE_HTTP:
 		if (conf_get_bool(sec, "follow"))
 			return count * (conf_get_u64(sec, "max-redirects") + 1) * timeout;
@@ -276,6 +301,11 @@ static void check_targets(const struct conf_section *sec, int type, struct conf_
 		if (type == PROBE_HTTP && !is_url(t))
 			conf_report_at(rep, sec, "target", i,
 			    "'%s' is not an http:// or https:// URL", conf_show(t, shown));
+		else if ((type == PROBE_DNS || type == PROBE_HIJACK) &&
+		    !probe_schema_domain_ok(t, strlen(t)))
+			conf_report_at(rep, sec, "target", i,
+			    "'%s' is not a domain name (a %s probe looks it up)", conf_show(t, shown),
+			    type_names[type]);
 		else if (type != PROBE_HTTP && strstr(t, "://"))
 			conf_report_at(rep, sec, "target", i,
 			    "'%s' is a URL; a %s probe takes a host name or address",
@@ -287,6 +317,53 @@ static void check_targets(const struct conf_section *sec, int type, struct conf_
 				break;
 			}
 	}
+}
+
+/* Each value of a list key once: a resolver measured twice in one round
+ * would only race itself. */
+static void check_unique(const struct conf_section *sec, const char *key,
+    struct conf_report *rep)
+{
+	char shown[CONF_SHOW_MAX];
+	size_t n = conf_get_count(sec, key);
+
+	if (!conf_is_set(sec, key))
+		return;
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(conf_get_at(sec, key, k)->v.str, conf_get_at(sec, key, i)->v.str)) {
+				conf_report_at(rep, sec, key, i, "'%s' is listed twice",
+				    conf_show(conf_get_at(sec, key, i)->v.str, shown));
+				break;
+			}
+}
+
+/* dnsd: the dns and hijack types' checks across keys. */
+static void check_dns_keys(const struct conf_section *sec, int type, struct conf_report *rep)
+{
+	const char *qt = conf_get_str(sec, "qtype");
+	int q = probe_schema_qtype(qt ? qt : "A");
+
+	if (type != PROBE_DNS && type != PROBE_HIJACK)
+		return;
+	check_unique(sec, "resolvers", rep);
+	if (type != PROBE_HIJACK)
+		return;
+	check_unique(sec, "references", rep);
+	check_unique(sec, "dot", rep);
+	/* Bogons and the TLS confirmation are about addresses. */
+	if (conf_is_set(sec, "qtype") && q != 1 && q != 28)
+		conf_report(rep, sec, "qtype", "a hijack probe takes A or AAAA");
+	/* The room outpost-probe hijack has for them (probe.h). */
+	if (conf_get_count(sec, "references") > PROBE_HIJACK_MAX_REFS)
+		conf_report(rep, sec, "references", "lists more than %d", PROBE_HIJACK_MAX_REFS);
+	if (conf_get_count(sec, "dot") > PROBE_HIJACK_MAX_DOTS)
+		conf_report(rep, sec, "dot", "lists more than %d", PROBE_HIJACK_MAX_DOTS);
+	if (conf_get_count(sec, "not-bogon") > PROBE_HIJACK_MAX_EXEMPT)
+		conf_report(rep, sec, "not-bogon", "lists more than %d", PROBE_HIJACK_MAX_EXEMPT);
+	if (!conf_get_count(sec, "references") && !conf_get_count(sec, "dot"))
+		conf_report(rep, sec, "type", "a hijack probe needs references or dot (what the "
+		    "answers of the resolvers are compared with)");
 }
 
 /* Across the keys of one [probe]. */
@@ -308,6 +385,7 @@ static int validate(const struct conf *conf, const struct conf_section *sec,
 		return 0;	/* missing (reported as required) or bad (by check_type) */
 	check_keys_of_type(sec, type, rep);
 	check_targets(sec, type, rep);
+	check_dns_keys(sec, type, rep);
 	/* A port written with a bad value was reported already. */
 	if (type == PROBE_TCP && !conf_key_file(sec, "port"))
 		conf_report(rep, sec, "type", "a tcp probe needs port");
@@ -336,7 +414,7 @@ static int validate(const struct conf *conf, const struct conf_section *sec,
 		    "is shorter than a round of this probe can take (%llu ms: see count, "
 		    "timeout%s)", (unsigned long long)round,
 		    type == PROBE_PING ? ", rate" : type == PROBE_TRACE ? ", max-hops" :
-		    type == PROBE_HTTP ? ", max-redirects" : "");
+		    type == PROBE_HTTP ? ", max-redirects" : type == PROBE_HIJACK ? ", window" : "");
 	return 0;
 }
 

@@ -29,8 +29,24 @@ uint64_t probe_conf_round_ms(const struct conf_section *sec);
 
 /* Fill spec from the [probe] section sec of conf (a checked config),
  * taking interface, source and fwmark from the [line] its via names.
- * spec's strings point into conf. 0, or -EINVAL with why set. */
+ * spec's strings point into conf, but for a dns probe spec->dns_servers
+ * is one allocation of its own (array and strings) that the caller frees
+ * with free(). 0, or -EINVAL / -ENOMEM with why set. */
 int probe_spec_from_conf(const struct conf *conf, const struct conf_section *sec,
     struct probe_spec *spec, char *why, size_t whylen);
+
+/* probe_schema_dns.c: the value checks of the dns and hijack keys (the
+ * conf_key_def check signature: 0, or 1 with msg set). */
+int probe_schema_check_resolver(const char *raw, char *msg, size_t msglen);
+int probe_schema_check_server(const char *raw, char *msg, size_t msglen);
+int probe_schema_check_dot(const char *raw, char *msg, size_t msglen);
+int probe_schema_check_domain(const char *raw, char *msg, size_t msglen);
+int probe_schema_check_qtype(const char *raw, char *msg, size_t msglen);
+/* Whether s[0..n) is ADDRESS, IPV4:PORT or [IPV6]:PORT. */
+int probe_schema_server_ok(const char *s, size_t n);
+/* Whether s[0..n) is a domain name (letters, digits, '-', '_'). */
+int probe_schema_domain_ok(const char *s, size_t n);
+/* The number of a query type name (A, AAAA, ..., TYPE65, 65), or -EINVAL. */
+int probe_schema_qtype(const char *s);
 
 #endif

@@ -3,6 +3,7 @@
  *
  *   outpost-probed.c   main, start-up order, privileges, signals, reload
  *   probed_sched.c     the probes: their timers, rounds and events
+ *   probed_verdict.c   hijack probes: the verdict per target, its changes
  *
  * One loop and one resolver serve every probe; a probe is one
  * [probe "name"] section turned into a struct probe_spec and its targets,
@@ -23,6 +24,29 @@
 
 struct probed;
 
+/* The last verdict of each (target, resolver) of a hijack probe. */
+struct probed_verdicts {
+	struct probed_verdict	*v;
+	size_t			n;
+};
+
+/* A verdict that changed; the strings are valid during the callback. */
+struct probed_verdict_change {
+	const char	*target;
+	char		from[16], to[16];
+	char		dst[64];		/* the resolver whose result it is, or "" */
+	const char	*checks;		/* that result's "checks" object, or NULL */
+	size_t		checks_len;
+	const char	*result;		/* that result's JSON */
+	size_t		result_len;
+};
+
+/* dns, hijack: the reachability of one (target, resolver). */
+struct probed_pair {
+	char			*target, *dst;
+	int			last;		/* as probed_probe.last */
+};
+
 struct probed_probe {
 	struct probed		*d;
 	char			*name;
@@ -30,15 +54,23 @@ struct probed_probe {
 	 * probe whose fingerprint did not change, with its schedule and
 	 * reachability state. */
 	char			*fingerprint;
-	struct probe_spec	spec;		/* sni and ca_file owned */
+	struct probe_spec	spec;		/* sni, ca_file, dns_servers owned */
 	char			**targets;
 	size_t			ntargets;
 	uint64_t		interval_ms, spread_ms;
 	/* -1 not known yet, else the enum probe_outcome of the last round. */
 	int			*last;
-	/* hijack (owner: hijack): each target's last verdict (static text),
-	 * NULL before its first. */
-	const char		**last_verdict;
+	/* dns, hijack: the same per (target, dst), as each target has a
+	 * result per resolver. */
+	struct probed_pair	*pairs;
+	size_t			npairs;
+	/* hijack: "@" + each resolvers value, the job's "@RESOLVER" targets. */
+	char			**resolvers;
+	size_t			nresolvers;
+	/* hijack: the verdict of each target in the last round and this one,
+	 * kept across a reload that changes the probe's settings but not its
+	 * name and type. */
+	struct probed_verdicts	verdicts;
 
 	uint64_t		timer;		/* next round */
 	uint64_t		first_ms;	/* when round 1 was due (monotonic) */
@@ -86,5 +118,27 @@ uint64_t probed_random(uint64_t below);
 /* Whether any probe of the config sets a mark (directly or by its line):
  * the daemon keeps CAP_NET_ADMIN only then. */
 bool probed_conf_needs_mark(const struct conf *conf);
+
+/* probed_verdict.c */
+
+/* Note the "verdict" of a hijack result (json[0..len), of target): a
+ * target's verdict in a round is the worst of its results (one per
+ * resolver under test; hijacked > suspect > clean), so a resolver that
+ * changes (a reload, DHCP rewriting resolv.conf) still compares with the
+ * target's last verdict. A result without a verdict is ignored. 0 or
+ * -ENOMEM. */
+int probed_verdict_note(struct probed_verdicts *vs, const char *target, const char *json,
+    size_t len);
+/* The round is over: call cb for each target whose verdict differs from
+ * the one of the last round that gave one (not for a first verdict), then
+ * make this round's verdicts the last. Returns the number of changes. */
+size_t probed_verdict_round_end(struct probed_verdicts *vs,
+    void (*cb)(const struct probed_verdict_change *ch, void *arg), void *arg);
+/* Free the state; vs may be reused empty. */
+void probed_verdicts_free(struct probed_verdicts *vs);
+/* The raw value of key in the top-level JSON object json[0..n): 0 with
+ * *val and *vlen set, -ENOENT when absent, -EINVAL when no object. */
+int probed_json_field(const char *json, size_t n, const char *key, const char **val,
+    size_t *vlen);
 
 #endif

@@ -4,6 +4,7 @@
 # tool that reads outpost.conf links the whole schema (see src/conf.h).
 noinst_LIBRARIES += probes/libopprobeschema.a
 probes_libopprobeschema_a_SOURCES = probes/probe_schema.c probes/probe_schema.h
+probes_libopprobeschema_a_SOURCES += probes/probe_schema_dns.c
 probes_libopprobeschema_a_CPPFLAGS = $(PROBE_CPPFLAGS)
 conf_sections += probe_conf_section
 CONF_SCHEMA_LIBS += probes/libopprobeschema.a
@@ -23,7 +24,8 @@ sbin_PROGRAMS += probes/outpost-probed
 probes_outpost_probed_SOURCES = \
 	probes/probed.h \
 	probes/outpost-probed.c \
-	probes/probed_sched.c
+	probes/probed_sched.c \
+	probes/probed_verdict.c
 probes_outpost_probed_CPPFLAGS = $(PROBE_CPPFLAGS)
 probes_outpost_probed_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 
@@ -56,7 +58,16 @@ probed_tests = \
 	tests/probes/probed-check.sh \
 	tests/probes/probed-spread.sh \
 	tests/probes/probed-overrun.sh \
-	tests/probes/probed-unpriv.sh
+	tests/probes/probed-unpriv.sh \
+	tests/probes/probed-dns.sh
 TESTS += $(probed_tests)
 dist_check_SCRIPTS += $(probed_tests)
 EXTRA_DIST += tests/probes/probed-lib.sh
+
+# dnsd: the hijack verdict state of outpost-probed, alone.
+check_PROGRAMS += tests/unit/test-probed-verdict
+TESTS += tests/unit/test-probed-verdict
+tests_unit_test_probed_verdict_SOURCES = tests/unit/test-probed-verdict.c tests/tap.h \
+	probes/probed_verdict.c
+tests_unit_test_probed_verdict_CPPFLAGS = $(PROBE_CPPFLAGS)
+tests_unit_test_probed_verdict_LDADD = $(LIBOPPROBE)

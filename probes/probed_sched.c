@@ -100,13 +100,41 @@ static void add_result_json(struct json *j, const struct probe_result *r)
 	json_obj_end(j);
 }
 
-/* Reached <-> not reached, after a first round that set the state. */
-static void check_change(struct probed_probe *p, size_t i, const struct probe_result *r)
+/* dns, hijack: one result per (name, resolver), so the reachability state
+ * is per target and dst, found (or made) here; NULL without memory. */
+static int *pair_state(struct probed_probe *p, const struct probe_result *r)
 {
-	int prev = p->last[i];
+	const char *dst = r->addr ? r->addr : "";
+	struct probed_pair *t;
+
+	for (size_t i = 0; i < p->npairs; i++)
+		if (!strcmp(p->pairs[i].target, r->target) && !strcmp(p->pairs[i].dst, dst))
+			return &p->pairs[i].last;
+	if (!(t = reallocarray(p->pairs, p->npairs + 1, sizeof(*t))))
+		return NULL;
+	p->pairs = t;
+	t = &p->pairs[p->npairs];
+	if (!(t->target = strdup(r->target)) || !(t->dst = strdup(dst))) {
+		free(t->target);
+		return NULL;
+	}
+	t->last = -1;
+	p->npairs++;
+	return &t->last;
+}
+
+static bool per_resolver(const struct probed_probe *p)
+{
+	return p->spec.type == PROBE_DNS || p->spec.type == PROBE_HIJACK;
+}
+
+/* Reached <-> not reached, after a first round that set the state. */
+static void check_change(struct probed_probe *p, int *state, const struct probe_result *r)
+{
+	int prev = *state;
 	struct json j;
 
-	p->last[i] = (int)r->outcome;
+	*state = (int)r->outcome;
 	if (prev < 0 || (prev == PROBE_REACHED) == (r->outcome == PROBE_REACHED))
 		return;
 	log_notice("probe %s: %s %s -> %s", p->name, r->target, outcome_name(prev),
@@ -115,6 +143,8 @@ static void check_change(struct probed_probe *p, size_t i, const struct probe_re
 	json_obj_begin(&j);
 	json_kv_str(&j, "type", probe_type_name(p->spec.type));
 	json_kv_str(&j, "target", r->target);
+	if (per_resolver(p) && r->addr)
+		json_kv_str(&j, "dst", r->addr);
 	json_kv_uint(&j, "round", p->round);
 	json_kv_str(&j, "from", outcome_name(prev));
 	json_kv_str(&j, "to", outcome_name((int)r->outcome));
@@ -125,31 +155,42 @@ static void check_change(struct probed_probe *p, size_t i, const struct probe_re
 	json_free(&j);
 }
 
-/* hijack (owner: hijack): a verdict that changed (clean to hijacked or
- * back, or to suspect) is its own event, with the evidence. */
-static void check_verdict(struct probed_probe *p, size_t i, const struct probe_result *r)
+/* hijack: a verdict that changed is its own event, with the evidence. */
+static void verdict_event(const struct probed_verdict_change *ch, void *arg)
 {
-	const char *prev = p->last_verdict[i];
+	struct probed_probe *p = arg;
 	struct json j;
 
-	p->last_verdict[i] = r->verdict;
-	if (!prev || strcmp(prev, r->verdict) == 0)
-		return;
-	log_notice("probe %s: %s verdict %s -> %s", p->name, r->target, prev, r->verdict);
+	log_notice("probe %s: %s verdict %s -> %s%s%s", p->name, ch->target, ch->from, ch->to,
+	    ch->dst[0] ? " at " : "", ch->dst);
 	json_init(&j);
 	json_obj_begin(&j);
 	json_kv_str(&j, "type", probe_type_name(p->spec.type));
-	json_kv_str(&j, "target", r->target);
-	if (r->addr)
-		json_kv_str(&j, "dst", r->addr);
+	json_kv_str(&j, "target", ch->target);
+	if (ch->dst[0])
+		json_kv_str(&j, "dst", ch->dst);
 	json_kv_uint(&j, "round", p->round);
-	json_kv_str(&j, "from", prev);
-	json_kv_str(&j, "to", r->verdict);
+	json_kv_str(&j, "from", ch->from);
+	json_kv_str(&j, "to", ch->to);
+	json_key(&j, "evidence");
+	if (ch->checks)
+		json_raw(&j, ch->checks, ch->checks_len);
+	else
+		json_null(&j);
 	json_key(&j, "result");
-	add_result_json(&j, r);
+	json_raw(&j, ch->result, ch->result_len);
 	json_obj_end(&j);
-	emit(p->d, "probe-verdict", p->name, &j);
+	emit(p->d, "hijack", p->name, &j);
 	json_free(&j);
+}
+
+static void note_verdict(struct probed_probe *p, const struct probe_result *r)
+{
+	if (p->spec.type != PROBE_HIJACK || !r->json ||
+	    json_validate(r->json, r->json_len, NULL, NULL) != 0)
+		return;
+	if (probed_verdict_note(&p->verdicts, r->target, r->json, r->json_len) < 0)
+		log_err("probe %s: no memory for the verdict of %s", p->name, r->target);
 }
 
 static void on_result(const struct probe_result *r, void *arg)
@@ -164,10 +205,15 @@ static void on_result(const struct probe_result *r, void *arg)
 	p->nresults++;
 	if (r->outcome == PROBE_REACHED)
 		p->nreached++;
-	if (i < p->ntargets)
-		check_change(p, i, r);
-	if (i < p->ntargets && r->verdict)
-		check_verdict(p, i, r);
+	if (i < p->ntargets) {
+		int *state = per_resolver(p) ? pair_state(p, r) : &p->last[i];
+
+		if (state)
+			check_change(p, state, r);
+		else
+			log_err("probe %s: no memory for the state of %s", p->name, r->target);
+	}
+	note_verdict(p, r);
 }
 
 static void on_note(const char *text, void *arg)
@@ -183,6 +229,8 @@ static void round_event(struct probed_probe *p, const char *start, const char *e
 {
 	struct json j;
 
+	/* The verdict changes first, as a probe-change comes before its round. */
+	probed_verdict_round_end(&p->verdicts, verdict_event, p);
 	json_init(&j);
 	json_obj_begin(&j);
 	json_kv_str(&j, "type", probe_type_name(p->spec.type));
@@ -190,6 +238,7 @@ static void round_event(struct probed_probe *p, const char *start, const char *e
 	json_kv_str(&j, "start", start);
 	json_kv_uint(&j, "duration_ms", loop_now_ms() - p->started_ms);
 	json_kv_uint(&j, "targets", p->ntargets);
+	json_kv_uint(&j, "result_count", p->nresults);
 	json_kv_uint(&j, "reached", p->nreached);
 	json_kv_uint(&j, "skipped", p->skipped);
 	if (error)
@@ -203,8 +252,10 @@ static void round_event(struct probed_probe *p, const char *start, const char *e
 	json_obj_end(&j);
 	emit(p->d, "probe", p->name, &j);
 	json_free(&j);
-	log_info("probe %s: round %llu: %zu of %zu reached", p->name,
-	    (unsigned long long)p->round, p->nreached, p->ntargets);
+	/* dns and hijack give a result per (name, resolver), not per name. */
+	log_info("probe %s: round %llu: %zu of %zu %s reached", p->name,
+	    (unsigned long long)p->round, p->nreached, per_resolver(p) ? p->nresults : p->ntargets,
+	    per_resolver(p) ? "results" : "targets");
 }
 
 static void on_done(int err, void *arg)
@@ -225,12 +276,61 @@ static void begin_results(struct probed_probe *p)
 	p->nresults = p->nreached = 0;
 }
 
+/* The first nameserver of resolv.conf, as "@ADDRESS", into buf: what
+ * resolvers = system means to a hijack probe that lists others beside it
+ * (read at every round, as the type itself reads it). */
+static int system_resolver(char *buf, size_t len)
+{
+	FILE *f = fopen("/etc/resolv.conf", "re");
+	char line[512], addr[128];
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (rc < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, " nameserver %127s", addr) == 1) {
+			snprintf(buf, len, "@%s", addr);
+			rc = 0;
+		}
+	fclose(f);
+	return rc;
+}
+
+/* A hijack job takes its resolvers under test as "@..." targets after the
+ * names (outpost-probe hijack NAME @RESOLVER...): none for system alone,
+ * which the type looks up itself. */
+static const char **job_targets(struct probed_probe *p, size_t *n, char *sys, size_t syslen)
+{
+	const char **v;
+	bool only_system = p->nresolvers == 1 && !strcmp(p->resolvers[0], "@system");
+
+	*n = p->ntargets;
+	if (p->spec.type != PROBE_HIJACK || only_system)
+		return (const char **)p->targets;
+	if (!(v = calloc(p->ntargets + p->nresolvers, sizeof(*v))))
+		return NULL;
+	memcpy(v, p->targets, p->ntargets * sizeof(*v));
+	for (size_t i = 0; i < p->nresolvers; i++) {
+		if (strcmp(p->resolvers[i], "@system") != 0) {
+			v[(*n)++] = p->resolvers[i];
+		} else if (system_resolver(sys, syslen) == 0) {
+			v[(*n)++] = sys;
+		} else {
+			log_warn("probe %s: resolvers = system, but /etc/resolv.conf names no "
+			    "nameserver: left out", p->name);
+		}
+	}
+	return v;
+}
+
 static void start_round(struct probed_probe *p)
 {
 	const struct probe_sink sink = {
 		.result = on_result, .note = on_note, .done = on_done, .arg = p,
 	};
-	char err[256];
+	char err[256], sys[160];
+	const char **targets;
+	size_t n;
 	int r;
 
 	p->round++;
@@ -238,8 +338,15 @@ static void start_round(struct probed_probe *p)
 	p->started_ms = loop_now_ms();
 	iso_now(p->start, sizeof(p->start));
 	begin_results(p);
-	r = probe_job_start(p->d->loop, p->d->res, &p->spec, (const char *const *)p->targets,
-	    p->ntargets, &sink, &p->job, err, sizeof(err));
+	if (!(targets = job_targets(p, &n, sys, sizeof(sys)))) {
+		r = -ENOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+	} else {
+		r = probe_job_start(p->d->loop, p->d->res, &p->spec, targets, n, &sink, &p->job,
+		    err, sizeof(err));
+		if (targets != (const char **)p->targets)
+			free(targets);
+	}
 	if (r < 0) {
 		p->job = NULL;
 		log_err("probe %s: round %llu cannot start: %s", p->name,
@@ -336,7 +443,16 @@ void probed_probe_free(struct probed_probe *p)
 		free(p->targets[i]);
 	free(p->targets);
 	free(p->last);
-	free(p->last_verdict);
+	probed_verdicts_free(&p->verdicts);
+	for (size_t i = 0; i < p->npairs; i++) {
+		free(p->pairs[i].target);
+		free(p->pairs[i].dst);
+	}
+	free(p->pairs);
+	for (size_t i = 0; i < p->nresolvers; i++)
+		free(p->resolvers[i]);
+	free(p->resolvers);
+	free((void *)p->spec.dns_servers);
 	free((char *)p->spec.sni);
 	free((char *)p->spec.ca_file);
 	free(p->fingerprint);
@@ -344,8 +460,15 @@ void probed_probe_free(struct probed_probe *p)
 	free(p);
 }
 
+/* The keys of the dns and hijack types, whose values the spec does not
+ * show the fingerprint yet (the types' own fields). */
+static const char *const dns_keys[] = {
+	"resolvers", "qtype", "tcp", "references", "dot", "sink", "nx-domain", "not-bogon",
+	"window",
+};
+
 /* Every setting that makes a probe what it is, as one string. */
-static char *fingerprint(const struct probed_probe *p)
+static char *fingerprint(const struct probed_probe *p, const struct conf_section *sec)
 {
 	const struct probe_spec *s = &p->spec;
 	char src[sizeof(s->path.src) * 2 + 1], *buf = NULL;
@@ -364,6 +487,14 @@ static char *fingerprint(const struct probed_probe *p)
 	    s->max_redirects, (unsigned long long)p->interval_ms, (unsigned long long)p->spread_ms);
 	for (size_t i = 0; i < p->ntargets; i++)
 		fprintf(fp, "|%s", p->targets[i]);
+	for (size_t k = 0; k < sizeof(dns_keys) / sizeof(dns_keys[0]); k++)
+		for (size_t i = 0; i < conf_get_count(sec, dns_keys[k]); i++) {
+			char v[CONF_MSG_MAX];
+
+			if (conf_value_format(conf_get_at(sec, dns_keys[k], i), 0, v, sizeof(v)) < 0)
+				snprintf(v, sizeof(v), "?");
+			fprintf(fp, "|%s=%s", dns_keys[k], v);
+		}
 	if (fclose(fp) != 0) {
 		free(buf);
 		return NULL;
@@ -397,9 +528,20 @@ static int probe_new(struct probed *d, const struct conf *conf, const struct con
 		goto nomem;
 	}
 	if (!(p->name = strdup(conf_section_name(sec))) || !(p->targets = calloc(n, sizeof(char *))) ||
-	    !(p->last = calloc(n, sizeof(int))) ||
-	    !(p->last_verdict = calloc(n, sizeof(*p->last_verdict))))
+	    !(p->last = calloc(n, sizeof(int))))
 		goto nomem;
+	if (p->spec.type == PROBE_HIJACK) {
+		size_t nr = conf_get_count(sec, "resolvers");
+
+		if (!(p->resolvers = calloc(nr, sizeof(char *))))
+			goto nomem;
+		for (; p->nresolvers < nr; p->nresolvers++)
+			if (asprintf(&p->resolvers[p->nresolvers], "@%s",
+			    conf_get_at(sec, "resolvers", p->nresolvers)->v.str) < 0) {
+				p->resolvers[p->nresolvers] = NULL;
+				goto nomem;
+			}
+	}
 	for (; p->ntargets < n; p->ntargets++) {
 		p->last[p->ntargets] = -1;
 		if (!(p->targets[p->ntargets] = strdup(conf_get_at(sec, "target", p->ntargets)->v.str)))
@@ -408,7 +550,7 @@ static int probe_new(struct probed *d, const struct conf *conf, const struct con
 	p->interval_ms = conf_get_duration_ms(sec, "interval");
 	p->spread_ms = conf_is_set(sec, "spread") ? conf_get_duration_ms(sec, "spread") :
 	    p->interval_ms;
-	if (!(p->fingerprint = fingerprint(p)))
+	if (!(p->fingerprint = fingerprint(p, sec)))
 		goto nomem;
 	*out = p;
 	return 0;
@@ -452,6 +594,18 @@ int probed_probes_build(struct probed *d, const struct conf *conf,
 				old[k] = NULL;
 				break;
 			}
+	/* A hijack probe whose settings changed (pointed at another resolver)
+	 * keeps its verdicts: the change they make is what it reports. */
+	for (size_t i = 0; i < count; i++)
+		for (size_t k = 0; k < nold; k++)
+			if (old[k] && old[k] != v[i] && !strcmp(old[k]->name, v[i]->name) &&
+			    old[k]->spec.type == PROBE_HIJACK && v[i]->spec.type == PROBE_HIJACK &&
+			    !v[i]->verdicts.n) {
+				v[i]->verdicts = old[k]->verdicts;
+				old[k]->verdicts.v = NULL;
+				old[k]->verdicts.n = 0;
+				break;
+			}
 	*out = v;
 	*n = count;
 	return 0;
@@ -469,7 +623,10 @@ bool probed_conf_needs_mark(const struct conf *conf)
 	char why[64];
 
 	while ((sec = conf_section_next(conf, "probe", sec)))
-		if (probe_spec_from_conf(conf, sec, &s, why, sizeof(why)) == 0 && s.path.has_mark)
-			return true;
+		if (probe_spec_from_conf(conf, sec, &s, why, sizeof(why)) == 0) {
+			free((void *)s.dns_servers);
+			if (s.path.has_mark)
+				return true;
+		}
 	return false;
 }

@@ -12,6 +12,7 @@
 #
 #                     192.0.2.0/24 "ix" switch
 #      origin .10   resolver .53   hijacker .66   broker .80
+#                 (dnsmasq, DoT)  (lying dnsmasq; isp-cnc DNATs line cnc's port 53 to it)
 #            \            |             |            /
 #             +------- isp-tel .1 -- isp-cnc .2 ----+
 #                         |              |
@@ -34,8 +35,9 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 . "$top_srcdir/tests/lib/netns.sh"
+. "$top_srcdir/tests/lib/broker.sh"	# certs_make, for the DoT reference
 
-PARTS=(world map connectivity config mqtt probe)
+PARTS=(world map connectivity config mqtt probe dns)
 
 say()
 {
@@ -55,7 +57,7 @@ HOSTS=(
 	"ix|exchange switch (bridge ix0) joining the ISPs to the servers"
 	"origin|origin server, 192.0.2.10"
 	"resolver|honest DNS resolver, 192.0.2.53"
-	"hijacker|host on the cnc path that will forge DNS answers, 192.0.2.66"
+	"hijacker|a lying resolver on the cnc path, 192.0.2.66 (isp-cnc redirects port 53 to it)"
 	"broker|MQTT broker host, 192.0.2.80"
 	"lan|region LAN switch (bridge br0)"
 	"dev1|region device, 10.20.0.11"
@@ -417,6 +419,221 @@ part_probe()
 	sed 's/^/  | /' "$dir/probed.log"
 	return "$rc"
 }
+
+# ---- BEGIN dnsd: the DNS part ----
+# The resolver at 192.0.2.53 serves the zone example.test (dnsmasq) and
+# DNS over TLS on port 853 (stunnel in front of it, a demo CA). Line cnc's
+# ISP hijacks DNS as some do: isp-cnc redirects every port-53 query that
+# comes up the line (nftables DNAT) to the lying resolver on 192.0.2.66,
+# which answers every name under example.test with its own address (a
+# wrong address, and NXDOMAIN rewritten). Port 853 is not redirected: the
+# DoT reference, whose certificate a redirect cannot present, stays honest.
+dns_world()
+{
+	local dir=$1 n
+	certs_make "$dir/certs" dns.example.test >"$dir/certs.log" 2>&1 || return 1
+	bg_run resolver dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+		--listen-address=192.0.2.53 --bind-interfaces --local=/example.test/ \
+		--local-ttl=300 --host-record=www.example.test,192.0.2.10 \
+		--host-record=origin.example.test,192.0.2.10 --log-queries \
+		--log-facility="$dir/resolver.log" >"$dir/resolver.out" 2>&1
+	printf '%s\n' "foreground = yes" "pid =" "[dot]" "accept = 192.0.2.53:853" \
+		"connect = 192.0.2.53:53" "cert = $dir/certs/server.pem" \
+		"key = $dir/certs/server.key" >"$dir/stunnel.conf"
+	bg_run resolver stunnel "$dir/stunnel.conf" >"$dir/stunnel.log" 2>&1
+	bg_run hijacker dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+		--listen-address=192.0.2.66 --bind-interfaces --address=/example.test/192.0.2.66 \
+		--local-ttl=86400 --log-queries --log-facility="$dir/liar.log" \
+		>"$dir/liar.out" 2>&1
+	hijack_on || return 1
+	# dig -b picks a line by its source address, as a multi-homed host does.
+	ns_exec edge ip rule add from 203.0.113.2 table 150 priority 1100 &&
+		ns_exec edge ip rule add from 198.51.100.2 table 151 priority 1101 || return 1
+	for n in 1 2 3 4 5 6 7 8 9 10; do
+		ns_exec resolver bash -c 'exec 3<>/dev/tcp/192.0.2.53/853' 2>/dev/null &&
+			ns_exec edge dig +short +time=1 +tries=1 @192.0.2.53 www.example.test \
+				>/dev/null 2>&1 && return 0
+		sleep 0.3
+	done
+	return 1
+}
+
+# isp-cnc starts (or stops) redirecting line cnc's DNS to the liar.
+hijack_on()
+{
+	ns_exec isp-cnc nft -f - <<'NFT'
+table ip hijack {
+	chain pre {
+		type nat hook prerouting priority dstnat;
+		iifname "eth-edge" udp dport 53 dnat to 192.0.2.66
+		iifname "eth-edge" tcp dport 53 dnat to 192.0.2.66
+	}
+}
+NFT
+}
+hijack_off() { ns_exec isp-cnc nft delete table ip hijack; }
+
+# dig_show SOURCE LINE NAME: one lookup from the edge over a line.
+dig_show()
+{
+	local out
+	out=$(ns_exec edge dig +noall +answer +comments +time=2 +tries=1 -b "$1" \
+		@192.0.2.53 "$3" 2>&1)
+	printf '  %-4s %-22s status %-9s %s\n' "$2" "$3" \
+		"$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' <<<"$out")" \
+		"$(awk '$4 == "A" { printf "%s (ttl %s) ", $5, $2 }' <<<"$out")"
+}
+
+# The hijack probes' JSON, summarised: verdict and each check's status.
+hijack_summary()
+{
+	python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    r = json.loads(line)
+    checks = r.get("checks") or {}
+    print("  %-18s @%-12s verdict %-9s %s" % (r.get("target"), r.get("dst"), r.get("verdict"),
+          " ".join("%s=%s" % (k, (v or {}).get("status")) for k, v in checks.items())))
+'
+}
+
+part_dns()
+{
+	local dir=$NETNS_TMP/dns probe=$top_builddir/probes/outpost-probe line rc=0 out
+	local probed=$top_builddir/probes/outpost-probed pubd=$top_builddir/modules/mqtt/outpost-pubd
+	local conf sub pubd_pid probed_pid have_dns=1 have_hijack=1
+	local hj_args=(--dot "192.0.2.53#dns.example.test" --not-bogon 192.0.2.0/24)
+	for n in dnsmasq stunnel dig nft; do
+		if ! command -v "$n" >/dev/null 2>&1; then
+			say "FAILED: $n is not installed (contrib/install-deps)"
+			return 1
+		fi
+	done
+	mkdir -p "$dir" && chmod 755 "$dir" || return 1
+	if ! ns_exec edge ip rule show | grep -q 'fwmark 0x151'; then
+		probe_lines || { say "FAILED: cannot add the lines' rules and tables"; return 1; }
+	fi
+	if ! dns_world "$dir"; then
+		say "FAILED: the resolvers did not come up"
+		sed 's/^/  | /' "$dir"/*.out "$dir"/*.log 2>/dev/null
+		return 1
+	fi
+	say "resolver 192.0.2.53: dnsmasq for example.test, DNS over TLS on :853 (stunnel,"
+	say "  certificate for dns.example.test from the demo CA $dir/certs/ca.pem)"
+	say "isp-cnc redirects port 53 from line cnc to the liar at 192.0.2.66:"
+	ns_exec isp-cnc nft list table ip hijack | sed 's/^/  | /'
+	say "\$ dig -b SOURCE-OF-LINE @192.0.2.53 NAME    (in namespace edge)"
+	for line in "203.0.113.2 tel" "198.51.100.2 cnc"; do
+		dig_show ${line% *} ${line#* } www.example.test
+		dig_show ${line% *} ${line#* } no-such-name.example.test
+	done
+	say "(the same question to the same address: line cnc's answers are the liar's)"
+
+	# The subcommands come from the dns and hijack parts of issue 8.
+	out=$("$probe" dns 2>&1)
+	grep -q "is not a probe type" <<<"$out" && have_dns=0
+	out=$("$probe" hijack 2>&1)
+	grep -q "is not a probe type" <<<"$out" && have_hijack=0
+	if [ "$have_dns" = 1 ]; then
+		for line in tel cnc; do
+			say "\$ outpost-probe dns --via $line -c 3 -i 200ms @192.0.2.53 www.example.test"
+			ns_exec edge "$probe" dns --config "$NETNS_TMP/probe/outpost.conf" --via "$line" \
+				-c 3 -i 200ms @192.0.2.53 www.example.test | sed 's/^/  | /'
+			[ "${PIPESTATUS[0]}" = 0 ] || { say "FAILED: dns via $line"; rc=1; }
+		done
+	else
+		say "(outpost-probe dns is not built on this branch yet: skipped)"
+	fi
+	if [ "$have_hijack" = 1 ]; then
+		for line in tel cnc; do
+			say "\$ outpost-probe hijack --via $line www.example.test @192.0.2.53 \\"
+			say "    --dot 192.0.2.53#dns.example.test --ca-file ca.pem --not-bogon 192.0.2.0/24"
+			out=$(ns_exec edge "$probe" hijack --config "$NETNS_TMP/probe/outpost.conf" \
+				--via "$line" --ca-file "$dir/certs/ca.pem" "${hj_args[@]}" \
+				www.example.test @192.0.2.53 2>&1)
+			n=$?
+			sed 's/^/  | /' <<<"$out"
+			case "$line/$n" in
+			tel/0) say "  (exit 0: clean over tel)" ;;
+			cnc/1) grep -q hijacked <<<"$out" && say "  (exit 1: hijacked over cnc)" ||
+				{ say "FAILED: cnc not found hijacked"; rc=1; } ;;
+			*) say "FAILED: hijack via $line exited $n"; rc=1 ;;
+			esac
+		done
+	else
+		say "(outpost-probe hijack is not built on this branch yet: skipped)"
+		return "$rc"
+	fi
+
+	# outpost-probed: a hijack probe per line, rounds and verdicts to the broker.
+	if ! ns_exec broker bash -c 'exec 3<>/dev/tcp/192.0.2.80/1883' 2>/dev/null; then
+		say "FAILED: no broker at 192.0.2.80 (the mqtt part did not run)"
+		return 1
+	fi
+	conf=$dir/outpost.conf
+	sed -n '/^\[probe/,$d; p' "$NETNS_TMP/probe/outpost.conf" |
+		sed "s|^spool = .*|spool = $dir/spool|" >"$conf"
+	printf '%s\n' "" \
+		"[probe \"dns-tel\"]" "type = hijack" "target = www.example.test" \
+		"resolvers = 192.0.2.53" "dot = 192.0.2.53#dns.example.test" \
+		"ca-file = $dir/certs/ca.pem" "not-bogon = 192.0.2.0/24" "via = tel" \
+		"timeout = 1s" "interval = 5s" "spread = 1s" "" \
+		"[probe \"dns-cnc\"]" "type = hijack" "target = www.example.test" \
+		"resolvers = 192.0.2.53" "dot = 192.0.2.53#dns.example.test" \
+		"ca-file = $dir/certs/ca.pem" "not-bogon = 192.0.2.0/24" "via = cnc" \
+		"timeout = 1s" "interval = 5s" "spread = 1s" >>"$conf"
+	say "config $conf (the probes):"
+	sed -n '/^\[probe/,$p' "$conf" | sed 's/^/  | /'
+	bg_run broker mosquitto_sub -h 192.0.2.80 -t 'outpost/chaoyang/edge-01/probe/#' \
+		-t 'outpost/chaoyang/edge-01/hijack/#' -v >"$dir/sub.out" 2>&1
+	sub=$BG_PID
+	bg_run edge "$pubd" -d -f "$conf" >"$dir/pubd.log" 2>&1
+	pubd_pid=$BG_PID
+	say "isp-cnc stops hijacking for a while: both lines start clean"
+	hijack_off
+	say "\$ outpost-probed -d -v -f $conf    (in namespace edge)"
+	bg_run edge "$probed" -d -v -f "$conf" >"$dir/probed.log" 2>&1
+	probed_pid=$BG_PID
+	if ! wait_for 30 eval '[ "$(grep -c "/probe/dns-" "$dir/sub.out")" -ge 4 ]'; then
+		say "FAILED: the hijack rounds did not reach the broker"
+		sed 's/^/  | /' "$dir/probed.log" "$dir/pubd.log"
+		rc=1
+	fi
+	say "isp-cnc hijacks again (the nftables DNAT is back)"
+	hijack_on
+	if ! wait_for 30 grep -q "/hijack/dns-cnc" "$dir/sub.out"; then
+		say "FAILED: no verdict change event for line cnc"
+		sed 's/^/  | /' "$dir/probed.log"
+		rc=1
+	fi
+	say "what the broker received (topic, then each result's verdict and checks):"
+	grep "/probe/dns-" "$dir/sub.out" | while read -r topic payload; do
+		say "  $topic round $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["data"]["round"])' "$payload")"
+		python3 -c 'import json,sys; [print(json.dumps(r)) for r in json.loads(sys.argv[1])["data"]["results"]]' \
+			"$payload" | hijack_summary
+	done
+	say "the verdict change, as published:"
+	grep "/hijack/dns-cnc" "$dir/sub.out" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    topic, _, payload = line.rstrip("\n").partition(" ")
+    d = json.loads(payload)["data"]
+    print("  %s: %s @%s round %d: %s -> %s" % (topic, d["target"], d["dst"], d["round"],
+          d["from"], d["to"]))
+    for k, v in d["evidence"].items():
+        print("    evidence %-12s %-8s %s" % (k, v.get("status"), v.get("why", "")))
+'
+	grep -q '/hijack/dns-tel' "$dir/sub.out" && { say "FAILED: line tel changed verdict"; rc=1; }
+	kill -TERM "$probed_pid" "$pubd_pid"
+	wait "$probed_pid" || { say "FAILED: outpost-probed exited $?"; rc=1; }
+	wait "$pubd_pid"
+	kill "$sub" 2>/dev/null
+	return "$rc"
+}
+# ---- END dnsd ----
 
 failed=()
 for p in "${PARTS[@]}"; do

@@ -64,7 +64,8 @@ static const struct {
 	  "a.conf:1: [probe \"p\"] target: required key missing" },
 	{ "an unknown type",
 	  "[probe \"p\"]\ntype = icmp\ntarget = 192.0.2.1\n",
-	  "a.conf:2: [probe \"p\"] type: 'icmp' is not a probe type (ping, tcp, trace, tls, http or hijack)" },
+	  "a.conf:2: [probe \"p\"] type: 'icmp' is not a probe type (ping, tcp, trace, tls, http, "
+	  "dns or hijack)" },
 	{ "a name that cannot name events",
 	  "[probe \"a b\"]\ntype = ping\ntarget = 192.0.2.1\n",
 	  "a.conf:1: [probe \"a b\"] the name must be 1 to 128 of A-Z a-z 0-9 _ . : -, "
@@ -161,6 +162,106 @@ static const struct {
 	{ "via naming no line",
 	  "[probe \"p\"]\ntype = ping\ntarget = 192.0.2.1\nvia = tel\n",
 	  "a.conf:4: [probe \"p\"] via: 'tel' names no [line] section" },
+	/* dnsd: the dns and hijack types. */
+	{ "a dns probe with every dns key",
+	  "[probe \"d\"]\ntype = dns\ntarget = www.example.com _sip._udp.example.com\n"
+	  "resolvers = system 192.0.2.53 192.0.2.54:5353 [2001:db8::53]:53 2001:db8::54\n"
+	  "qtype = MX\ntcp = yes\ncount = 3\ntimeout = 1s\ninterface = eth2\nmark = 1\n", "" },
+	{ "a dns probe by type number",
+	  "[probe \"d\"]\ntype = dns\ntarget = example.com\nqtype = TYPE65\n"
+	  "[probe \"e\"]\ntype = dns\ntarget = example.com.\nqtype = 99\n", "" },
+	{ "a hijack probe with every hijack key",
+	  "[probe \"h\"]\ntype = hijack\ntarget = www.example.com\nresolvers = system\n"
+	  "references = 192.0.2.53 [2001:db8::53]:5353\ndot = 192.0.2.60#dns.example.net "
+	  "192.0.2.61:8853 [2001:db8::60]#dot.example.net\nsink = 192.0.2.99\n"
+	  "nx-domain = example.com\nnot-bogon = 10.0.0.0/8 2001:db8::/32\nwindow = 500ms\n"
+	  "qtype = AAAA\nca-file = /etc/ca.pem\ntimeout = 2s\nvia = tel\n"
+	  "[line \"tel\"]\ninterface = eth2\n", "" },
+	{ "dns keys on a ping, hijack keys on a dns probe",
+	  "[probe \"p\"]\ntype = ping\ntarget = 192.0.2.1\nresolvers = system\nqtype = A\n"
+	  "[probe \"d\"]\ntype = dns\ntarget = example.com\nreferences = 192.0.2.53\n"
+	  "window = 1s\nsink = 192.0.2.9\n",
+	  /* Section by section, last first; in key-table order within one. */
+	  "a.conf:9: [probe \"d\"] references: is not a key of a dns probe\n"
+	  "a.conf:11: [probe \"d\"] sink: is not a key of a dns probe\n"
+	  "a.conf:10: [probe \"d\"] window: is not a key of a dns probe\n"
+	  "a.conf:4: [probe \"p\"] resolvers: is not a key of a ping probe\n"
+	  "a.conf:5: [probe \"p\"] qtype: is not a key of a ping probe" },
+	{ "tcp, count, tos, ttl and family on a hijack probe; tos on a dns probe",
+	  "[probe \"h\"]\ntype = hijack\ntarget = example.com\nreferences = 192.0.2.53\n"
+	  "tcp = yes\ncount = 2\ntos = 8\nttl = 3\nfamily = ipv4\n"
+	  "[probe \"d\"]\ntype = dns\ntarget = example.com\ntos = 8\n",
+	  "a.conf:13: [probe \"d\"] tos: is not a key of a dns probe\n"
+	  "a.conf:6: [probe \"h\"] count: is not a key of a hijack probe\n"
+	  "a.conf:7: [probe \"h\"] tos: is not a key of a hijack probe\n"
+	  "a.conf:8: [probe \"h\"] ttl: is not a key of a hijack probe\n"
+	  "a.conf:9: [probe \"h\"] family: is not a key of a hijack probe\n"
+	  "a.conf:5: [probe \"h\"] tcp: is not a key of a hijack probe" },
+	{ "bad resolvers",
+	  "[probe \"d\"]\ntype = dns\ntarget = example.com\n"
+	  "resolvers = 192.0.2.300 192.0.2.1:0 192.0.2.1:65536 [2001:db8::1 [192.0.2.1]:53 "
+	  "@192.0.2.1 dns.example.com\n",
+	  "a.conf:4: [probe \"d\"] resolvers: '192.0.2.300' is not system, ADDRESS, IPV4:PORT or "
+	  "[IPV6]:PORT\n"
+	  "a.conf:4: [probe \"d\"] resolvers: '192.0.2.1:0' is not system, ADDRESS, IPV4:PORT or "
+	  "[IPV6]:PORT\n"
+	  "a.conf:4: [probe \"d\"] resolvers: '192.0.2.1:65536' is not system, ADDRESS, IPV4:PORT "
+	  "or [IPV6]:PORT\n"
+	  "a.conf:4: [probe \"d\"] resolvers: '[2001:db8::1' is not system, ADDRESS, IPV4:PORT or "
+	  "[IPV6]:PORT\n"
+	  "a.conf:4: [probe \"d\"] resolvers: '[192.0.2.1]:53' is not system, ADDRESS, IPV4:PORT "
+	  "or [IPV6]:PORT\n"
+	  "a.conf:4: [probe \"d\"] resolvers: '@192.0.2.1' is not system, ADDRESS, IPV4:PORT or "
+	  "[IPV6]:PORT\n"
+	  "a.conf:4: [probe \"d\"] resolvers: 'dns.example.com' is not system, ADDRESS, IPV4:PORT "
+	  "or [IPV6]:PORT" },
+	{ "a resolver twice, at its own line",
+	  "[probe \"d\"]\ntype = dns\ntarget = example.com\nresolvers = system 192.0.2.53\n"
+	  "resolvers = 192.0.2.53\n",
+	  "a.conf:5: [probe \"d\"] resolvers: '192.0.2.53' is listed twice" },
+	{ "bad qtype, target, dot, nx-domain, not-bogon, sink, window",
+	  "[probe \"h\"]\ntype = hijack\ntarget = -bad..example\nreferences = 192.0.2.53\n"
+	  "qtype = AXFRX\ndot = 192.0.2.60#bad_name! 192.0.2.61:853#\n"
+	  "nx-domain = a.b..c\nnot-bogon = 10.0.0.1/8\nsink = example.com\nwindow = 5ms\n",
+	  "a.conf:5: [probe \"h\"] qtype: 'AXFRX' is not a query type (A, AAAA, CNAME, MX, NS, TXT, "
+	  "SOA, PTR, SRV, CAA, ANY, or a number 1 to 65535)\n"
+	  "a.conf:6: [probe \"h\"] dot: '192.0.2.60#bad_name!' is not ADDRESS[:PORT][#TLS-NAME] "
+	  "(port 853 when left out)\n"
+	  "a.conf:6: [probe \"h\"] dot: '192.0.2.61:853#' is not ADDRESS[:PORT][#TLS-NAME] "
+	  "(port 853 when left out)\n"
+	  "a.conf:7: [probe \"h\"] nx-domain: 'a.b..c' is not a domain name (labels of 1 to 63 of "
+	  "A-Z a-z 0-9 - _, 253 characters at most)\n"
+	  "a.conf:8: [probe \"h\"] not-bogon: '10.0.0.1/8' has host bits set, did you mean "
+	  "'10.0.0.0/8'?\n"
+	  "a.conf:9: [probe \"h\"] sink: 'example.com' is not an IPv4 or IPv6 address\n"
+	  "a.conf:10: [probe \"h\"] window: '5ms' is less than the minimum 10ms\n"
+	  "a.conf:3: [probe \"h\"] target: '-bad..example' is not a domain name (a hijack probe "
+	  "looks it up)" },
+	{ "more references, dot and not-bogon than a hijack probe has room for",
+	  "[probe \"h\"]\ntype = hijack\ntarget = example.com\n"
+	  "references = 192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5 192.0.2.6 192.0.2.7 "
+	  "192.0.2.8 192.0.2.9\ndot = 192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5\n"
+	  "not-bogon = 10.0.0.0/24 10.0.1.0/24 10.0.2.0/24 10.0.3.0/24 10.0.4.0/24 10.0.5.0/24 "
+	  "10.0.6.0/24 10.0.7.0/24 10.0.8.0/24 10.0.9.0/24 10.0.10.0/24 10.0.11.0/24 10.0.12.0/24 "
+	  "10.0.13.0/24 10.0.14.0/24 10.0.15.0/24 10.0.16.0/24\n",
+	  "a.conf:4: [probe \"h\"] references: lists more than 8\n"
+	  "a.conf:5: [probe \"h\"] dot: lists more than 4\n"
+	  "a.conf:6: [probe \"h\"] not-bogon: lists more than 16" },
+	{ "a hijack probe of MX, without references",
+	  "[probe \"h\"]\ntype = hijack\ntarget = example.com\nqtype = MX\n",
+	  "a.conf:4: [probe \"h\"] qtype: a hijack probe takes A or AAAA\n"
+	  "a.conf:2: [probe \"h\"] type: a hijack probe needs references or dot (what the answers "
+	  "of the resolvers are compared with)" },
+	{ "a hijack round longer than its interval",
+	  "[probe \"h\"]\ntype = hijack\ntarget = example.com\ndot = 192.0.2.60\ntimeout = 5s\n"
+	  "window = 2s\ninterval = 15s\n",
+	  "a.conf:7: [probe \"h\"] interval: is shorter than a round of this probe can take "
+	  "(17000 ms: see count, timeout, window)" },
+	{ "a dns round longer than its interval",
+	  "[probe \"d\"]\ntype = dns\ntarget = example.com\ncount = 5\ntimeout = 2s\n"
+	  "interval = 8s\n",
+	  "a.conf:6: [probe \"d\"] interval: is shorter than a round of this probe can take "
+	  "(9000 ms: see count, timeout)" },
 	{ "an unknown key, with a suggestion",
 	  "[probe \"p\"]\ntype = ping\ntarget = 192.0.2.1\ncuont = 3\n",
 	  "a.conf:4: [probe \"p\"] cuont: unknown key, did you mean 'count'?" },
@@ -276,6 +377,73 @@ static void test_spec(void)
 	conf_free(conf);
 }
 
+/* dnsd: the dns and hijack keys into the spec fields the types read. */
+static void test_spec_dns(void)
+{
+	const struct conf_section *sec;
+	const struct sockaddr_in *sin;
+	struct probe_spec s;
+	struct conf *conf;
+	char why[256];
+
+	conf = load("[probe \"d\"]\ntype = dns\ntarget = www.example.com\n"
+		    "resolvers = system 192.0.2.53:5353 [2001:db8::53]:53\nqtype = MX\ntcp = yes\n"
+		    "count = 4\ntimeout = 1500ms\n"
+		    "[probe \"e\"]\ntype = dns\ntarget = www.example.com\n");
+	sec = conf_section_get(conf, "probe", "d");
+	is_int(probe_spec_from_conf(conf, sec, &s, why, sizeof(why)), 0, "spec: dns converts");
+	is_int(s.type, PROBE_DNS, "spec: dns type");
+	is_int(s.n_dns_servers, 3, "spec: three resolvers");
+	ok(s.n_dns_servers == 3 && !strcmp(s.dns_servers[0], "system") &&
+	   !strcmp(s.dns_servers[1], "192.0.2.53:5353") &&
+	   !strcmp(s.dns_servers[2], "[2001:db8::53]:53"), "spec: the resolvers as written");
+	is_int(s.dns_qtype, 15, "spec: qtype MX = 15");
+	ok(s.dns_tcp, "spec: tcp");
+	ok(s.count == 4 && s.timeout_ms == 1500 && s.interval_ms == 1000,
+	   "spec: count, timeout, a second between queries");
+	free((void *)s.dns_servers);
+	sec = conf_section_get(conf, "probe", "e");
+	is_int(probe_spec_from_conf(conf, sec, &s, why, sizeof(why)), 0, "spec: a bare dns converts");
+	ok(s.n_dns_servers == 1 && !strcmp(s.dns_servers[0], "system"), "spec: default system");
+	ok(s.dns_qtype == 1 && !s.dns_tcp && s.timeout_ms == 2000 && s.count == 1,
+	   "spec: default A over UDP, 2 s, one query");
+	free((void *)s.dns_servers);
+	conf_free(conf);
+
+	conf = load("[probe \"h\"]\ntype = hijack\ntarget = www.example.com\n"
+		    "resolvers = 192.0.2.53\nreferences = 192.0.2.54 [2001:db8::54]:5353\n"
+		    "dot = 192.0.2.60#dns.example.net 192.0.2.61:8853\nnx-domain = example.org\n"
+		    "not-bogon = 10.0.0.0/8 2001:db8::/32 192.0.2.7\nsink = 198.51.100.9\n"
+		    "window = 300ms\nqtype = AAAA\nca-file = /x/ca.pem\n"
+		    "[probe \"i\"]\ntype = hijack\ntarget = www.example.com\ndot = 192.0.2.60\n");
+	sec = conf_section_get(conf, "probe", "h");
+	is_int(probe_spec_from_conf(conf, sec, &s, why, sizeof(why)), 0, "spec: hijack converts");
+	ok(s.n_hijack_ref == 2 && !strcmp(s.hijack_ref[0], "192.0.2.54") &&
+	   !strcmp(s.hijack_ref[1], "[2001:db8::54]:5353"), "spec: references as --ref stores them");
+	ok(s.n_hijack_dot == 2 && !strcmp(s.hijack_dot[0], "192.0.2.60#dns.example.net") &&
+	   !strcmp(s.hijack_dot[1], "192.0.2.61:8853"), "spec: dot as --dot stores them");
+	is_str(s.hijack_nx_domain, "example.org", "spec: nx-domain");
+	ok(s.n_hijack_not_bogon == 3 && !strcmp(s.hijack_not_bogon[0], "10.0.0.0/8") &&
+	   !strcmp(s.hijack_not_bogon[1], "2001:db8::/32") &&
+	   !strcmp(s.hijack_not_bogon[2], "192.0.2.7/32"), "spec: not-bogon as prefixes");
+	sin = (const struct sockaddr_in *)&s.inject_sink;
+	ok(sin->sin_family == AF_INET && sin->sin_addr.s_addr == inet_addr("198.51.100.9"),
+	   "spec: sink");
+	is_int(s.inject_window_ms, 300, "spec: window");
+	is_int(s.dns_qtype, 28, "spec: qtype AAAA as -t AAAA gives it");
+	is_int(s.family, AF_UNSPEC, "spec: resolvers of either family");
+	is_str(s.ca_file, "/x/ca.pem", "spec: ca-file for the DoT references");
+	is_int(s.timeout_ms, 5000, "spec: hijack default timeout 5 s");
+	ok(!s.dns_servers, "spec: the resolvers under test are not dns_servers (probed makes "
+	   "them @ targets)");
+	sec = conf_section_get(conf, "probe", "i");
+	is_int(probe_spec_from_conf(conf, sec, &s, why, sizeof(why)), 0, "spec: a bare hijack");
+	ok(s.dns_qtype == 1 && s.inject_window_ms == 1000 && !s.hijack_nx_domain[0] &&
+	   s.inject_sink.ss_family == AF_UNSPEC && !s.n_hijack_ref && s.n_hijack_dot == 1,
+	   "spec: A, 1 s window, the name's parent, no sink");
+	conf_free(conf);
+}
+
 static void test_round(void)
 {
 	struct conf *conf = load("[probe \"p\"]\ntype = ping\ntarget = 192.0.2.1\n");
@@ -289,6 +457,7 @@ int main(void)
 {
 	test_table();
 	test_spec();
+	test_spec_dns();
 	test_round();
 	done_testing();
 }
