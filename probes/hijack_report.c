@@ -207,7 +207,6 @@ void hijack_report(struct probe_job *job, struct hijack_case *c,
 		outcome = "reached";
 	}
 	res.alarm = v != PROBE_HIJACK_CLEAN;
-	res.verdict = probe_hijack_verdict_name(v);
 	json_init(&j);
 	json_obj_begin(&j);
 	json_kv_str(&j, "type", "hijack");

@@ -95,10 +95,6 @@ struct probe_spec {
 	char			hijack_nx_domain[254];	/* "" = the name's parent */
 	char			hijack_not_bogon[PROBE_HIJACK_MAX_EXEMPT][52];
 	unsigned		n_hijack_not_bogon;
-	/* resolvers under test from [probe] resolver = (the command line
-	 * gives them as @RESOLVER targets) */
-	char			hijack_resolver[PROBE_HIJACK_MAX_REFS][64];
-	unsigned		n_hijack_resolver;
 	/* ---- inject: hijack's injection check (check 2) ---- */
 	struct sockaddr_storage	inject_sink;	/* --sink: also queried; AF_UNSPEC = none */
 	uint64_t		inject_window_ms; /* --window after the first reply; 0 = 1000 */
@@ -120,10 +116,6 @@ struct probe_result {
 	/* hijack (owner: hijack): reached, but the verdict is suspect or
 	 * hijacked; outpost-probe exits 1 for it. */
 	bool			alarm;
-	/* hijack: the verdict ("clean", "suspect", "hijacked", static
-	 * text), for outpost-probed's verdict-change events; NULL for the
-	 * other types. */
-	const char		*verdict;
 };
 
 struct probe_sink {

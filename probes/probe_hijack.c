@@ -271,14 +271,6 @@ static void kick(struct loop *l, void *arg)
 			phase_one_over(&hj->cases[i]);
 }
 
-static bool has_at_targets(const struct probe_job *j)
-{
-	for (size_t i = 0; i < probe_job_ntargets(j); i++)
-		if (probe_job_target(j, i)[0] == '@')
-			return true;
-	return false;
-}
-
 /* The first nameserver of resolv.conf: the system's resolver under test. */
 static int system_server(char *buf, size_t len)
 {
@@ -383,9 +375,6 @@ static int start(struct probe_job *j)
 		probe_job_error(j, "hijack: which name? give NAME [@RESOLVER...]");
 		return -EINVAL;
 	}
-	/* [probe] resolver = ...: the config's form of @RESOLVER */
-	if (!nservers && sp->n_hijack_resolver)
-		nservers = sp->n_hijack_resolver;
 	if (!nservers && (rc = system_server(sysname, sizeof(sysname))) < 0) {
 		probe_job_error(j, "hijack: no resolver given and none in /etc/resolv.conf: %s",
 		    strerror(-rc));
@@ -418,16 +407,13 @@ static int start(struct probe_job *j)
 
 		if (name[0] == '@')
 			continue;
-		bool from_conf = sp->n_hijack_resolver && nservers == sp->n_hijack_resolver &&
-		    !has_at_targets(j);
-		size_t nloop = from_conf ? nservers : nservers ? n : 1;
+		size_t nloop = nservers ? n : 1;
 
 		for (size_t si = 0; si < nloop; si++) {
-			const char *srvtext = from_conf ? sp->hijack_resolver[si] :
-			    nservers ? probe_job_target(j, si) : sysname;
+			const char *srvtext = nservers ? probe_job_target(j, si) : sysname;
 			struct hijack_case *c;
 
-			if (nservers && !from_conf && srvtext[0] != '@')
+			if (nservers && srvtext[0] != '@')
 				continue;
 			c = &hj->cases[k++];
 			c->hj = hj;
