@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "loop.h"
 #include "resolve.h"
@@ -202,6 +203,12 @@ void probe_job_finish(struct probe_job *j, int err);
  * packets/s over all targets keeps one user from flooding with many. */
 #define PROBE_USER_MIN_INTERVAL_MS	2
 #define PROBE_USER_MAX_RATE		500.0
+
+/* A CLOCK_MONOTONIC time in milliseconds, with the fraction: probes time
+ * their own exchanges to the microsecond (loop_now_ms() has whole ms). */
+double probe_ts_ms(const struct timespec *ts);
+/* Now, on CLOCK_MONOTONIC, in milliseconds with the fraction. */
+double probe_now_ms(void);
 
 /* Paths (probe_path.c). */
 void probe_path_init(struct probe_path *p);

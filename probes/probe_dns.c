@@ -24,19 +24,6 @@
 
 static void send_due(struct loop *l, void *arg);
 
-static double mono_ms(const struct timespec *ts)
-{
-	return (double)ts->tv_sec * 1e3 + (double)ts->tv_nsec / 1e6;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return mono_ms(&ts);
-}
-
 static void pair_done(struct dns_pair *p)
 {
 	struct dns_run *run = p->run;
@@ -90,7 +77,7 @@ static void on_reply(int status, const uint8_t *reply, size_t len, unsigned time
 {
 	struct dns_query *dq = arg;
 	struct dns_pair *p = dq->p;
-	double ms = now_ms() - mono_ms(&dq->t0);
+	double ms = probe_now_ms() - probe_ts_ms(&dq->t0);
 	bool tcp_retry = dq->tcp_retry;
 	struct probe_dns_msg m;
 	int rc;
@@ -182,7 +169,7 @@ static void send_due(struct loop *l, void *arg)
 		return;
 	}
 	if (rate > 0) {
-		double now = now_ms(), gap = 1000.0 / rate;
+		double now = probe_now_ms(), gap = 1000.0 / rate;
 
 		if (now + 1.0 < run->next_slot) {
 			schedule(p, (uint64_t)ceil(run->next_slot - now));

@@ -227,3 +227,16 @@ void probe_job_finish(struct probe_job *j, int err)
 	if (!j->done_timer && j->sink.done)
 		j->sink.done(err ? err : -ENOMEM, j->sink.arg);
 }
+
+double probe_ts_ms(const struct timespec *ts)
+{
+	return (double)ts->tv_sec * 1e3 + (double)ts->tv_nsec / 1e6;
+}
+
+double probe_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return probe_ts_ms(&ts);
+}

@@ -25,19 +25,6 @@
 
 static void attempt_due(struct loop *l, void *arg);
 
-static double mono_ms(const struct timespec *ts)
-{
-	return (double)ts->tv_sec * 1e3 + (double)ts->tv_nsec / 1e6;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return mono_ms(&ts);
-}
-
 static void close_attempt(struct tcp_target *t)
 {
 	struct loop *l = probe_job_loop(t->run->job);
@@ -147,7 +134,7 @@ static void note_source(struct tcp_target *t)
 
 static void connected(struct tcp_target *t, const struct timespec *t1, int err)
 {
-	double ms = mono_ms(t1) - mono_ms(&t->t0);
+	double ms = probe_ts_ms(t1) - probe_ts_ms(&t->t0);
 
 	if (!err) {
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
@@ -226,7 +213,7 @@ static void attempt_due(struct loop *l, void *arg)
 	(void)l;
 	t->timer = 0;
 	if (rate > 0) {
-		double now = now_ms(), gap = 1000.0 / rate;
+		double now = probe_now_ms(), gap = 1000.0 / rate;
 
 		if (now + 1.0 < run->next_slot) {
 			schedule(t, (uint64_t)ceil(run->next_slot - now));

@@ -171,6 +171,24 @@ void resolver_on_deferred(struct loop *l, void *arg)
 	resolver_deliver(q);
 }
 
+/* A query handed to c-ares (or answered at once): count it and give the
+ * caller its handle; one c-ares answered inside the call is delivered
+ * from the loop, never inside it. */
+int resolver_query_started(struct resolver *r, struct resolver_query *q,
+    struct resolver_query **out)
+{
+	if (q->done) {
+		q->timer = loop_timer_add(r->loop, 0, resolver_on_deferred, q);
+		if (!q->timer) {
+			resolver_query_unlink(q);
+			return -ENOMEM;
+		}
+	}
+	r->pending++;
+	*out = q;
+	return 0;
+}
+
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 {
 	struct resolver_query *q = arg;
@@ -282,16 +300,7 @@ int resolver_getaddrinfo(struct resolver *r, const char *host, const char *port,
 		q->starting = false;
 		resolver_sync(r);
 	}
-	if (q->done) {
-		q->timer = loop_timer_add(r->loop, 0, resolver_on_deferred, q);
-		if (!q->timer) {
-			resolver_query_unlink(q);
-			return -ENOMEM;
-		}
-	}
-	r->pending++;
-	*out = q;
-	return 0;
+	return resolver_query_started(r, q, out);
 }
 
 void resolver_cancel(struct resolver_query *q)

@@ -65,16 +65,7 @@ int resolver_send(struct resolver *r, const uint8_t *msg, size_t len, resolver_r
 	ares_send(r->channel, msg, (int)len, on_send, q);
 	q->starting = false;
 	resolver_sync_lazy(r);
-	if (q->done) {
-		q->timer = loop_timer_add(r->loop, 0, resolver_on_deferred, q);
-		if (!q->timer) {
-			resolver_query_unlink(q);
-			return -ENOMEM;
-		}
-	}
-	r->pending++;
-	*out = q;
-	return 0;
+	return resolver_query_started(r, q, out);
 }
 
 int resolver_query(struct resolver *r, const char *name, int dnsclass, int type,
