@@ -171,6 +171,22 @@ void resolver_on_deferred(struct loop *l, void *arg)
 	resolver_deliver(q);
 }
 
+/* A fresh query of r, linked first into r->queries; NULL without memory. */
+struct resolver_query *resolver_query_new(struct resolver *r, void *arg)
+{
+	struct resolver_query *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return NULL;
+	q->r = r;
+	q->arg = arg;
+	q->next = r->queries;
+	if (r->queries)
+		r->queries->prev = q;
+	r->queries = q;
+	return q;
+}
+
 /* A query handed to c-ares (or answered at once): count it and give the
  * caller its handle; one c-ares answered inside the call is delivered
  * from the loop, never inside it. */
@@ -280,17 +296,10 @@ int resolver_getaddrinfo(struct resolver *r, const char *host, const char *port,
 		return -EINVAL;
 	if ((rc = parse_port(port, &p)) < 0)
 		return rc;
-	q = calloc(1, sizeof(*q));
-	if (!q)
+	if (!(q = resolver_query_new(r, arg)))
 		return -ENOMEM;
-	q->r = r;
 	q->cb = cb;
-	q->arg = arg;
 	q->port = p;
-	q->next = r->queries;
-	if (r->queries)
-		r->queries->prev = q;
-	r->queries = q;
 	if (!numeric(q, host)) {
 		snprintf(service, sizeof(service), "%u", (unsigned)p);
 		resolver_refresh(r);

@@ -86,6 +86,8 @@ void resolver_query_unlink(struct resolver_query *q);
 void resolver_deliver(struct resolver_query *q);
 /* Loop timer callback: deliver a query whose answer came at once. */
 void resolver_on_deferred(struct loop *l, void *arg);
+/* A fresh query of r, linked first into r->queries; NULL without memory. */
+struct resolver_query *resolver_query_new(struct resolver *r, void *arg);
 /* The common end of starting a query: 0 with *out set, or -ENOMEM. */
 int resolver_query_started(struct resolver *r, struct resolver_query *q,
     struct resolver_query **out);

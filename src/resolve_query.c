@@ -49,16 +49,9 @@ int resolver_send(struct resolver *r, const uint8_t *msg, size_t len, resolver_r
 	*out = NULL;
 	if (!msg || len < 12 || len > MSG_MAX || !cb)
 		return -EINVAL;
-	q = calloc(1, sizeof(*q));
-	if (!q)
+	if (!(q = resolver_query_new(r, arg)))
 		return -ENOMEM;
-	q->r = r;
 	q->raw_cb = cb;
-	q->arg = arg;
-	q->next = r->queries;
-	if (r->queries)
-		r->queries->prev = q;
-	r->queries = q;
 	resolver_refresh(r);
 	q->in_ares = q->starting = true;
 	r->n_ares++;
