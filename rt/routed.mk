@@ -1,0 +1,1 @@
+# rt/ daemon fragment: outpost-routed, its man page and service files.
