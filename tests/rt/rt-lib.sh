@@ -173,10 +173,11 @@ rt_leaves_by()
 }
 
 # rt_rules NS FAMILY PROTO: Outpost's rules as "ip rule" lists them, one
-# per line, sorted (the protocol column left out).
+# per line, sorted (the protocol column left out). ip(8) of iproute2 6.1
+# ignores "rule show proto N" (it lists every rule), so filter here.
 rt_rules()
 {
-	ns_exec "$1" ip -"$2" rule show proto "$3" | sed 's/ proto [^ ]*//' | sort
+	ns_exec "$1" ip -"$2" rule show | grep -E " proto $3( |\$)" | sed 's/ proto [^ ]*//' | sort
 }
 
 # rt_routes NS FAMILY TABLE: the routes of a table, sorted.
