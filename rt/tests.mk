@@ -1,3 +1,8 @@
 # rt/ integration tests and benchmarks (tests/rt/, tests/bench/rt-*).
 EXTRA_DIST += tests/rt/rt-lib.sh
 EXTRA_DIST += tests/tools/rt-watch.py
+
+# outpost-routed in the two-line world of tests/rt/rt-lib.sh (root).
+rt_tests = tests/rt/rt-traffic.sh
+TESTS += $(rt_tests)
+dist_check_SCRIPTS += $(rt_tests)
