@@ -398,4 +398,16 @@ for f in files:
         print(json.dumps(e.get("data"), sort_keys=True))
 PY
 }
+
+# rt_same GOT WANT DESC: like is, but a failure shows a diff of the two
+# texts, not both (long dumps).
+rt_same()
+{
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$1") | sed 's/^</wanted:/; s/^>/got:   /')"
+	fi
+}
 # ---- END rttests helpers ----
