@@ -279,7 +279,7 @@ rt_all_rules()
 # blanks cut (ip prints some).
 rt_table()
 {
-	ns_exec node ip -"$1" route show table "$2" | sed 's/[[:space:]]*$//' | sort
+	ns_exec node ip -"$1" route show table "$2" 2>/dev/null | sed 's/[[:space:]]*$//' | sort
 }
 
 # rt_std_rules FAMILY [TRACKED]: every rule node should hold with rt_conf
