@@ -410,4 +410,99 @@ rt_same()
 		diag "$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$1") | sed 's/^</wanted:/; s/^>/got:   /')"
 	fi
 }
+
+# rt_nine_counters: a counter at each gateway of the packets to exactly
+# $RT_FAR4 and $RT_FAR6 (where rt_ping and rt_udp send), so health
+# probes of tracked lines (sent to another far address) are not counted.
+rt_nine_counters()
+{
+	local g
+	for g in gtel gcnc; do
+		ns_exec "$g" nft -f - <<NFT || return 1
+table inet rtnine {
+	counter nine4 { }
+	counter nine6 { }
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip daddr $RT_FAR4 counter name nine4
+		ip6 daddr $RT_FAR6 counter name nine6
+	}
+}
+NFT
+	done
+}
+
+# rt_count9 GW FAMILY: like rt_count, for the rt_nine_counters.
+rt_count9()
+{
+	ns_exec "$1" nft -j list counter inet rtnine "nine$2" |
+		python3 -c 'import json,sys; d=json.load(sys.stdin)["nftables"]; print([x["counter"]["packets"] for x in d if "counter" in x][0])'
+}
+
+# rt_leaves_by9 WHAT GW FAMILY CMD...: rt_leaves_by over rt_count9;
+# GW "none": neither gateway saw a packet.
+rt_leaves_by9()
+{
+	local what=$1 gw=$2 fam=$3 a0 b0 a1 b1
+	shift 3
+	a0=$(rt_count9 gtel "$fam"); b0=$(rt_count9 gcnc "$fam")
+	"$@"
+	a1=$(rt_count9 gtel "$fam"); b1=$(rt_count9 gcnc "$fam")
+	a1=$((a1 - a0)); b1=$((b1 - b0))
+	case $gw in
+	gtel) ok "$([ "$a1" -ge 3 ] && [ "$b1" = 0 ] && echo 0 || echo 1)" "$what leaves by gtel (IPv$fam: gtel +$a1, gcnc +$b1)" ;;
+	gcnc) ok "$([ "$b1" -ge 3 ] && [ "$a1" = 0 ] && echo 0 || echo 1)" "$what leaves by gcnc (IPv$fam: gcnc +$b1, gtel +$a1)" ;;
+	*) ok "$([ "$a1" = 0 ] && [ "$b1" = 0 ] && echo 0 || echo 1)" "$what reaches neither gateway (IPv$fam: gtel +$a1, gcnc +$b1)" ;;
+	esac
+}
+
+# rt_conf_track FILE: rt_conf with both lines tracked by ICMP to
+# 192.0.2.1 every 200 ms (down after 3, up after 2), tel failing over
+# to cnc and cnc blackholing when down. EXTRA (text) goes to [line "cnc"].
+rt_conf_track()
+{
+	rt_conf "$1" "${2:-}"
+	python3 - "$1" <<'PY'
+import sys
+p = sys.argv[1]
+track = "track = icmp 192.0.2.1\ninterval = 200ms\ndown-after = 3\nup-after = 2\n"
+s = open(p).read()
+s = s.replace('[line "tel"]\n', '[line "tel"]\n' + track + "failover = cnc\n")
+s = s.replace('[line "cnc"]\n', '[line "cnc"]\n' + track + "blackhole = yes\n")
+open(p, "w").write(s)
+PY
+}
+
+# rt_drop GW: drop every echo request to the far addresses at GW (before
+# its counters), counting them in GW's inet rtdrop counter "drops";
+# rt_undrop GW lifts it; rt_drops GW prints the count.
+rt_drop()
+{
+	ns_exec "$1" nft -f - <<'NFT'
+table inet rtdrop {
+	counter drops { }
+	chain input {
+		type filter hook input priority -10; policy accept;
+		ip daddr 192.0.2.0/24 icmp type echo-request counter name drops drop
+		ip6 daddr 2001:db8:ffff::/48 icmpv6 type echo-request counter name drops drop
+	}
+}
+NFT
+}
+rt_undrop()
+{
+	ns_exec "$1" nft delete table inet rtdrop
+}
+rt_drops()
+{
+	ns_exec "$1" nft -j list counter inet rtdrop drops |
+		python3 -c 'import json,sys; d=json.load(sys.stdin)["nftables"]; print([x["counter"]["packets"] for x in d if "counter" in x][0])'
+}
+
+# rt_now_ms: CLOCK_REALTIME in ms (bash's EPOCHREALTIME).
+rt_now_ms()
+{
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
 # ---- END rttests helpers ----
