@@ -1,2 +1,8 @@
 # rt/ integration tests and benchmarks (tests/rt/, tests/bench/rt-*).
 EXTRA_DIST += tests/rt/rt-lib.sh
+EXTRA_DIST += tests/tools/rt-watch.py
+
+# outpost-routed in the two-line world of tests/rt/rt-lib.sh (root).
+rt_tests = tests/rt/rt-traffic.sh tests/rt/rt-foreign.sh tests/rt/rt-repair.sh tests/rt/rt-failover.sh
+TESTS += $(rt_tests)
+dist_check_SCRIPTS += $(rt_tests)
