@@ -34,6 +34,8 @@ line_of()
 }
 
 rt_conf "$C"
+# The daemons' user must exist for -n (as root) to pass.
+sed -i 's/^\[node\]$/[node]\nuser = nobody/' "$C"
 run_ok "-n passes the standard config" ns_exec node "$ROUTED" -n -f "$C"
 is "$RUN_OUTPUT" "" "and prints nothing"
 run_ok "-nv passes it too" ns_exec node "$ROUTED" -nv -f "$C"
@@ -54,6 +56,8 @@ run_ok "with tel0 down the same gateway is only a warning" \
 	ns_exec node "$ROUTED" -n -f "$NETNS_TMP/gw.conf"
 like "$RUN_OUTPUT" "warning: .*gw.conf:$n:" "the warning names file:line"
 ns_exec node ip link set tel0 up
+# (IPv6 drops the addresses of a link that went down.)
+addr_add node tel0 2001:db8:100::2/64
 
 # An interface that does not exist: a warning, exit 0.
 sed 's/^interface = cnc0$/interface = nosuch0/' "$C" >"$NETNS_TMP/if.conf"
@@ -66,16 +70,25 @@ like "$RUN_OUTPUT" "warning: .*if.conf:$n: \\[line \"cnc\"\\].*nosuch0" \
 sed 's/^table = 160$/table = 150/' "$C" >"$NETNS_TMP/dup-table.conf"
 sed 's/^priority = 1100$/priority = 1000/' "$C" >"$NETNS_TMP/dup-prio.conf"
 sed 's/^fwmark = 0x160$/fwmark = 0x150/' "$C" >"$NETNS_TMP/dup-mark.conf"
+# tel0 went down and up above: let the kernel's own IPv6 link-local
+# routes settle before taking the reference.
+settled()
+{
+	local a
+	a=$(dump); sleep 1; [ "$a" = "$(dump)" ]
+}
+wait_until 15 settled || diag "the node's routes did not settle"
 before=$(dump)
 for bad in dup-table dup-prio dup-mark; do
 	f=$NETNS_TMP/$bad.conf
 	case $bad in
-	dup-table) n=$(grep -n -m2 '^table = 150$' "$f" | tail -1 | cut -d: -f1) ;;
-	dup-prio) n=$(grep -n -m2 '^priority = 1000$' "$f" | tail -1 | cut -d: -f1) ;;
-	dup-mark) n=$(grep -n -m2 '^fwmark = 0x150$' "$f" | tail -1 | cut -d: -f1) ;;
+	dup-table) n=$(line_of "$f" '^table = 150$') ;;
+	dup-prio) n=$(line_of "$f" '^priority = 1000$') ;;
+	dup-mark) n=$(line_of "$f" '^fwmark = 0x150$') ;;
 	esac
 	run_fails "$bad: -n refuses it" ns_exec node "$ROUTED" -n -f "$f"
-	like "$RUN_OUTPUT" "$bad.conf:$n: \\[line \"cnc\"\\]" "$bad: the error names file:line"
+	like "$RUN_OUTPUT" "$bad.conf:$n: \\[line \"tel\"\\] .*\\[line \"cnc\"\\]" \
+		"$bad: the error names file:line and both lines"
 	run_fails "$bad: --once refuses it" ns_exec node "$ROUTED" --once -f "$f"
 	is "$RUN_STATUS" 1 "$bad: --once exits 1"
 	run_fails "$bad: the daemon refuses to start" ns_exec node timeout 10 "$ROUTED" -d -f "$f"

@@ -49,8 +49,8 @@ EOF2
 
 before=$(dump)
 run_ok "--dry-run exits 0" ns_exec node "$ROUTED" --dry-run -f "$RT_CONF"
-out=$RUN_OUTPUT
-rt_same "$(printf '%s\n' "$out" | sort)" "$expected" "--dry-run prints exactly the expected commands"
+dry_out=$RUN_OUTPUT
+rt_same "$(printf '%s\n' "$dry_out" | sort)" "$expected" "--dry-run prints exactly the expected commands"
 rt_same "$(dump)" "$before" "--dry-run changed nothing in the kernel"
 ok "$([ ! -e "$NETNS_TMP/rt_tables.conf" ]; echo $?)" "and wrote no rt-tables file"
 
@@ -62,8 +62,8 @@ rt_same "$(printf '%s\n' "$RUN_OUTPUT" | sort)" "$expected" "and prints the same
 # takes no -6).
 batch()
 {
-	printf '%s\n' "$out" | grep -v '^ip -6 ' | sed 's/^ip //' | ns_exec node ip -4 -batch - &&
-	printf '%s\n' "$out" | grep '^ip -6 ' | sed 's/^ip -6 //' | ns_exec node ip -6 -batch -
+	printf '%s\n' "$dry_out" | grep -v '^ip -6 ' | sed 's/^ip //' | ns_exec node ip -4 -batch - &&
+	printf '%s\n' "$dry_out" | grep '^ip -6 ' | sed 's/^ip -6 //' | ns_exec node ip -6 -batch -
 }
 run_ok "ip -batch takes the printed commands" batch
 by_batch=$(dump)
