@@ -23,6 +23,10 @@
  * as "outpost" in rt_protos.d; [routing] protocol changes it. */
 #define RT_PROTO_DEFAULT 158
 
+/* The metric the kernel gives an IPv6 route added with metric 0
+ * (IP6_RT_PRIO_USER): the model uses it so a dump compares equal. */
+#define RT_METRIC6_DEFAULT 1024
+
 enum rt_kind { RT_RULE, RT_ROUTE };
 
 /* A policy rule (ip rule). Every field is part of its identity: the
@@ -248,8 +252,13 @@ int rt_diff_compute(const struct rt_set *want, const struct rt_set *have, struct
  * or "ip route replace default via 203.0.113.1 dev eth2 table 150 metric 0 proto 158".
  * 0 or -ENOSPC. */
 int rt_change_format(const struct rt_change *c, uint8_t protocol, char *buf, size_t len);
-/* An object alone, as "ip rule"/"ip route" lists it (for status and
- * messages): 0 or -ENOSPC. */
+/* The same without the leading "ip " ("-6 rule add ..."), as a line of
+ * an `ip -batch` file: 0 or -ENOSPC. */
+int rt_change_format_batch(const struct rt_change *c, uint8_t protocol, char *buf, size_t len);
+/* An object alone in ip(8) words, without operation and protocol (for
+ * status and messages): "rule priority 1000 from 10.50.0.0/24 lookup 150",
+ * "-6 route default via 2001:db8:100::1 dev tel0 table 150 metric 1024".
+ * 0 or -ENOSPC. */
 int rt_obj_format(const struct rt_obj *o, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,277 @@
+/* routed_reconcile.c: one round of making the kernel hold what the
+ * config wants.
+ *
+ * dump Outpost's objects -> the wanted ones (given links and where each
+ * line's rules point) -> the difference -> apply, in two steps: first
+ * every add and replace, then the deletes, except those of a line one
+ * of whose adds the kernel refused, so that a refused new object leaves
+ * the old ones of its line in place rather than leaving the line with
+ * nothing. Every refusal is reported with the line's file:line and the
+ * kernel's text. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rt_kernel.h"
+#include "routed.h"
+
+int routed_obj_line(const struct routed *d, const struct rt_obj *o)
+{
+	if (o->line[0])
+		return rt_config_line(d->cfg, o->line);
+	for (size_t i = 0; i < d->cfg->nlines; i++) {
+		const struct rt_line *l = &d->cfg->lines[i];
+
+		if (!l->table)
+			continue;
+		if (o->kind == RT_RULE ? o->u.rule.priority == l->priority :
+		    o->u.route.table == l->table)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* What one step of applying collects. */
+struct apply_ctx {
+	struct routed	*d;
+	bool		*failed;	/* per line, and one more for "no line" */
+	size_t		refused;
+};
+
+static void report(struct routed *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The tool modes print plain lines; the daemon logs. */
+static void report(struct routed *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (d->daemon) {
+		log_vmsg(LOG_ERR, fmt, ap);
+	} else {
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+static void on_refused(const struct rt_change *c, int err, const char *extack, void *arg)
+{
+	struct apply_ctx *a = arg;
+	struct routed *d = a->d;
+	int i = routed_obj_line(d, &c->obj);
+	char cmd[512], where[384];
+
+	if (rt_change_format(c, d->cfg->protocol, cmd, sizeof(cmd)) < 0)
+		strcpy(cmd, "(command too long to show)");
+	routed_line_where(d, i >= 0 ? d->cfg->lines[i].name : NULL, where, sizeof(where));
+	report(d, "%skernel refused '%s': %s", where, cmd,
+	    extack && *extack ? extack : strerror(-err));
+	a->failed[i >= 0 ? (size_t)i : d->cfg->nlines] = true;
+	a->refused++;
+}
+
+/* Keep in out the changes of d->diff that go in this step. */
+static int pick_step(struct routed *d, bool deletes, const bool *failed, uint64_t now,
+		     struct rt_diff *out)
+{
+	for (size_t k = 0; k < d->diff.n; k++) {
+		const struct rt_change *c = &d->diff.v[k];
+
+		if ((c->op == RT_DEL) != deletes)
+			continue;
+		if (deletes) {
+			int i = routed_obj_line(d, &c->obj);
+
+			if (failed[i >= 0 ? (size_t)i : d->cfg->nlines])
+				continue;
+		} else if (d->daemon &&
+			   routed_index_find(&d->prev_idx, &d->prev, &c->obj, true) >= 0 &&
+			   routed_fight_readd(d, &c->obj, now)) {
+			continue;	/* contested: left alone for now */
+		}
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 64;
+			struct rt_change *v = reallocarray(out->v, cap, sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			out->v = v;
+			out->cap = cap;
+		}
+		out->v[out->n++] = *c;
+	}
+	return 0;
+}
+
+static int apply_step(struct routed *d, bool deletes, struct apply_ctx *a, uint64_t now,
+		      size_t *applied)
+{
+	struct rt_diff step;
+	int r;
+
+	rt_diff_init(&step);
+	r = pick_step(d, deletes, a->failed, now, &step);
+	if (r == 0 && step.n) {
+		size_t before = a->refused;
+
+		r = rt_kernel_apply(d->nl, &step, d->cfg->protocol, on_refused, a);
+		if (r >= 0) {
+			*applied += step.n - (a->refused - before);
+			r = 0;
+		}
+	}
+	rt_diff_free(&step);
+	return r;
+}
+
+static void print_diff(const struct routed *d)
+{
+	char cmd[512];
+
+	for (size_t k = 0; k < d->diff.n; k++) {
+		if (rt_change_format(&d->diff.v[k], d->cfg->protocol, cmd, sizeof(cmd)) < 0) {
+			fprintf(stderr, "%s: a change too long to show\n", d->prog);
+			continue;
+		}
+		printf("%s\n", cmd);
+	}
+	fflush(stdout);
+}
+
+/* Where each line's rules point, for rt_desired. */
+static int *targets(const struct routed *d)
+{
+	int *to = calloc(d->cfg->nlines ? d->cfg->nlines : 1, sizeof(*to));
+
+	for (size_t i = 0; to && i < d->cfg->nlines; i++)
+		to[i] = d->lines ? d->lines[i].to : RT_TO_SELF;
+	return to;
+}
+
+int routed_reconcile(struct routed *d, const char *why)
+{
+	uint64_t t0 = loop_now_ms();
+	struct apply_ctx a = { .d = d };
+	struct rt_set tmp_set;
+	struct routed_index tmp_idx;
+	size_t applied = 0;
+	int *to = NULL, r;
+
+	rt_set_clear(&d->have);
+	r = rt_kernel_dump(d->nl, d->cfg->protocol, &d->links, &d->have, NULL);
+	if (r < 0) {
+		report(d, "cannot read the kernel's rules and routes: %s", strerror(-r));
+		return -1;
+	}
+	/* This round's want replaces the last one, which stays as prev. */
+	tmp_set = d->prev, d->prev = d->want, d->want = tmp_set;
+	tmp_idx = d->prev_idx, d->prev_idx = d->want_idx, d->want_idx = tmp_idx;
+	rt_set_clear(&d->want);
+	d->diff.n = 0;
+	if (!(to = targets(d)) || rt_desired(d->cfg, &d->links, to, &d->want) < 0 ||
+	    rt_diff_compute(&d->want, &d->have, &d->diff) < 0) {
+		free(to);
+		report(d, "out of memory computing the routing");
+		return -1;
+	}
+	free(to);
+	routed_index_build(&d->want_idx, &d->want);
+	if (d->dry_run) {
+		print_diff(d);
+		return 0;
+	}
+	if (!d->diff.n)
+		return 0;
+	a.failed = calloc(d->cfg->nlines + 1, sizeof(*a.failed));
+	if (!a.failed) {
+		report(d, "out of memory applying the routing");
+		return -1;
+	}
+	r = apply_step(d, false, &a, t0, &applied);
+	if (r == 0)
+		r = apply_step(d, true, &a, t0, &applied);
+	free(a.failed);
+	if (r < 0) {
+		report(d, "cannot apply the routing: %s", strerror(-r));
+		return -1;
+	}
+	d->refused = a.refused;
+	if (applied) {
+		d->repairs++;
+		d->has_last = true;
+		d->last_at_ms = loop_now_ms();
+		d->last_took_ms = d->last_at_ms - t0;
+		d->last_changes = applied;
+		snprintf(d->last_why, sizeof(d->last_why), "%s", why);
+		log_info("%s: %zu change(s) in %llu ms%s", why, applied,
+		    (unsigned long long)d->last_took_ms,
+		    a.refused ? ", some refused" : "");
+	}
+	return (int)a.refused;
+}
+
+static void on_reconcile(struct loop *l, void *arg)
+{
+	struct routed *d = arg;
+	char why[sizeof(d->pending_why)];
+
+	(void)l;
+	d->reconcile_timer = 0;
+	memcpy(why, d->pending_why, sizeof(why));
+	d->pending_why[0] = '\0';
+	routed_reconcile(d, why);
+}
+
+void routed_schedule(struct routed *d, const char *why)
+{
+	if (!d->loop)
+		return;
+	if (!d->pending_why[0])
+		snprintf(d->pending_why, sizeof(d->pending_why), "%s", why);
+	if (d->reconcile_timer)
+		return;
+	d->reconcile_timer = loop_timer_add(d->loop, 0, on_reconcile, d);
+	if (!d->reconcile_timer)
+		log_err("cannot schedule a reconcile: out of memory");
+}
+
+int routed_flush(struct routed *d)
+{
+	struct apply_ctx a = { .d = d };
+	struct rt_set none;
+	size_t rules = 0, routes = 0, applied = 0;
+	int r;
+
+	rt_set_init(&none);
+	rt_set_clear(&d->have);
+	r = rt_kernel_dump(d->nl, d->cfg->protocol, &d->links, &d->have, NULL);
+	if (r < 0) {
+		report(d, "cannot read the kernel's rules and routes: %s", strerror(-r));
+		return -1;
+	}
+	d->diff.n = 0;
+	a.failed = calloc(d->cfg->nlines + 1, sizeof(*a.failed));
+	if (!a.failed || rt_diff_compute(&none, &d->have, &d->diff) < 0) {
+		free(a.failed);
+		report(d, "out of memory");
+		return -1;
+	}
+	for (size_t k = 0; k < d->diff.n; k++)
+		d->diff.v[k].obj.kind == RT_RULE ? rules++ : routes++;
+	r = apply_step(d, true, &a, loop_now_ms(), &applied);
+	free(a.failed);
+	if (r < 0) {
+		report(d, "cannot remove the routing: %s", strerror(-r));
+		return -1;
+	}
+	printf("removed %zu rule(s) and %zu route(s) of protocol %u%s\n", rules, routes,
+	    d->cfg->protocol, a.refused ? " (but for the refusals above)" : "");
+	return (int)a.refused;
+}
