@@ -16,6 +16,6 @@ tests_tools_rt_health_run_CPPFLAGS = $(RT_CPPFLAGS)
 tests_tools_rt_health_run_LDADD = $(LIBRT) $(LIBOPPROBE)
 
 # Integration (root, namespaces of rt-lib.sh): icmp and tcp tracks.
-rt_health_tests = tests/rt/health-icmp.sh tests/rt/health-tcp.sh
+rt_health_tests = tests/rt/health-icmp.sh tests/rt/health-tcp.sh tests/rt/health-caps.sh
 dist_check_SCRIPTS += $(rt_health_tests) tests/rt/health-lib.sh
 TESTS += $(rt_health_tests)

@@ -210,18 +210,21 @@ int rt_failover_pick(const struct rt_config *c, size_t i, const bool *healthy);
 /* Every object the config wants given the interfaces and where each
  * line's rules point (to[i]: RT_TO_SELF, RT_TO_BLACKHOLE or a line
  * index; NULL: all RT_TO_SELF), appended to out:
- * - per line and family (those of its gateways and sources; IPv4 when
- *   it has neither): the rules at its priority, to its table (or the
+ * - per line and family (those of its gateways, sources, routes= and
+ *   to; IPv4 when none): the rules at its priority, to its table (or the
  *   table of to[i], or blackhole): one per source of that family, one
  *   for its fwmark, or one with only the selectors when it has neither;
- *   each narrowed by to/iif/oif/uidrange/ipproto/dport;
+ *   each narrowed by to/iif/oif/uidrange/ipproto/dport (a "to" of the
+ *   other family: no such rules in this family);
  * - when the line has a track: one rule "oif IFNAME lookup TABLE" per
  *   family at the same priority, never failed over, so its health
  *   probes (bound to the interface) always leave by the line itself;
  * - in the line's table, only while its link is usable: copies of the
  *   interface's connected routes (scope link, preferred source), its
  *   routes= prefixes and a default route per family, via the gateway of
- *   that family or else on the device, at the line's metric.
+ *   that family or else on the device, at the line's metric (IPv6:
+ *   scope universe, and metric 0 is RT_METRIC6_DEFAULT, as the kernel
+ *   stores them).
  * 0 or -ENOMEM. */
 int rt_desired(const struct rt_config *c, const struct rt_links *links, const int *to,
 	       struct rt_set *out);

@@ -34,7 +34,7 @@ struct rt_health {
 
 	bool			up;
 	bool			link;		/* usable as far as we were told */
-	char			why[160];
+	char			why[320];
 	uint64_t		since;
 
 	struct health_round	win[RT_HEALTH_WINDOW];
@@ -45,8 +45,8 @@ struct rt_health {
 	struct probe_job	*job;
 	bool			got_result, round_good;
 	double			round_rtt;
-	char			round_err[128];	/* why the engine failed, or "" */
-	char			last_err[128];	/* of the latest bad round */
+	char			round_err[256];	/* why the engine failed, or "" */
+	char			last_err[256];	/* of the latest bad round */
 };
 
 static void notify(struct rt_health *h, bool up, const char *why)
@@ -78,7 +78,7 @@ static void notify(struct rt_health *h, bool up, const char *why)
 /* One round is over (answered, lost, or failed): remember it, decide. */
 static void round_end(struct rt_health *h, bool good, double rtt_ms, const char *err)
 {
-	char why[160];
+	char why[320];
 
 	h->win[h->head] = (struct health_round){ .good = good, .rtt_ms = good ? rtt_ms : -1 };
 	h->head = (h->head + 1) % RT_HEALTH_WINDOW;
@@ -130,7 +130,7 @@ static void on_done(int err, void *arg)
 {
 	struct rt_health *h = arg;
 	bool good = h->got_result && h->round_good;
-	char e[128];
+	char e[256];
 
 	if (!h->got_result && err)
 		snprintf(h->round_err, sizeof(h->round_err), "%s", strerror(-err));
@@ -145,7 +145,7 @@ static void round_start(struct rt_health *h)
 	const struct probe_sink sink = { .result = on_result, .done = on_done, .arg = h };
 	const char *target = h->track.target;
 	struct probe_spec spec;
-	char err[128] = "";
+	char err[256] = "";
 	int r;
 
 	memset(&spec, 0, sizeof(spec));

@@ -26,6 +26,7 @@
 #define CTL_CLIENT_TIMEOUT_MS	2000
 #define CTL_CLIENTS_MAX		64
 #define CTL_BACKLOG		16
+#define CTL_PAUSE_MS		100
 /* The client refuses answers past this: a daemon's status is far smaller. */
 #define CTL_REPLY_MAX		(64u << 20)
 
@@ -50,6 +51,7 @@ struct ctl_server {
 	void			*arg;
 	struct ctl_client	*clients;
 	unsigned		nclients;
+	uint64_t		pause_timer;	/* accepting paused (out of fds) */
 };
 
 static void client_free(struct ctl_client *c)
@@ -162,6 +164,25 @@ static void client_event(struct loop *l, int fd, uint32_t events, void *arg)
 		client_free(c);
 }
 
+static void server_resume(struct loop *l, void *arg)
+{
+	struct ctl_server *s = arg;
+
+	s->pause_timer = 0;
+	loop_fd_mod(l, s->fd, EPOLLIN);
+}
+
+/* Out of fds or memory: the listening socket stays readable, and the
+ * level-triggered loop would spin on it; stop looking for a while. */
+static void server_pause(struct ctl_server *s)
+{
+	if (s->pause_timer)
+		return;
+	s->pause_timer = loop_timer_add(s->loop, CTL_PAUSE_MS, server_resume, s);
+	if (s->pause_timer)
+		loop_fd_mod(s->loop, s->fd, 0);
+}
+
 static void server_accept(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct ctl_server *s = arg;
@@ -174,7 +195,9 @@ static void server_accept(struct loop *l, int fd, uint32_t events, void *arg)
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return;	/* EAGAIN, or out of fds: the loop asks again */
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				server_pause(s);
+			return;
 		}
 		if (s->nclients >= CTL_CLIENTS_MAX || !(c = calloc(1, sizeof(*c)))) {
 			close(cfd);
@@ -292,6 +315,7 @@ void ctl_close(struct ctl_server *s)
 		return;
 	while (s->clients)
 		client_free(s->clients);
+	loop_timer_cancel(s->loop, s->pause_timer);
 	loop_fd_del(s->loop, s->fd);
 	close(s->fd);
 	/* Another daemon may have replaced it since: leave that one alone. */

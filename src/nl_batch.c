@@ -181,7 +181,7 @@ static size_t msg_end(const struct nl_batch *b, size_t k, size_t end)
 int nl_batch_commit(struct nl_batch *b, nl_ack_cb cb, void *arg)
 {
 	size_t end = batch_end(b), i = 0;
-	int64_t deadline = nl_now_ms() + NL_WAIT_MS;
+	int64_t deadline;
 	int refused = 0, rc = 0;
 
 	if (!b->n)
@@ -196,6 +196,9 @@ int nl_batch_commit(struct nl_batch *b, nl_ack_cb cb, void *arg)
 		while (j < b->n && msg_end(b, j, end) - start <= NL_CHUNK_MAX)
 			j++;
 		stop = msg_end(b, j - 1, end);
+		/* The bound is per chunk: the kernel answers inside sendmsg,
+		 * so it is only ever spent waiting on a kernel gone quiet. */
+		deadline = nl_now_ms() + NL_WAIT_MS;
 		rc = batch_send(b, b->buf + start, stop - start, deadline);
 		if (rc < 0)
 			break;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -198,6 +199,33 @@ static void test_serve(struct loop *l)
 		ok(WIFEXITED(stt) && WEXITSTATUS(stt) == 0, "a refused request gets an empty answer");
 	}
 
+	/* Out of fds: accept fails, and the loop must not spin on the
+	 * listening socket meanwhile; the client is answered afterwards. */
+	{
+		struct rlimit old, low;
+		int fd = raw_connect(), lowest = dup(0), calls = 0;
+		uint64_t end;
+		bool cl;
+
+		close(lowest);
+		getrlimit(RLIMIT_NOFILE, &old);
+		low = old;
+		low.rlim_cur = (rlim_t)lowest;
+		ok(fd >= 0 && send(fd, "status\n", 7, MSG_NOSIGNAL) == 7 &&
+		   setrlimit(RLIMIT_NOFILE, &low) == 0, "a client waits while we are out of fds");
+		end = loop_now_ms() + 300;
+		while (loop_now_ms() < end) {
+			int n = loop_run_once(l, 10);
+			calls += n > 0 ? n : 0;
+		}
+		setrlimit(RLIMIT_NOFILE, &old);
+		ok(calls < 30, "the loop did not spin meanwhile (%d callbacks in 300 ms)", calls);
+		spin(l, 300);
+		got = drain(fd, &cl);
+		ok(got == strlen("ok status") && cl, "answered once fds are back (%zu bytes)", got);
+		close(fd);
+	}
+
 	ctl_close(s);
 	ok(lstat(path, &st) < 0 && errno == ENOENT, "ctl_close unlinks its socket");
 }
@@ -222,6 +250,18 @@ static void test_paths(struct loop *l)
 	       "stale socket: -ECONNREFUSED");
 	is_int(ctl_listen(l, path, (uid_t)-1, (gid_t)-1, handler, NULL, &s), 0,
 	       "the stale socket is replaced");
+	{
+		pid_t p = fork();
+		int stt = -1;
+
+		if (p == 0) {
+			int r = ctl_request(path, "status", 3000, &reply, &len);
+			_exit(r == 0 && strcmp(reply, "ok status") == 0 ? 0 : 1);
+		}
+		for (int i = 0; i < 300 && waitpid(p, &stt, WNOHANG) == 0; i++)
+			loop_run_once(l, 10);
+		ok(WIFEXITED(stt) && WEXITSTATUS(stt) == 0, "and the new one answers");
+	}
 	/* Someone replaces our socket: ctl_close must leave theirs. */
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -246,6 +286,16 @@ static void test_paths(struct loop *l)
 	unlink(path);
 
 	is_int(ctl_request(path, "two\nlines", 500, &reply, &len), -EINVAL, "a request with a newline");
+
+	/* The owner asked for (root only: others cannot give files away). */
+	if (geteuid() == 0) {
+		is_int(ctl_listen(l, path, 65534, 65534, handler, NULL, &s), 0, "listen as 65534:65534");
+		ok(lstat(path, &st) == 0 && st.st_uid == 65534 && st.st_gid == 65534 &&
+		   (st.st_mode & 07777) == 0660, "owned by 65534:65534, mode 0660");
+		ctl_close(s);
+	} else {
+		skip(2, "chown needs root");
+	}
 }
 
 int main(void)
