@@ -37,7 +37,7 @@ fi
 . "$top_srcdir/tests/lib/netns.sh"
 . "$top_srcdir/tests/lib/broker.sh"	# certs_make, for the DoT reference
 
-PARTS=(world map connectivity config mqtt probe dns)
+PARTS=(world map connectivity config mqtt routing probe dns)
 
 say()
 {
@@ -296,15 +296,203 @@ part_mqtt()
 	return "$rc"
 }
 
-# The two lines as [line] sections; until outpost-routed keeps policy
-# routing, the demo writes each line's fwmark rule and table itself.
+# ---- BEGIN routing: outpost-routed on the edge (owner: rttests) ----
+# The edge's policy routing comes from outpost-routed: line tel (table
+# 150, priority 1000, mark 0x150) carries dev1 (10.20.0.8/30) and the
+# edge's own 203.0.113.2; line cnc (table 151, priority 1001, mark 0x151)
+# carries dev2 and dev3 (10.20.0.12/30) and 198.51.100.2. Each line is
+# tracked by pinging the origin through it and fails over to the other.
+# The daemon stays up for the later parts (probe, dns): their fwmark and
+# source rules are its rules.
+ROUTING_DIR=$NETNS_TMP/routing
+ROUTING_CONF=$ROUTING_DIR/outpost.conf
+ROUTING_PID=
+ROUTED=$top_builddir/rt/outpost-routed
+
+# routing_conf: the config of the two routed lines.
+routing_conf()
+{
+	mkdir -p "$ROUTING_DIR" && chmod 755 "$NETNS_TMP" "$ROUTING_DIR" || return 1
+	printf '%s\n' "[node]" "id = edge-01" "region = chaoyang" "user = nobody" \
+		"spool = $ROUTING_DIR/spool" "" \
+		"[routing]" "rt-tables = $ROUTING_DIR/rt_tables.conf" \
+		"rt-protos = $ROUTING_DIR/rt_protos.conf" "control = $ROUTING_DIR/routed.sock" "" \
+		"[line \"tel\"]" "interface = eth-tel" "gateway = 203.0.113.1" \
+		"table = 150" "priority = 1000" "fwmark = 0x150" \
+		"source = 10.20.0.8/30" "source = 203.0.113.2/32" \
+		"track = icmp 192.0.2.10" "interval = 500ms" "down-after = 3" "up-after = 2" \
+		"failover = cnc" "" \
+		"[line \"cnc\"]" "interface = eth-cnc" "gateway = 198.51.100.1" \
+		"table = 151" "priority = 1001" "fwmark = 0x151" \
+		"source = 10.20.0.12/30" "source = 198.51.100.2/32" \
+		"track = icmp 192.0.2.10" "interval = 500ms" "down-after = 3" "up-after = 2" \
+		"failover = tel" >"$ROUTING_CONF"
+}
+
+routing_up() { ns_exec edge "$ROUTED" -s --json -f "$ROUTING_CONF" >/dev/null 2>&1; }
+
+# routing_state LINE: "up" or "down" as the daemon's status says.
+routing_state()
+{
+	ns_exec edge "$ROUTED" -s --json -f "$ROUTING_CONF" 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print([l["state"] for l in s["lines"] if l["name"] == sys.argv[1]][0])' "$1" 2>/dev/null
+}
+
+# probe_lines: the lines' rules and tables are in place (outpost-routed
+# keeps them; started here when the routing part did not run).
 probe_lines()
 {
-	ns_exec edge ip rule add fwmark 0x150 table 150 priority 1000 &&
-		ns_exec edge ip route add default via 203.0.113.1 dev eth-tel table 150 &&
-		ns_exec edge ip rule add fwmark 0x151 table 151 priority 1001 &&
-		ns_exec edge ip route add default via 198.51.100.1 dev eth-cnc table 151
+	if ! routing_up; then
+		routing_conf || return 1
+		bg_run edge "$ROUTED" -d -v -f "$ROUTING_CONF" >>"$ROUTING_DIR/routed.log" 2>&1
+		ROUTING_PID=$BG_PID
+		wait_for 10 routing_up || return 1
+	fi
+	wait_for 5 eval 'ns_exec edge ip rule show | grep -q "fwmark 0x151 lookup 151"'
 }
+
+# gw_counts: packets from each LAN device forwarded by each ISP router.
+gw_counts()
+{
+	local isp
+	for isp in isp-tel isp-cnc; do
+		printf '  %-8s' "$isp"
+		ns_exec "$isp" nft -j list table inet demo_rt | python3 -c '
+import json, sys
+for x in json.load(sys.stdin)["nftables"]:
+    if "counter" in x:
+        print("  %s %3d" % (x["counter"]["name"], x["counter"]["packets"]), end="")
+print()'
+	done
+}
+
+# lan_pings: one ping from each LAN device to the origin, and the
+# routers' counters after them.
+lan_pings()
+{
+	local rc=0 d
+	for d in 1 2 3; do
+		ping_show "dev$d" 192.0.2.10 "origin (from 10.20.0.1$d)" || rc=1
+	done
+	say "packets from each device forwarded by each ISP router (nft counters):"
+	gw_counts
+	return "$rc"
+}
+
+part_routing()
+{
+	local isp d rc=0 t0
+	if [ ! -x "$ROUTED" ]; then
+		say "FAILED: $ROUTED is not built in this tree"
+		return 1
+	fi
+	routing_conf || return 1
+	for isp in isp-tel isp-cnc; do
+		ns_exec "$isp" nft -f - <<'NFT' || return 1
+table inet demo_rt {
+	counter dev1 { }
+	counter dev2 { }
+	counter dev3 { }
+	chain count_lan {
+		type filter hook forward priority 0; policy accept;
+		ip saddr 10.20.0.11 ip daddr 192.0.2.0/24 counter name dev1
+		ip saddr 10.20.0.12 ip daddr 192.0.2.0/24 counter name dev2
+		ip saddr 10.20.0.13 ip daddr 192.0.2.0/24 counter name dev3
+	}
+}
+NFT
+	done
+	say "config $ROUTING_CONF:"
+	sed 's/^/  | /' "$ROUTING_CONF"
+	say "\$ outpost-routed -n -f $ROUTING_CONF    (check)"
+	ns_exec edge "$ROUTED" -n -f "$ROUTING_CONF" 2>&1 | sed 's/^/  | /'
+	say "\$ outpost-routed --dry-run -f $ROUTING_CONF    (what it would do)"
+	ns_exec edge "$ROUTED" --dry-run -f "$ROUTING_CONF" 2>&1 | sed 's/^/  | /'
+	say "\$ outpost-routed -d -v -f $ROUTING_CONF    (in namespace edge; runs as nobody"
+	say "  with cap_net_admin and cap_net_raw)"
+	bg_run edge "$ROUTED" -d -v -f "$ROUTING_CONF" >>"$ROUTING_DIR/routed.log" 2>&1
+	ROUTING_PID=$BG_PID
+	if ! wait_for 10 routing_up || ! wait_for 10 eval '[ "$(routing_state tel)" = up ] &&
+		[ "$(routing_state cnc)" = up ]'; then
+		say "FAILED: outpost-routed did not come up"
+		sed 's/^/  | /' "$ROUTING_DIR/routed.log"
+		return 1
+	fi
+	say "\$ outpost-routed -s -f $ROUTING_CONF"
+	ns_exec edge "$ROUTED" -s -f "$ROUTING_CONF" | sed 's/^/  | /'
+	say "\$ ip rule; ip route show table 150; ip route show table 151    (in namespace edge)"
+	ns_exec edge ip rule | sed 's/^/  | /'
+	ns_exec edge ip route show table 150 | sed 's/^/  | 150: /'
+	ns_exec edge ip route show table 151 | sed 's/^/  | 151: /'
+	say "each LAN device pings the origin: dev1 by tel (about 20 ms), dev2 and dev3"
+	say "by cnc (about 35 ms: 25 ms each way on cnc, replies come back by tel)"
+	lan_pings || rc=1
+
+	title "routing: repair"
+	say "someone runs \`ip rule flush\` on the edge (it takes the kernel's main and"
+	say "default rules too; those are not Outpost's, the operator puts them back):"
+	t0=$(wc -l <"$ROUTING_DIR/routed.log")
+	say "\$ ip rule flush; ip rule add priority 32766 lookup main; ip rule add priority 32767 lookup default"
+	ns_exec edge ip rule flush
+	ns_exec edge ip rule add priority 32766 lookup main proto kernel
+	ns_exec edge ip rule add priority 32767 lookup default proto kernel
+	if ! wait_for 5 eval 'ns_exec edge ip rule show | grep -q "fwmark 0x151 lookup 151"'; then
+		say "FAILED: the rules did not come back"
+		rc=1
+	fi
+	sleep 0.3
+	say "\$ ip rule    (a moment later)"
+	ns_exec edge ip rule | sed 's/^/  | /'
+	say "outpost-routed's log:"
+	tail -n +"$((t0 + 1))" "$ROUTING_DIR/routed.log" | sed 's/^/  | /'
+	ping_show dev1 192.0.2.10 "origin, by tel again" || rc=1
+
+	title "routing: failover"
+	say "line tel dies: isp-tel drops every echo request to the origin"
+	say "\$ nft add table inet demo_kill ... drop    (in namespace isp-tel)"
+	ns_exec isp-tel nft -f - <<'NFT' || return 1
+table inet demo_kill {
+	chain drop_echo {
+		type filter hook forward priority -10; policy accept;
+		ip daddr 192.0.2.10 icmp type echo-request drop
+	}
+}
+NFT
+	if ! wait_for 10 eval '[ "$(routing_state tel)" = down ]'; then
+		say "FAILED: tel was not declared down"
+		rc=1
+	fi
+	wait_for 3 eval 'ns_exec edge ip rule show | grep -q "^1000:.*from 10.20.0.8/30 lookup 151"'
+	say "\$ outpost-routed -s -f $ROUTING_CONF"
+	ns_exec edge "$ROUTED" -s -f "$ROUTING_CONF" | sed 's/^/  | /'
+	say "\$ ip rule    (tel's rules look up cnc's table 151; its oif rule keeps"
+	say "  the health probes on tel)"
+	ns_exec edge ip rule | sed 's/^/  | /'
+	say "the event in the spool ($ROUTING_DIR/spool/new):"
+	for d in "$ROUTING_DIR"/spool/new/*.line.tel; do
+		[ -e "$d" ] && printf '  | %s: %s\n' "${d##*/}" "$(cat "$d")"
+	done
+	say "dev1 now leaves by cnc, like dev2 and dev3:"
+	lan_pings || rc=1
+	say "line tel comes back:"
+	say "\$ nft delete table inet demo_kill    (in namespace isp-tel)"
+	ns_exec isp-tel nft delete table inet demo_kill
+	if ! wait_for 10 eval '[ "$(routing_state tel)" = up ]'; then
+		say "FAILED: tel did not come back"
+		rc=1
+	fi
+	wait_for 3 eval 'ns_exec edge ip rule show | grep -q "^1000:.*from 10.20.0.8/30 lookup 150"'
+	say "\$ outpost-routed -s -f $ROUTING_CONF"
+	ns_exec edge "$ROUTED" -s -f "$ROUTING_CONF" | sed 's/^/  | /'
+	ping_show dev1 192.0.2.10 "origin, by tel again" || rc=1
+	say "outpost-routed's line log:"
+	grep -F '[line' "$ROUTING_DIR/routed.log" | sed 's/^/  | /'
+	say "(outpost-routed keeps running for the next parts)"
+	return "$rc"
+}
+# ---- END routing ----
 
 # One round of each probe, summarised from what the broker received.
 probe_summary()

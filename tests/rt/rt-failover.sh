@@ -29,6 +29,11 @@ both_up() { [ "$(rt_status '" ".join(l["state"] for l in s["lines"])' 2>/dev/nul
 wait_until 5 both_up
 is "$(rt_status '" ".join(l["name"] + "=" + l["state"] + "/" + l["to"] for l in s["lines"])')" \
 	"tel=up/self cnc=up/self" "status: both lines up, pointing at themselves"
+# The status shows the lines' current health, not only that of their
+# last change: after a few answered rounds each has an RTT.
+sleep 1
+is "$(rt_status '" ".join(str(isinstance(l["rtt_ms"], (int, float))) for l in s["lines"])')" \
+	"True True" "status: each tracked line has a measured rtt_ms while up"
 rt_leaves_by9 "lan50 ping" gtel 4 rt_ping lan50 4
 rt_leaves_by9 "lan60 ping" gcnc 4 rt_ping lan60 4
 

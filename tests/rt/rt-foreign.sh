@@ -79,6 +79,7 @@ kill -HUP "$RT_PID"
 extra=$(printf '1100:\tfrom 10.60.1.0/24 lookup 160')
 wait_until 5 eval '[ "$(ours)" = "$(want "$extra")" ]'
 rt_same "$(ours)" "$(want "$extra")" "after SIGHUP: Outpost's objects are the new config's"
+[ "$(ours)" = "$(want "$extra")" ] || diag "$(tail -5 "$RT_LOG")"
 rt_same "$(foreign)" "$before" "after SIGHUP: every foreign object is still there, identical"
 
 # Stop (routing stays), then --flush: Outpost's objects go, nothing else.

@@ -354,9 +354,13 @@ rt_state_ok()
 
 # rt_daemon [ARGS...]: outpost-routed -d -v -f $RT_CONF in node, its
 # output appended to $RT_LOG (RT_PID); returns once its control socket
-# answers (1 if it died or never answered within 10 s).
+# answers (1 if it died or never answered within 10 s). A config without
+# a [node] user gets "user = nobody" (the daemon drops root to it, and
+# reads the config on SIGHUP as that user: $NETNS_TMP is opened to it).
 rt_daemon()
 {
+	chmod 755 "$NETNS_TMP"
+	grep -q '^user *=' "$RT_CONF" || sed -i 's/^\[node\]$/[node]\nuser = nobody/' "$RT_CONF"
 	bg_run node "$ROUTED" -d -v -f "$RT_CONF" "$@" >>"$RT_LOG" 2>&1
 	RT_PID=$BG_PID
 	wait_until 10 rt_status_ok
