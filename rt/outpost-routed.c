@@ -78,7 +78,7 @@ const char *routed_line_where(const struct routed *d, const char *line, char *bu
 	const struct conf_section *sec = line ? conf_section_get(d->conf, "line", line) : NULL;
 
 	if (!sec)
-		snprintf(buf, len, "%s", line ? "" : "");
+		snprintf(buf, len, "%s", "");
 	else
 		snprintf(buf, len, "%s:%u: [line \"%s\"]: ", conf_section_file(sec),
 		    conf_section_line(sec), line);

@@ -86,9 +86,12 @@ struct routed {
 	struct rt_set		have;		/* ours in the kernel, as last dumped */
 	struct rt_set		want;
 	struct routed_index	want_idx;
-	/* The previous round's want: an add of one of those is a re-add. */
+	/* The previous round's want: an add of one of those that was in
+	 * place (ok: not refused, not held back) is a re-add. */
 	struct rt_set		prev;
 	struct routed_index	prev_idx;
+	bool			*want_ok, *prev_ok;
+	size_t			want_ok_cap, prev_ok_cap;
 	struct rt_diff		diff;
 
 	/* Reconcile scheduling and its record. */
@@ -132,7 +135,8 @@ int routed_daemon_run(struct routed *d, const struct cli_daemon *c, const char *
 void routed_free(struct routed *d);
 
 /* outpost-routed.c */
-/* Print "FILE:LINE: [line "x"]: " for line index i (or nothing). */
+/* "FILE:LINE: [line "x"]: " of the line named line into buf ("" when
+ * line is NULL or not in the config); buf. */
 const char *routed_line_where(const struct routed *d, const char *line, char *buf, size_t len);
 
 /* routed_reconcile.c */
@@ -150,7 +154,6 @@ int routed_flush(struct routed *d);
 /* Run a round from the loop as soon as the current batch of events is
  * handled (one round for a burst). */
 void routed_schedule(struct routed *d, const char *why);
-/* Whether o is exactly one of the wanted objects. */
 
 /* routed_index.c */
 /* Rebuild the index over s: 0 or -ENOMEM (then every lookup misses). */
@@ -170,8 +173,6 @@ void routed_index_free(struct routed_index *ix);
 /* Note that o is being put back again; true when it is (now or still)
  * contested and must be left alone this round. */
 bool routed_fight_readd(struct routed *d, const struct rt_obj *o, uint64_t now);
-/* Whether o is in its backoff. */
-bool routed_fight_held(const struct routed *d, const struct rt_obj *o, uint64_t now);
 /* Contested objects, for status: the JSON array members. */
 void routed_fights_json(const struct routed *d, struct json *j, uint64_t now);
 void routed_fights_free(struct routed *d);
@@ -187,9 +188,9 @@ void routed_monitor_close(struct routed *d);
 uint64_t routed_link_sig(const struct rt_link *l);
 
 /* routed_lines.c */
-/* Start (or keep, when keep has the same settings) every line's
- * tracker; old/nold: the previous config and its line states (NULL, 0
- * at start). 0 or -1 (logged). */
+/* Start every line's tracker, or take over the one of the same line in
+ * old (its states oldl[0..nold)) when its health settings are the same;
+ * NULL, NULL, 0 at start. 0 or -1 (logged). */
 int routed_lines_start(struct routed *d, const struct rt_config *old,
 		       struct routed_line *oldl, size_t nold);
 /* Stop and free the trackers of lines[0..n). */

@@ -109,6 +109,9 @@ void routed_free(struct routed *d)
 	rt_set_free(&d->prev);
 	routed_index_free(&d->want_idx);
 	routed_index_free(&d->prev_idx);
+	free(d->want_ok);
+	free(d->prev_ok);
+	d->want_ok = d->prev_ok = NULL;
 	rt_diff_free(&d->diff);
 	rt_config_free(d->cfg);
 	d->cfg = NULL;

@@ -48,13 +48,6 @@ static struct routed_fight *fight_find(const struct routed *d, const struct rt_o
 	return i >= 0 ? &d->fights[i] : NULL;
 }
 
-bool routed_fight_held(const struct routed *d, const struct rt_obj *o, uint64_t now)
-{
-	const struct routed_fight *f = fight_find(d, o);
-
-	return f && f->until_ms > now;
-}
-
 /* Forget objects at peace, so the list stays as short as the fights;
  * run only when the array is full, so it costs O(1) per re-add. */
 static void fight_expire(struct routed *d, uint64_t now)

@@ -65,6 +65,24 @@ static void report(struct routed *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A wanted object that is not in place after this round. */
+static void not_ok(struct routed *d, const struct rt_obj *o)
+{
+	long k = routed_index_find(&d->want_idx, &d->want, o, true);
+
+	if (k >= 0 && d->want_ok)
+		d->want_ok[k] = false;
+}
+
+/* Whether o was wanted and in place after the last round: missing now,
+ * someone removed or changed it. */
+static bool was_ok(const struct routed *d, const struct rt_obj *o)
+{
+	long k = routed_index_find(&d->prev_idx, &d->prev, o, true);
+
+	return k >= 0 && d->prev_ok && d->prev_ok[k];
+}
+
 static void on_refused(const struct rt_change *c, int err, const char *extack, void *arg)
 {
 	struct apply_ctx *a = arg;
@@ -74,6 +92,7 @@ static void on_refused(const struct rt_change *c, int err, const char *extack, v
 
 	a->refused++;
 	a->failed[i >= 0 ? (size_t)i : d->cfg->nlines] = true;
+	not_ok(d, &c->obj);
 	if (d->daemon && a->refused > REFUSALS_LOGGED)
 		return;
 	if (rt_change_format(c, d->cfg->protocol, cmd, sizeof(cmd)) < 0)
@@ -98,9 +117,8 @@ static int pick_step(struct routed *d, bool deletes, const bool *failed, uint64_
 
 			if (failed[i >= 0 ? (size_t)i : d->cfg->nlines])
 				continue;
-		} else if (d->daemon &&
-			   routed_index_find(&d->prev_idx, &d->prev, &c->obj, true) >= 0 &&
-			   routed_fight_readd(d, &c->obj, now)) {
+		} else if (d->daemon && was_ok(d, &c->obj) && routed_fight_readd(d, &c->obj, now)) {
+			not_ok(d, &c->obj);
 			continue;	/* contested: left alone for now */
 		}
 		if (out->n == out->cap) {
@@ -168,7 +186,8 @@ int routed_reconcile(struct routed *d, const char *why)
 	struct apply_ctx a = { .d = d };
 	struct rt_set tmp_set;
 	struct routed_index tmp_idx;
-	size_t applied = 0;
+	size_t applied = 0, tmp_cap;
+	bool *tmp_ok;
 	int *to = NULL, r;
 
 	rt_set_clear(&d->have);
@@ -180,6 +199,8 @@ int routed_reconcile(struct routed *d, const char *why)
 	/* This round's want replaces the last one, which stays as prev. */
 	tmp_set = d->prev, d->prev = d->want, d->want = tmp_set;
 	tmp_idx = d->prev_idx, d->prev_idx = d->want_idx, d->want_idx = tmp_idx;
+	tmp_ok = d->prev_ok, d->prev_ok = d->want_ok, d->want_ok = tmp_ok;
+	tmp_cap = d->prev_ok_cap, d->prev_ok_cap = d->want_ok_cap, d->want_ok_cap = tmp_cap;
 	rt_set_clear(&d->want);
 	d->diff.n = 0;
 	if (!(to = targets(d)) || rt_desired(d->cfg, &d->links, to, &d->want) < 0 ||
@@ -190,6 +211,18 @@ int routed_reconcile(struct routed *d, const char *why)
 	}
 	free(to);
 	routed_index_build(&d->want_idx, &d->want);
+	if (d->want.n > d->want_ok_cap) {
+		bool *ok = reallocarray(d->want_ok, d->want.n, sizeof(*ok));
+
+		if (!ok) {
+			report(d, "out of memory computing the routing");
+			return -1;
+		}
+		d->want_ok = ok;
+		d->want_ok_cap = d->want.n;
+	}
+	for (size_t k = 0; k < d->want.n; k++)
+		d->want_ok[k] = true;
 	if (d->dry_run) {
 		print_diff(d);
 		return 0;
