@@ -47,3 +47,12 @@ routed_tests = \
 	tests/rt/routed-reload.sh
 TESTS += $(routed_tests)
 dist_check_SCRIPTS += $(routed_tests)
+
+# The fight bookkeeping and the object index, on a fake clock.
+check_PROGRAMS += tests/unit/test-routed-fight
+TESTS += tests/unit/test-routed-fight
+tests_unit_test_routed_fight_SOURCES = tests/unit/test-routed-fight.c tests/tap.h \
+	rt/routed.h rt/routed_fight.c rt/routed_index.c
+tests_unit_test_routed_fight_CPPFLAGS = $(RT_CPPFLAGS)
+tests_unit_test_routed_fight_CFLAGS = $(AM_CFLAGS) $(LIBMNL_CFLAGS) $(LIBCARES_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_routed_fight_LDADD = $(LIBOPSCHEMA) $(LIBRT) $(LIBOPPROBE)
