@@ -28,3 +28,9 @@ TESTS += tests/unit/test-rt-diff
 tests_unit_test_rt_diff_SOURCES = tests/unit/test-rt-diff.c tests/unit/rt-world.h tests/tap.h
 tests_unit_test_rt_diff_CPPFLAGS = $(RT_CPPFLAGS)
 tests_unit_test_rt_diff_LDADD = $(LIBOPSCHEMA) $(LIBRT)
+
+check_PROGRAMS += tests/unit/test-rt-format
+TESTS += tests/unit/test-rt-format
+tests_unit_test_rt_format_SOURCES = tests/unit/test-rt-format.c tests/unit/rt-world.h tests/tap.h
+tests_unit_test_rt_format_CPPFLAGS = $(RT_CPPFLAGS)
+tests_unit_test_rt_format_LDADD = $(LIBOPSCHEMA) $(LIBRT)
