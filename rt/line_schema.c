@@ -230,6 +230,28 @@ static void check_sources(const struct conf_section *sec, struct conf_report *re
 	}
 }
 
+/* Two routes of one prefix would be one kernel route. */
+static void check_routes(const struct conf_section *sec, struct conf_report *rep)
+{
+	size_t n = conf_get_count(sec, "route");
+	char txt[64];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_prefix *p = &conf_get_at(sec, "route", i)->v.prefix;
+
+		for (size_t j = 0; j < i; j++) {
+			const struct conf_prefix *q = &conf_get_at(sec, "route", j)->v.prefix;
+
+			if (p->len == q->len && rt_prefix_contains(q, &p->addr)) {
+				conf_value_format(conf_get_at(sec, "route", i), 0, txt, sizeof(txt));
+				conf_report_at(rep, sec, "route", i, "'%s' is already a route of this line",
+				    txt);
+				break;
+			}
+		}
+	}
+}
+
 /* A failover target must be another line that has a table to point at. */
 static void check_failover(const struct conf *conf, const struct conf_section *sec,
 			   struct conf_report *rep)
@@ -292,6 +314,7 @@ static int line_validate(const struct conf *conf, const struct conf_section *sec
 		if (n != 6 && n != 17 && n != 132)
 			conf_report(rep, sec, "dport", "needs ipproto tcp, udp or sctp");
 	}
+	check_routes(sec, rep);
 	check_failover(conf, sec, rep);
 	return 0;
 }
