@@ -164,9 +164,10 @@ static const struct conf_key_def line_keys[] = {
 	  .help = "health check through the line: icmp TARGET or tcp TARGET:PORT" },
 	{ .name = "interval", .type = CONF_DURATION, .def = "1s", .min = 100, .max = 3600000,
 	  .help = "time between two health checks, 100ms to 1h" },
+	/* No def: its default is the interval, filled in by rt_config. */
 	{ .name = "timeout", .type = CONF_DURATION, .min = 1, .max = 3600000,
-	  .def_doc = "the interval",
-	  .help = "how long a health check waits for its answer, at most the interval" },
+	  .help = "how long a health check waits for its answer, at most the interval "
+		  "(default: the interval)" },
 	{ .name = "down-after", .type = CONF_INT, .def = "3", .min = 1, .max = 100,
 	  .help = "failed checks in a row that take the line down" },
 	{ .name = "up-after", .type = CONF_INT, .def = "2", .min = 1, .max = 100,
