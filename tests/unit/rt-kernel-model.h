@@ -6,6 +6,7 @@
 #ifndef OUTPOST_RT_KERNEL_MODEL_H
 #define OUTPOST_RT_KERNEL_MODEL_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
