@@ -23,6 +23,10 @@
  * as "outpost" in rt_protos.d; [routing] protocol changes it. */
 #define RT_PROTO_DEFAULT 158
 
+/* The metric the kernel gives an IPv6 route added with metric 0
+ * (IP6_RT_PRIO_USER): the model uses it so a dump compares equal. */
+#define RT_METRIC6_DEFAULT 1024
+
 enum rt_kind { RT_RULE, RT_ROUTE };
 
 /* A policy rule (ip rule). Every field is part of its identity: the
@@ -206,18 +210,21 @@ int rt_failover_pick(const struct rt_config *c, size_t i, const bool *healthy);
 /* Every object the config wants given the interfaces and where each
  * line's rules point (to[i]: RT_TO_SELF, RT_TO_BLACKHOLE or a line
  * index; NULL: all RT_TO_SELF), appended to out:
- * - per line and family (those of its gateways and sources; IPv4 when
- *   it has neither): the rules at its priority, to its table (or the
+ * - per line and family (those of its gateways, sources, routes= and
+ *   to; IPv4 when none): the rules at its priority, to its table (or the
  *   table of to[i], or blackhole): one per source of that family, one
  *   for its fwmark, or one with only the selectors when it has neither;
- *   each narrowed by to/iif/oif/uidrange/ipproto/dport;
+ *   each narrowed by to/iif/oif/uidrange/ipproto/dport (a "to" of the
+ *   other family: no such rules in this family);
  * - when the line has a track: one rule "oif IFNAME lookup TABLE" per
  *   family at the same priority, never failed over, so its health
  *   probes (bound to the interface) always leave by the line itself;
  * - in the line's table, only while its link is usable: copies of the
  *   interface's connected routes (scope link, preferred source), its
  *   routes= prefixes and a default route per family, via the gateway of
- *   that family or else on the device, at the line's metric.
+ *   that family or else on the device, at the line's metric (IPv6:
+ *   scope universe, and metric 0 is RT_METRIC6_DEFAULT, as the kernel
+ *   stores them).
  * 0 or -ENOMEM. */
 int rt_desired(const struct rt_config *c, const struct rt_links *links, const int *to,
 	       struct rt_set *out);
@@ -248,8 +255,15 @@ int rt_diff_compute(const struct rt_set *want, const struct rt_set *have, struct
  * or "ip route replace default via 203.0.113.1 dev eth2 table 150 metric 0 proto 158".
  * 0 or -ENOSPC. */
 int rt_change_format(const struct rt_change *c, uint8_t protocol, char *buf, size_t len);
-/* An object alone, as "ip rule"/"ip route" lists it (for status and
- * messages): 0 or -ENOSPC. */
+/* The same without the leading "ip " or "ip -6 " ("rule add ..."), as a
+ * line of an `ip -batch` file; ip(8) takes no options on such a line, so
+ * IPv6 changes go in a file of their own, run as `ip -6 -batch FILE`:
+ * 0 or -ENOSPC. */
+int rt_change_format_batch(const struct rt_change *c, uint8_t protocol, char *buf, size_t len);
+/* An object alone in ip(8) words, without operation and protocol (for
+ * status and messages): "rule priority 1000 from 10.50.0.0/24 lookup 150",
+ * "-6 route default via 2001:db8:100::1 dev tel0 table 150 metric 1024".
+ * 0 or -ENOSPC. */
 int rt_obj_format(const struct rt_obj *o, char *buf, size_t len);
 
 #endif
