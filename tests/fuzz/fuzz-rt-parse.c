@@ -13,7 +13,6 @@
 #include <linux/rtnetlink.h>
 
 #include "rt_kernel.h"
-#include "unit/rt-kernel-model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

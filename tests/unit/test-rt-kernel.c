@@ -8,7 +8,11 @@
  * foreign, never ours; a diff with a refused change reports exactly
  * that change with the kernel's text and applies the rest; a route
  * changed behind our back still goes by identity; and 10,000 rules plus
- * 10,000 routes go in (and out) in one rt_kernel_apply each. */
+ * 10,000 routes go in (and out) in one rt_kernel_apply each. Last, the
+ * model and the kernel agree: the test world's config (rt-world.h) on
+ * veth pairs named as in tests/rt/rt-lib.sh, rt_desired applied, dumped
+ * back and diffed again is an empty difference, before and after a
+ * failover. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -25,8 +29,8 @@
 
 #include "rt_kernel.h"
 #include "../tap.h"
+#include "rt-world.h"
 
-#include "unit/rt-kernel-model.h"
 
 #define PROTO RT_PROTO_DEFAULT
 
@@ -480,6 +484,67 @@ static void test_scale(struct nl_sock *s, const struct rt_links *l, int ifx, str
 	rt_diff_free(&d);
 }
 
+static void print_diff(const struct rt_diff *d)
+{
+	char txt[512];
+
+	for (size_t i = 0; i < d->n && i < 20; i++)
+		if (rt_change_format(&d->v[i], PROTO, txt, sizeof(txt)) == 0)
+			diag("  %s", txt);
+}
+
+/* want -> kernel -> dump -> diff: nothing left to do. */
+static void world_round(struct nl_sock *s, const struct rt_config *c, const int *to,
+			struct rt_set *ours, const char *what)
+{
+	struct rt_links l;
+	struct rt_set want;
+	struct rt_diff d;
+	struct fails f = { 0 };
+
+	rt_links_init(&l);
+	rt_set_init(&want);
+	rt_diff_init(&d);
+	is_int(rt_kernel_links(s, &l), 0, "%s: links", what);
+	is_int(rt_desired(c, &l, to, &want), 0, "%s: desired", what);
+	is_int(dump(s, &l, ours, NULL), 0, "%s: dump", what);
+	is_int(rt_diff_compute(&want, ours, &d), 0, "%s: diff", what);
+	ok(d.n > 0, "%s: %zu changes to make", what, d.n);
+	is_int(rt_kernel_apply(s, &d, c->protocol, on_fail, &f), 0, "%s: applied", what);
+	if (f.n)
+		diag("refused: %d %s", f.err, f.text);
+	rt_diff_free(&d);
+	rt_diff_init(&d);
+	is_int(dump(s, &l, ours, NULL), 0, "%s: dump again", what);
+	is_int(rt_diff_compute(&want, ours, &d), 0, "%s: diff again", what);
+	if (!is_int(d.n, 0, "%s: the kernel holds exactly what the model wants", what))
+		print_diff(&d);
+	rt_diff_free(&d);
+	rt_set_free(&want);
+	rt_links_free(&l);
+}
+
+static void test_world(struct nl_sock *s, struct rt_set *ours)
+{
+	static const char *const setup =
+		"for i in tel0 cnc0 lan50 lan60; do ip link add $i type veth peer name p$i && "
+		"ip link set $i up && ip link set p$i up || exit 1; done; "
+		"ip addr add 198.51.100.2/24 dev tel0 && "
+		"ip addr add 2001:db8:100::2/64 dev tel0 nodad && "
+		"ip addr add 203.0.113.2/24 dev cnc0 && ip addr add 2001:db8:113::2/64 dev cnc0 nodad && "
+		"ip addr add 10.50.0.1/24 dev lan50 && ip addr add 2001:db8:50::1/64 dev lan50 nodad && "
+		"ip addr add 10.60.0.1/24 dev lan60 && ip addr add 2001:db8:60::1/64 dev lan60 nodad";
+	struct rt_config *c = world_config(WORLD_CONF, NULL);
+	int to[2] = { 1, RT_TO_SELF };	/* tel failed over to cnc */
+
+	if (!ok(system(setup) == 0, "the world's interfaces"))
+		return;
+	world_round(s, c, NULL, ours, "world");
+	world_round(s, c, to, ours, "tel to cnc");
+	world_round(s, c, NULL, ours, "tel back");
+	rt_config_free(c);
+}
+
 int main(void)
 {
 	struct rt_set ours, foreign;
@@ -514,6 +579,7 @@ int main(void)
 	test_refused(s, &links, ifx, &ours);
 	test_identity(s, &links, ifx, &ours);
 	test_scale(s, &links, ifx, &ours);
+	test_world(s, &ours);
 	rt_set_free(&ours);
 	rt_set_free(&foreign);
 	rt_links_free(&links);
