@@ -60,6 +60,14 @@ int nl_open(int bus, size_t rcvbuf, struct nl_sock **out)
 		rc = -errno;
 		goto fail;
 	}
+	{
+		int got = 0;
+		socklen_t gl = sizeof(got);
+
+		if (getsockopt(nl_fd(s), SOL_SOCKET, SO_RCVBUF, &got, &gl) < 0 || got <= 0)
+			got = size;
+		s->max_acks = (size_t)got / NL_ACK_COST ? (size_t)got / NL_ACK_COST : 1;
+	}
 	/* Sequence numbers start somewhere a stale reply of an earlier
 	 * process with the same port id is unlikely to match. */
 	s->seq = (uint32_t)time(NULL);

@@ -190,9 +190,12 @@ int nl_batch_commit(struct nl_batch *b, nl_ack_cb cb, void *arg)
 		size_t j = i, got = 0;
 		size_t start = b->v[i].off, stop;
 
-		/* A chunk of whole messages, at most NL_CHUNK_MAX bytes. */
+		/* A chunk of whole messages, at most NL_CHUNK_MAX bytes and
+		 * no more acks than the receive buffer holds (a dropped ack
+		 * would leave its request's fate unknown). */
 		j = i + 1;
-		while (j < b->n && msg_end(b, j, end) - start <= NL_CHUNK_MAX)
+		while (j < b->n && j - i < b->s->max_acks &&
+		       msg_end(b, j, end) - start <= NL_CHUNK_MAX)
 			j++;
 		stop = msg_end(b, j - 1, end);
 		/* The bound is per chunk: the kernel answers inside sendmsg,

@@ -204,6 +204,30 @@ static void test_big_dump(struct nl_sock *s, struct acks *a)
 	nl_batch_free(b);
 }
 
+/* A socket with a small receive buffer still gets every ack: chunks
+ * shrink to what it holds. */
+static void test_small_rcvbuf(struct acks *a)
+{
+	struct count c = { .lo = 200000, .hi = 200000 + 5000 };
+	struct nl_sock *s;
+	struct nl_batch *b;
+
+	if (nl_open(NETLINK_ROUTE, 32768, &s) < 0 || nl_batch_new(s, &b) < 0)
+		bail_out("small socket");
+	acks_reset(a);
+	for (size_t i = 0; i < 5000; i++)
+		put_rule(b, RTM_NEWRULE, 200000 + (uint32_t)i, 7, i);
+	is_int(nl_batch_commit(b, on_ack, a), 0, "32 KiB receive buffer: 5000 adds, none lost");
+	is_int(a->calls, 5000, "every one acknowledged");
+	is_int(dump_rules(s, &c), 0, "dump");
+	is_int(c.n, 5000, "all 5000 in the kernel");
+	for (size_t i = 0; i < 5000; i++)
+		put_rule(b, RTM_DELRULE, 200000 + (uint32_t)i, 7, i);
+	is_int(nl_batch_commit(b, NULL, NULL), 0, "and deleted");
+	nl_batch_free(b);
+	nl_close(s);
+}
+
 static void test_monitor(void)
 {
 	unsigned grp = RTNLGRP_IPV4_RULE;
@@ -345,6 +369,7 @@ int main(void)
 		bail_out("nl_open");
 	test_batch(s, &a);
 	test_big_dump(s, &a);
+	test_small_rcvbuf(&a);
 	test_monitor();
 	test_enobufs(s, &a);
 	test_dump_intr(s);
