@@ -103,6 +103,10 @@ struct routed {
 
 	struct routed_fight	*fights;
 	size_t			nfights, cfights;
+	/* Their objects, hashed: a flush of thousands is thousands of
+	 * re-adds in one round. */
+	struct rt_set		fight_set;
+	struct routed_index	fight_idx;
 	uint64_t		fight_timer;
 
 	/* The files naming tables and the protocol (routed_files.c). */
@@ -151,6 +155,9 @@ void routed_schedule(struct routed *d, const char *why);
 /* routed_index.c */
 /* Rebuild the index over s: 0 or -ENOMEM (then every lookup misses). */
 int routed_index_build(struct routed_index *ix, const struct rt_set *s);
+/* Add s->v[s->n - 1], just appended, to the index of the rest of s
+ * (rebuilding it when it is due to grow). 0 or -ENOMEM. */
+int routed_index_push(struct routed_index *ix, const struct rt_set *s);
 /* The index in s of the object the same as o (and equal, when equal),
  * or -1. */
 long routed_index_find(const struct routed_index *ix, const struct rt_set *s,

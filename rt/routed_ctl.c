@@ -27,6 +27,33 @@ static const char *link_state(const struct routed *d, size_t i)
 	return !l ? "missing" : rt_link_usable(l) ? "up" : "down";
 }
 
+/* A tracked line's figures now (not only at its last change): read from
+ * the members rt_health_json() writes, the one view the tracker gives.
+ * The text is our own JSON writer's, so `,"key":` appears only as a
+ * member (a quote inside a string value is escaped). */
+static void figures(const struct routed_line *s, double *rtt, double *loss)
+{
+	const char *text, *p;
+	struct json j;
+
+	*rtt = s->rtt_ms;
+	*loss = s->loss;
+	if (!s->health)
+		return;
+	json_init(&j);
+	json_obj_begin(&j);
+	json_kv_bool(&j, "x", true);	/* so that every member follows a comma */
+	rt_health_json(s->health, &j);
+	json_obj_end(&j);
+	if (json_finish(&j, &text, NULL) == 0) {
+		if ((p = strstr(text, ",\"rtt_ms\":")))
+			*rtt = strncmp(p + 10, "null", 4) == 0 ? -1 : strtod(p + 10, NULL);
+		if ((p = strstr(text, ",\"loss\":")))
+			*loss = strtod(p + 8, NULL);
+	}
+	json_free(&j);
+}
+
 /* Per line (and one more for objects of no line) the rules and routes
  * the kernel holds now. */
 static int count(struct routed *d, size_t *rules, size_t *routes)
@@ -62,7 +89,9 @@ static void status_json(struct routed *d, struct json *j, const size_t *rules,
 	for (size_t i = 0; i < n; i++) {
 		const struct rt_line *ln = &d->cfg->lines[i];
 		const struct routed_line *s = &d->lines[i];
+		double rtt, loss;
 
+		figures(s, &rtt, &loss);
 		json_obj_begin(j);
 		json_kv_str(j, "name", ln->name);
 		json_kv_str(j, "interface", ln->ifname);
@@ -72,11 +101,11 @@ static void status_json(struct routed *d, struct json *j, const size_t *rules,
 		json_kv_str(j, "state", s->up ? "up" : "down");
 		json_kv_str(j, "why", s->why);
 		json_key(j, "rtt_ms");
-		if (s->rtt_ms >= 0)
-			json_double(j, s->rtt_ms);
+		if (rtt >= 0)
+			json_double(j, rtt);
 		else
 			json_null(j);
-		json_kv_double(j, "loss", s->loss);
+		json_kv_double(j, "loss", loss);
 		json_kv_str(j, "to", routed_line_to(d, i));
 		json_kv_uint(j, "rules", rules[i]);
 		json_kv_uint(j, "routes", routes[i]);
@@ -160,14 +189,16 @@ static void status_text(struct routed *d, struct text *t, const size_t *rules,
 		const struct rt_line *ln = &d->cfg->lines[i];
 		const struct routed_line *s = &d->lines[i];
 		char table[16] = "-";
+		double r, l;
 
+		figures(s, &r, &l);
 		if (ln->table)
 			snprintf(table, sizeof(table), "%u", ln->table);
-		if (s->rtt_ms >= 0)
-			snprintf(rtt, sizeof(rtt), "%.1fms", s->rtt_ms);
+		if (r >= 0)
+			snprintf(rtt, sizeof(rtt), r < 10 ? "%.2fms" : "%.1fms", r);
 		else
 			snprintf(rtt, sizeof(rtt), "-");
-		snprintf(loss, sizeof(loss), "%.0f%%", s->loss * 100);
+		snprintf(loss, sizeof(loss), "%.0f%%", l * 100);
 		tprintf(t, "%-10s %-10s %-6s %-8s %-6s %-10s %-9s %-5s %-5zu %zu\n", ln->name,
 		    ln->ifname, table, link_state(d, i), s->up ? "up" : "down",
 		    routed_line_to(d, i), rtt, loss, rules[i], routes[i]);

@@ -116,6 +116,14 @@ void routed_free(struct routed *d)
 	d->conf = NULL;
 }
 
+static bool any_track(const struct rt_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlines; i++)
+		if (cfg->lines[i].track.kind != RT_TRACK_NONE)
+			return true;
+	return false;
+}
+
 /* SIGHUP: read the file again; a bad one changes nothing. Lines whose
  * health settings did not change keep their tracker and state; the
  * reconcile applies only the difference. */
@@ -160,6 +168,9 @@ static void reload(struct routed *d)
 	    strcmp(saved.spool_dir, d->spool_dir))
 		log_warn("reload: [node] user and spool and [routing] control change at the "
 		    "next restart");
+	if (any_track(cfg) && !any_track(old) && geteuid() != 0 && priv_raise(CAP_NET_RAW) < 0)
+		log_warn("reload: a line has a track now, but CAP_NET_RAW was dropped at start "
+		    "(no line had one): restart outpost-routed for its probes");
 	d->cfg = cfg;
 	if (routed_lines_start(d, old, oldl, old->nlines) < 0) {
 		/* Out of memory: back to the old configuration. */
@@ -218,13 +229,6 @@ static int open_spool(struct routed *d, uid_t uid, gid_t gid)
 	return r < 0 ? -1 : 0;
 }
 
-static bool any_track(const struct rt_config *cfg)
-{
-	for (size_t i = 0; i < cfg->nlines; i++)
-		if (cfg->lines[i].track.kind != RT_TRACK_NONE)
-			return true;
-	return false;
-}
 
 /* Drop to [node] user with CAP_NET_ADMIN, and CAP_NET_RAW for tracks,
  * both effective for good: every netlink send and every probe socket

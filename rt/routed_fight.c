@@ -43,10 +43,9 @@ static void fight_arm(struct routed *d, uint64_t now)
 
 static struct routed_fight *fight_find(const struct routed *d, const struct rt_obj *o)
 {
-	for (size_t i = 0; i < d->nfights; i++)
-		if (rt_obj_same(&d->fights[i].obj, o))
-			return &d->fights[i];
-	return NULL;
+	long i = routed_index_find(&d->fight_idx, &d->fight_set, o, false);
+
+	return i >= 0 ? &d->fights[i] : NULL;
 }
 
 bool routed_fight_held(const struct routed *d, const struct rt_obj *o, uint64_t now)
@@ -56,7 +55,8 @@ bool routed_fight_held(const struct routed *d, const struct rt_obj *o, uint64_t 
 	return f && f->until_ms > now;
 }
 
-/* Forget objects at peace, so the list stays as short as the fights. */
+/* Forget objects at peace, so the list stays as short as the fights;
+ * run only when the array is full, so it costs O(1) per re-add. */
 static void fight_expire(struct routed *d, uint64_t now)
 {
 	size_t j = 0;
@@ -66,9 +66,11 @@ static void fight_expire(struct routed *d, uint64_t now)
 
 		if (f->until_ms <= now && now - f->last_ms > ROUTED_BACKOFF_MAX_MS)
 			continue;
-		d->fights[j++] = *f;
+		d->fights[j] = *f;
+		d->fight_set.v[j++] = f->obj;
 	}
-	d->nfights = j;
+	d->nfights = d->fight_set.n = j;
+	routed_index_build(&d->fight_idx, &d->fight_set);
 }
 
 bool routed_fight_readd(struct routed *d, const struct rt_obj *o, uint64_t now)
@@ -80,7 +82,8 @@ bool routed_fight_readd(struct routed *d, const struct rt_obj *o, uint64_t now)
 	if (f && f->until_ms > now)
 		return true;
 	if (!f) {
-		fight_expire(d, now);
+		if (d->nfights == d->cfights)
+			fight_expire(d, now);
 		if (d->nfights == d->cfights) {
 			size_t cap = d->cfights ? d->cfights * 2 : 8;
 			struct routed_fight *v = reallocarray(d->fights, cap, sizeof(*v));
@@ -90,9 +93,12 @@ bool routed_fight_readd(struct routed *d, const struct rt_obj *o, uint64_t now)
 			d->fights = v;
 			d->cfights = cap;
 		}
+		if (rt_set_add(&d->fight_set, o) < 0)
+			return false;
 		f = &d->fights[d->nfights++];
 		memset(f, 0, sizeof(*f));
 		f->obj = *o;
+		routed_index_push(&d->fight_idx, &d->fight_set);
 	}
 	f->readds[f->nreadds % ROUTED_FIGHT_READDS] = now;
 	f->nreadds++;
@@ -146,4 +152,6 @@ void routed_fights_free(struct routed *d)
 	free(d->fights);
 	d->fights = NULL;
 	d->nfights = d->cfights = 0;
+	rt_set_free(&d->fight_set);
+	routed_index_free(&d->fight_idx);
 }

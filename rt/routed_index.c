@@ -78,15 +78,16 @@ int routed_index_build(struct routed_index *ix, const struct rt_set *s)
 	} else {
 		memset(ix->bucket, 0, nb * sizeof(*ix->bucket));
 	}
-	if (s->n > ix->cap) {
-		size_t *n = reallocarray(ix->next, s->n, sizeof(*n));
+	if (s->n > ix->cap || !ix->next) {
+		size_t cap = nb / 2 > s->n ? nb / 2 : s->n;
+		size_t *n = reallocarray(ix->next, cap ? cap : 1, sizeof(*n));
 
 		if (!n) {
 			routed_index_free(ix);
 			return -ENOMEM;
 		}
 		ix->next = n;
-		ix->cap = s->n;
+		ix->cap = cap;
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		size_t b = obj_hash(&s->v[i]) & (nb - 1);
@@ -94,6 +95,18 @@ int routed_index_build(struct routed_index *ix, const struct rt_set *s)
 		ix->next[i] = ix->bucket[b];
 		ix->bucket[b] = i + 1;
 	}
+	return 0;
+}
+
+int routed_index_push(struct routed_index *ix, const struct rt_set *s)
+{
+	size_t i = s->n - 1, b;
+
+	if (s->n * 2 > ix->nbuckets || s->n > ix->cap)
+		return routed_index_build(ix, s);
+	b = obj_hash(&s->v[i]) & (ix->nbuckets - 1);
+	ix->next[i] = ix->bucket[b];
+	ix->bucket[b] = i + 1;
 	return 0;
 }
 

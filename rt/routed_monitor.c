@@ -172,7 +172,10 @@ static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 
 int routed_monitor_open(struct routed *d)
 {
-	int r = nl_open(NETLINK_ROUTE, 0, &d->mon);
+	/* A flush of 10,000 objects and their re-adds are some 20,000
+	 * notifications of about 1 KiB each in the socket's accounting:
+	 * room for them, so that a burst is not a lost view. */
+	int r = nl_open(NETLINK_ROUTE, 32u << 20, &d->mon);
 
 	if (r == 0)
 		r = nl_subscribe(d->mon, groups, sizeof(groups) / sizeof(groups[0]));

@@ -36,6 +36,10 @@ int routed_obj_line(const struct routed *d, const struct rt_obj *o)
 	return -1;
 }
 
+/* The daemon logs this many refusals per round, then counts the rest:
+ * a round racing an `ip route flush` of thousands must not flood syslog. */
+#define REFUSALS_LOGGED 10
+
 /* What one step of applying collects. */
 struct apply_ctx {
 	struct routed	*d;
@@ -68,14 +72,17 @@ static void on_refused(const struct rt_change *c, int err, const char *extack, v
 	int i = routed_obj_line(d, &c->obj);
 	char cmd[512], where[384];
 
+	a->refused++;
+	a->failed[i >= 0 ? (size_t)i : d->cfg->nlines] = true;
+	if (d->daemon && a->refused > REFUSALS_LOGGED)
+		return;
 	if (rt_change_format(c, d->cfg->protocol, cmd, sizeof(cmd)) < 0)
 		strcpy(cmd, "(command too long to show)");
 	routed_line_where(d, i >= 0 ? d->cfg->lines[i].name : NULL, where, sizeof(where));
 	report(d, "%skernel refused '%s': %s", where, cmd,
 	    extack && *extack ? extack : strerror(-err));
-	a->failed[i >= 0 ? (size_t)i : d->cfg->nlines] = true;
-	a->refused++;
 }
+
 
 /* Keep in out the changes of d->diff that go in this step. */
 static int pick_step(struct routed *d, bool deletes, const bool *failed, uint64_t now,
@@ -203,6 +210,8 @@ int routed_reconcile(struct routed *d, const char *why)
 		return -1;
 	}
 	d->refused = a.refused;
+	if (d->daemon && a.refused > REFUSALS_LOGGED)
+		log_err("%s: %zu more change(s) refused", why, a.refused - REFUSALS_LOGGED);
 	if (applied) {
 		d->repairs++;
 		d->has_last = true;

@@ -72,6 +72,17 @@ is "$(grep '^ReadWritePaths=' "$unit")" "ReadWritePaths=-$P/var/spool/outpost" \
 is "$(grep '^spool = ' "$D$P/etc/outpost/outpost.conf")" "spool = $P/var/spool/outpost" \
 	"the installed config names the configured spool"
 ok "$([ -x "$init" ]; echo $?)" "the SysV script is installed executable"
+# outpost-routed: its program, page, unit and SysV script (owner: rtd).
+runit=$D$P/lib/systemd/system/outpost-routed.service
+rinit=$D$P/etc/init.d/outpost-routed
+ok "$([ -x "$D$P/sbin/outpost-routed" ]; echo $?)" "outpost-routed is installed in sbin"
+ok "$([ -f "$D$P/share/man/man8/outpost-routed.8" ]; echo $?)" "outpost-routed(8) is installed"
+is "$(grep -l '@[a-z]*@' "$runit" "$rinit")" "" \
+	"outpost-routed's unit and SysV script have every @path@ filled in"
+is "$(grep '^ExecStart=' "$runit")" "ExecStart=$P/sbin/outpost-routed -d -f $P/etc/outpost/outpost.conf" \
+	"the unit starts the installed outpost-routed on the installed config"
+is "$(grep '^DAEMON=' "$rinit")" "DAEMON=$P/sbin/outpost-routed" "so does the SysV script"
+ok "$([ -x "$rinit" ]; echo $?)" "outpost-routed's SysV script is installed executable"
 
 # The files do what they say, in a scratch root (no change to this system).
 S=$T/scratch
