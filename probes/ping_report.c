@@ -158,6 +158,8 @@ void probe_ping_report(struct ping *p, uint32_t i)
 		r.outcome = PROBE_FAILED;
 	else
 		r.outcome = PROBE_UNREACHABLE;
+	r.has_rtt = s.has_rtt != 0;
+	r.rtt_ms = s.has_rtt ? s.avg : -1;
 
 	json_reset(j);
 	json_obj_begin(j);

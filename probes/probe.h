@@ -117,6 +117,12 @@ struct probe_result {
 	/* hijack (owner: hijack): reached, but the verdict is suspect or
 	 * hijacked; outpost-probe exits 1 for it. */
 	bool			alarm;
+	/* ping, tcp: the mean round trip of the answered probes, for callers
+	 * that need the number (line health) without parsing json. A flag,
+	 * not a negative value, so that types that leave it zeroed say
+	 * "none". */
+	bool			has_rtt;
+	double			rtt_ms;
 };
 
 struct probe_sink {

@@ -147,6 +147,8 @@ void probe_tcp_report(struct tcp_target *t)
 	r.target = probe_job_target(t->run->job, t->idx);
 	r.addr = t->resolved ? t->addr : NULL;
 	r.outcome = outcome(t);
+	r.has_rtt = sum.has_rtt != 0;
+	r.rtt_ms = sum.has_rtt ? sum.avg : -1;
 	write_text(text, sizeof(text), t, &sum);
 	r.text = text;
 	json_init(&j);

@@ -9,6 +9,16 @@
  * down is down at once ("link down"); when it comes back the tracker
  * needs up_after good rounds (or, without a track, it is up at once).
  * A tracker starts up, so a daemon's start does not fail lines over.
+ * A round still running when the next one is due counts as lost, so
+ * there is never more than one in flight. The "why" of a change is one
+ * of: "N of N probes lost" (N = down_after), "probe failed: REASON"
+ * (the engine could not probe at all: no such interface, no
+ * CAP_NET_RAW and no unprivileged ICMP...), "link down", "N probes
+ * answered" (N = up_after), "link up" (a line without a track); before
+ * any change rt_health_json says "started".
+ *
+ * Linking: rt_health.c uses the probe engine, so a program calling it
+ * links $(LIBOPPROBE) after $(LIBRT).
  *
  * Library code: never prints; the owner hears of changes through its
  * callback and turns them into events and routing. */

@@ -38,7 +38,10 @@ void ctl_close(struct ctl_server *s);
 /* Client: send req to the daemon at path and read the whole answer
  * into *reply (malloc'd, NUL-terminated, *len bytes), waiting at most
  * timeout_ms in all. 0, -ENOENT/-ECONNREFUSED when no daemon listens,
- * -ETIMEDOUT, or -errno. */
+ * -ETIMEDOUT, or -errno. req is one line without its newline (the
+ * client adds it; -EINVAL for an empty one, one holding '\n' or one of
+ * CTL_REQUEST_MAX bytes or more). A request the handler refused reads
+ * as 0 with *len 0: the daemon closed without an answer. */
 int ctl_request(const char *path, const char *req, int timeout_ms, char **reply, size_t *len);
 
 #endif

@@ -14,7 +14,7 @@
 #include "tap.h"
 
 struct got {
-	int		results, done, reached;
+	int		results, done, reached, with_rtt;
 	char		json[8][1024];
 	struct loop	*l;
 };
@@ -27,6 +27,7 @@ static void on_result(const struct probe_result *r, void *arg)
 		snprintf(g->json[g->results], sizeof(g->json[0]), "%.*s", (int)r->json_len, r->json);
 	g->results++;
 	g->reached += r->outcome == PROBE_REACHED;
+	g->with_rtt += r->has_rtt && r->rtt_ms >= 0 && r->rtt_ms < 1000;
 }
 
 static void on_done(int err, void *arg)
@@ -86,11 +87,12 @@ int main(void)
 	int rc = run(l, res, &sp, three, 3, &g, err, false);
 
 	if (rc == -EPERM) {
-		skip(5, "no ICMP socket here (no CAP_NET_RAW, no ping_group_range)");
+		skip(6, "no ICMP socket here (no CAP_NET_RAW, no ping_group_range)");
 	} else {
 		is_int(rc, 0, "three targets, one address twice: started");
 		is_int(g.results, 3, "three results");
 		is_int(g.reached, 3, "all reached");
+		is_int(g.with_rtt, 3, "each with its rtt_ms");
 		int twice = 0;
 
 		for (int i = 0; i < 3; i++)

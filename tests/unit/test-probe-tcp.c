@@ -23,6 +23,8 @@ struct got {
 	bool		from_start;
 	char		json[4][1024];
 	enum probe_outcome outcome[4];
+	bool		has_rtt[4];
+	double		rtt_ms[4];
 };
 
 static void on_result(const struct probe_result *r, void *arg)
@@ -34,6 +36,8 @@ static void on_result(const struct probe_result *r, void *arg)
 	if (g->results < 4) {
 		snprintf(g->json[g->results], sizeof(g->json[0]), "%.*s", (int)r->json_len, r->json);
 		g->outcome[g->results] = r->outcome;
+		g->has_rtt[g->results] = r->has_rtt;
+		g->rtt_ms[g->results] = r->rtt_ms;
 	}
 	g->results++;
 }
@@ -107,6 +111,8 @@ int main(void)
 	ok(g.outcome[0] == PROBE_REACHED && g.outcome[1] == PROBE_REACHED, "both reached");
 	ok(strstr(g.json[0], "\"state\":\"open\"") && strstr(g.json[0], "\"sent\":2,\"received\":2"),
 	    "open: state open, 2 of 2: %s", g.json[0]);
+	ok(g.has_rtt[0] && g.rtt_ms[0] >= 0 && g.rtt_ms[0] < 1000 && strstr(g.json[0], "\"rtt\":{"),
+	    "open: rtt_ms %.3f alongside the json rtt", g.rtt_ms[0]);
 	probe_job_free(j);
 
 	close(lfd);	/* now nothing listens: refused */
@@ -116,6 +122,7 @@ int main(void)
 	ok(strstr(g.json[0], "\"state\":\"refused\"") &&
 	   strstr(g.json[0], "\"refused\":2") && strstr(g.json[0], "\"rtt\":null"),
 	    "closed: 2 refused, rtt null: %s", g.json[0]);
+	ok(!g.has_rtt[0], "closed: no rtt_ms");
 	probe_job_free(j);
 
 	spec.port = 0;
