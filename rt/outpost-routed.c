@@ -49,6 +49,8 @@ static int take_long(int argc, char **argv, struct modes *m)
 			m->flush = true;
 		else if (strcmp(a, "--json") == 0)
 			m->json = true;
+		else if (a[0] == '-' && a[1] == '-')
+			return -i;	/* an unknown long option */
 		else
 			argv[j++] = argv[i];
 	}
@@ -165,17 +167,25 @@ int main(int argc, char **argv)
 	struct routed d;
 	int rc, r;
 
-	argc = take_long(argc, argv, &m);
+	const char *prog = cli_progname(argc > 0 ? argv[0] : NULL);
+	char why[128];
+
+	if ((r = take_long(argc, argv, &m)) < 0) {
+		snprintf(why, sizeof(why), "unknown option '%s'", argv[-r]);
+		usage_error(prog, why);
+	}
+	argc = r;
+	if (m.dry_run + m.once + m.flush > 1)
+		usage_error(prog, "--dry-run, --once and --flush exclude each other");
 	cli_daemon_init(&c, &o, argc, argv);
 	log_init(c.prog, 1, LOG_NOTICE);
 	log_adjust(c.verbosity);
 	signal(SIGPIPE, SIG_IGN);
-	if (m.dry_run + m.once + m.flush > 1)
-		usage_error(c.prog, "--dry-run, --once and --flush exclude each other");
+	/* -s is a letter getopt(3) saw in cli_daemon_init(). */
 	if (m.status && (m.dry_run || m.once || m.flush))
-		usage_error(c.prog, "-s asks a running daemon: no --dry-run, --once or --flush");
+		usage_error(prog, "-s asks a running daemon: no --dry-run, --once or --flush");
 	if (m.json && !m.status)
-		usage_error(c.prog, "--json goes with -s");
+		usage_error(prog, "--json goes with -s");
 
 	routed_init(&d, &c);
 	if (m.status) {

@@ -43,6 +43,7 @@ routed_tests = \
 	tests/rt/routed-dryrun.sh \
 	tests/rt/routed-once.sh \
 	tests/rt/routed-kernel-refuses.sh \
-	tests/rt/routed-daemon.sh
+	tests/rt/routed-daemon.sh \
+	tests/rt/routed-reload.sh
 TESTS += $(routed_tests)
 dist_check_SCRIPTS += $(routed_tests)

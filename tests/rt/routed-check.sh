@@ -33,7 +33,18 @@ line_of()
 	grep -n -m1 -E "$2" "$1" | cut -d: -f1
 }
 
+# The command line: usage() is the man page's SYNOPSIS.
+run_ok "-h exits 0" "$ROUTED" -h
+is "$RUN_OUTPUT" "usage: outpost-routed [-dhnqVv] [-f file] [-p pidfile] [--dry-run | --once | --flush]
+       outpost-routed -s [--json] [-f file]" "-h prints the synopsis of outpost-routed(8)"
+for bad in "--bogus" "--once --flush" "--dry-run --once" "-x"; do
+	# shellcheck disable=SC2086
+	run_fails "usage error: $bad" "$ROUTED" $bad -f /nonexistent
+	is "$RUN_STATUS" 2 "usage error: $bad: exit status 2"
+done
 rt_conf "$C"
+run_fails "usage error: --json without -s" "$ROUTED" --json -f "$C"
+is "$RUN_STATUS" 2 "usage error: --json without -s: exit status 2"
 # The daemons' user must exist for -n (as root) to pass.
 sed -i 's/^\[node\]$/[node]\nuser = nobody/' "$C"
 run_ok "-n passes the standard config" ns_exec node "$ROUTED" -n -f "$C"
