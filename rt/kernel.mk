@@ -8,10 +8,10 @@ rt_librt_a_SOURCES += rt/rt_parse_int.h rt/rt_parse.c rt/rt_parse_link.c rt/rt_e
 # network namespace of its own with a veth pair (root; skips without).
 check_PROGRAMS += tests/unit/test-rt-kernel
 TESTS += tests/unit/test-rt-kernel
-tests_unit_test_rt_kernel_SOURCES = tests/unit/test-rt-kernel.c tests/tap.h
+tests_unit_test_rt_kernel_SOURCES = tests/unit/test-rt-kernel.c tests/unit/rt-world.h tests/tap.h
 tests_unit_test_rt_kernel_CPPFLAGS = $(RT_CPPFLAGS)
 tests_unit_test_rt_kernel_CFLAGS = $(AM_CFLAGS) $(LIBMNL_CFLAGS)
-tests_unit_test_rt_kernel_LDADD = $(LIBRT) $(LIBOPSCHEMA) $(LIBOP)
+tests_unit_test_rt_kernel_LDADD = $(LIBOPSCHEMA) $(LIBRT)
 
 # rt_parse_rule/route/link/addr on any bytes (a sequence of messages).
 EXTRA_DIST += tests/fuzz/corpus/fuzz-rt-parse
@@ -21,6 +21,6 @@ fuzz_harnesses += tests/fuzz/fuzz-rt-parse
 tests_fuzz_fuzz_rt_parse_SOURCES = tests/fuzz/fuzz-rt-parse.c
 tests_fuzz_fuzz_rt_parse_CPPFLAGS = $(RT_CPPFLAGS)
 tests_fuzz_fuzz_rt_parse_CFLAGS = $(AM_CFLAGS) $(LIBMNL_CFLAGS)
-tests_fuzz_fuzz_rt_parse_LDADD = $(LIBRT) $(LIBOPSCHEMA) $(LIBOP)
+tests_fuzz_fuzz_rt_parse_LDADD = $(LIBOPSCHEMA) $(LIBRT)
 tests_fuzz_fuzz_rt_parse_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif

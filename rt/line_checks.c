@@ -3,33 +3,65 @@
  * one would have their rules or routes mixed in the kernel. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "line_int.h"
 #include "rt_line.h"
 
-/* Two prefixes overlap when either contains the other's network. */
-static bool prefixes_overlap(const struct conf_prefix *a, const struct conf_prefix *b)
-{
-	return rt_prefix_contains(a, &b->addr) || rt_prefix_contains(b, &a->addr);
-}
+struct across {
+	struct conf_report	*rep;
+};
 
-static void check_sources(const struct conf_section *a, const struct conf_section *b,
-			  struct conf_report *rep)
+/* Sources of two lines overlap: said once per source, at the one of the
+ * later line (in canonical order), naming the other. */
+static bool across_pair(struct rt_pfx_ent *outer, struct rt_pfx_ent *inner, void *arg)
 {
+	struct across *x = arg;
+	struct rt_pfx_ent *late, *early;
+	struct conf_value v = { .type = CONF_PREFIX };
 	char txt[64];
 
-	for (size_t i = 0; i < conf_get_count(b, "source"); i++)
-		for (size_t k = 0; k < conf_get_count(a, "source"); k++) {
-			const struct conf_value *vb = conf_get_at(b, "source", i);
-			const struct conf_value *va = conf_get_at(a, "source", k);
+	if (outer->sec == inner->sec)
+		return true;
+	late = outer->rank > inner->rank ? outer : inner;
+	early = late == outer ? inner : outer;
+	if (late->reported)
+		return true;
+	late->reported = true;
+	v.v.prefix = late->p;
+	conf_value_format(&v, 0, txt, sizeof(txt));
+	conf_report_at(x->rep, late->sec, "source", late->idx,
+	    "'%s' overlaps a source of [line \"%s\"]", txt, conf_section_name(early->sec));
+	return true;
+}
 
-			if (!prefixes_overlap(&va->v.prefix, &vb->v.prefix))
-				continue;
-			conf_value_format(vb, 0, txt, sizeof(txt));
-			conf_report_at(rep, b, "source", i, "'%s' overlaps a source of [line \"%s\"]",
-			    txt, conf_section_name(a));
-			break;
+static int check_sources(const struct conf *conf, struct conf_report *rep)
+{
+	const struct conf_section *s;
+	struct rt_pfx_ent *v;
+	struct across x = { .rep = rep };
+	size_t n = 0, rank = 0;
+	int r;
+
+	for (s = conf_section_next(conf, "line", NULL); s; s = conf_section_next(conf, "line", s))
+		n += conf_get_count(s, "source");
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	n = 0;
+	for (s = conf_section_next(conf, "line", NULL); s;
+	     s = conf_section_next(conf, "line", s), rank++)
+		for (size_t i = 0; i < conf_get_count(s, "source"); i++) {
+			v[n].p = conf_get_at(s, "source", i)->v.prefix;
+			v[n].sec = s;
+			v[n].rank = rank;
+			v[n++].idx = i;
 		}
+	r = rt_pfx_sweep(v, n, across_pair, &x);
+	free(v);
+	return r;
 }
 
 /* The same value of key (an integer) in a and b, both set. */
@@ -60,7 +92,6 @@ int rt_lines_validate(const struct conf *conf, struct conf_report *rep)
 				    "priority %llu is already the priority of [line \"%s\"]",
 				    (unsigned long long)conf_get_u64(b, "priority"),
 				    conf_section_name(a));
-			check_sources(a, b, rep);
 		}
-	return 0;
+	return check_sources(conf, rep);
 }

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "rt.h"
+#include "line_int.h"
 #include "rt_line.h"
 
 #define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
@@ -164,9 +165,10 @@ static const struct conf_key_def line_keys[] = {
 	  .help = "health check through the line: icmp TARGET or tcp TARGET:PORT" },
 	{ .name = "interval", .type = CONF_DURATION, .def = "1s", .min = 100, .max = 3600000,
 	  .help = "time between two health checks, 100ms to 1h" },
+	/* No def: its default is the interval, filled in by rt_config. */
 	{ .name = "timeout", .type = CONF_DURATION, .min = 1, .max = 3600000,
-	  .def_doc = "the interval",
-	  .help = "how long a health check waits for its answer, at most the interval" },
+	  .help = "how long a health check waits for its answer, at most the interval "
+		  "(default: the interval)" },
 	{ .name = "down-after", .type = CONF_INT, .def = "3", .min = 1, .max = 100,
 	  .help = "failed checks in a row that take the line down" },
 	{ .name = "up-after", .type = CONF_INT, .def = "2", .min = 1, .max = 100,
@@ -200,33 +202,76 @@ static void check_gateways(const struct conf_section *sec, struct conf_report *r
 	}
 }
 
-static void check_sources(const struct conf_section *sec, struct conf_report *rep)
+/* The values of a prefix list key of one section, for rt_pfx_sweep. */
+static struct rt_pfx_ent *entries(const struct conf_section *sec, const char *key, size_t *n)
 {
-	size_t i, j, n = conf_get_count(sec, "source");
+	struct rt_pfx_ent *v;
+
+	*n = conf_get_count(sec, key);
+	v = calloc(*n ? *n : 1, sizeof(*v));
+	for (size_t i = 0; v && i < *n; i++) {
+		v[i].p = conf_get_at(sec, key, i)->v.prefix;
+		v[i].sec = sec;
+		v[i].idx = i;
+	}
+	return v;
+}
+
+struct within {
+	struct conf_report	*rep;
+	bool			route;
+};
+
+/* A source covered by an earlier one of its line; a route twice. */
+static bool within_pair(struct rt_pfx_ent *outer, struct rt_pfx_ent *inner, void *arg)
+{
+	struct within *w = arg;
+	struct conf_value v = { .type = CONF_PREFIX, .v.prefix = inner->p };
+	char txt[64];
+
+	if (inner->reported || outer->idx > inner->idx)
+		return true;
+	if (w->route && outer->p.len != inner->p.len)
+		return true;
+	inner->reported = true;
+	conf_value_format(&v, 0, txt, sizeof(txt));
+	if (w->route)
+		conf_report_at(w->rep, inner->sec, "route", inner->idx,
+		    "'%s' is already a route of this line", txt);
+	else
+		conf_report_at(w->rep, inner->sec, "source", inner->idx,
+		    "'%s' is already covered by an earlier source of this line", txt);
+	return false;
+}
+
+static int check_within(const struct conf_section *sec, const char *key, struct conf_report *rep)
+{
+	struct within w = { .rep = rep, .route = !strcmp(key, "route") };
+	size_t n;
+	struct rt_pfx_ent *v = entries(sec, key, &n);
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	r = rt_pfx_sweep(v, n, within_pair, &w);
+	free(v);
+	return r;
+}
+
+/* One rule holds both from and to: they share a family. */
+static void check_to(const struct conf_section *sec, struct conf_report *rep)
+{
 	const struct conf_prefix *to = conf_get_prefix(sec, "to");
 	char txt[64];
 
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; to && i < conf_get_count(sec, "source"); i++) {
 		const struct conf_value *v = conf_get_at(sec, "source", i);
 
-		/* One rule holds both from and to: they share a family. */
-		if (to && to->addr.family != v->v.prefix.addr.family) {
-			conf_value_format(v, 0, txt, sizeof(txt));
-			conf_report_at(rep, sec, "source", i,
-			    "'%s' is not of the family of 'to': no rule can hold both", txt);
+		if (to->addr.family == v->v.prefix.addr.family)
 			continue;
-		}
-		for (j = 0; j < i; j++) {
-			const struct conf_value *w = conf_get_at(sec, "source", j);
-
-			if (rt_prefix_contains(&w->v.prefix, &v->v.prefix.addr) &&
-			    w->v.prefix.len <= v->v.prefix.len) {
-				conf_value_format(v, 0, txt, sizeof(txt));
-				conf_report_at(rep, sec, "source", i,
-				    "'%s' is already covered by an earlier source of this line", txt);
-				break;
-			}
-		}
+		conf_value_format(v, 0, txt, sizeof(txt));
+		conf_report_at(rep, sec, "source", i,
+		    "'%s' is not of the family of 'to': no rule can hold both", txt);
 	}
 }
 
@@ -268,7 +313,9 @@ static int line_validate(const struct conf *conf, const struct conf_section *sec
 	char txt[64];
 
 	check_gateways(sec, rep);
-	check_sources(sec, rep);
+	check_to(sec, rep);
+	if (check_within(sec, "source", rep) < 0 || check_within(sec, "route", rep) < 0)
+		return -ENOMEM;
 	/* A key written with a bad value has its own message already. */
 	if (!conf_key_line(sec, "table")) {
 		for (size_t i = 0; i < sizeof(routed_keys) / sizeof(routed_keys[0]); i++)

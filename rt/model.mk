@@ -28,3 +28,19 @@ TESTS += tests/unit/test-rt-diff
 tests_unit_test_rt_diff_SOURCES = tests/unit/test-rt-diff.c tests/unit/rt-world.h tests/tap.h
 tests_unit_test_rt_diff_CPPFLAGS = $(RT_CPPFLAGS)
 tests_unit_test_rt_diff_LDADD = $(LIBOPSCHEMA) $(LIBRT)
+
+check_PROGRAMS += tests/unit/test-rt-format
+TESTS += tests/unit/test-rt-format
+tests_unit_test_rt_format_SOURCES = tests/unit/test-rt-format.c tests/unit/rt-world.h tests/tap.h
+tests_unit_test_rt_format_CPPFLAGS = $(RT_CPPFLAGS)
+tests_unit_test_rt_format_LDADD = $(LIBOPSCHEMA) $(LIBRT)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-rt-conf
+fuzz_harnesses += tests/fuzz/fuzz-rt-conf
+tests_fuzz_fuzz_rt_conf_SOURCES = tests/fuzz/fuzz-rt-conf.c
+tests_fuzz_fuzz_rt_conf_CPPFLAGS = $(RT_CPPFLAGS)
+tests_fuzz_fuzz_rt_conf_LDADD = $(LIBOPSCHEMA) $(LIBRT)
+tests_fuzz_fuzz_rt_conf_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz-rt-conf

@@ -255,8 +255,10 @@ int rt_diff_compute(const struct rt_set *want, const struct rt_set *have, struct
  * or "ip route replace default via 203.0.113.1 dev eth2 table 150 metric 0 proto 158".
  * 0 or -ENOSPC. */
 int rt_change_format(const struct rt_change *c, uint8_t protocol, char *buf, size_t len);
-/* The same without the leading "ip " ("-6 rule add ..."), as a line of
- * an `ip -batch` file: 0 or -ENOSPC. */
+/* The same without the leading "ip " or "ip -6 " ("rule add ..."), as a
+ * line of an `ip -batch` file; ip(8) takes no options on such a line, so
+ * IPv6 changes go in a file of their own, run as `ip -6 -batch FILE`:
+ * 0 or -ENOSPC. */
 int rt_change_format_batch(const struct rt_change *c, uint8_t protocol, char *buf, size_t len);
 /* An object alone in ip(8) words, without operation and protocol (for
  * status and messages): "rule priority 1000 from 10.50.0.0/24 lookup 150",

@@ -143,10 +143,10 @@ static int change_format(const struct rt_change *c, uint8_t protocol, bool prefi
 	if (!len)
 		return -ENOSPC;
 	buf[0] = '\0';
+	/* ip -batch takes no options on its lines: the family of a batch
+	 * file is that of the whole run (ip -6 -batch). */
 	if (prefix)
-		put(&o, "ip ");
-	if (family == AF_INET6)
-		put(&o, "-6 ");
+		put(&o, family == AF_INET6 ? "ip -6 " : "ip ");
 	if (ob->kind == RT_RULE) {
 		/* A rule has no replace: the diff never asks for one. */
 		put(&o, "rule %s", c->op == RT_DEL ? "del" : "add");

@@ -60,6 +60,14 @@ int nl_open(int bus, size_t rcvbuf, struct nl_sock **out)
 		rc = -errno;
 		goto fail;
 	}
+	{
+		int got = 0;
+		socklen_t gl = sizeof(got);
+
+		if (getsockopt(nl_fd(s), SOL_SOCKET, SO_RCVBUF, &got, &gl) < 0 || got <= 0)
+			got = size;
+		s->max_acks = (size_t)got / NL_ACK_COST ? (size_t)got / NL_ACK_COST : 1;
+	}
 	/* Sequence numbers start somewhere a stale reply of an earlier
 	 * process with the same port id is unlikely to match. */
 	s->seq = (uint32_t)time(NULL);
@@ -151,6 +159,22 @@ void nl_drain(struct nl_sock *s)
 	 * be taken for answers to the next request. */
 	while (nl_recv(s, -1) >= 0)
 		;
+}
+
+bool nl_msg_ok(const struct nlmsghdr *nlh, size_t len)
+{
+	return len >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= len;
+}
+
+const struct nlmsghdr *nl_msg_next(const struct nlmsghdr *nlh, size_t *len)
+{
+	size_t step = NLMSG_ALIGN((size_t)nlh->nlmsg_len);
+
+	/* The last message may lack its padding. */
+	if (step > *len)
+		step = *len;
+	*len -= step;
+	return (const struct nlmsghdr *)((const char *)nlh + step);
 }
 
 int nl_parse_error(const struct nlmsghdr *nlh, size_t len, int *err, const char **extack,
@@ -282,12 +306,12 @@ int nl_dump(struct nl_sock *s, uint16_t type, const void *hdr, size_t hdrlen,
 	while (!d.done) {
 		ssize_t n = nl_recv(s, nl_now_ms() + NL_WAIT_MS);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)s->rbuf;
-		int left;
+		size_t left;
 
 		if (n < 0)
 			return (int)n;
-		left = (int)n;
-		for (; mnl_nlmsg_ok(m, left) && !d.done; m = mnl_nlmsg_next(m, &left)) {
+		left = (size_t)n;
+		for (; nl_msg_ok(m, left) && !d.done; m = nl_msg_next(m, &left)) {
 			/* Replies of other requests (stale) are not ours. */
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != s->portid)
 				continue;
@@ -303,16 +327,24 @@ int nl_monitor_read(struct nl_sock *s, mnl_cb_t cb, void *arg)
 {
 	for (;;) {
 		ssize_t n = nl_recv(s, -1);
-		int rc;
+		const struct nlmsghdr *m = (const struct nlmsghdr *)s->rbuf;
+		size_t left;
 
 		if (n == -EAGAIN)
 			return 0;
 		if (n < 0)
 			return (int)n;	/* -ENOBUFS: notifications were lost */
-		rc = mnl_cb_run(s->rbuf, (size_t)n, 0, 0, cb, arg);
-		if (rc == MNL_CB_ERROR)
-			return errno ? -errno : -EINVAL;
-		if (rc == MNL_CB_STOP)
-			return 0;
+		left = (size_t)n;
+		for (; nl_msg_ok(m, left); m = nl_msg_next(m, &left)) {
+			int rc;
+
+			if (m->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;	/* noop, overrun, stray acks */
+			rc = cb(m, arg);
+			if (rc == MNL_CB_ERROR)
+				return -EINVAL;
+			if (rc == MNL_CB_STOP)
+				return 0;
+		}
 	}
 }

@@ -84,4 +84,11 @@ int nl_monitor_read(struct nl_sock *s, mnl_cb_t cb, void *arg);
 int nl_parse_error(const struct nlmsghdr *nlh, size_t len, int *err, const char **extack,
 		   size_t *extack_len);
 
+/* Walking a buffer of messages: libmnl's mnl_nlmsg_ok() casts
+ * nlmsg_len to int, so a length past 2 GiB passes it and the walk jumps
+ * out of the buffer. These compare unsigned: whether a whole message
+ * starts at nlh within len bytes, and the next one (len reduced). */
+bool nl_msg_ok(const struct nlmsghdr *nlh, size_t len);
+const struct nlmsghdr *nl_msg_next(const struct nlmsghdr *nlh, size_t *len);
+
 #endif

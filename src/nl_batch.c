@@ -141,10 +141,9 @@ static size_t batch_acks(struct nl_batch *b, size_t n, size_t first, size_t last
 			 nl_ack_cb cb, void *arg, int *refused)
 {
 	const struct nlmsghdr *m = (const struct nlmsghdr *)b->s->rbuf;
-	int left = (int)n;
-	size_t got = 0;
+	size_t left = n, got = 0;
 
-	for (; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+	for (; nl_msg_ok(m, left); m = nl_msg_next(m, &left)) {
 		char text[512];
 		const char *txt;
 		size_t tlen, i;
@@ -156,7 +155,7 @@ static size_t batch_acks(struct nl_batch *b, size_t n, size_t first, size_t last
 		i = first + (size_t)(m->nlmsg_seq - b->v[first].seq);
 		if (m->nlmsg_seq - b->v[first].seq >= last - first || b->v[i].acked)
 			continue;
-		if (nl_parse_error(m, (size_t)left, &err, &txt, &tlen) < 0)
+		if (nl_parse_error(m, left, &err, &txt, &tlen) < 0)
 			continue;
 		if (tlen >= sizeof(text))
 			tlen = sizeof(text) - 1;
@@ -191,9 +190,12 @@ int nl_batch_commit(struct nl_batch *b, nl_ack_cb cb, void *arg)
 		size_t j = i, got = 0;
 		size_t start = b->v[i].off, stop;
 
-		/* A chunk of whole messages, at most NL_CHUNK_MAX bytes. */
+		/* A chunk of whole messages, at most NL_CHUNK_MAX bytes and
+		 * no more acks than the receive buffer holds (a dropped ack
+		 * would leave its request's fate unknown). */
 		j = i + 1;
-		while (j < b->n && msg_end(b, j, end) - start <= NL_CHUNK_MAX)
+		while (j < b->n && j - i < b->s->max_acks &&
+		       msg_end(b, j, end) - start <= NL_CHUNK_MAX)
 			j++;
 		stop = msg_end(b, j - 1, end);
 		/* The bound is per chunk: the kernel answers inside sendmsg,

@@ -17,7 +17,12 @@ struct nl_sock {
 	uint32_t		portid;
 	uint32_t		seq;
 	char			*rbuf;
+	size_t			max_acks;	/* acks the receive buffer surely holds */
 };
+
+/* What one queued ack costs in the receive buffer (skb overhead included,
+ * with room for ext-ack text): chunks stay within rcvbuf / this. */
+#define NL_ACK_COST	2048
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t nl_now_ms(void);

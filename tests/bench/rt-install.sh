@@ -108,8 +108,8 @@ else
 	echo "same kernel state: NO (--once $once_rules/$once_routes, ip -batch $batch_rules/$batch_routes)"
 fi
 
-# A plain loop of ip commands, LOOP_N of them (the connected and
-# default routes come first in --dry-run's order, then rules), scaled.
+# A plain loop of ip commands: the first LOOP_N of --dry-run's (routes,
+# which it lists before the rules), timed and scaled to the whole set.
 world loop || exit 1
 head -n "$LOOP_N" "$W/cmds.txt" >"$W/loop.txt"
 loop_n=$(wc -l <"$W/loop.txt")

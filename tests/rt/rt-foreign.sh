@@ -1,6 +1,7 @@
 #!/bin/bash
 # rt-foreign.sh: rules and routes that are not Outpost's (other
-# protocols, the same priorities, Outpost's tables, other tables) are
+# protocols, the same priorities, Outpost's tables, other tables, twins
+# of Outpost's own rules with another protocol) are
 # there before outpost-routed starts and are still there, byte-identical
 # in "ip rule" and "ip route show table all", after it started, after a
 # SIGHUP with a changed config and after --flush; Outpost's own objects
@@ -18,6 +19,10 @@ n() { ns_exec node "$@"; }
 # Foreign rules at Outpost's priorities (proto static and boot), in
 # Outpost's tables and in others, both families.
 n ip rule add priority 1000 from 10.99.0.0/24 lookup 150 proto static &&
+# A twin of one of Outpost's rules, but another protocol's: the kernel
+# keeps both; Outpost must add its own beside it and delete only its own.
+n ip rule add priority 1000 from 10.50.0.0/24 lookup 150 proto static &&
+n ip -6 rule add priority 1100 fwmark 0x160 lookup 160 proto static &&
 n ip rule add priority 1100 fwmark 0x999 lookup 200 proto boot &&
 n ip rule add priority 1000 to 10.98.0.0/16 lookup 200 proto static &&
 n ip rule add priority 2000 from 10.70.0.0/24 lookup 200 &&

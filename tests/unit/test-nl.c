@@ -6,19 +6,25 @@
  * those, each with the kernel's text, and the rest are in the kernel; a
  * dump of 10,000 rules returns every one; a monitor sees a rule deleted
  * by ip(8); a monitor that does not read while thousands of changes
- * happen gets -ENOBUFS and then keeps working. */
+ * happen gets -ENOBUFS and then keeps working; a dump raced by changes
+ * is reported as -EAGAIN (NLM_F_DUMP_INTR) and read to its end. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/fib_rules.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "nl.h"
 #include "../tap.h"
@@ -198,6 +204,30 @@ static void test_big_dump(struct nl_sock *s, struct acks *a)
 	nl_batch_free(b);
 }
 
+/* A socket with a small receive buffer still gets every ack: chunks
+ * shrink to what it holds. */
+static void test_small_rcvbuf(struct acks *a)
+{
+	struct count c = { .lo = 200000, .hi = 200000 + 5000 };
+	struct nl_sock *s;
+	struct nl_batch *b;
+
+	if (nl_open(NETLINK_ROUTE, 32768, &s) < 0 || nl_batch_new(s, &b) < 0)
+		bail_out("small socket");
+	acks_reset(a);
+	for (size_t i = 0; i < 5000; i++)
+		put_rule(b, RTM_NEWRULE, 200000 + (uint32_t)i, 7, i);
+	is_int(nl_batch_commit(b, on_ack, a), 0, "32 KiB receive buffer: 5000 adds, none lost");
+	is_int(a->calls, 5000, "every one acknowledged");
+	is_int(dump_rules(s, &c), 0, "dump");
+	is_int(c.n, 5000, "all 5000 in the kernel");
+	for (size_t i = 0; i < 5000; i++)
+		put_rule(b, RTM_DELRULE, 200000 + (uint32_t)i, 7, i);
+	is_int(nl_batch_commit(b, NULL, NULL), 0, "and deleted");
+	nl_batch_free(b);
+	nl_close(s);
+}
+
 static void test_monitor(void)
 {
 	unsigned grp = RTNLGRP_IPV4_RULE;
@@ -245,6 +275,83 @@ static void test_enobufs(struct nl_sock *s, struct acks *a)
 	nl_close(m);
 }
 
+static void put_addr(struct nl_batch *b, uint16_t type, uint32_t host)
+{
+	struct ifaddrmsg *ifa;
+	struct nlmsghdr *nlh = nl_batch_msg(b, type, type == RTM_NEWADDR ? NLM_F_CREATE : 0,
+					    sizeof(*ifa), (void **)&ifa, NULL);
+	uint32_t a = htonl(host);
+
+	if (!nlh)
+		_exit(2);
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = 32;
+	ifa->ifa_index = if_nametoindex("lo");
+	mnl_attr_put(nlh, IFA_LOCAL, sizeof(a), &a);
+	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(a), &a);
+}
+
+static int count_any(const struct nlmsghdr *nlh, void *arg)
+{
+	(*(size_t *)arg)++;
+	return MNL_CB_OK;
+}
+
+/* A dump that the kernel flags inconsistent (addresses change while
+ * thousands are dumped in many parts) is read to its end and reported
+ * as -EAGAIN; once things are quiet the same dump succeeds. */
+static void test_dump_intr(struct nl_sock *s)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
+	struct nl_batch *b;
+	int again = 0, fine = 0, other = 0, status;
+	size_t n = 0;
+	pid_t pid;
+
+	if (nl_batch_new(s, &b) < 0)
+		bail_out("nl_batch_new");
+	for (uint32_t i = 0; i < 3000; i++)
+		put_addr(b, RTM_NEWADDR, 0x0a010000 + i);	/* 10.1.x.y */
+	is_int(nl_batch_commit(b, NULL, NULL), 0, "3000 addresses on lo");
+	pid = fork();
+	if (pid < 0)
+		bail_out("fork");
+	if (pid == 0) {
+		struct nl_sock *c;
+		struct nl_batch *cb;
+
+		if (nl_open(NETLINK_ROUTE, 0, &c) < 0 || nl_batch_new(c, &cb) < 0)
+			_exit(2);
+		for (;;) {
+			put_addr(cb, RTM_NEWADDR, 0x0a020001);
+			put_addr(cb, RTM_DELADDR, 0x0a020001);
+			(void)nl_batch_commit(cb, NULL, NULL);
+		}
+	}
+	/* Up to 5 s: on a loaded machine the child may run rarely. */
+	for (time_t end = time(NULL) + 5; !again && time(NULL) < end;) {
+		int rc;
+
+		n = 0;
+		rc = nl_dump(s, RTM_GETADDR, &ifa, sizeof(ifa), NULL, count_any, &n);
+		if (rc == -EAGAIN)
+			again++;
+		else if (rc == 0)
+			fine++;
+		else
+			other++;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	ok(again > 0, "a dump raced by changes: -EAGAIN (%d clean dumps before it)", fine);
+	is_int(other, 0, "no other error while racing");
+	n = 0;
+	is_int(nl_dump(s, RTM_GETADDR, &ifa, sizeof(ifa), NULL, count_any, &n), 0,
+	       "quiet again: the dump succeeds");
+	ok(n >= 3001, "with every address (%zu)", n);
+	nl_batch_free(b);
+}
+
 int main(void)
 {
 	static struct acks a;
@@ -262,8 +369,10 @@ int main(void)
 		bail_out("nl_open");
 	test_batch(s, &a);
 	test_big_dump(s, &a);
+	test_small_rcvbuf(&a);
 	test_monitor();
 	test_enobufs(s, &a);
+	test_dump_intr(s);
 	nl_close(s);
 	acks_reset(&a);
 	return done_testing();

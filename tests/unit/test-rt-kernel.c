@@ -8,7 +8,12 @@
  * foreign, never ours; a diff with a refused change reports exactly
  * that change with the kernel's text and applies the rest; a route
  * changed behind our back still goes by identity; and 10,000 rules plus
- * 10,000 routes go in (and out) in one rt_kernel_apply each. */
+ * 10,000 routes go in (and out) in one rt_kernel_apply each. Last, the
+ * model and the kernel agree: the test world's config (rt-world.h) on
+ * veth pairs named as in tests/rt/rt-lib.sh, rt_desired applied, dumped
+ * back and diffed again is an empty difference, before and after a
+ * failover. Link and address notifications keep an rt_links current
+ * (peer addresses, carrier, a link deleted with its peer). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -25,8 +30,8 @@
 
 #include "rt_kernel.h"
 #include "../tap.h"
+#include "rt-world.h"
 
-#include "unit/rt-kernel-model.h"
 
 #define PROTO RT_PROTO_DEFAULT
 
@@ -480,6 +485,136 @@ static void test_scale(struct nl_sock *s, const struct rt_links *l, int ifx, str
 	rt_diff_free(&d);
 }
 
+static int on_note(const struct nlmsghdr *nlh, void *arg)
+{
+	struct rt_links *l = arg;
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK: case RTM_DELLINK:
+		(void)rt_parse_link(nlh, nlh->nlmsg_len, l);
+		break;
+	case RTM_NEWADDR: case RTM_DELADDR:
+		(void)rt_parse_addr(nlh, nlh->nlmsg_len, l);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static bool has_addr(const struct rt_link *k, const char *text, bool *peer)
+{
+	struct conf_addr a = addr(text);
+
+	for (size_t i = 0; k && i < k->naddrs; i++) {
+		if (k->addrs[i].pfx.addr.family == a.family &&
+		    !memcmp(&k->addrs[i].pfx.addr.u, &a.u, a.family == AF_INET ? 4 : 16)) {
+			if (peer)
+				*peer = k->addrs[i].has_peer;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Notifications keep links current as the daemon's monitor does: an
+ * address with a peer arrives, a link going down and away goes. */
+static void test_notify(struct nl_sock *s)
+{
+	static const unsigned groups[] = { RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR };
+	struct rt_links l;
+	struct nl_sock *m;
+	bool peer = false;
+	int ix;
+
+	rt_links_init(&l);
+	if (nl_open(NETLINK_ROUTE, 0, &m) < 0 || nl_subscribe(m, groups, 3) < 0)
+		bail_out("monitor");
+	is_int(rt_kernel_links(s, &l), 0, "links before");
+	ok(system("ip link add rtn0 type veth peer name rtn1 && ip link set rtn0 up && "
+		  "ip link set rtn1 up && ip addr add 10.9.0.1 peer 10.9.0.2/32 dev rtn0 && "
+		  "ip addr add 2001:db8:9::1/64 dev rtn0 nodad") == 0, "a new veth with addresses");
+	is_int(nl_monitor_read(m, on_note, &l), 0, "notifications read");
+	ix = (int)if_nametoindex("rtn0");
+	ok(rt_links_by_name(&l, "rtn0") && rt_links_by_name(&l, "rtn0")->ifindex == ix,
+	   "rtn0 appeared");
+	ok(has_addr(rt_links_by_index(&l, ix), "10.9.0.1", &peer) && peer,
+	   "10.9.0.1 peer 10.9.0.2: the local address, with its peer");
+	ok(has_addr(rt_links_by_index(&l, ix), "2001:db8:9::1", NULL), "2001:db8:9::1 on rtn0");
+	ok(system("ip addr del 2001:db8:9::1/64 dev rtn0") == 0, "ip addr del");
+	is_int(nl_monitor_read(m, on_note, &l), 0, "notifications read");
+	ok(!has_addr(rt_links_by_index(&l, ix), "2001:db8:9::1", NULL), "the address went");
+	ok(system("ip link set rtn1 down") == 0, "peer down");
+	is_int(nl_monitor_read(m, on_note, &l), 0, "notifications read");
+	ok(rt_links_by_index(&l, ix) && !rt_links_by_index(&l, ix)->lower_up &&
+	   rt_links_by_index(&l, ix)->up, "rtn0 up without carrier");
+	ok(system("ip link del rtn0") == 0, "ip link del");
+	is_int(nl_monitor_read(m, on_note, &l), 0, "notifications read");
+	ok(!rt_links_by_index(&l, ix) && !rt_links_by_name(&l, "rtn1"), "both ends are gone");
+	ok(rt_links_by_name(&l, "rtk0") != NULL, "rtk0 stays");
+	nl_close(m);
+	rt_links_free(&l);
+}
+
+static void print_diff(const struct rt_diff *d)
+{
+	char txt[512];
+
+	for (size_t i = 0; i < d->n && i < 20; i++)
+		if (rt_change_format(&d->v[i], PROTO, txt, sizeof(txt)) == 0)
+			diag("  %s", txt);
+}
+
+/* want -> kernel -> dump -> diff: nothing left to do. */
+static void world_round(struct nl_sock *s, const struct rt_config *c, const int *to,
+			struct rt_set *ours, const char *what)
+{
+	struct rt_links l;
+	struct rt_set want;
+	struct rt_diff d;
+	struct fails f = { 0 };
+
+	rt_links_init(&l);
+	rt_set_init(&want);
+	rt_diff_init(&d);
+	is_int(rt_kernel_links(s, &l), 0, "%s: links", what);
+	is_int(rt_desired(c, &l, to, &want), 0, "%s: desired", what);
+	is_int(dump(s, &l, ours, NULL), 0, "%s: dump", what);
+	is_int(rt_diff_compute(&want, ours, &d), 0, "%s: diff", what);
+	ok(d.n > 0, "%s: %zu changes to make", what, d.n);
+	is_int(rt_kernel_apply(s, &d, c->protocol, on_fail, &f), 0, "%s: applied", what);
+	if (f.n)
+		diag("refused: %d %s", f.err, f.text);
+	rt_diff_free(&d);
+	rt_diff_init(&d);
+	is_int(dump(s, &l, ours, NULL), 0, "%s: dump again", what);
+	is_int(rt_diff_compute(&want, ours, &d), 0, "%s: diff again", what);
+	if (!is_int(d.n, 0, "%s: the kernel holds exactly what the model wants", what))
+		print_diff(&d);
+	rt_diff_free(&d);
+	rt_set_free(&want);
+	rt_links_free(&l);
+}
+
+static void test_world(struct nl_sock *s, struct rt_set *ours)
+{
+	static const char *const setup =
+		"for i in tel0 cnc0 lan50 lan60; do ip link add $i type veth peer name p$i && "
+		"ip link set $i up && ip link set p$i up || exit 1; done; "
+		"ip addr add 198.51.100.2/24 dev tel0 && "
+		"ip addr add 2001:db8:100::2/64 dev tel0 nodad && "
+		"ip addr add 203.0.113.2/24 dev cnc0 && ip addr add 2001:db8:113::2/64 dev cnc0 nodad && "
+		"ip addr add 10.50.0.1/24 dev lan50 && ip addr add 2001:db8:50::1/64 dev lan50 nodad && "
+		"ip addr add 10.60.0.1/24 dev lan60 && ip addr add 2001:db8:60::1/64 dev lan60 nodad";
+	struct rt_config *c = world_config(WORLD_CONF, NULL);
+	int to[2] = { 1, RT_TO_SELF };	/* tel failed over to cnc */
+
+	if (!ok(system(setup) == 0, "the world's interfaces"))
+		return;
+	world_round(s, c, NULL, ours, "world");
+	world_round(s, c, to, ours, "tel to cnc");
+	world_round(s, c, NULL, ours, "tel back");
+	rt_config_free(c);
+}
+
 int main(void)
 {
 	struct rt_set ours, foreign;
@@ -514,6 +649,8 @@ int main(void)
 	test_refused(s, &links, ifx, &ours);
 	test_identity(s, &links, ifx, &ours);
 	test_scale(s, &links, ifx, &ours);
+	test_world(s, &ours);
+	test_notify(s);
 	rt_set_free(&ours);
 	rt_set_free(&foreign);
 	rt_links_free(&links);
