@@ -93,9 +93,21 @@ struct routed {
 	bool			*want_ok, *prev_ok;
 	size_t			want_ok_cap, prev_ok_cap;
 	struct rt_diff		diff;
+	/* Other protocols' objects: a wanted route in the place of one of
+	 * theirs is not added (the kernel keys routes without protocol),
+	 * and reported once while it lasts. */
+	struct rt_set		foreign;
+	struct routed_index	foreign_idx;
+	struct rt_set		conflicts, conflicts_prev;
+	struct routed_index	conflicts_idx;
 
-	/* Reconcile scheduling and its record. */
+	/* Reconcile scheduling and its record. drift_seq counts the
+	 * notifications that asked for a round: one arriving during a dump
+	 * means the dump may have missed objects (a rule dump resumes by
+	 * position, so deletions under it skip others). */
 	uint64_t		reconcile_timer;
+	uint64_t		drift_seq;
+	uint64_t		unsettled_since;	/* 0: the last dump was clean */
 	char			pending_why[128];
 	uint64_t		repairs;
 	bool			has_last;
@@ -182,6 +194,8 @@ void routed_fights_free(struct routed *d);
 int routed_monitor_open(struct routed *d);
 /* Serve it on the loop. */
 int routed_monitor_start(struct routed *d);
+/* Handle every notification queued now (also from inside a round). */
+void routed_monitor_drain(struct routed *d);
 void routed_monitor_close(struct routed *d);
 /* A signature of the link a line uses (index, flags, addresses): a
  * change of it is a change the line's routes follow. */

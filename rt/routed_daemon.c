@@ -109,6 +109,11 @@ void routed_free(struct routed *d)
 	rt_set_free(&d->prev);
 	routed_index_free(&d->want_idx);
 	routed_index_free(&d->prev_idx);
+	rt_set_free(&d->foreign);
+	rt_set_free(&d->conflicts);
+	rt_set_free(&d->conflicts_prev);
+	routed_index_free(&d->foreign_idx);
+	routed_index_free(&d->conflicts_idx);
 	free(d->want_ok);
 	free(d->prev_ok);
 	d->want_ok = d->prev_ok = NULL;

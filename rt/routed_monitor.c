@@ -86,8 +86,10 @@ static void links_changed(struct routed *d)
 		    !l ? "disappeared" : usable != d->lines[i].link_usable ?
 		    (usable ? "came up" : "went down") : "changed");
 		log_info("[line \"%s\"]: %s", ln->name, why);
-		if (ln->table)
+		if (ln->table) {
+			d->drift_seq++;
 			routed_schedule(d, why);
+		}
 		if (usable != d->lines[i].link_usable)
 			routed_lines_link(d, i, usable);
 	}
@@ -112,6 +114,7 @@ static void drift(struct mon_ctx *c, const struct rt_msg *m, bool del)
 		log_debug("kernel: %s %s", del ? "deleted" : "added", text);
 	snprintf(why, sizeof(why), "%s %s", m->obj.kind == RT_RULE ? "rule" : "route",
 	    del ? "deleted" : "added or changed");
+	d->drift_seq++;
 	routed_schedule(d, why);
 }
 
@@ -149,25 +152,32 @@ static int on_msg(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
+void routed_monitor_drain(struct routed *d)
 {
-	struct routed *d = arg;
 	struct mon_ctx c = { .d = d };
 	int r;
 
-	(void)l, (void)fd, (void)events;
+	if (!d->mon)
+		return;
 	r = nl_monitor_read(d->mon, on_msg, &c);
 	if (r == -ENOBUFS) {
 		log_warn("the kernel dropped notifications: reading every interface again");
 		if ((r = rt_kernel_links(d->nl, &d->links)) < 0)
 			log_err("cannot read the interfaces: %s", strerror(-r));
 		c.links = true;
+		d->drift_seq++;
 		routed_schedule(d, "notifications lost");
 	} else if (r < 0) {
 		log_err("reading notifications: %s", strerror(-r));
 	}
 	if (c.links)
 		links_changed(d);
+}
+
+static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)l, (void)fd, (void)events;
+	routed_monitor_drain(arg);
 }
 
 int routed_monitor_open(struct routed *d)

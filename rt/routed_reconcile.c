@@ -40,6 +40,10 @@ int routed_obj_line(const struct routed *d, const struct rt_obj *o)
  * a round racing an `ip route flush` of thousands must not flood syslog. */
 #define REFUSALS_LOGGED 10
 
+/* Waiting for the kernel to be quiet before trusting a dump. */
+#define SETTLE_MS	100
+#define SETTLE_RETRY_MS	2
+
 /* What one step of applying collects. */
 struct apply_ctx {
 	struct routed	*d;
@@ -103,10 +107,34 @@ static void on_refused(const struct rt_change *c, int err, const char *extack, v
 }
 
 
-/* Keep in out the changes of d->diff that go in this step. */
-static int pick_step(struct routed *d, bool deletes, const bool *failed, uint64_t now,
-		     struct rt_diff *out)
+/* A wanted route whose place (table, destination, metric) a route of
+ * another protocol holds: the kernel would take ours only by replacing
+ * theirs, which is not Outpost's to touch. Refused here, reported once
+ * while it lasts (every round in the tool modes). */
+static void conflict(struct apply_ctx *a, const struct rt_change *c)
 {
+	struct routed *d = a->d;
+	int i = routed_obj_line(d, &c->obj);
+	char cmd[512], where[384];
+
+	a->refused++;
+	a->failed[i >= 0 ? (size_t)i : d->cfg->nlines] = true;
+	not_ok(d, &c->obj);
+	rt_set_add(&d->conflicts, &c->obj);
+	if (d->daemon && routed_index_find(&d->conflicts_idx, &d->conflicts_prev, &c->obj, true) >= 0)
+		return;
+	if (rt_change_format(c, d->cfg->protocol, cmd, sizeof(cmd)) < 0)
+		strcpy(cmd, "(command too long to show)");
+	routed_line_where(d, i >= 0 ? d->cfg->lines[i].name : NULL, where, sizeof(where));
+	report(d, "%srefused '%s': a foreign route (another protocol) exists in its place; "
+	    "left alone", where, cmd);
+}
+
+/* Keep in out the changes of d->diff that go in this step. */
+static int pick_step(struct apply_ctx *a, bool deletes, uint64_t now, struct rt_diff *out)
+{
+	struct routed *d = a->d;
+
 	for (size_t k = 0; k < d->diff.n; k++) {
 		const struct rt_change *c = &d->diff.v[k];
 
@@ -115,8 +143,12 @@ static int pick_step(struct routed *d, bool deletes, const bool *failed, uint64_
 		if (deletes) {
 			int i = routed_obj_line(d, &c->obj);
 
-			if (failed[i >= 0 ? (size_t)i : d->cfg->nlines])
+			if (a->failed[i >= 0 ? (size_t)i : d->cfg->nlines])
 				continue;
+		} else if (c->op == RT_ADD && c->obj.kind == RT_ROUTE &&
+			   routed_index_find(&d->foreign_idx, &d->foreign, &c->obj, false) >= 0) {
+			conflict(a, c);
+			continue;
 		} else if (d->daemon && was_ok(d, &c->obj) && routed_fight_readd(d, &c->obj, now)) {
 			not_ok(d, &c->obj);
 			continue;	/* contested: left alone for now */
@@ -142,7 +174,7 @@ static int apply_step(struct routed *d, bool deletes, struct apply_ctx *a, uint6
 	int r;
 
 	rt_diff_init(&step);
-	r = pick_step(d, deletes, a->failed, now, &step);
+	r = pick_step(a, deletes, now, &step);
 	if (r == 0 && step.n) {
 		size_t before = a->refused;
 
@@ -180,6 +212,36 @@ static int *targets(const struct routed *d)
 	return to;
 }
 
+static void on_reconcile(struct loop *l, void *arg);
+
+/* Someone changed Outpost's objects while the dump ran (an `ip rule
+ * flush` in progress): the dump may have skipped objects that are
+ * there, and adding them again would make duplicates. Look again in a
+ * moment, for at most SETTLE_MS, then go ahead with what there is. */
+static bool unsettled(struct routed *d, uint64_t seq, const char *why)
+{
+	uint64_t now;
+
+	routed_monitor_drain(d);
+	if (d->drift_seq == seq) {
+		d->unsettled_since = 0;
+		return false;
+	}
+	now = loop_now_ms();
+	if (!d->unsettled_since)
+		d->unsettled_since = now;
+	if (now - d->unsettled_since >= SETTLE_MS) {
+		d->unsettled_since = 0;
+		return false;
+	}
+	if (d->reconcile_timer)
+		loop_timer_cancel(d->loop, d->reconcile_timer);
+	if (!d->pending_why[0])
+		snprintf(d->pending_why, sizeof(d->pending_why), "%s", why);
+	d->reconcile_timer = loop_timer_add(d->loop, SETTLE_RETRY_MS, on_reconcile, d);
+	return d->reconcile_timer != 0;
+}
+
 int routed_reconcile(struct routed *d, const char *why)
 {
 	uint64_t t0 = loop_now_ms();
@@ -188,14 +250,24 @@ int routed_reconcile(struct routed *d, const char *why)
 	struct routed_index tmp_idx;
 	size_t applied = 0, tmp_cap;
 	bool *tmp_ok;
+	uint64_t seq;
 	int *to = NULL, r;
 
+	/* What is queued first, so that the dump is compared with the
+	 * notifications that come after it. */
+	if (d->daemon)
+		routed_monitor_drain(d);
+	seq = d->drift_seq;
 	rt_set_clear(&d->have);
-	r = rt_kernel_dump(d->nl, d->cfg->protocol, &d->links, &d->have, NULL);
+	rt_set_clear(&d->foreign);
+	r = rt_kernel_dump(d->nl, d->cfg->protocol, &d->links, &d->have, &d->foreign);
 	if (r < 0) {
 		report(d, "cannot read the kernel's rules and routes: %s", strerror(-r));
 		return -1;
 	}
+	if (d->daemon && unsettled(d, seq, why))
+		return 0;
+	routed_index_build(&d->foreign_idx, &d->foreign);
 	/* This round's want replaces the last one, which stays as prev. */
 	tmp_set = d->prev, d->prev = d->want, d->want = tmp_set;
 	tmp_idx = d->prev_idx, d->prev_idx = d->want_idx, d->want_idx = tmp_idx;
@@ -227,17 +299,24 @@ int routed_reconcile(struct routed *d, const char *why)
 		print_diff(d);
 		return 0;
 	}
-	if (!d->diff.n)
+	if (!d->diff.n) {
+		rt_set_clear(&d->conflicts_prev);
+		routed_index_build(&d->conflicts_idx, &d->conflicts_prev);
 		return 0;
+	}
 	a.failed = calloc(d->cfg->nlines + 1, sizeof(*a.failed));
 	if (!a.failed) {
 		report(d, "out of memory applying the routing");
 		return -1;
 	}
+	rt_set_clear(&d->conflicts);
 	r = apply_step(d, false, &a, t0, &applied);
 	if (r == 0)
 		r = apply_step(d, true, &a, t0, &applied);
 	free(a.failed);
+	/* This round's conflicts are the ones not to report again. */
+	tmp_set = d->conflicts_prev, d->conflicts_prev = d->conflicts, d->conflicts = tmp_set;
+	routed_index_build(&d->conflicts_idx, &d->conflicts_prev);
 	if (r < 0) {
 		report(d, "cannot apply the routing: %s", strerror(-r));
 		return -1;

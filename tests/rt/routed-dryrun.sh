@@ -18,12 +18,14 @@ rt_conf "$RT_CONF"
 chmod 755 "$NETNS_TMP"
 chmod 644 "$RT_CONF"
 
+# Every rule and route of node but those the kernel makes itself (its
+# local table, proto kernel: IPv6 adds them after DAD, on its own time).
 dump()
 {
 	local f
 	for f in 4 6; do
 		ns_exec node ip -"$f" rule show
-		ns_exec node ip -"$f" route show table all
+		ns_exec node ip -"$f" route show table all | grep -v -E ' table local | proto kernel '
 	done
 }
 
