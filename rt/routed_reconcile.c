@@ -41,7 +41,7 @@ int routed_obj_line(const struct routed *d, const struct rt_obj *o)
 #define REFUSALS_LOGGED 10
 
 /* Waiting for the kernel to be quiet before trusting a dump. */
-#define SETTLE_MS	100
+#define SETTLE_MS	200
 #define SETTLE_RETRY_MS	2
 
 /* What one step of applying collects. */
@@ -167,6 +167,34 @@ static int pick_step(struct apply_ctx *a, bool deletes, uint64_t now, struct rt_
 	return 0;
 }
 
+static int by_priority_desc(const void *a, const void *b)
+{
+	const struct rt_change *x = a, *y = b;
+	uint32_t px = x->obj.u.rule.priority, py = y->obj.u.rule.priority;
+
+	return px < py ? 1 : px > py ? -1 : 0;
+}
+
+/* The kernel keeps rules in one list sorted by priority and finds a new
+ * rule's place by walking it from the front: added highest priority
+ * number first, each new one stops right away (10,000 rules: O(n)
+ * instead of O(n^2)). The diff puts every route add before the first
+ * rule add, and rules of one priority are independent, so only the run
+ * of rule adds is reordered (qsort: their order within a priority does
+ * not matter to the kernel). */
+static void order_rule_adds(struct rt_diff *step)
+{
+	size_t first = 0;
+
+	while (first < step->n && step->v[first].obj.kind != RT_RULE)
+		first++;
+	for (size_t k = first; k < step->n; k++)
+		if (step->v[k].obj.kind != RT_RULE)
+			return;	/* not the shape the diff promises: keep its order */
+	if (step->n - first > 1)
+		qsort(step->v + first, step->n - first, sizeof(*step->v), by_priority_desc);
+}
+
 static int apply_step(struct routed *d, bool deletes, struct apply_ctx *a, uint64_t now,
 		      size_t *applied)
 {
@@ -175,6 +203,8 @@ static int apply_step(struct routed *d, bool deletes, struct apply_ctx *a, uint6
 
 	rt_diff_init(&step);
 	r = pick_step(a, deletes, now, &step);
+	if (r == 0 && !deletes)
+		order_rule_adds(&step);
 	if (r == 0 && step.n) {
 		size_t before = a->refused;
 
@@ -214,10 +244,33 @@ static int *targets(const struct routed *d)
 
 static void on_reconcile(struct loop *l, void *arg);
 
+/* One more dump, and an object in either counts as there (one skipped
+ * by both is unlikely; one deleted since the first has its notice
+ * queued, so the next round puts it back). Adding a rule that is there
+ * would make a duplicate: the kernel adds rules without looking. */
+static void merge_second_dump(struct routed *d)
+{
+	struct routed_index ix = { 0 };
+	struct rt_set second;
+	size_t n = d->have.n;
+
+	rt_set_init(&second);
+	if (rt_kernel_dump(d->nl, d->cfg->protocol, &d->links, &second, NULL) == 0 &&
+	    routed_index_build(&ix, &d->have) == 0)
+		for (size_t k = 0; k < second.n; k++)
+			if (routed_index_find(&ix, &d->have, &second.v[k], true) < 0 &&
+			    rt_set_add(&d->have, &second.v[k]) < 0)
+				break;
+	if (d->have.n > n)
+		log_debug("a second dump found %zu object(s) the first missed", d->have.n - n);
+	routed_index_free(&ix);
+	rt_set_free(&second);
+}
+
 /* Someone changed Outpost's objects while the dump ran (an `ip rule
  * flush` in progress): the dump may have skipped objects that are
  * there, and adding them again would make duplicates. Look again in a
- * moment, for at most SETTLE_MS, then go ahead with what there is. */
+ * moment, for at most SETTLE_MS, then go ahead. */
 static bool unsettled(struct routed *d, uint64_t seq, const char *why)
 {
 	uint64_t now;
@@ -232,7 +285,7 @@ static bool unsettled(struct routed *d, uint64_t seq, const char *why)
 		d->unsettled_since = now;
 	if (now - d->unsettled_since >= SETTLE_MS) {
 		d->unsettled_since = 0;
-		return false;
+		return false;	/* the caller merges a second dump */
 	}
 	if (d->reconcile_timer)
 		loop_timer_cancel(d->loop, d->reconcile_timer);
@@ -267,6 +320,11 @@ int routed_reconcile(struct routed *d, const char *why)
 	}
 	if (d->daemon && unsettled(d, seq, why))
 		return 0;
+	/* A repair: the kernel was just changed by someone else, and a dump
+	 * resumed by position can miss objects even so (seen under an `ip
+	 * rule flush` of 2,000): a second look costs one dump. */
+	if (d->daemon && d->repairs)
+		merge_second_dump(d);
 	routed_index_build(&d->foreign_idx, &d->foreign);
 	/* This round's want replaces the last one, which stays as prev. */
 	tmp_set = d->prev, d->prev = d->want, d->want = tmp_set;
@@ -282,6 +340,8 @@ int routed_reconcile(struct routed *d, const char *why)
 		return -1;
 	}
 	free(to);
+	log_debug("%s: %zu of ours in the kernel, %zu wanted, %zu change(s)", why, d->have.n,
+	    d->want.n, d->diff.n);
 	routed_index_build(&d->want_idx, &d->want);
 	if (d->want.n > d->want_ok_cap) {
 		bool *ok = reallocarray(d->want_ok, d->want.n, sizeof(*ok));
