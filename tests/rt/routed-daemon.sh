@@ -5,8 +5,8 @@
 # status table and -s --json one object that parses, with both lines, the
 # objects the kernel holds and the start as the last repair; -s exits 1
 # when no daemon runs; SIGHUP with one more source adds exactly one rule
-# (counted in the kernel's notifications: nothing else added or deleted)
-# and the file's tables follow; SIGHUP with a broken config changes
+# (counted in the kernel's notifications: nothing else added or deleted);
+# SIGHUP with a broken config changes
 # nothing and the daemon keeps answering; SIGTERM leaves the routing.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}

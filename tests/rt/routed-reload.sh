@@ -7,7 +7,9 @@
 # event for it (a restarted tracker would start up and fail back); a
 # SIGHUP that changes tel's interval restarts its tracker, which starts
 # up again (status "started"); when the gateway answers again tel comes
-# back, with one more event.
+# back. A reload that adds a line rewrites the rt-tables file (opened as
+# root at start, written by the daemon running as nobody) and installs
+# the new line's rule.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
@@ -65,4 +67,12 @@ ns_exec gtel nft delete table inet rtdrop
 ok "$(wait_until 5 tel_rules_to 150; echo $?)" "with gtel answering again tel's rule looks up 150"
 is "$(tel "['state']") $(tel "['to']")" "up self" "tel is up, its rules its own"
 like "$(cat "$RT_LOG")" "reloaded .*: 2 line\\(s\\)" "the log has both reloads"
+
+printf '%s\n' '[line "lte"]' 'interface = lan60' 'table = 170' 'priority = 1200' 'fwmark = 0x170' >>"$RT_CONF"
+kill -HUP "$RT_PID"
+ok "$(wait_until 5 eval 'rt_all_rules 4 | grep -q "^1200:.*fwmark 0x170 lookup 170"'; echo $?)" \
+	"a reload with a new line installs its rule"
+is "$(grep -v '^#' "$NETNS_TMP/rt_tables.conf")" "$(printf '150\ttel\n160\tcnc\n170\tlte')" \
+	"and the daemon, running as nobody, rewrote the rt-tables file with its table"
+is "$(stat -c '%U %a' "$NETNS_TMP/rt_tables.conf")" "root 644" "the file is still root's, mode 644"
 done_testing
