@@ -270,7 +270,7 @@ static void merge_second_dump(struct routed *d)
 /* Someone changed Outpost's objects while the dump ran (an `ip rule
  * flush` in progress): the dump may have skipped objects that are
  * there, and adding them again would make duplicates. Look again in a
- * moment, for at most SETTLE_MS, then go ahead. */
+ * moment, for at most SETTLE_MS, then go ahead with two dumps merged. */
 static bool unsettled(struct routed *d, uint64_t seq, const char *why)
 {
 	uint64_t now;
@@ -285,7 +285,8 @@ static bool unsettled(struct routed *d, uint64_t seq, const char *why)
 		d->unsettled_since = now;
 	if (now - d->unsettled_since >= SETTLE_MS) {
 		d->unsettled_since = 0;
-		return false;	/* the caller merges a second dump */
+		merge_second_dump(d);
+		return false;
 	}
 	if (d->reconcile_timer)
 		loop_timer_cancel(d->loop, d->reconcile_timer);
@@ -320,11 +321,6 @@ int routed_reconcile(struct routed *d, const char *why)
 	}
 	if (d->daemon && unsettled(d, seq, why))
 		return 0;
-	/* A repair: the kernel was just changed by someone else, and a dump
-	 * resumed by position can miss objects even so (seen under an `ip
-	 * rule flush` of 2,000): a second look costs one dump. */
-	if (d->daemon && d->repairs)
-		merge_second_dump(d);
 	routed_index_build(&d->foreign_idx, &d->foreign);
 	/* This round's want replaces the last one, which stays as prev. */
 	tmp_set = d->prev, d->prev = d->want, d->want = tmp_set;
