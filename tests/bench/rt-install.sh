@@ -10,7 +10,9 @@
 #  1. outpost-routed --once (wall time and peak RSS, /usr/bin/time);
 #  2. ip -batch of the same objects: the commands --dry-run prints for
 #     that config, "ip " cut off (wall time and peak RSS);
-#  3. a plain loop of ip commands: the first 1,000 of them, timed and
+#  3. the same ip -batch with the rules sorted by descending priority
+#     (the order the kernel inserts rules fastest in);
+#  4. a plain loop of ip commands: the first 1,000 of them, timed and
 #     scaled to the whole set (printed as scaled).
 # The kernel must hold the same number of rules and routes after 1 and 2
 # (checked). Prints objects/s of each and the ratios, and how --once's
@@ -107,6 +109,16 @@ if [ "$batch_rules $batch_routes" = "$once_rules $once_routes" ]; then
 else
 	echo "same kernel state: NO (--once $once_rules/$once_routes, ip -batch $batch_rules/$batch_routes)"
 fi
+
+# The same batch with the rules in descending priority: the kernel walks
+# its rule list from the top to find each new rule's place, so rules
+# added from the highest priority number down each stop near the top.
+world desc || exit 1
+{ grep -v '^rule ' "$W/cmds.txt"; grep '^rule ' "$W/cmds.txt" | sort -t' ' -k4,4nr -s; } >"$W/cmds.desc"
+$TIME -f '%e %M' -o "$W/time.desc" ip netns exec "$(ns desc)" ip -batch "$W/cmds.desc" \
+	>"$W/desc.out" 2>&1 || { echo "ip -batch (descending) failed:" >&2; tail -5 "$W/desc.out" >&2; }
+read -r desc_s _ < <(tail -1 "$W/time.desc")
+echo "ip -batch, rules in descending priority: $(counts desc | tr ' ' '/') rules/routes in ${desc_s}s"
 
 # A plain loop of ip commands: the first LOOP_N of --dry-run's (routes,
 # which it lists before the rules), timed and scaled to the whole set.
