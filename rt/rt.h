@@ -224,7 +224,8 @@ int rt_failover_pick(const struct rt_config *c, size_t i, const bool *healthy);
  *   routes= prefixes and a default route per family, via the gateway of
  *   that family or else on the device, at the line's metric (IPv6:
  *   scope universe, and metric 0 is RT_METRIC6_DEFAULT, as the kernel
- *   stores them).
+ *   stores them); a route via a gateway waits while the gateway is in
+ *   none of the link's subnets (IPv6 addresses come back after the link).
  * 0 or -ENOMEM. */
 int rt_desired(const struct rt_config *c, const struct rt_links *links, const int *to,
 	       struct rt_set *out);

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "rt.h"
+#include "rt_line.h"
 #include "rt_obj.h"
 
 int rt_failover_pick(const struct rt_config *c, size_t i, const bool *healthy)
@@ -213,9 +214,34 @@ static int connected_routes(const struct rt_line *l, const struct rt_link *lk, i
 	return 0;
 }
 
+/* Whether the kernel can use gw as a next hop on lk now: inside one of
+ * its subnets (or its peer), or link-local while the link has an IPv6
+ * address. IPv6 drops a link's addresses when it goes down, so the link
+ * can be back up before its subnet is: the kernel refuses such a route
+ * ("No route to host") until the address returns, and its notification
+ * brings the route in then. */
+static bool gw_on_link(const struct rt_link *lk, const struct conf_addr *gw)
+{
+	bool ll = gw->family == AF_INET6 && gw->u.v6.s6_addr[0] == 0xfe &&
+		  (gw->u.v6.s6_addr[1] & 0xc0) == 0x80;
+
+	for (size_t k = 0; k < lk->naddrs; k++) {
+		const struct rt_ifaddr *a = &lk->addrs[k];
+
+		if (a->pfx.addr.family != gw->family ||
+		    (a->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+			continue;
+		if (ll || rt_prefix_contains(&a->pfx, gw) ||
+		    (a->has_peer && rt_prefix_contains(&a->peer, gw)))
+			return true;
+	}
+	return false;
+}
+
 /* A route of the line's own (routes= or default) via its gateway of
- * the family, else on the device. */
-static void via_route(const struct rt_line *l, const struct rt_link *lk,
+ * the family, else on the device; false while the gateway is not on the
+ * link (see gw_on_link). */
+static bool via_route(const struct rt_line *l, const struct rt_link *lk,
 		      const struct conf_prefix *dst, struct rt_obj *o)
 {
 	int family = dst->addr.family;
@@ -225,10 +251,13 @@ static void via_route(const struct rt_line *l, const struct rt_link *lk,
 	route_base(l, lk, family, l->metric, o);
 	o->u.route.dst = *dst;
 	if (gw) {
+		if (!gw_on_link(lk, gw))
+			return false;
 		o->u.route.has_gw = true;
 		o->u.route.gw = *gw;
 		o->u.route.scope = RT_SCOPE_UNIVERSE;
 	}
+	return true;
 }
 
 static int line_routes(const struct rt_line *l, const struct rt_link *lk, unsigned fams,
@@ -249,8 +278,7 @@ static int line_routes(const struct rt_line *l, const struct rt_link *lk, unsign
 	size_t nconn = out->n;
 
 	for (size_t k = 0; k < l->nroutes; k++) {
-		via_route(l, lk, &l->routes[k], &o);
-		if (have_route(out, from, nconn, &o))
+		if (!via_route(l, lk, &l->routes[k], &o) || have_route(out, from, nconn, &o))
 			continue;
 		if ((r = rt_set_add(out, &o)) < 0)
 			return r;
@@ -261,8 +289,7 @@ static int line_routes(const struct rt_line *l, const struct rt_link *lk, unsign
 
 		if (!(fams & fam_bit(family)))
 			continue;
-		via_route(l, lk, &any, &o);
-		if (have_route(out, from, out->n, &o))
+		if (!via_route(l, lk, &any, &o) || have_route(out, from, out->n, &o))
 			continue;
 		if ((r = rt_set_add(out, &o)) < 0)
 			return r;

@@ -14,7 +14,7 @@
 #include "../tap.h"
 #include "rt-world.h"
 
-enum links_kind { L_WORLD, L_TEL_DOWN, L_TEL_MISSING, L_NOCARRIER, L_EXTRA };
+enum links_kind { L_WORLD, L_TEL_DOWN, L_TEL_MISSING, L_NOCARRIER, L_TEL_NO6, L_EXTRA };
 
 static void make_links(struct rt_links *ls, enum links_kind k)
 {
@@ -32,6 +32,11 @@ static void make_links(struct rt_links *ls, enum links_kind k)
 		break;
 	case L_NOCARRIER:
 		rt_links_set(ls, 2, "tel0", true, false);
+		break;
+	case L_TEL_NO6:
+		/* Back up after a bounce: IPv6 flushed its address. */
+		a = world_addr("2001:db8:100::2", 64);
+		rt_links_addr_del(ls, 2, &a);
 		break;
 	case L_EXTRA:
 		/* A second address in tel0's subnet, one being tested by DAD,
@@ -132,6 +137,11 @@ static const struct {
 	  TEL_RULES("lookup 150") TEL_RULES6("lookup 150") CNC_ALL },
 	{ "tel0 up without carrier: no routes", WORLD_CONF, L_NOCARRIER, NULL,
 	  TEL_RULES("lookup 150") TEL_RULES6("lookup 150") CNC_ALL },
+	{ "tel0 back up without its IPv6 subnet: no IPv6 route via the gateway yet",
+	  WORLD_CONF, L_TEL_NO6, NULL,
+	  TEL_RULES("lookup 150") TEL_RULES6("lookup 150")
+	  "route 198.51.100.0/24 dev tel0 table 150 scope link src 198.51.100.2 metric 0\n"
+	  "route default via 198.51.100.1 dev tel0 table 150 metric 0\n" CNC_ALL },
 	{ "a track adds an oif rule per family that never fails over",
 	  WORLD_ROUTING WORLD_TEL "track = icmp 192.0.2.9\n", L_WORLD, tel_blackhole,
 	  TEL_RULES("blackhole") "rule priority 1000 oif tel0 lookup 150\n"
