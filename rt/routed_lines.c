@@ -46,9 +46,15 @@ bool routed_lines_pick(struct routed *d)
 			continue;
 		d->lines[i].to = to;
 		moved = true;
-		if (d->cfg->lines[i].table)
-			log_notice("[line \"%s\"]: its rules now point to %s", d->cfg->lines[i].name,
-			    routed_line_to(d, i));
+		if (to == RT_TO_SELF)
+			log_notice("[line \"%s\"]: its rules point to its own table %u again",
+			    d->cfg->lines[i].name, d->cfg->lines[i].table);
+		else if (to == RT_TO_BLACKHOLE)
+			log_notice("[line \"%s\"]: its sources are blackholed",
+			    d->cfg->lines[i].name);
+		else
+			log_notice("[line \"%s\"]: its rules now point to [line \"%s\"] (table %u)",
+			    d->cfg->lines[i].name, d->cfg->lines[to].name, d->cfg->lines[to].table);
 	}
 	free(healthy);
 	return moved;
