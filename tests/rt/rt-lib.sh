@@ -203,10 +203,21 @@ rt_watch()
 	wait_until 10 grep -q '"ready"' "$1"
 }
 
-# rt_lines FILE: how many lines FILE has now (a position in a watch file).
+# rt_lines FILE: how many lines FILE has now (a position in a watch
+# file), once rt-watch.py has caught up: the file has not grown for
+# 0.3 s (under load the watcher can lag behind a burst the kernel
+# already holds, and a position taken then would count the end of the
+# burst as what comes after).
 rt_lines()
 {
-	wc -l <"$1" | tr -d ' '
+	local a b=-1 i
+	for i in $(seq 50); do
+		a=$(wc -l <"$1" | tr -d ' ')
+		[ "$a" = "$b" ] && break
+		b=$a
+		sleep 0.3
+	done
+	echo "$a"
 }
 
 # rt_repair_ms FILE FROM [PROTO]: for each object of protocol PROTO
