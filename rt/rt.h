@@ -216,6 +216,8 @@ int rt_failover_pick(const struct rt_config *c, size_t i, const bool *healthy);
  *   for its fwmark, or one with only the selectors when it has neither;
  *   each narrowed by to/iif/oif/uidrange/ipproto/dport (a "to" of the
  *   other family: no such rules in this family);
+ *   a source that is an address of the line's own interface keeps the
+ *   line's table through a failover (another ISP drops it as spoofed);
  * - when the line has a track: one rule "oif IFNAME lookup TABLE" per
  *   family at the same priority, never failed over, so its health
  *   probes (bound to the interface) always leave by the line itself;

@@ -94,8 +94,23 @@ static void rule_selectors(const struct rt_line *l, struct rt_rule *r)
 	r->dport_end = l->dport_end;
 }
 
+/* Whether src is one address of the line's own interface: packets from
+ * it carry the line's address, which another ISP would drop as spoofed,
+ * so its rule stays on the line's table through a failover. */
+static bool own_address(const struct rt_link *lk, const struct conf_prefix *src)
+{
+	unsigned host = src->addr.family == AF_INET ? 32 : 128;
+
+	if (!lk || src->len != host)
+		return false;
+	for (size_t k = 0; k < lk->naddrs; k++)
+		if (rt_prefix_contains(src, &lk->addrs[k].pfx.addr))
+			return true;
+	return false;
+}
+
 static int line_rules(const struct rt_config *c, size_t i, const int *to, int family,
-		      struct rt_set *out)
+		      const struct rt_link *lk, struct rt_set *out)
 {
 	const struct rt_line *l = &c->lines[i];
 	struct rt_obj o;
@@ -108,7 +123,7 @@ static int line_rules(const struct rt_config *c, size_t i, const int *to, int fa
 				continue;
 			rule_base(l, family, &o);
 			rule_selectors(l, &o.u.rule);
-			rule_target(c, i, to, &o.u.rule);
+			rule_target(c, i, own_address(lk, &l->sources[k]) ? NULL : to, &o.u.rule);
 			o.u.rule.has_src = true;
 			o.u.rule.src = l->sources[k];
 			if ((r = rt_set_add(out, &o)) < 0)
@@ -310,7 +325,7 @@ int rt_desired(const struct rt_config *c, const struct rt_links *links, const in
 		for (int f = 0; f < 2; f++) {
 			int family = f ? AF_INET6 : AF_INET;
 
-			if ((fams & fam_bit(family)) && (r = line_rules(c, i, to, family, out)) < 0)
+			if ((fams & fam_bit(family)) && (r = line_rules(c, i, to, family, lk, out)) < 0)
 				return r;
 		}
 		if (rt_link_usable(lk) && (r = line_routes(l, lk, fams, out)) < 0)

@@ -129,6 +129,14 @@ static const struct {
 	{ "tel failed over to cnc: its rules look up 160, its table stays",
 	  WORLD_CONF, L_WORLD, tel_to_cnc,
 	  TEL_RULES("lookup 160") TEL_RULES6("lookup 160") TEL_ROUTES CNC_ALL },
+	{ "failed over, the line's own address stays on its table (another ISP drops it)",
+	  WORLD_ROUTING WORLD_TEL "source = 198.51.100.2\nsource = 10.51.0.7\n\n" WORLD_CNC,
+	  L_WORLD, tel_to_cnc,
+	  "rule priority 1000 from 10.50.0.0/24 lookup 160\n"
+	  "rule priority 1000 from 198.51.100.2/32 lookup 150\n"
+	  "rule priority 1000 from 10.51.0.7/32 lookup 160\n"
+	  "rule priority 1000 fwmark 0x150/0xffffffff lookup 160\n"
+	  TEL_RULES6("lookup 160") TEL_ROUTES CNC_ALL },
 	{ "tel blackholed", WORLD_CONF, L_WORLD, tel_blackhole,
 	  TEL_RULES("blackhole") TEL_RULES6("blackhole") TEL_ROUTES CNC_ALL },
 	{ "tel0 down: rules stay, no routes", WORLD_CONF, L_TEL_DOWN, NULL,
