@@ -177,16 +177,12 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	stop(d);
 }
 
-static int open_spool(struct probed *d)
+/* The spool is shared with outpost-pubd, which runs as the same user:
+ * both hand it over the same way (cli_daemon_spool). */
+static int open_spool(struct probed *d, const struct conf *conf)
 {
-	char why[512] = "";
-	struct spool_opts so = {
-		.dir = d->spool_dir, .max_bytes = d->spool_max, .node = d->id,
-		.region = d->region, .why = why, .whylen = sizeof(why),
-	};
-	const char *what;
-	uid_t uid;
-	gid_t gid;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
 	int r;
 
 	if (geteuid() == 0) {
@@ -199,20 +195,8 @@ static int open_spool(struct probed *d)
 			log_err("cannot look up user '%s': %s", d->user, strerror(-r));
 			return -1;
 		}
-		/* The spool is shared with outpost-pubd, which runs as the same
-		 * user: both hand it over the same way. */
-		r = spool_setup(d->spool_dir, uid, gid, &what);
-		if (r < 0) {
-			log_err("cannot prepare the spool %s for user '%s' (%s): %s", d->spool_dir,
-			    d->user, what, strerror(-r));
-			return -1;
-		}
-		so.owner = uid;
 	}
-	r = spool_open(&d->spool, &so);
-	if (r < 0)
-		log_err("cannot open the spool %s: %s", d->spool_dir, why[0] ? why : strerror(-r));
-	return r < 0 ? -1 : 0;
+	return cli_daemon_spool(conf, d->spool_dir, d->user, uid, gid, &d->spool);
 }
 
 /* Drop to [node] user with CAP_NET_RAW, and CAP_NET_ADMIN for marks. */
@@ -251,7 +235,7 @@ static int run(struct probed *d, const struct cli_daemon *c, const char *pidfile
 		log_err("%s", why);
 		return 1;
 	}
-	if (open_spool(d) < 0)
+	if (open_spool(d, c->conf) < 0)
 		return 1;
 	if ((r = loop_new(&d->loop)) < 0) {
 		log_err("cannot create the event loop: %s", strerror(-r));

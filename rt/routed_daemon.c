@@ -210,34 +210,6 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	loop_stop(l);
 }
 
-static int open_spool(struct routed *d, uid_t uid, gid_t gid)
-{
-	char why[512] = "";
-	const struct conf_section *node = conf_section_get(d->conf, "node", NULL);
-	struct spool_opts so = {
-		.dir = d->spool_dir, .max_bytes = conf_get_size(node, "spool-max"),
-		.node = conf_get_str(node, "id"), .region = conf_get_str(node, "region"),
-		.why = why, .whylen = sizeof(why),
-	};
-	const char *what;
-	int r;
-
-	if (geteuid() == 0) {
-		r = spool_setup(d->spool_dir, uid, gid, &what);
-		if (r < 0) {
-			log_err("cannot prepare the spool %s for user '%s' (%s): %s", d->spool_dir,
-			    d->user, what, strerror(-r));
-			return -1;
-		}
-		so.owner = uid;
-	}
-	r = spool_open(&d->spool, &so);
-	if (r < 0)
-		log_err("cannot open the spool %s: %s", d->spool_dir, why[0] ? why : strerror(-r));
-	return r < 0 ? -1 : 0;
-}
-
-
 /* Drop to [node] user with CAP_NET_ADMIN, and CAP_NET_RAW for tracks,
  * both effective for good: every netlink send and every probe socket
  * needs them. */
@@ -277,7 +249,8 @@ int routed_daemon_run(struct routed *d, const struct cli_daemon *c, const char *
 		    "cannot look up user '%s'", d->user);
 		return 1;
 	}
-	if (open_spool(d, uid, gid) < 0 || routed_monitor_open(d) < 0 ||
+	if (cli_daemon_spool(d->conf, d->spool_dir, d->user, uid, gid, &d->spool) < 0 ||
+	    routed_monitor_open(d) < 0 ||
 	    routed_files_open(d) < 0 || routed_files_write(d) < 0)
 		return 1;
 	if ((r = loop_new(&d->loop)) < 0 || (r = resolver_new(d->loop, NULL, &d->res)) < 0) {

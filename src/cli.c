@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "daemon.h"
 #include "log.h"
+#include "spool.h"
 #include "version.h"
 
 /* The last component of argv[0]. */
@@ -159,4 +160,32 @@ int cli_daemon_start(const struct cli_daemon *d, const char *pidfile)
 		return -1;
 	}
 	return 0;
+}
+
+int cli_daemon_spool(const struct conf *conf, const char *dir, const char *user, uid_t uid,
+		     gid_t gid, struct spool **out)
+{
+	const struct conf_section *node = conf_section_get(conf, "node", NULL);
+	char why[512] = "";
+	struct spool_opts so = {
+		.dir = dir, .max_bytes = conf_get_size(node, "spool-max"),
+		.node = conf_get_str(node, "id"), .region = conf_get_str(node, "region"),
+		.why = why, .whylen = sizeof(why),
+	};
+	const char *what;
+	int r;
+
+	if (geteuid() == 0) {
+		r = spool_setup(dir, uid, gid, &what);
+		if (r < 0) {
+			log_err("cannot prepare the spool %s for user '%s' (%s): %s", dir, user, what,
+			    strerror(-r));
+			return -1;
+		}
+		so.owner = uid;
+	}
+	r = spool_open(out, &so);
+	if (r < 0)
+		log_err("cannot open the spool %s: %s", dir, why[0] ? why : strerror(-r));
+	return r < 0 ? -1 : 0;
 }

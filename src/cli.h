@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "conf.h"
 
@@ -57,6 +58,15 @@ void cli_daemon_free(struct cli_daemon *d);
  * write pidfile when one is given (NULL: none). Logs what failed and
  * returns -1, else 0. */
 int cli_daemon_start(const struct cli_daemon *d, const char *pidfile);
+
+/* For a daemon that writes events: open the spool folder dir with
+ * [node] spool-max, id and region of conf. As root, first hand the folder
+ * to uid:gid (the daemon's [node] user, named user in messages) the way
+ * every daemon does, whichever of them starts first, and open it as that
+ * owner. Logs what failed and returns -1, else 0 with *out set. */
+struct spool;
+int cli_daemon_spool(const struct conf *conf, const char *dir, const char *user, uid_t uid,
+		     gid_t gid, struct spool **out);
 
 /* For ad hoc tools: load path (from --config), or when path is NULL the
  * default file if it exists and otherwise a config holding only defaults.
