@@ -9,6 +9,9 @@
 # the example (never edited), which also keeps `make distcheck` clean.
 contrib_edit = sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@localstatedir[@]|$(localstatedir)|g'
+# Every daemon's systemd unit and SysV script (their fragments use it).
+service_edit = $(contrib_edit) -e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g'
 
 outpostconfdir = $(sysconfdir)/outpost
 outpostconf_DATA = contrib/outpost.conf.example

@@ -31,11 +31,7 @@ probes_outpost_probed_LDADD = $(LIBOPSCHEMA) $(LIBOPPROBE)
 
 dist_man_MANS += man/outpost-probed.8
 
-# Service files, filled in at make time with the configured paths.
-probed_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
-	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
-	-e 's|@localstatedir[@]|$(localstatedir)|g' \
-	-e 's|@runstatedir[@]|$(runstatedir)|g'
+# Service files, filled in at make time (service_edit: contrib/local.mk).
 probedunitdir = $(systemdsystemunitdir)
 probedunit_DATA = contrib/outpost-probed.service
 probedinitdir = $(initddir)
@@ -45,10 +41,10 @@ CLEANFILES += contrib/outpost-probed.service contrib/init.d/outpost-probed
 
 contrib/outpost-probed.service: contrib/outpost-probed.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib && \
-	$(probed_edit) $(srcdir)/contrib/outpost-probed.service.in >$@.tmp && mv $@.tmp $@
+	$(service_edit) $(srcdir)/contrib/outpost-probed.service.in >$@.tmp && mv $@.tmp $@
 contrib/init.d/outpost-probed: contrib/outpost-probed.init.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
-	$(probed_edit) $(srcdir)/contrib/outpost-probed.init.in >$@.tmp && \
+	$(service_edit) $(srcdir)/contrib/outpost-probed.init.in >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
 
 # outpost-probed against targets in namespaces, with outpost-pubd and a

@@ -17,11 +17,7 @@ rt_outpost_routed_LDADD = $(LIBOPSCHEMA) $(LIBRT) $(LIBOPPROBE)
 
 dist_man_MANS += man/outpost-routed.8
 
-# Service files, filled in at make time with the configured paths.
-routed_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
-	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
-	-e 's|@localstatedir[@]|$(localstatedir)|g' \
-	-e 's|@runstatedir[@]|$(runstatedir)|g'
+# Service files, filled in at make time (service_edit: contrib/local.mk).
 routedunitdir = $(systemdsystemunitdir)
 routedunit_DATA = contrib/outpost-routed.service
 routedinitdir = $(initddir)
@@ -31,10 +27,10 @@ CLEANFILES += contrib/outpost-routed.service contrib/init.d/outpost-routed
 
 contrib/outpost-routed.service: contrib/outpost-routed.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib && \
-	$(routed_edit) $(srcdir)/contrib/outpost-routed.service.in >$@.tmp && mv $@.tmp $@
+	$(service_edit) $(srcdir)/contrib/outpost-routed.service.in >$@.tmp && mv $@.tmp $@
 contrib/init.d/outpost-routed: contrib/outpost-routed.init.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
-	$(routed_edit) $(srcdir)/contrib/outpost-routed.init.in >$@.tmp && \
+	$(service_edit) $(srcdir)/contrib/outpost-routed.init.in >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
 
 # outpost-routed in the routing world (tests/rt/rt-lib.sh).

@@ -43,11 +43,7 @@ EXTRA_DIST += tests/tools/dns-sink.py tests/tools/open-watch.py
 
 dist_man_MANS += man/outpost-pubd.8
 
-# Service files, filled in at make time with the configured paths.
-pubd_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
-	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
-	-e 's|@localstatedir[@]|$(localstatedir)|g' \
-	-e 's|@runstatedir[@]|$(runstatedir)|g'
+# Service files, filled in at make time (service_edit: contrib/local.mk).
 pubdunitdir = $(systemdsystemunitdir)
 pubdunit_DATA = contrib/outpost-pubd.service
 pubdinitdir = $(initddir)
@@ -57,10 +53,10 @@ CLEANFILES += contrib/outpost-pubd.service contrib/init.d/outpost-pubd
 
 contrib/outpost-pubd.service: contrib/outpost-pubd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib && \
-	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.service.in >$@.tmp && mv $@.tmp $@
+	$(service_edit) $(srcdir)/contrib/outpost-pubd.service.in >$@.tmp && mv $@.tmp $@
 contrib/init.d/outpost-pubd: contrib/outpost-pubd.init.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib/init.d && \
-	$(pubd_edit) $(srcdir)/contrib/outpost-pubd.init.in >$@.tmp && \
+	$(service_edit) $(srcdir)/contrib/outpost-pubd.init.in >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
 
 # The replay of the in-flight journal reads a file the daemon's user can
