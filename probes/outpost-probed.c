@@ -204,20 +204,12 @@ static int drop_root(struct probed *d, const struct conf *conf)
 {
 	cap_value_t keep[2] = { CAP_NET_RAW, CAP_NET_ADMIN };
 	size_t n = probed_conf_needs_mark(conf) ? 2 : 1;
-	int r;
 
 	if (geteuid() != 0)
 		return 0;
-	if ((r = priv_drop(d->user, keep, n)) < 0) {
-		log_err("cannot switch to user '%s': %s", d->user, strerror(-r));
+	/* Kept effective: the engine needs them at every socket(). */
+	if (cli_daemon_drop(d->user, keep, n) < 0)
 		return -1;
-	}
-	/* Kept permitted only; the engine needs them at every socket(). */
-	for (size_t i = 0; i < n; i++)
-		if ((r = priv_raise(keep[i])) < 0) {
-			log_err("cannot raise %s: %s", priv_cap_name(keep[i]), strerror(-r));
-			return -1;
-		}
 	log_info("running as '%s' with %s%s", d->user, priv_cap_name(CAP_NET_RAW),
 	    n == 2 ? " and cap_net_admin (a probe sets a mark)" : "");
 	return 0;

@@ -217,19 +217,11 @@ static int drop_root(struct routed *d)
 {
 	cap_value_t keep[2] = { CAP_NET_ADMIN, CAP_NET_RAW };
 	size_t n = any_track(d->cfg) ? 2 : 1;
-	int r;
 
 	if (geteuid() != 0)
 		return 0;
-	if ((r = priv_drop(d->user, keep, n)) < 0) {
-		log_err("cannot switch to user '%s': %s", d->user, strerror(-r));
+	if (cli_daemon_drop(d->user, keep, n) < 0)
 		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if ((r = priv_raise(keep[i])) < 0) {
-			log_err("cannot raise %s: %s", priv_cap_name(keep[i]), strerror(-r));
-			return -1;
-		}
 	log_info("running as '%s' with cap_net_admin%s", d->user,
 	    n == 2 ? " and cap_net_raw (a line has a track)" : "");
 	return 0;

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "daemon.h"
 #include "log.h"
+#include "priv.h"
 #include "spool.h"
 #include "version.h"
 
@@ -188,4 +189,22 @@ int cli_daemon_spool(const struct conf *conf, const char *dir, const char *user,
 	if (r < 0)
 		log_err("cannot open the spool %s: %s", dir, why[0] ? why : strerror(-r));
 	return r < 0 ? -1 : 0;
+}
+
+int cli_daemon_drop(const char *user, const cap_value_t *keep, size_t n)
+{
+	int r;
+
+	if (geteuid() != 0)
+		return 0;
+	if ((r = priv_drop(user, keep, n)) < 0) {
+		log_err("cannot switch to user '%s': %s", user, strerror(-r));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((r = priv_raise(keep[i])) < 0) {
+			log_err("cannot raise %s: %s", priv_cap_name(keep[i]), strerror(-r));
+			return -1;
+		}
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/capability.h>
 #include <sys/types.h>
 
 #include "conf.h"
@@ -58,6 +59,12 @@ void cli_daemon_free(struct cli_daemon *d);
  * write pidfile when one is given (NULL: none). Logs what failed and
  * returns -1, else 0. */
 int cli_daemon_start(const struct cli_daemon *d, const char *pidfile);
+
+/* Drop root to user keeping the capabilities keep[0..n), each made
+ * effective for the rest of the process (the daemons use them at every
+ * socket or netlink send). Nothing to do unless running as root. Logs
+ * what failed and returns -1, else 0. */
+int cli_daemon_drop(const char *user, const cap_value_t *keep, size_t n);
 
 /* For a daemon that writes events: open the spool folder dir with
  * [node] spool-max, id and region of conf. As root, first hand the folder
