@@ -25,7 +25,9 @@
 
 int rt_parse_check(const struct nlmsghdr *nlh, size_t len, size_t hdrlen)
 {
-	if (len < sizeof(*nlh) || nlh->nlmsg_len > len ||
+	/* libmnl walks attributes up to the length rounded up to 4: that
+	 * much must be there too (the kernel's lengths are always aligned). */
+	if (len < sizeof(*nlh) || MNL_ALIGN((size_t)nlh->nlmsg_len) > len ||
 	    nlh->nlmsg_len < NLMSG_HDRLEN + MNL_ALIGN(hdrlen))
 		return -EINVAL;
 	return 0;

@@ -4,7 +4,8 @@
 
 #include "rt_kernel.h"
 
-/* The message fits in len and holds a family header of hdrlen bytes:
+/* The message, with its length rounded up to 4 as libmnl's attribute
+ * walk reads it, fits in len and holds a family header of hdrlen bytes:
  * 0 or -EINVAL. */
 int rt_parse_check(const struct nlmsghdr *nlh, size_t len, size_t hdrlen);
 /* An address attribute of family (exactly 4 or 16 bytes): 0 or -EINVAL. */
