@@ -1,0 +1,13 @@
+# modules/shape/ model fragment (owner: shmodel): libshape.a, shaping as
+# plain data (shape.h): config model, slots, burst/quantum, the desired
+# HTB trees, u32 nodes and nft rules, text. The nft part (nft.mk), the tc
+# part (tc.mk) and the tool part (tool.mk) append their sources to it.
+SHAPE_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/shape
+SHAPE_CFLAGS = $(AM_CFLAGS) $(LIBMNL_CFLAGS) $(LIBNFTNL_CFLAGS)
+noinst_LIBRARIES += modules/shape/libshape.a
+modules_shape_libshape_a_SOURCES = modules/shape/shape.h modules/shape/shape_kernel.h \
+	modules/shape/shape_format.c
+modules_shape_libshape_a_CPPFLAGS = $(SHAPE_CPPFLAGS)
+modules_shape_libshape_a_CFLAGS = $(SHAPE_CFLAGS)
+# What links the shaping code (outpost-shape, later outpost-p2pd).
+LIBSHAPE = modules/shape/libshape.a $(LIBOPNL) $(LIBNFTNL_LIBS) $(LIBOP)

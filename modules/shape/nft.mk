@@ -1,0 +1,3 @@
+# modules/shape/ nftables fragment (owner: shnft): libnftnl batches,
+# read-back and the nft(8) script; appends to libshape.a, e.g.
+#   modules_shape_libshape_a_SOURCES += modules/shape/shape_nft.c ...

@@ -1,0 +1,192 @@
+/* shape_kernel.h: shaping in the kernel (libshape.a): what the kernel
+ * can do, what it holds, and changing it without an unshaped gap.
+ *
+ * tc goes through rtnetlink (libopnl, src/nl.h), never the tc binary;
+ * nftables through libnftnl in one batch transaction. Everything read
+ * back from the kernel is parsed bounds-checked (fuzz-shape-tc,
+ * fuzz-shape-nft).
+ *
+ * Ownership: a root qdisc is Outpost's when it is htb with handle
+ * SHAPE_MAJOR:, an IFB when its alias starts with SHAPE_IFB_ALIAS_PREFIX,
+ * an ingress filter when its pref is SHAPE_PREF_REDIRECT, the nft table
+ * inet SHAPE_NFT_TABLE. A root qdisc with handle 0: is the kernel's
+ * default (noqueue, pfifo_fast, mq...) and may be replaced; any other
+ * root qdisc is foreign and apply refuses the interface. */
+#ifndef OUTPOST_SHAPE_KERNEL_H
+#define OUTPOST_SHAPE_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nl.h"
+#include "shape.h"
+
+/* ---- what this kernel has ---- */
+
+struct shape_caps {
+	bool probed;  /* false: not root, nothing known (assume everything) */
+	bool htb, ingress, ifb, u32, mirred, fq_codel;
+};
+
+/* Probe in a throwaway network namespace (a forked child that
+ * unshares CLONE_NEWNET and tries each kind on its loopback): 0, or
+ * -EPERM without CAP_SYS_ADMIN (caps->probed false). */
+int shape_caps_probe(struct shape_caps *caps);
+/* "fq_codel" / "ifb, mirred" ...: what is missing, "" when nothing. */
+void shape_caps_missing(const struct shape_caps *caps, char *buf, size_t len);
+
+/* ---- what the kernel holds ---- */
+
+struct shape_stats {
+	uint64_t bytes, packets;
+	uint32_t drops, overlimits, requeues;
+	uint32_t backlog_bytes, backlog_pkts;
+	uint64_t rate_bps, rate_pps;  /* the kernel's rate estimator, bits/s */
+	bool has_rate;
+};
+
+/* A class as the kernel holds it: the shape_class fields it reports
+ * (classid, parent, rate, ceil, burst, cburst from buffer ticks,
+ * quantum, prio), its leaf qdisc's kind and limit, and its counters. */
+struct shape_kclass {
+	struct shape_class cls;
+	char leaf_kind[16];  /* "" when it has none */
+	struct shape_stats st;
+};
+
+enum shape_root {
+	SHAPE_ROOT_NONE,     /* the device does not exist */
+	SHAPE_ROOT_DEFAULT,  /* handle 0: the kernel's own */
+	SHAPE_ROOT_OURS,     /* htb SHAPE_MAJOR: */
+	SHAPE_ROOT_FOREIGN,
+};
+
+struct shape_kdev {
+	char name[16];
+	int ifindex;
+	uint32_t mtu;
+	bool up;
+	bool ifb_ours;          /* an IFB with Outpost's alias */
+	enum shape_root root;
+	char root_kind[16];
+	uint32_t root_handle;
+	uint32_t defcls;
+	struct shape_kclass *classes;
+	size_t nclasses;
+	struct shape_u32 *filters;   /* Outpost's u32 filters at the root */
+	uint32_t *filter_handles;    /* their u32 node handles, for replace */
+	size_t nfilters;
+	size_t foreign_filters;      /* filters at the root that are not ours */
+	bool ingress;                /* an ingress qdisc ffff: */
+	bool redirect;               /* our redirect filter on it */
+	char redirect_to[16];        /* the device it redirects to */
+};
+
+/* Read one device: -ENODEV leaves *out with root SHAPE_ROOT_NONE. */
+int shape_tc_read(struct nl_sock *s, const char *dev, struct shape_kdev *out);
+void shape_kdev_free(struct shape_kdev *d);
+
+/* Every IFB of Outpost's (by alias), for clear: names into *out. */
+int shape_tc_list_ifbs(struct nl_sock *s, char (**out)[16], size_t *n);
+
+/* The nft table as the kernel holds it, parsed back into the model
+ * (rules Outpost did not write parse as foreign: equal never holds),
+ * with each rule's counter. *present false when there is no table. */
+struct shape_knft {
+	bool present;
+	bool foreign;  /* something in the table the model cannot express */
+	struct shape_nft nft;
+	uint64_t *rule_packets, *rule_bytes;  /* per rule */
+};
+int shape_nft_read(struct shape_knft *out);
+void shape_knft_free(struct shape_knft *k);
+bool shape_nft_equal(const struct shape_nft *a, const struct shape_nft *b);
+
+/* ---- changing it ---- */
+
+/* One tc change; text is the tc(8) command it equals ("tc class change
+ * dev eth2 parent 4f50:1 classid 4f50:21 htb rate 20Mbit ceil ..."). */
+enum shape_op_kind {
+	SHAPE_OP_IFB_ADD,      /* ip link add NAME type ifb, alias, up */
+	SHAPE_OP_IFB_DEL,
+	SHAPE_OP_QDISC_ROOT,   /* replace the root qdisc with htb SHAPE_MAJOR: */
+	SHAPE_OP_QDISC_DEL,    /* delete the root qdisc (the kernel's default returns) */
+	SHAPE_OP_INGRESS_ADD,  /* ingress qdisc ffff: */
+	SHAPE_OP_INGRESS_DEL,  /* only when no foreign filter is left on it */
+	SHAPE_OP_REDIRECT,     /* add or replace our redirect filter */
+	SHAPE_OP_REDIRECT_DEL,
+	SHAPE_OP_CLASS_ADD,
+	SHAPE_OP_CLASS_CHANGE, /* in place: rate, ceil, burst, quantum, prio */
+	SHAPE_OP_CLASS_DEL,
+	SHAPE_OP_LEAF,         /* add or replace a leaf qdisc */
+	SHAPE_OP_FILTER,       /* add or replace (same handle) a u32 node */
+	SHAPE_OP_FILTER_DEL,
+};
+
+struct shape_op {
+	enum shape_op_kind kind;
+	char dev[16];
+	const struct shape_tree *tree;  /* the desired tree it serves (NULL for deletes) */
+	struct shape_class cls;         /* CLASS_*, LEAF */
+	struct shape_u32 filter;        /* FILTER* */
+	uint32_t handle;                /* u32 node handle to replace/delete, 0: new */
+	char peer[16];                  /* REDIRECT: the IFB */
+};
+
+struct shape_ops {
+	struct shape_op *v;
+	size_t n;
+};
+
+/* The changes from what devs hold to plan, in an order with no gap:
+ * IFBs and root qdiscs first, classes added or changed in place (never
+ * deleted and re-added), leaves, filters added or replaced, then
+ * filters, classes, qdiscs and IFBs no longer wanted, in that order.
+ * plan NULL: the changes that remove everything of Outpost's (clear).
+ * -EEXIST when a device has a foreign root qdisc (*why names it). */
+int shape_tc_diff(const struct shape_kdev *devs, size_t ndevs, const struct shape_plan *plan,
+		  struct shape_ops *out, char *why, size_t whylen);
+void shape_ops_free(struct shape_ops *ops);
+/* The tc(8) or ip(8) command an op equals, for --dry-run. */
+void shape_op_format(const struct shape_op *op, char *buf, size_t len);
+
+/* Apply ops through one batch; cb runs for every refused op with the
+ * kernel's extended-ACK text. Returns the number refused, or -errno. */
+typedef void (*shape_refused_cb)(const struct shape_op *op, int err, const char *extack,
+				 void *arg);
+int shape_tc_apply(struct nl_sock *s, const struct shape_ops *ops, shape_refused_cb cb, void *arg);
+
+/* Replace the nft table by nft in one transaction (nft NULL: delete the
+ * table). 0, or -errno with *why the kernel's text when refused. */
+int shape_nft_commit(const struct shape_nft *nft, char *why, size_t whylen);
+
+/* ---- the whole thing, for outpost-shape and outpost-p2pd ---- */
+
+struct shape_result {
+	size_t tc_changes;   /* ops applied */
+	bool nft_changed;
+	size_t refused;      /* > 0: rolled back */
+	char why[512];       /* first refusal: "tc class change dev ...: <extack>" */
+	struct shape_caps caps;
+};
+
+struct shape_apply_opts {
+	bool dry_run;        /* print the commands to out instead of changing anything */
+	FILE *out;           /* dry-run commands (nft script, then tc/ip lines) */
+};
+
+/* Probe the kernel, read what it holds, plan cfg, and change the
+ * difference: tc first, then nft; any refusal rolls back to what was
+ * there before (both tc and nft). 0 (also when nothing changed), -EEXIST
+ * (foreign root qdisc), -ENODEV (a WAN interface is missing), -EPROTO
+ * (refused and rolled back; res->why says why), or -errno. */
+int shape_apply(const struct shape_config *cfg, const struct shape_apply_opts *opts,
+		struct shape_result *res);
+/* Remove everything of Outpost's: root qdiscs SHAPE_MAJOR:, the
+ * redirect filters (and ingress qdiscs left empty), Outpost's IFBs, the
+ * nft table. Nothing else. */
+int shape_clear(const struct shape_apply_opts *opts, struct shape_result *res);
+
+#endif
