@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shape_kernel.h"
@@ -256,8 +257,8 @@ static void test_refusal(const struct shape_nft *n)
 	add_rule(&bad, AF_INET, 6, -1, SHAPE_HANDLE(0x31));
 	rc = shape_nft_commit(&bad, why, sizeof(why));
 	ok(rc < 0, "overlapping elements: the kernel refuses (%d)", rc);
-	ok(strstr(why, "add element inet outpost r1_bad4: ") != NULL,
-	   "why names the refused object: %s", why);
+	ok(strstr(why, "add element inet outpost r1_bad4 { 10.30.4.0/24 }: ") != NULL,
+	   "why names the refused set and element (from the ext-ack offset): %s", why);
 	diag("refusal: %s", why);
 	ok(before[0] && strcmp(canon(after, sizeof(after), "--strip"), before) == 0,
 	   "after the refusal nft lists the table exactly as before");
@@ -511,6 +512,74 @@ static void test_scale(void)
 	free_model(&n);
 }
 
+/* What shape_nft_check refuses never reaches the kernel. */
+static void test_check(const struct shape_nft *n)
+{
+	struct shape_nft bad;
+	char why[512], before[16384], after[16384];
+
+	canon(before, sizeof(before), "--strip");
+	model_one(&bad);
+	snprintf(bad.sets[2].name, sizeof(bad.sets[2].name), "1r_lan6");
+	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
+	       "a set name nft cannot read back is refused: %s", why);
+	ok(strstr(why, "'1r_lan6'") != NULL, "why names it");
+	{
+		FILE *null = fopen("/dev/null", "w");
+
+		ok(null && shape_nft_script(&bad, null) == -EINVAL, "the script refuses it too");
+		if (null)
+			fclose(null);
+	}
+	free_model(&bad);
+	model_one(&bad);
+	bad.rules[1].daddr_set = 0; /* an IPv4 set in an IPv6 rule */
+	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
+	       "a set of the other family is refused: %s", why);
+	bad.rules[1].daddr_set = 3;
+	ports(&bad.rules[1], IPPROTO_TCP, false, 7000, 6000);
+	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
+	       "an empty port range is refused: %s", why);
+	free_model(&bad);
+	ok(strcmp(canon(after, sizeof(after), "--strip"), before) == 0, "the table is as it was");
+	(void)n;
+}
+
+/* Without CAP_NET_ADMIN the kernel refuses the whole batch. */
+static void test_unprivileged(void)
+{
+	struct shape_knft k;
+	char why[512];
+	int fds[2], rc[2] = { 0, 0 };
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		bail_out("pipe");
+	pid = fork();
+	if (pid == 0) {
+		struct shape_nft m;
+
+		model_one(&m);
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		rc[0] = shape_nft_commit(&m, why, sizeof(why));
+		rc[1] = shape_nft_read(&k);
+		if (write(fds[1], rc, sizeof(rc)) != sizeof(rc) ||
+		    write(fds[1], why, sizeof(why)) != sizeof(why))
+			_exit(3);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], rc, sizeof(rc)) != sizeof(rc) || read(fds[0], why, sizeof(why)) != sizeof(why))
+		why[0] = '\0';
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	why[sizeof(why) - 1] = '\0';
+	is_int(rc[0], -EPERM, "as nobody, commit is refused: %s", why);
+	ok(strstr(why, "Operation not permitted") != NULL, "why says so");
+	is_int(rc[1], -EPERM, "as nobody, read is refused");
+}
+
 int main(void)
 {
 	struct shape_nft n;
@@ -529,6 +598,8 @@ int main(void)
 	test_refusal(&n);
 	test_foreign(&n);
 	test_foreign_rule(&n);
+	test_check(&n);
+	test_unprivileged();
 	test_packets();
 	test_script(&n);
 	test_scale();
