@@ -573,7 +573,8 @@ static void describe(const struct txn *t, const struct sent *s, const char *elem
 
 	switch (s ? s->what : W_TABLE_ADD) {
 	case W_TABLE_ADD:
-		snprintf(obj, sizeof(obj), "%s table inet " SHAPE_NFT_TABLE, s ? "add" : "batch");
+		snprintf(obj, sizeof(obj), "%s table inet " SHAPE_NFT_TABLE,
+			 s ? "add" : "nftables batch for");
 		break;
 	case W_TABLE_DEL:
 		snprintf(obj, sizeof(obj), "delete table inet " SHAPE_NFT_TABLE);

@@ -82,12 +82,17 @@ int shape_nft_check(const struct shape_nft *n, char *why, size_t whylen)
 			snprintf(why, whylen, "rule %zu: bad interface or family", i);
 			return -EINVAL;
 		}
-		for (int k = 0; k < 2; k++)
-			if (idx[k] < -1 || idx[k] >= (int)n->nsets ||
-			    (idx[k] >= 0 && n->sets[idx[k]].family != r->family)) {
-				snprintf(why, whylen, "rule %zu: set index %d", i, idx[k]);
+		for (int k = 0; k < 2; k++) {
+			if (idx[k] < -1 || idx[k] >= (int)n->nsets) {
+				snprintf(why, whylen, "rule %zu: no set %d", i, idx[k]);
 				return -EINVAL;
 			}
+			if (idx[k] >= 0 && n->sets[idx[k]].family != r->family) {
+				snprintf(why, whylen, "rule %zu: set %s is not of the rule's family", i,
+					 n->sets[idx[k]].name);
+				return -EINVAL;
+			}
+		}
 		if ((r->ipproto != 0 && r->ipproto != IPPROTO_TCP && r->ipproto != IPPROTO_UDP) ||
 		    (r->ipproto && r->port_lo > r->port_hi)) {
 			snprintf(why, whylen, "rule %zu: protocol %u ports %u-%u", i,
