@@ -336,10 +336,11 @@ static int rule_exprs(struct nftnl_rule *r, const struct shape_nft *n,
 	rc = meta_load(r, NFT_META_OIFNAME);
 	if (!rc)
 		rc = cmp(r, NFT_CMP_EQ, ifname, sizeof(ifname));
-	/* The guard nft adds before an ip/ip6 payload in an inet chain. */
-	if (!rc)
+	/* The guard nft adds before an ip/ip6 payload in an inet chain;
+	 * family 0 (ports only) holds for both. */
+	if (!rc && m->family)
 		rc = meta_load(r, NFT_META_NFPROTO);
-	if (!rc)
+	if (!rc && m->family)
 		rc = cmp(r, NFT_CMP_EQ, &nfproto, 1);
 	if (!rc && m->saddr_set >= 0)
 		rc = lookup(r, n, m->saddr_set, true, m->family);

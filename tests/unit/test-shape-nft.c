@@ -144,8 +144,9 @@ static void free_model(struct shape_nft *n)
 }
 
 /* One region "r1" on wan0: origin by prefixes both ways, P2P by peer
- * prefixes and the port; the peer set also holds a prefix reaching the
- * top of the address space and the LAN two adjacent ones. */
+ * prefixes and the port (one rule for both families: family 0); the
+ * peer set also holds a prefix reaching the top of the address space
+ * and the LAN two adjacent ones. */
 static void model_one(struct shape_nft *n)
 {
 	static const char *const lan4[] = { "10.20.0.0/24", "10.20.1.0/24", NULL };
@@ -164,7 +165,7 @@ static void model_one(struct shape_nft *n)
 	add_rule(n, AF_INET, 0, 1, SHAPE_HANDLE(0x11));
 	add_rule(n, AF_INET6, 2, 3, SHAPE_HANDLE(0x11));
 	add_rule(n, AF_INET, -1, 4, SHAPE_HANDLE(0x12));
-	ports(add_rule(n, AF_INET, -1, -1, SHAPE_HANDLE(0x12)), IPPROTO_UDP, false, 6881, 6881);
+	ports(add_rule(n, 0, -1, -1, SHAPE_HANDLE(0x12)), IPPROTO_UDP, false, 6881, 6881);
 	ports(add_rule(n, AF_INET, 0, -1, SHAPE_HANDLE(0x12)), IPPROTO_TCP, true, 6881, 6889);
 	ports(add_rule(n, AF_INET6, -1, 5, SHAPE_HANDLE(0x12)), IPPROTO_UDP, false, 6881, 6881);
 }
@@ -183,7 +184,7 @@ static const char want_one[] =
 	"rule meta.oifname==wan0 ip6.saddr==@r1_lan6 ip6.daddr==@r1_origin6 counter=0 "
 	"meta.priority:=4f50:11 accept\n"
 	"rule meta.oifname==wan0 ip.daddr==@r1_peer4 counter=0 meta.priority:=4f50:12 accept\n"
-	"rule meta.oifname==wan0 meta.nfproto==ipv4 udp.dport==6881 counter=0 "
+	"rule meta.oifname==wan0 udp.dport==6881 counter=0 "
 	"meta.priority:=4f50:12 accept\n"
 	"rule meta.oifname==wan0 ip.saddr==@r1_lan4 tcp.sport==6881-6889 counter=0 "
 	"meta.priority:=4f50:12 accept\n"
@@ -304,7 +305,8 @@ static void test_foreign_rule(const struct shape_nft *n)
 	is_int(shape_nft_read(&k), 0, "read back with a rule someone else added");
 	ok(k.present && k.foreign && !shape_nft_equal(&k.nft, n),
 	   "that rule makes the table foreign, and unequal to the model");
-	ok(k.nft.nrules == n->nrules + 1 && k.nft.rules[n->nrules].family == 0,
+	ok(k.nft.nrules == n->nrules + 1 && k.nft.rules[n->nrules].family == 0 &&
+		   !k.nft.rules[n->nrules].oif[0] && k.nft.rules[n->nrules].ipproto == 0,
 	   "it stays in its place as a rule no model has");
 	shape_knft_free(&k);
 	sh("nft add set inet outpost extra '{ type inet_service; }'");
@@ -448,8 +450,8 @@ static double secs(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* 100 regions as the model plans them at most: six sets each (LAN,
- * origin, peer, both families) and ten rules. */
+/* 100 regions, more than the model plans for them: six sets each
+ * (LAN, origin, peer, both families) and twelve rules. */
 static void test_scale(void)
 {
 	struct shape_nft n = { 0 };
@@ -493,6 +495,11 @@ static void test_scale(void)
 			ports(add_rule(&n, fam, s, -1, p), IPPROTO_UDP, true, 6881, 6889);
 			ports(add_rule(&n, fam, s, -1, p), IPPROTO_TCP, false, 6881, 6881);
 		}
+		/* Twelve rules a region: ten by address, two by port alone. */
+		ports(add_rule(&n, 0, -1, -1, SHAPE_HANDLE(SHAPE_MINOR(r + 1, SHAPE_PEER))), IPPROTO_TCP,
+		      false, 6881, 6881);
+		ports(add_rule(&n, 0, -1, -1, SHAPE_HANDLE(SHAPE_MINOR(r + 1, SHAPE_PEER))), IPPROTO_UDP,
+		      false, 6881, 6881);
 	}
 	t0 = secs();
 	rc = shape_nft_commit(&n, why, sizeof(why));
@@ -537,6 +544,10 @@ static void test_check(const struct shape_nft *n)
 	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
 	       "a set of the other family is refused: %s", why);
 	bad.rules[1].daddr_set = 3;
+	bad.rules[1].family = 0;
+	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
+	       "an address match in a rule of family 0 is refused: %s", why);
+	bad.rules[1].family = AF_INET6;
 	ports(&bad.rules[1], IPPROTO_TCP, false, 7000, 6000);
 	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
 	       "an empty port range is refused: %s", why);
