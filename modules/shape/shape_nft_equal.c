@@ -103,6 +103,12 @@ static int elem_cmp(const void *a, const void *b)
 	return c ? c : (int)y->end - (int)x->end;
 }
 
+void shape_nft_pelem_sort(struct shape_nft_pelem *el, size_t n)
+{
+	if (n)
+		qsort(el, n, sizeof(*el), elem_cmp);
+}
+
 /* Intervals back to prefixes: after any leading interval ends (the gap
  * below the first prefix), starts and ends alternate, and a last start
  * without an end runs to the top of the address space. */
@@ -110,8 +116,7 @@ static int set_prefixes(const struct shape_nft_pset *d, struct shape_nft_set *ou
 {
 	size_t i = 0, n = 0;
 
-	if (d->nel)
-		qsort(d->el, d->nel, sizeof(d->el[0]), elem_cmp);
+	shape_nft_pelem_sort(d->el, d->nel);
 	out->elems = calloc(d->nel ? d->nel : 1, sizeof(out->elems[0]));
 	if (!out->elems)
 		return -ENOMEM;

@@ -227,14 +227,14 @@ int shape_nft_parse_rule(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	size_t n = 0;
 
 	if (!shape_nft_msg_attrs(nlh, &t)) {
-		p->foreign = true;
+		p->foreign = p->odd = true;
 		return 0;
 	}
 	if (!shape_nft_ours(shape_nft_get_str(t.a[NFTA_RULE_TABLE])))
 		return 0;
 	chain = shape_nft_get_str(t.a[NFTA_RULE_CHAIN]);
 	if (!chain || strcmp(chain, SHAPE_NFT_CHAIN) != 0) {
-		p->foreign = true;
+		p->foreign = p->odd = true;  /* a rule of another chain */
 		return 0;
 	}
 	if (p->nrules == p->caprules) {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -244,6 +245,52 @@ static void test_change(struct shape_nft *n)
 	free_model(&old);
 }
 
+/* One kept set through element lists that add and drop the interval
+ * end at 0, an open interval, adjacent prefixes, nothing: each commit
+ * changes only elements, and each reads back as the model. */
+static void test_elements(const struct shape_nft *n0)
+{
+	static const char *const lists[][4] = {
+		{ "0.0.0.0/1", NULL },
+		{ "10.0.0.0/8", "240.0.0.0/4", NULL },
+		{ "10.0.0.0/9", "10.128.0.0/9", "128.0.0.0/1", NULL },
+		{ NULL },
+		{ "0.0.0.0/0", NULL },
+		{ "192.0.2.0/24", NULL },
+	};
+	struct shape_nft m;
+	struct shape_knft k;
+	char why[512];
+	int good = 0;
+
+	model_one(&m);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		size_t n = 0;
+
+		while (lists[i][n])
+			n++;
+		free(m.sets[4].elems);
+		m.sets[4].elems = calloc(n + 1, sizeof(*m.sets[4].elems));
+		for (size_t j = 0; j < n; j++)
+			m.sets[4].elems[j] = pfx(lists[i][j]);
+		m.sets[4].nelems = n;
+		if (shape_nft_commit(&m, why, sizeof(why)) == 0 && shape_nft_read(&k) == 0) {
+			if (!k.foreign && shape_nft_equal(&k.nft, &m))
+				good++;
+			else
+				diag("element list %zu reads back differently", i);
+			shape_knft_free(&k);
+		} else {
+			diag("element list %zu: %s", i, why);
+		}
+	}
+	is_int(good, 6, "six element changes of a kept set commit and read back as the model");
+	ok(sh("nft list set inet outpost r1_peer4 | grep -q 'elements = { 192.0.2.0/24 }'") == 0,
+	   "nft lists the last one");
+	free_model(&m);
+	is_int(shape_nft_commit(n0, why, sizeof(why)), 0, "back to the changed model (%s)", why);
+}
+
 static void test_refusal(const struct shape_nft *n)
 {
 	static const char *const overlap[] = { "10.30.0.0/16", "10.30.4.0/24", NULL };
@@ -313,9 +360,20 @@ static void test_foreign_rule(const struct shape_nft *n)
 	is_int(shape_nft_read(&k), 0, "read back with a set of another type");
 	ok(k.foreign, "that set makes the table foreign");
 	shape_knft_free(&k);
-	is_int(shape_nft_commit(n, why, sizeof(why)), 0, "commit replaces them (%s)", why);
+	is_int(shape_nft_commit(n, why, sizeof(why)), 0, "commit replaces them in place (%s)", why);
 	is_int(shape_nft_read(&k), 0, "read back");
 	ok(!k.foreign && shape_nft_equal(&k.nft, n), "ours again, equal to the model");
+	shape_knft_free(&k);
+	sh("nft add chain inet outpost other; nft add counter inet outpost c1");
+	is_int(shape_nft_read(&k), 0, "read back with another chain and a counter object");
+	ok(k.foreign, "they make the table foreign");
+	shape_knft_free(&k);
+	is_int(shape_nft_commit(n, why, sizeof(why)), 0, "commit replaces the whole table (%s)", why);
+	ok(sh("nft list chain inet outpost other >/dev/null 2>&1") != 0 &&
+		   sh("nft list counter inet outpost c1 >/dev/null 2>&1") != 0,
+	   "the other chain and the counter are gone");
+	is_int(shape_nft_read(&k), 0, "read back");
+	ok(!k.foreign && shape_nft_equal(&k.nft, n), "equal to the model");
 	shape_knft_free(&k);
 }
 
@@ -406,6 +464,66 @@ static void test_packets(void)
 	ok(class_packets("wan0", "4f50:2") - c2 >= 6,
 	   "the default class 4f50:2 got the unclassified ones");
 	free_model(&m);
+}
+
+/* Replacing the table while packets flow: every packet of the origin
+ * flow still finds its rule (the transaction swaps old for new, no
+ * moment without a table), so the origin class counts all of them. */
+static void test_no_gap(void)
+{
+	struct shape_nft a, b;
+	long before, after, before2;
+	char why[512];
+	int commits = 0, failed = 0, st = 0;
+	const int count = 4000;
+	pid_t pid;
+
+	model_one(&a);
+	model_one(&b);
+	/* b differs from a: one peer prefix fewer, an origin prefix more
+	 * (in the set the flow is looked up in), a rule's class. */
+	b.sets[4].nelems = 1;
+	b.sets[1].elems = realloc(b.sets[1].elems, 3 * sizeof(*b.sets[1].elems));
+	b.sets[1].elems[2] = b.sets[1].elems[1];
+	b.sets[1].elems[1] = b.sets[1].elems[0];
+	b.sets[1].elems[0] = pfx("192.0.2.0/24");
+	b.sets[1].nelems = 3;
+	b.rules[2].priority = SHAPE_HANDLE(0x22);
+	if (shape_nft_commit(&a, why, sizeof(why)) < 0)
+		bail_out("commit: %s", why);
+	sh("nft -f - <<'EOF'\ntable inet watch { chain c { type filter hook postrouting priority 10; ip daddr 198.51.100.7 meta priority 4f50:11 counter; ip daddr 198.51.100.7 meta priority != 4f50:11 counter; }; }\nEOF");
+	before = class_packets("wan0", "4f50:11");
+	before2 = class_packets("wan0", "4f50:2");
+	pid = fork();
+	if (pid == 0) {
+		struct timespec gap = { 0, 100000 };
+
+		for (int i = 0; i < count; i++) {
+			send_udp(AF_INET, "198.51.100.7", 5000, 1);
+			nanosleep(&gap, NULL);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (shape_nft_commit(commits % 2 ? &a : &b, why, sizeof(why)) < 0)
+			failed++;
+		commits++;
+	}
+	usleep(200000); /* let HTB dequeue what is still queued */
+	{
+		char w[4096];
+
+		out_of(w, sizeof(w), "nft list table inet watch | grep -c 'priority != 4f50:11 counter packets 0 '");
+		ok(atoi(w) == 1, "nft itself saw no packet of the flow leave without priority 4f50:11");
+	}
+	sh("nft delete table inet watch");
+	after = class_packets("wan0", "4f50:11");
+	diag("%d commits while %d datagrams went out; default class got %ld meanwhile", commits,
+	     count, class_packets("wan0", "4f50:2") - before2);
+	ok(commits >= 5 && failed == 0, "the table was replaced %d times under traffic", commits);
+	is_int(after - before, count, "class 4f50:11 got every origin datagram: none went unclassified");
+	free_model(&a);
+	free_model(&b);
 }
 
 static void test_script(const struct shape_nft *n)
@@ -606,12 +724,14 @@ int main(void)
 	model_one(&n);
 	test_commit_and_list(&n);
 	test_change(&n);
+	test_elements(&n);
 	test_refusal(&n);
 	test_foreign(&n);
 	test_foreign_rule(&n);
 	test_check(&n);
 	test_unprivileged();
 	test_packets();
+	test_no_gap();
 	test_script(&n);
 	test_scale();
 	free_model(&n);
