@@ -170,7 +170,8 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void describe(const struct shape_nft_txn *t, const struct shape_nft_sent *s, const char *elem, int err,
+static void describe(const struct shape_nft_txn *t, const struct shape_nft_sent *s,
+		     const char *elem, int err,
 		     const char *extack, char *why, size_t whylen)
 {
 	char obj[700];

@@ -1,5 +1,7 @@
 /* shape_nft_build.c: the messages of the transaction shape_nft_commit()
- * sends, built into a libnftnl batch: add table, delete table, add
+ * sends, built into a libnftnl batch: for a table of ours, flush chain
+ * egress, drop the sets no longer wanted, change the intervals of the
+ * others, add new sets and the rules; else add table, delete table, add
  * table, each set and its elements, chain egress, the rules. The rules
  * are the byte code nft(8) generates for shape_nft_rule_text(), so `nft
  * list ruleset` prints them as an operator would have written them and
@@ -49,7 +51,8 @@ static struct nlmsghdr *txn_hdr(struct shape_nft_txn *t, uint16_t type, uint16_t
 				     flags | NLM_F_ACK, ++t->seq);
 }
 
-static int put_table(struct shape_nft_txn *t, uint16_t type, uint16_t flags, enum shape_nft_what what)
+static int put_table(struct shape_nft_txn *t, uint16_t type, uint16_t flags,
+		     enum shape_nft_what what)
 {
 	struct nftnl_table *tb = nftnl_table_alloc();
 	int rc = -ENOMEM;

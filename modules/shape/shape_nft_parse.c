@@ -104,7 +104,8 @@ static int parse_elem(struct shape_nft_pset *d, const struct nlattr *nest)
 	uint32_t len = 0, flags = 0;
 	struct shape_nft_tb t;
 
-	if (!shape_nft_nest_attrs(nest, &t) || !(key = shape_nft_get_value(t.a[NFTA_SET_ELEM_KEY], &len)) ||
+	if (!shape_nft_nest_attrs(nest, &t) ||
+	    !(key = shape_nft_get_value(t.a[NFTA_SET_ELEM_KEY], &len)) ||
 	    len != shape_nft_addr_len(d->family) ||
 	    (t.a[NFTA_SET_ELEM_FLAGS] && !shape_nft_get_u32(t.a[NFTA_SET_ELEM_FLAGS], &flags)) ||
 	    (flags & ~(uint32_t)NFT_SET_ELEM_INTERVAL_END) || t.a[NFTA_SET_ELEM_DATA] ||

@@ -141,7 +141,8 @@ static bool imm_accept(const struct pexpr *e)
 
 	return named(e, "immediate") && u32_is(e, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT) &&
 	       shape_nft_nest_attrs(e->t.a[NFTA_IMMEDIATE_DATA], &d) &&
-	       shape_nft_nest_attrs(d.a[NFTA_DATA_VERDICT], &v) && shape_nft_get_u32(v.a[NFTA_VERDICT_CODE], &code) &&
+	       shape_nft_nest_attrs(d.a[NFTA_DATA_VERDICT], &v) &&
+	       shape_nft_get_u32(v.a[NFTA_VERDICT_CODE], &code) &&
 	       code == (uint32_t)NF_ACCEPT && !v.a[NFTA_VERDICT_CHAIN] && !v.a[NFTA_VERDICT_CHAIN_ID];
 }
 

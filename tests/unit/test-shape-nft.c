@@ -74,7 +74,8 @@ static char *out_of(char *buf, size_t len, const char *fmt, ...)
 
 static char *canon(char *buf, size_t len, const char *args)
 {
-	return out_of(buf, len, "nft -j list table inet outpost 2>/dev/null | python3 %s/tests/shape/nft-canon.py %s",
+	return out_of(buf, len,
+		      "nft -j list table inet outpost 2>/dev/null | python3 %s/tests/shape/nft-canon.py %s",
 		      srcdir(), args);
 }
 
@@ -439,7 +440,8 @@ static void test_packets(void)
 	       "ip -6 neigh add 2001:db8:51::7 lladdr 02:00:00:00:00:02 dev wan0 nud permanent;"
 	       "tc qdisc add dev wan0 root handle 4f50: htb default 2;"
 	       "tc class add dev wan0 parent 4f50: classid 4f50:1 htb rate 100mbit quantum 1514;"
-	       "for c in 2 11 12; do tc class add dev wan0 parent 4f50:1 classid 4f50:$c htb rate 10mbit ceil 100mbit quantum 1514; done") != 0)
+	       "for c in 2 11 12; do tc class add dev wan0 parent 4f50:1 classid 4f50:$c"
+	       " htb rate 10mbit ceil 100mbit quantum 1514; done") != 0)
 		bail_out("cannot build the veth pair and HTB tree");
 	model_one(&m);
 	is_int(shape_nft_commit(n, why, sizeof(why)), 0, "commit (%s)", why);
@@ -491,7 +493,11 @@ static void test_no_gap(void)
 	b.rules[2].priority = SHAPE_HANDLE(0x22);
 	if (shape_nft_commit(&a, why, sizeof(why)) < 0)
 		bail_out("commit: %s", why);
-	sh("nft -f - <<'EOF'\ntable inet watch { chain c { type filter hook postrouting priority 10; ip daddr 198.51.100.7 meta priority 4f50:11 counter; ip daddr 198.51.100.7 meta priority != 4f50:11 counter; }; }\nEOF");
+	/* A witness after our chain: the flow's packets by priority. */
+	sh("nft -f - <<'EOF'\ntable inet watch { chain c {\n"
+	   " type filter hook postrouting priority 10;\n"
+	   " ip daddr 198.51.100.7 meta priority 4f50:11 counter\n"
+	   " ip daddr 198.51.100.7 meta priority != 4f50:11 counter\n}\n}\nEOF");
 	before = class_packets("wan0", "4f50:11");
 	before2 = class_packets("wan0", "4f50:2");
 	pid = fork();
@@ -513,7 +519,8 @@ static void test_no_gap(void)
 	{
 		char w[4096];
 
-		out_of(w, sizeof(w), "nft list table inet watch | grep -c 'priority != 4f50:11 counter packets 0 '");
+		out_of(w, sizeof(w), "nft list table inet watch |"
+		       " grep -c 'priority != 4f50:11 counter packets 0 '");
 		ok(atoi(w) == 1, "nft itself saw no packet of the flow leave without priority 4f50:11");
 	}
 	sh("nft delete table inet watch");
