@@ -352,9 +352,11 @@ int shape_nft_commit(const struct shape_nft *nft, char *why, size_t whylen)
 		uint32_t gen = 0;
 
 		/* A table of ours is swapped in place; anything else (none,
-		 * unreadable, odd) is deleted and added whole. */
+		 * unreadable, odd) is deleted and added whole, and so is ours
+		 * when others kept committing between our read and our batch
+		 * (the last try needs no generation to agree). */
 		t.in_place = shape_nft_read_state(&old, &gen) == 0 && old.present && old.chain &&
-			     !old.odd;
+			     !old.odd && tries < COMMIT_TRIES - 1;
 		t.old = t.in_place ? &old : NULL;
 		t.genid = gen;
 		rc = commit_once(&t, why, whylen);
@@ -362,5 +364,6 @@ int shape_nft_commit(const struct shape_nft *nft, char *why, size_t whylen)
 		/* -ERESTART: someone committed since the read; read again. */
 		if (rc != -ERESTART || tries == COMMIT_TRIES - 1)
 			return rc;
+		why[0] = '\0';
 	}
 }

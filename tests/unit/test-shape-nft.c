@@ -716,6 +716,38 @@ static void test_unprivileged(void)
 	is_int(rc[1], -EPERM, "as nobody, read is refused");
 }
 
+/* Someone else committing all the time (another table, so the ruleset
+ * generation keeps moving): each of our commits still lands, in place
+ * or, when the generation never held still, whole; the other table is
+ * left alone. */
+static void test_contended(const struct shape_nft *n)
+{
+	struct shape_knft k;
+	char why[512];
+	int failed = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 200; i++)
+			if (sh("nft add table inet busy; nft delete table inet busy") != 0)
+				_exit(1);
+		_exit(0);
+	}
+	for (int i = 0; i < 200; i++)
+		if (shape_nft_commit(n, why, sizeof(why)) < 0) {
+			failed++;
+			diag("commit %d under contention: %s", i, why);
+		}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	is_int(failed, 0, "200 commits while another process commits all the time");
+	is_int(shape_nft_read(&k), 0, "read back");
+	ok(!k.foreign && shape_nft_equal(&k.nft, n), "the table is the model");
+	shape_knft_free(&k);
+	sh("nft delete table inet busy 2>/dev/null");
+}
+
 int main(void)
 {
 	struct shape_nft n;
@@ -739,6 +771,7 @@ int main(void)
 	test_unprivileged();
 	test_packets();
 	test_no_gap();
+	test_contended(&n);
 	test_script(&n);
 	test_scale();
 	free_model(&n);
