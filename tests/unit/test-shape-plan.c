@@ -1,11 +1,16 @@
 /* test-shape-plan: the shaping model for the configs of the test world
  * (tests/shape/shape-lib.sh sh_conf and sh_region_b): the config model
  * (prefixes, bytes per second, interfaces, business defaults), slots
- * that stay put when regions come and go. */
+ * that stay put when regions come and go, burst/quantum/ticks from 1
+ * kbit/s to beyond 32 bits of bytes per second, and the plan: class
+ * ids, rates, ceils and guarantees, u32 nodes and nft sets and rules
+ * for one region, two on two interfaces, two sharing one, port ranges,
+ * an IPv6-only region. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -301,11 +306,64 @@ static void test_names(void)
 	ok(strcmp(ifb, other) != 0, "two long names with one prefix get two IFBs");
 }
 
+/* ---- timing ---- */
+
+static void test_timing(void)
+{
+	static const uint64_t bits[] = { 1000, 1000000, 20000000, 1000000000, 10000000000ull,
+					 40000000000ull, 1000000000000ull };
+	uint32_t prev_burst = 0;
+	bool mono = true, fits = true;
+
+	is_int((int)shape_xmit_ticks(30000, MBIT(20)), 187500, "ticks: 30000 B at 20mbit = 12 ms");
+	is_int((int)shape_xmit_ticks(1514, MBIT(1000)), 190,
+	    "ticks: 1514 B at 1gbit = 189.25 ticks, rounded up (tc says 187)");
+	is_int((int)shape_xmit_ticks(64, 1000000000), 1, "ticks: exactly one");
+	ok(shape_xmit_ticks(UINT64_MAX, 1) == UINT32_MAX, "ticks saturate at UINT32_MAX");
+	ok(shape_xmit_ticks(1000, 0) == UINT32_MAX, "ticks at rate 0 saturate");
+	/* (2^63 - 1) / (2^62 - 1) is 2 s and a hair: one tick more. */
+	is_int((int)shape_xmit_ticks(UINT64_MAX / 2, UINT64_MAX / 4), 31250001,
+	    "ticks: huge bytes and rate do not overflow (2 s, rounded up)");
+	ok(shape_xmit_ticks(5000000000ull, 5000000000ull) == 15625000,
+	   "ticks: 1 s at 40 Gbit/s (RATE64 territory) = 15625000");
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		uint64_t rate = bits[i] / 8;
+		uint32_t b = shape_burst(rate, 1514), q = shape_quantum(rate, 1514);
+		uint32_t t = shape_xmit_ticks(b, rate), l = shape_fifo_limit(rate, 1514);
+
+		diag("%" PRIu64 " bit/s: burst %" PRIu32 " B (%" PRIu32 " ticks), quantum %" PRIu32
+		     ", fifo %" PRIu32, bits[i], b, t, q, l);
+		if (b < prev_burst)
+			mono = false;
+		prev_burst = b;
+		if (t == 0 || t == UINT32_MAX)
+			fits = false;
+		ok(q >= 1514 && q <= 200000, "%" PRIu64 " bit/s: quantum within mtu..200000", bits[i]);
+		ok(l >= 64 && l <= 10000, "%" PRIu64 " bit/s: fifo limit within 64..10000", bits[i]);
+		ok(b >= 2 * 1514, "%" PRIu64 " bit/s: burst at least two packets", bits[i]);
+	}
+	ok(mono, "burst grows with the rate");
+	ok(fits, "every burst's ticks fit 32 bits, none saturated");
+	is_int((int)shape_burst(MBIT(20), 1514), 50000, "burst at 20mbit: 20 ms = 50000 B");
+	is_int((int)shape_burst(MBIT(1000), 1514), 2500000, "burst at 1gbit: 20 ms = 2.5 MB");
+	is_int((int)shape_burst(MBIT(1), 1514), 3028, "burst at 1mbit: two packets");
+	is_int((int)shape_burst(MBIT(1), 9014), 18028, "burst at 1mbit, jumbo frames: two of them");
+	is_int((int)shape_xmit_ticks(shape_burst(5000000000ull, 1514), 5000000000ull), 312500,
+	    "40 Gbit/s (5e9 B/s, above 32 bits): 20 ms of ticks");
+	ok(shape_burst(1, 1514) <= 274 && shape_xmit_ticks(shape_burst(1, 1514), 1) < UINT32_MAX,
+	   "1 B/s: the burst shrinks to what UINT32_MAX ticks hold");
+	is_int((int)shape_quantum(MBIT(20), 1514), 25000, "quantum at 20mbit: 10 ms");
+	is_int((int)shape_quantum(MBIT(1000), 1514), 200000, "quantum at 1gbit: at most 200000");
+	is_int((int)shape_quantum(125, 1514), 1514, "quantum at 1 kbit/s: one packet");
+	is_int((int)shape_quantum(125, 300), 1000, "quantum, small MTU: at least 1000");
+}
+
 int main(void)
 {
 	test_config_one();
 	test_config_two();
 	test_slots();
 	test_names();
+	test_timing();
 	done_testing();
 }
