@@ -61,22 +61,11 @@ int shape_nft_range_prefix(uint8_t family, const uint8_t *lo, const uint8_t *hi,
 	return -EINVAL;
 }
 
-void shape_nft_model_free(struct shape_nft *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->nsets; i++)
-		free(n->sets[i].elems);
-	free(n->sets);
-	free(n->rules);
-	memset(n, 0, sizeof(*n));
-}
-
 void shape_knft_free(struct shape_knft *k)
 {
 	if (!k)
 		return;
-	shape_nft_model_free(&k->nft);
+	shape_nft_free(&k->nft);
 	free(k->rule_packets);
 	free(k->rule_bytes);
 	memset(k, 0, sizeof(*k));

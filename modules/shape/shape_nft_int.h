@@ -199,7 +199,4 @@ bool shape_nft_prefix_end(const struct shape_prefix *p, uint8_t hi[16]);
 /* Sort elements by key, an interval end before a start at one key. */
 void shape_nft_pelem_sort(struct shape_nft_pelem *el, size_t n);
 
-/* Free the arrays of n (sets with their elements, rules) and zero it. */
-void shape_nft_model_free(struct shape_nft *n);
-
 #endif

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "shape_kernel.h"
 #include "tap.h"
 
@@ -748,6 +749,94 @@ static void test_contended(const struct shape_nft *n)
 	sh("nft delete table inet busy 2>/dev/null");
 }
 
+/* ---- the plans shape_plan_build makes of real configs ---- */
+
+#define REGION_A \
+	"[region \"chaoyang\"]\nlan = 10.20.0.0/16\nlan = 2001:db8:20::/48\n" \
+	"wan-interface = wan0\norigin = 198.51.100.0/24\norigin = 2001:db8:51::/64\n" \
+	"origin-rate = 20mbit\npeer-rate = 30mbit\nline-rate = 100mbit\n"
+
+static const struct {
+	const char *what, *text;
+} plans[] = {
+	{ "one region, alone on wan0", REGION_A },
+	{ "one region with remote peers and a port range",
+	  REGION_A "peer = 10.99.0.0/16\npeer = 2001:db8:99::/64\npeer-port = 6881-6889\n" },
+	{ "two regions sharing wan0 (LAN prefixes matched too)",
+	  REGION_A "[region \"haidian\"]\nlan = 10.30.0.0/16\nlan = 2001:db8:30::/48\n"
+		   "wan-interface = wan0\norigin = 198.51.100.0/24\norigin = 2001:db8:51::/64\n"
+		   "origin-rate = 10mbit\npeer-rate = 15mbit\nline-rate = 100mbit\n" },
+	{ "a region whose name starts with a digit, on wan1",
+	  REGION_A "[region \"9north\"]\nlan = 10.40.0.0/16\nwan-interface = wan1\n"
+		   "origin = 203.0.113.0/24\norigin-rate = 5mbit\nline-rate = 50mbit\n" },
+};
+
+static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
+
+static bool plan_of(const char *text, struct shape_plan *plan)
+{
+	struct shape_config cfg;
+	struct conf *conf = NULL;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	r = conf_load_buffer("t.conf", text, strlen(text), &conf_opts, &conf);
+	if (r != 0) {
+		for (size_t i = 0; conf && i < conf_diag_count(conf); i++)
+			diag("%s", conf_diag(conf, i));
+		conf_free(conf);
+		return false;
+	}
+	r = shape_config_from_conf(conf, &cfg);
+	conf_free(conf);
+	if (r != 0)
+		return false;
+	r = shape_plan_build(&cfg, NULL, plan);
+	shape_config_free(&cfg);
+	return r == 0;
+}
+
+/* Each plan: committed, read back equal, and its script accepted by
+ * nft -c and giving the same table; then the next plan in place. */
+static void test_plans(void)
+{
+	char path[] = "/tmp/test-shape-nft-plan-XXXXXX", a[32768], b[32768], why[512];
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		bail_out("mkstemp: %s", strerror(errno));
+	close(fd);
+	for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
+		struct shape_plan plan;
+		struct shape_knft k;
+		FILE *fp;
+		bool same = false;
+
+		if (!ok(plan_of(plans[i].text, &plan), "plan: %s", plans[i].what))
+			continue;
+		diag("%s: %zu sets, %zu rules", plans[i].what, plan.nft.nsets, plan.nft.nrules);
+		is_int(shape_nft_commit(&plan.nft, why, sizeof(why)), 0, "commit: %s (%s)",
+		       plans[i].what, why);
+		if (shape_nft_read(&k) == 0) {
+			same = !k.foreign && shape_nft_equal(&k.nft, &plan.nft);
+			shape_knft_free(&k);
+		}
+		ok(same, "read back equals the plan");
+		canon(a, sizeof(a), "--strip");
+		fp = fopen(path, "w");
+		if (!fp || shape_nft_script(&plan.nft, fp) != 0)
+			diag("script failed");
+		if (fp)
+			fclose(fp);
+		ok(sh("nft -c -f %s && nft -f %s", path, path) == 0, "nft -c -f and nft -f take its script");
+		if (!ok(a[0] && strcmp(canon(b, sizeof(b), "--strip"), a) == 0,
+			"and the script gives the same table as the commit"))
+			diag("commit: %s\nscript: %s", a, b);
+		shape_plan_free(&plan);
+	}
+	unlink(path);
+}
+
 int main(void)
 {
 	struct shape_nft n;
@@ -772,6 +861,7 @@ int main(void)
 	test_packets();
 	test_no_gap();
 	test_contended(&n);
+	test_plans();
 	test_script(&n);
 	test_scale();
 	free_model(&n);
