@@ -277,7 +277,6 @@ static int check(const struct diff *x, char *why, size_t whylen)
 	for (size_t i = 0; x->plan && i < x->plan->ntrees; i++) {
 		const struct shape_tree *t = &x->plan->trees[i];
 		const struct shape_kdev *d = find_dev(x, t->dev);
-		char h[16];
 
 		if (t->dir == SHAPE_EGRESS && !d) {
 			snprintf(why, whylen, "%s: no such device", t->dev);
@@ -293,9 +292,9 @@ static int check(const struct diff *x, char *why, size_t whylen)
 			return -ENODEV;
 		}
 		if (d && d->root == SHAPE_ROOT_FOREIGN) {
-			shape_handle_format(d->root_handle, h);
-			snprintf(why, whylen, "%s: root qdisc %s %s is not Outpost's", t->dev,
-				 d->root_kind, h);
+			/* A qdisc handle as tc writes it: "1:". */
+			snprintf(why, whylen, "%s: root qdisc %s %x: is not Outpost's", t->dev,
+				 d->root_kind, d->root_handle >> 16);
 			return -EEXIST;
 		}
 	}

@@ -6,3 +6,14 @@ modules_shape_libshape_a_SOURCES += modules/shape/shape_tc_int.h modules/shape/s
 	modules/shape/shape_tc_parse.c modules/shape/shape_tc_read.c \
 	modules/shape/shape_tc_diff.c modules/shape/shape_tc_format.c \
 	modules/shape/shape_tc_apply.c
+
+# Plans in and out of a real kernel: apply from nothing, read back, diff
+# to nothing, change in place (counters kept), the --dry-run text through
+# tc -batch, foreign objects, ext-ack refusals, clear, the caps probe; in
+# network namespaces of its own (root; skips without).
+check_PROGRAMS += tests/unit/test-shape-tc
+TESTS += tests/unit/test-shape-tc
+tests_unit_test_shape_tc_SOURCES = tests/unit/test-shape-tc.c tests/tap.h
+tests_unit_test_shape_tc_CPPFLAGS = $(SHAPE_CPPFLAGS)
+tests_unit_test_shape_tc_CFLAGS = $(SHAPE_CFLAGS)
+tests_unit_test_shape_tc_LDADD = $(LIBOPSCHEMA) $(LIBSHAPE)
