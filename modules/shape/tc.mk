@@ -17,3 +17,17 @@ tests_unit_test_shape_tc_SOURCES = tests/unit/test-shape-tc.c tests/tap.h
 tests_unit_test_shape_tc_CPPFLAGS = $(SHAPE_CPPFLAGS)
 tests_unit_test_shape_tc_CFLAGS = $(SHAPE_CFLAGS)
 tests_unit_test_shape_tc_LDADD = $(LIBOPSCHEMA) $(LIBSHAPE)
+
+# The tc parsers (links, qdiscs, classes, filters, u32 selectors) on any
+# bytes as a sequence of netlink messages. Seeds: real dumps, written by
+# OUTPOST_SHAPE_TC_CORPUS=DIR tests/unit/test-shape-tc.
+EXTRA_DIST += tests/fuzz/corpus/fuzz-shape-tc
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-shape-tc
+fuzz_harnesses += tests/fuzz/fuzz-shape-tc
+tests_fuzz_fuzz_shape_tc_SOURCES = tests/fuzz/fuzz-shape-tc.c
+tests_fuzz_fuzz_shape_tc_CPPFLAGS = $(SHAPE_CPPFLAGS)
+tests_fuzz_fuzz_shape_tc_CFLAGS = $(SHAPE_CFLAGS)
+tests_fuzz_fuzz_shape_tc_LDADD = $(LIBOPSCHEMA) $(LIBSHAPE)
+tests_fuzz_fuzz_shape_tc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 
 #include "shape_kernel.h"
 #include "shape_tc_int.h"
@@ -531,6 +532,49 @@ static void test_caps(void)
 	is_str(missing, fq ? "" : "fq_codel", "caps: missing lists exactly that");
 }
 
+static int on_raw(const struct nlmsghdr *nlh, void *arg)
+{
+	fwrite(nlh, 1, NLMSG_ALIGN(nlh->nlmsg_len), arg);
+	return MNL_CB_OK;
+}
+
+/* With OUTPOST_SHAPE_TC_CORPUS=DIR: the replies of the dumps that
+ * shape_tc_read makes, as the fuzz harness's seeds. */
+static void write_corpus(struct nl_sock *s)
+{
+	const char *dir = getenv("OUTPOST_SHAPE_TC_CORPUS");
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	const struct {
+		const char *name, *dev;
+		uint16_t type;
+		uint32_t parent;
+	} d[] = {
+		{ "links", NULL, RTM_GETLINK, 0 },
+		{ "qdiscs", "wan0", RTM_GETQDISC, 0 },
+		{ "classes-wan0", "wan0", RTM_GETTCLASS, 0 },
+		{ "classes-ifb", "ifb-wan0", RTM_GETTCLASS, 0 },
+		{ "filters-ifb", "ifb-wan0", RTM_GETTFILTER, SHAPE_HANDLE(0) },
+		{ "filters-ingress", "wan0", RTM_GETTFILTER, SHAPE_INGRESS_HANDLE },
+	};
+
+	for (size_t i = 0; dir && i < sizeof(d) / sizeof(d[0]); i++) {
+		struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_parent = d[i].parent };
+		char path[512];
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, d[i].name);
+		fp = fopen(path, "w");
+		if (!fp)
+			bail_out("%s: %s", path, strerror(errno));
+		if (d[i].dev)
+			t.tcm_ifindex = (int)if_nametoindex(d[i].dev);
+		if ((d[i].type == RTM_GETLINK ? nl_dump(s, d[i].type, &ifi, sizeof(ifi), NULL, on_raw, fp)
+		     : nl_dump(s, d[i].type, &t, sizeof(t), NULL, on_raw, fp)) < 0)
+			bail_out("dump %s", d[i].name);
+		fclose(fp);
+	}
+}
+
 int main(void)
 {
 	struct nl_sock *s;
@@ -550,6 +594,7 @@ int main(void)
 	build_plan();
 	test_caps();
 	test_apply(s);
+	write_corpus(s);
 	test_batch();
 	test_in_place(s);
 	test_foreign_root(s);
