@@ -309,9 +309,16 @@ static void adds(struct diff *x)
 	for (size_t i = 0; i < nt; i++) {
 		const struct shape_tree *t = &x->plan->trees[i];
 
-		if (t->dir == SHAPE_INGRESS && !find_dev(x, t->dev) &&
-		    (op = push(x, SHAPE_OP_IFB_ADD, t->dev, t)) != NULL)
-			snprintf(op->peer, sizeof(op->peer), "%s", t->wan);
+		const struct shape_kdev *d = find_dev(x, t->dev);
+
+		/* Redirected into an IFB that is down, packets are dropped. */
+		if (t->dir != SHAPE_INGRESS || (d && d->up))
+			continue;
+		op = push(x, SHAPE_OP_IFB_ADD, t->dev, t);
+		if (!op)
+			return;
+		snprintf(op->peer, sizeof(op->peer), "%s", t->wan);
+		op->handle = d != NULL;
 	}
 	for (size_t i = 0; i < nt; i++) {
 		const struct shape_tree *t = &x->plan->trees[i];

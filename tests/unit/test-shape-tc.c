@@ -384,6 +384,18 @@ static void test_in_place(struct nl_sock *s)
 	   sh("tc filter show dev ifb-wan0 | grep -A4 'pref 20307 u32.*::801 .*flowid 4f50:12' "
 	      "| grep -q 'match 1ae90000/ffff0000 at 20'") == 0, "one node left at that pref: ::801, port 6889");
 	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
+
+	/* Redirected into an IFB that is down, downloads would be dropped. */
+	if (sh("ip link set ifb-wan0 down") != 0)
+		bail_out("ifb down");
+	n = sync_to(s, &want, &ops, &r);
+	ok(n == 1 && ops.v[0].kind == SHAPE_OP_IFB_ADD && ops.v[0].handle == 1 && r.n == 0,
+	   "our IFB set down: one IFB_ADD that only sets it up (%d ops)", n);
+	shape_ops_free(&ops);
+	ok(sh("ip link show ifb-wan0 | grep -q '<.*,UP'") == 0 &&
+	   sh("tc class show dev ifb-wan0 | grep -c '^class htb' | grep -qx 4") == 0,
+	   "ifb-wan0 is up again with its tree");
+	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
 }
 
 /* What the kernel holds, as text that tc -batch must reproduce:
