@@ -530,6 +530,35 @@ static void test_clear(struct nl_sock *s)
 	is_int(count_diff(s, NULL), 0, "clear again: nothing to do");
 }
 
+static void test_format(void)
+{
+	struct shape_op op;
+	char line[512];
+
+	memset(&op, 0, sizeof(op));
+	op.kind = SHAPE_OP_CLASS_CHANGE;
+	snprintf(op.dev, 16, "wan0");
+	op.cls = cls(0x21, SHAPE_MINOR_LINE, 20, 20, 1);
+	op.cls.burst = op.cls.cburst = 31250;
+	op.cls.quantum = 31250;
+	shape_op_format(&op, line, sizeof(line));
+	is_str(line, "tc class change dev wan0 parent 4f50:1 classid 4f50:21 htb rate 20Mbit "
+	       "ceil 20Mbit burst 31250b cburst 31250b quantum 31250 prio 1", "format: a class change");
+	op.kind = SHAPE_OP_FILTER;
+	op.filter = filt[3];
+	shape_op_format(&op, line, sizeof(line));
+	is_str(line, "tc filter add dev wan0 parent 4f50: protocol ipv6 pref 20308 handle ::800 u32 "
+	       "match u32 0x00001100 0x0000ff00 at 4 match u32 0x00001ae0 0x0000fffe at 40 "
+	       "classid 4f50:12", "format: a new IPv6 node with a port range");
+	op.kind = SHAPE_OP_REDIRECT;
+	op.handle = 0x80000800u;
+	snprintf(op.peer, 16, "ifb-wan0");
+	shape_op_format(&op, line, sizeof(line));
+	is_str(line, "tc filter replace dev wan0 parent ffff: protocol all pref 20304 handle 800::800 "
+	       "u32 match u32 0 0 action mirred egress redirect dev ifb-wan0",
+	       "format: the redirect replaced in place");
+}
+
 static void test_caps(void)
 {
 	struct shape_caps c;
@@ -604,6 +633,7 @@ int main(void)
 	if (nl_open(NETLINK_ROUTE, 0, &s) < 0)
 		bail_out("nl_open");
 	build_plan();
+	test_format();
 	test_caps();
 	test_apply(s);
 	write_corpus(s);
