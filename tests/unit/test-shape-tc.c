@@ -385,6 +385,20 @@ static void test_in_place(struct nl_sock *s)
 	      "| grep -q 'match 1ae90000/ffff0000 at 20'") == 0, "one node left at that pref: ::801, port 6889");
 	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
 
+	/* A leaf of another kind at our handle: the kernel cannot change
+	 * a qdisc's kind, so it is grafted through a second handle. */
+	if (sh("tc qdisc del dev wan0 parent 4f50:11 handle 11: && "
+	       "tc qdisc add dev wan0 parent 4f50:11 handle 11: bfifo limit 10000") != 0)
+		bail_out("bfifo leaf");
+	n = sync_to(s, &want, &ops, &r);
+	ok(n == 1 && ops.v[0].kind == SHAPE_OP_LEAF && ops.v[0].handle == SHAPE_LEAF_TMP(0x11) &&
+	   r.n == 0, "a leaf of another kind: one LEAF op through a second handle (%d ops)", n);
+	shape_ops_free(&ops);
+	ok(sh("tc qdisc show dev wan0 | grep -q '^qdisc pfifo 11: parent 4f50:11 limit 100p'") == 0 &&
+	   sh("tc qdisc show dev wan0 | grep -c 'parent 4f50:11' | grep -qx 1") == 0,
+	   "the leaf is pfifo 11: again, and the only one");
+	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
+
 	/* Redirected into an IFB that is down, downloads would be dropped. */
 	if (sh("ip link set ifb-wan0 down") != 0)
 		bail_out("ifb down");
