@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/pkt_sched.h>
@@ -544,6 +545,66 @@ static void test_clear(struct nl_sock *s)
 	is_int(count_diff(s, NULL), 0, "clear again: nothing to do");
 }
 
+/* 100 regions' worth on one interface: 302 classes a tree, 400 u32
+ * nodes, in one shape_tc_apply; then back to nothing. */
+static void test_scale(struct nl_sock *s)
+{
+	enum { R = 100, NC = 2 + 3 * R, NF = 4 * R };
+	struct shape_class *ce = calloc(NC, sizeof(*ce)), *ci = calloc(NC, sizeof(*ci));
+	struct shape_u32 *f = calloc(NF, sizeof(*f));
+	struct shape_tree t[2];
+	struct shape_plan p = { .trees = t, .ntrees = 2 };
+	struct shape_ops ops;
+	struct refusals r;
+	struct timespec a, b;
+	int n;
+
+	if (!ce || !ci || !f)
+		bail_out("calloc");
+	ce[0] = cls(SHAPE_MINOR_LINE, 0, 1000, 1000, 0);
+	ce[1] = cls(SHAPE_MINOR_BUSINESS, SHAPE_MINOR_LINE, 100, 1000, 0);
+	for (unsigned i = 0; i < R; i++)
+		for (unsigned k = 0; k < 3; k++)
+			ce[2 + 3 * i + k] = cls(SHAPE_MINOR(i + 1, k + 1), SHAPE_MINOR_LINE, 1 + i, 2 + i,
+						k + 1);
+	memcpy(ci, ce, NC * sizeof(*ci));
+	for (unsigned i = 0; i < NF; i++) {
+		char a4[32];
+
+		snprintf(a4, sizeof(a4), "10.%u.%u.0", i / 256, i % 256);
+		f[i] = (struct shape_u32){ .pref = (uint16_t)(SHAPE_PREF_CLASSIFY + i), .family = AF_INET,
+			.classid = SHAPE_HANDLE(SHAPE_MINOR(i / 4 + 1, 1 + i % 2)), .has_src = true,
+			.src = pfx(a4, 24), .ipproto = i % 4 == 3 ? IPPROTO_TCP : 0,
+			.has_dport = i % 4 == 3, .port = 6881, .port_mask = 0xffff };
+	}
+	t[0] = trees[0];
+	t[0].classes = ce;
+	t[0].nclasses = NC;
+	t[1] = trees[1];
+	t[1].classes = ci;
+	t[1].nclasses = NC;
+	t[1].filters = f;
+	t[1].nfilters = NF;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	n = sync_to(s, &p, &ops, &r);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	diag("%d ops in %.0f ms (read, diff, apply)", n,
+	     (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
+	ok(n > 2 * NC + NF && r.n == 0, "100 regions: %d ops in one apply, none refused", n);
+	shape_ops_free(&ops);
+	ok(sh("tc class show dev ifb-wan0 | grep -c '^class htb' | grep -qx %d", NC) == 0 &&
+	   sh("tc filter show dev ifb-wan0 | grep -c 'fh [0-9a-f]*::800 ' | grep -qx %d", NF) == 0,
+	   "the kernel holds all %d classes and %d nodes", NC, NF);
+	is_int(count_diff(s, &p), 0, "diff again: nothing to do");
+	n = sync_to(s, NULL, &ops, &r);
+	ok(n == 3 && r.n == 0 && sh("tc qdisc show dev wan0 | grep -q 4f50") != 0,
+	   "and all of it cleared in %d ops", n);
+	shape_ops_free(&ops);
+	free(ce);
+	free(ci);
+	free(f);
+}
+
 static void test_format(void)
 {
 	struct shape_op op;
@@ -656,6 +717,7 @@ int main(void)
 	test_foreign_root(s);
 	test_refused(s);
 	test_clear(s);
+	test_scale(s);
 	nl_close(s);
 	sh("rm -rf %s", tmp);
 	return done_testing();
