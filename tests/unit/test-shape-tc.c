@@ -292,9 +292,13 @@ static void test_apply(struct nl_sock *s)
 	      "| grep -q 'match c6336400/ffffff00 at 12'") == 0 &&
 	   sh("tc filter show dev ifb-wan0 | grep -A4 'pref 20307 u32.*flowid 4f50:12' "
 	      "| grep -q 'match 1ae10000/ffff0000 at 20'") == 0 &&
+	   sh("tc filter show dev ifb-wan0 | grep -A4 'pref 20307 u32.*flowid 4f50:12' "
+	      "| tr '\\n' ' ' | grep -q 'match 05000000/0f000000 at 0 *match 00000000/00001fff at 4 "
+	      "*match 00060000/00ff0000 at 8 *match 1ae10000'") == 0 &&
 	   sh("tc filter show dev ifb-wan0 protocol ipv6 | grep -A4 'pref 20308 u32.*flowid 4f50:12' "
 	      "| grep -q 'match 00001ae0/0000fffe at 40'") == 0,
-	   "tc filter show: the v4 origin node, the v4 sport node, the v6 dport range node");
+	   "tc filter show: the v4 origin node, the v4 sport node (IHL 5, first fragment, tcp), "
+	   "the v6 dport range node");
 	ok(sh("tc filter show dev wan0 ingress | grep -q 'mirred (Egress Redirect to device ifb-wan0) stolen'")
 	   == 0 && sh("ip -d link show ifb-wan0 | grep -q 'alias outpost-shape: wan0'") == 0,
 	   "the ingress redirect to ifb-wan0, the IFB with Outpost's alias");
