@@ -40,18 +40,6 @@
 
 static char tmp[64];
 
-/* Until the model's timing code is on this branch: the same contract
- * (psched ticks of 64 ns, rounded up); the model's definition wins. */
-__attribute__((weak)) uint32_t shape_xmit_ticks(uint64_t bytes, uint64_t rate)
-{
-	unsigned __int128 t = (unsigned __int128)bytes * 15625000u;
-
-	if (!rate)
-		return 0;
-	t = (t + rate - 1) / rate;
-	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
-}
-
 __attribute__((format(printf, 1, 2)))
 static int sh(const char *fmt, ...)
 {
