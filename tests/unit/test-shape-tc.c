@@ -781,6 +781,21 @@ static void test_caps(void)
 	ok(c.fq_codel == fq, "caps: fq_codel %s, as tc finds it", fq ? "present" : "absent");
 	shape_caps_missing(&c, missing, sizeof(missing));
 	is_str(missing, fq ? "" : "fq_codel", "caps: missing lists exactly that");
+
+	/* Without root: -EPERM, nothing known, nothing listed as missing. */
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		rc = shape_caps_probe(&c);
+		shape_caps_missing(&c, missing, sizeof(missing));
+		_exit(rc == -EPERM && !c.probed && !missing[0] ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "caps as nobody: -EPERM, probed false (exit %d)",
+	   WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 static int on_raw(const struct nlmsghdr *nlh, void *arg)
