@@ -740,6 +740,105 @@ static void test_scale(struct nl_sock *s)
 	free(f);
 }
 
+#define REGION_A(origin_rate) \
+	"[region \"chaoyang\"]\nlan = 10.20.0.0/16\nlan = 2001:db8:20::/48\nwan-interface = wan0\n" \
+	"origin = 198.51.100.0/24\norigin = 2001:db8:51::/64\norigin-rate = " origin_rate "\n" \
+	"peer-rate = 30mbit\npeer-port = 6881-6889\npeer = 10.99.0.0/16\npeer = 2001:db8:99::/64\n" \
+	"line-rate = 100mbit\n"
+#define REGION_B \
+	"\n[region \"haidian\"]\nlan = 10.30.0.0/16\nlan = 2001:db8:30::/48\nwan-interface = wan0\n" \
+	"origin = 198.51.100.0/24\norigin-rate = 10mbit\npeer-rate = 15mbit\nline-rate = 100mbit\n"
+
+/* A config through the model's plan: ok when it loads and plans. */
+static bool plan_of(const char *text, struct shape_config *c, struct shape_plan *p)
+{
+	static const struct conf_opts o = { .schema = &conf_schema_outpost };
+	struct conf *conf = NULL;
+	int r = conf_load_buffer("t.conf", text, strlen(text), &o, &conf);
+
+	memset(c, 0, sizeof(*c));
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; r != 0 && conf && i < conf_diag_count(conf); i++)
+		diag("%s", conf_diag(conf, i));
+	if (r == 0)
+		r = shape_config_from_conf(conf, c);
+	conf_free(conf);
+	return r == 0 && shape_plan_build(c, NULL, p) == 0;
+}
+
+/* Only changes in place: class changes, and leaf replaces at the same
+ * handle and kind (a pfifo's limit follows its rate). */
+static bool in_place(const struct shape_ops *ops)
+{
+	for (size_t i = 0; i < ops->n; i++)
+		if (ops->v[i].kind != SHAPE_OP_CLASS_CHANGE &&
+		    (ops->v[i].kind != SHAPE_OP_LEAF || ops->v[i].handle))
+			return false;
+	return true;
+}
+
+/* The model's plans of real configs: two regions sharing wan0 (LAN
+ * matches, port ranges, peers, both families), a changed rate, a
+ * region removed. */
+static void test_config(struct nl_sock *s)
+{
+	struct shape_config c;
+	struct shape_plan p;
+	struct shape_kdev d[NDEVS];
+	struct shape_ops ops;
+	struct refusals r;
+	bool has_del = false;
+	int n;
+
+	if (!plan_of(REGION_A("20mbit") REGION_B, &c, &p))
+		bail_out("config A");
+	n = sync_to(s, &p, &ops, &r);
+	ok(n > 0 && r.n == 0, "two regions on wan0 from the model's plan: %d ops, none refused (%zu u32 "
+	   "nodes)", n, p.ntrees > 1 ? p.trees[1].nfilters : 0);
+	shape_ops_free(&ops);
+	read_all(s, d);
+	for (size_t i = 0; i < p.ntrees && i < 2; i++)
+		check_tree(&d[i], &p.trees[i]);
+	free_all(d);
+	is_int(count_diff(s, &p), 0, "diff again: nothing to do");
+	shape_plan_free(&p);
+	shape_config_free(&c);
+
+	if (!plan_of(REGION_A("25mbit") REGION_B, &c, &p))
+		bail_out("config B");
+	n = sync_to(s, &p, &ops, &r);
+	if (!ok(n > 0 && r.n == 0 && in_place(&ops),
+		"origin-rate 20 -> 25mbit: %d ops, all class changes and leaf changes in place", n))
+		for (size_t i = 0; i < ops.n; i++) {
+			char line[1024];
+
+			shape_op_format(&ops.v[i], line, sizeof(line));
+			diag("op: %s", line);
+		}
+	shape_ops_free(&ops);
+	is_int(count_diff(s, &p), 0, "diff again: nothing to do");
+	shape_plan_free(&p);
+	shape_config_free(&c);
+
+	if (!plan_of(REGION_A("25mbit"), &c, &p))
+		bail_out("config C");
+	n = sync_to(s, &p, &ops, &r);
+	for (size_t i = 0; i < ops.n; i++)
+		has_del = has_del || ops.v[i].kind == SHAPE_OP_CLASS_DEL;
+	ok(n > 0 && r.n == 0 && has_del, "a region removed: %d ops with class deletes, none refused", n);
+	shape_ops_free(&ops);
+	is_int(count_diff(s, &p), 0, "diff again: nothing to do");
+	read_all(s, d);
+	for (size_t i = 0; i < p.ntrees && i < 2; i++)
+		check_tree(&d[i], &p.trees[i]);
+	free_all(d);
+	n = sync_to(s, NULL, &ops, &r);
+	ok(n == 3 && r.n == 0, "cleared in %d ops", n);
+	shape_ops_free(&ops);
+	shape_plan_free(&p);
+	shape_config_free(&c);
+}
+
 static void test_format(void)
 {
 	struct shape_op op;
@@ -869,6 +968,7 @@ int main(void)
 	test_refused(s);
 	test_clear(s);
 	test_scale(s);
+	test_config(s);
 	nl_close(s);
 	sh("rm -rf %s", tmp);
 	return done_testing();
