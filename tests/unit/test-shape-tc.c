@@ -299,8 +299,19 @@ static void test_apply(struct nl_sock *s)
 	   "read back: wan0 redirects to ifb-wan0, the IFB is ours and up");
 	check_tree(&d[0], &trees[0]);
 	check_tree(&d[1], &trees[1]);
+	ok(kclass(&d[0], 0x11) && kclass(&d[0], 0x11)->st.has_rate &&
+	   kclass(&d[1], 0x12) && kclass(&d[1], 0x12)->st.has_rate,
+	   "the classes carry the kernel's rate estimate (TCA_RATE went with the add)");
 	free_all(d);
 	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
+	{
+		char (*ifbs)[16] = NULL;
+		size_t k = 0;
+
+		ok(shape_tc_list_ifbs(s, &ifbs, &k) == 0 && k == 1 && strcmp(ifbs[0], "ifb-wan0") == 0,
+		   "shape_tc_list_ifbs: ifb-wan0, and only it");
+		free(ifbs);
+	}
 }
 
 static uint16_t csum(const uint8_t *p, size_t n)
@@ -691,6 +702,13 @@ static void test_clear(struct nl_sock *s)
 	ok(sh("tc qdisc show dev wan1 | grep -q '^qdisc tbf 1: root'") == 0,
 	   "the foreign qdisc on wan1 is untouched");
 	is_int(count_diff(s, NULL), 0, "clear again: nothing to do");
+	{
+		char (*ifbs)[16] = NULL;
+		size_t k = 99;
+
+		ok(shape_tc_list_ifbs(s, &ifbs, &k) == 0 && k == 0, "shape_tc_list_ifbs: none left");
+		free(ifbs);
+	}
 }
 
 /* 100 regions' worth on one interface: 302 classes a tree, 400 u32
