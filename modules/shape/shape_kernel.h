@@ -54,6 +54,11 @@ struct shape_kclass {
 	struct shape_class cls;
 	char leaf_kind[16];  /* "" when it has none */
 	struct shape_stats st;
+	/* buffer and cbuffer exactly as the kernel holds them (psched
+	 * ticks): the diff compares these with shape_xmit_ticks() of the
+	 * plan, since burst bytes recomputed from ticks do not round trip
+	 * at high rates. */
+	uint32_t buffer_ticks, cbuffer_ticks;
 };
 
 enum shape_root {
@@ -82,6 +87,8 @@ struct shape_kdev {
 	bool ingress;                /* an ingress qdisc ffff: */
 	bool redirect;               /* our redirect filter on it */
 	char redirect_to[16];        /* the device it redirects to */
+	uint32_t redirect_handle;    /* its u32 node handle, for replace */
+	size_t ingress_foreign;      /* filters on the ingress qdisc that are not ours */
 };
 
 /* Read one device: -ENODEV leaves *out with root SHAPE_ROOT_NONE. */
