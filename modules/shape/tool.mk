@@ -37,3 +37,11 @@ contrib/init.d/outpost-shape: contrib/outpost-shape.init.in Makefile
 shape_tool_tests = tests/shape/shape-cli.sh
 TESTS += $(shape_tool_tests)
 dist_check_SCRIPTS += $(shape_tool_tests)
+
+# The plan apply rolls back to, from devices as read (pure).
+check_PROGRAMS += tests/unit/test-shape-rollback
+TESTS += tests/unit/test-shape-rollback
+tests_unit_test_shape_rollback_SOURCES = tests/unit/test-shape-rollback.c tests/tap.h
+tests_unit_test_shape_rollback_CPPFLAGS = $(SHAPE_CPPFLAGS)
+tests_unit_test_shape_rollback_CFLAGS = $(SHAPE_CFLAGS)
+tests_unit_test_shape_rollback_LDADD = $(LIBSHAPE)
