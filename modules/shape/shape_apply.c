@@ -109,12 +109,9 @@ static void dry_print(const struct shape_ops *ops, const struct shape_nft *want,
 {
 	char text[512];
 
-	if (o->out && nft_differs) {
-		if (want)
-			shape_nft_script(want, o->out);
-		else
-			fprintf(o->out, "delete table inet %s\n", SHAPE_NFT_TABLE);
-	}
+	/* NULL prints the delete alone. */
+	if (o->out && nft_differs)
+		shape_nft_script(want, o->out);
 	for (size_t i = 0; i < ops->n; i++) {
 		if (o->out) {
 			shape_op_format(&ops->v[i], text, sizeof(text));

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "shape_cli.h"
@@ -82,41 +83,39 @@ const char *shape_cli_root_name(enum shape_root root)
 	return "none";
 }
 
-static void set_match(const struct shape_nft *nft, int set, const char *dir, uint8_t family,
-		      char *buf, size_t len)
-{
-	size_t used = strlen(buf);
-
-	if (set < 0 || (size_t)set >= nft->nsets || used >= len)
-		return;
-	snprintf(buf + used, len - used, "%s%s %s @%s", used ? " " : "",
-	    family == AF_INET6 ? "ip6" : "ip", dir, nft->sets[set].name);
-}
-
+/* A rule's match as nft(8) lists it (shnft's rule text without the
+ * oifname and the counter and verdict). A foreign rule (family 0) has
+ * no model to print. */
 void shape_cli_rule_match(const struct shape_nft *nft, const struct shape_nft_rule *r, char *buf,
 			  size_t len)
 {
-	size_t used;
+	const char *ip = r->family == AF_INET6 ? "ip6" : "ip";
+	size_t off = 0;
 
-	buf[0] = '\0';
-	set_match(nft, r->saddr_set, "saddr", r->family, buf, len);
-	set_match(nft, r->daddr_set, "daddr", r->family, buf, len);
-	if (!r->port_lo && !r->port_hi && !r->ipproto)
-		return;
-	used = strlen(buf);
-	if (used >= len)
-		return;
-	if (!r->port_lo && !r->port_hi) {
-		snprintf(buf + used, len - used, "%smeta l4proto %s", used ? " " : "",
-		    r->ipproto == IPPROTO_UDP ? "udp" : "tcp");
+#define PUT(...)                                                                  \
+	do {                                                                      \
+		int w_ = snprintf(buf + off, len > off ? len - off : 0, __VA_ARGS__); \
+		if (w_ > 0)                                                        \
+			off += (size_t)w_;                                         \
+	} while (0)
+	if (len)
+		buf[0] = '\0';
+	if (r->family != AF_INET && r->family != AF_INET6) {
+		PUT("(not Outpost's)");
 		return;
 	}
-	used += (size_t)snprintf(buf + used, len - used, "%smeta l4proto %s th %s %u",
-	    used ? " " : "",
-	    r->ipproto == IPPROTO_TCP ? "tcp" : r->ipproto == IPPROTO_UDP ? "udp" : "{ tcp, udp }",
-	    r->sport ? "sport" : "dport", (unsigned)r->port_lo);
-	if (r->port_hi != r->port_lo && used < len)
-		snprintf(buf + used, len - used, "-%u", (unsigned)r->port_hi);
+	PUT("meta nfproto %s", r->family == AF_INET6 ? "ipv6" : "ipv4");
+	if (r->saddr_set >= 0 && (size_t)r->saddr_set < nft->nsets)
+		PUT(" %s saddr @%s", ip, nft->sets[r->saddr_set].name);
+	if (r->daddr_set >= 0 && (size_t)r->daddr_set < nft->nsets)
+		PUT(" %s daddr @%s", ip, nft->sets[r->daddr_set].name);
+	if (r->ipproto) {
+		PUT(" meta l4proto %s th %s %u", r->ipproto == IPPROTO_TCP ? "tcp" : "udp",
+		    r->sport ? "sport" : "dport", (unsigned)r->port_lo);
+		if (r->port_hi != r->port_lo)
+			PUT("-%u", (unsigned)r->port_hi);
+	}
+#undef PUT
 }
 
 static void print_classes(const struct shape_cli *c, const struct shape_kdev *d)
