@@ -277,7 +277,6 @@ static int check(const struct diff *x, char *why, size_t whylen)
 	for (size_t i = 0; x->plan && i < x->plan->ntrees; i++) {
 		const struct shape_tree *t = &x->plan->trees[i];
 		const struct shape_kdev *d = find_dev(x, t->dev);
-		char h[16];
 
 		if (t->dir == SHAPE_EGRESS && !d) {
 			snprintf(why, whylen, "%s: no such device", t->dev);
@@ -293,9 +292,9 @@ static int check(const struct diff *x, char *why, size_t whylen)
 			return -ENODEV;
 		}
 		if (d && d->root == SHAPE_ROOT_FOREIGN) {
-			shape_handle_format(d->root_handle, h);
-			snprintf(why, whylen, "%s: root qdisc %s %s is not Outpost's", t->dev,
-				 d->root_kind, h);
+			/* A qdisc handle as tc writes it: "1:". */
+			snprintf(why, whylen, "%s: root qdisc %s %x: is not Outpost's", t->dev,
+				 d->root_kind, d->root_handle >> 16);
 			return -EEXIST;
 		}
 	}
@@ -310,9 +309,16 @@ static void adds(struct diff *x)
 	for (size_t i = 0; i < nt; i++) {
 		const struct shape_tree *t = &x->plan->trees[i];
 
-		if (t->dir == SHAPE_INGRESS && !find_dev(x, t->dev) &&
-		    (op = push(x, SHAPE_OP_IFB_ADD, t->dev, t)) != NULL)
-			snprintf(op->peer, sizeof(op->peer), "%s", t->wan);
+		const struct shape_kdev *d = find_dev(x, t->dev);
+
+		/* Redirected into an IFB that is down, packets are dropped. */
+		if (t->dir != SHAPE_INGRESS || (d && d->up))
+			continue;
+		op = push(x, SHAPE_OP_IFB_ADD, t->dev, t);
+		if (!op)
+			return;
+		snprintf(op->peer, sizeof(op->peer), "%s", t->wan);
+		op->handle = d != NULL;
 	}
 	for (size_t i = 0; i < nt; i++) {
 		const struct shape_tree *t = &x->plan->trees[i];
