@@ -84,8 +84,9 @@ const char *shape_cli_root_name(enum shape_root root)
 }
 
 /* A rule's match as nft(8) lists it (shnft's rule text without the
- * oifname and the counter and verdict). A foreign rule (family 0) has
- * no model to print. */
+ * oifname and the counter and verdict). Family 0 is a port rule for
+ * both families (no nfproto guard), or, with nothing to match, a rule
+ * outpost-shape did not write. */
 void shape_cli_rule_match(const struct shape_nft *nft, const struct shape_nft_rule *r, char *buf,
 			  size_t len)
 {
@@ -101,16 +102,19 @@ void shape_cli_rule_match(const struct shape_nft *nft, const struct shape_nft_ru
 	if (len)
 		buf[0] = '\0';
 	if (r->family != AF_INET && r->family != AF_INET6) {
-		PUT("(not Outpost's)");
-		return;
+		if (!r->ipproto) {
+			PUT("(not Outpost's)");
+			return;
+		}
+	} else {
+		PUT("meta nfproto %s", r->family == AF_INET6 ? "ipv6" : "ipv4");
 	}
-	PUT("meta nfproto %s", r->family == AF_INET6 ? "ipv6" : "ipv4");
 	if (r->saddr_set >= 0 && (size_t)r->saddr_set < nft->nsets)
 		PUT(" %s saddr @%s", ip, nft->sets[r->saddr_set].name);
 	if (r->daddr_set >= 0 && (size_t)r->daddr_set < nft->nsets)
 		PUT(" %s daddr @%s", ip, nft->sets[r->daddr_set].name);
 	if (r->ipproto) {
-		PUT(" meta l4proto %s th %s %u", r->ipproto == IPPROTO_TCP ? "tcp" : "udp",
+		PUT("%smeta l4proto %s th %s %u", off ? " " : "", r->ipproto == IPPROTO_TCP ? "tcp" : "udp",
 		    r->sport ? "sport" : "dport", (unsigned)r->port_lo);
 		if (r->port_hi != r->port_lo)
 			PUT("-%u", (unsigned)r->port_hi);
