@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -122,15 +123,34 @@ void shape_cli_rule_match(const struct shape_nft *nft, const struct shape_nft_ru
 #undef PUT
 }
 
+/* Classes by id: the line, business, then each region's in slot order,
+ * whatever order the kernel dumped them in. */
+static int by_classid(const void *a, const void *b)
+{
+	const struct shape_kclass *x = *(const struct shape_kclass *const *)a;
+	const struct shape_kclass *y = *(const struct shape_kclass *const *)b;
+
+	return x->cls.classid < y->cls.classid ? -1 : x->cls.classid > y->cls.classid;
+}
+
 static void print_classes(const struct shape_cli *c, const struct shape_kdev *d)
 {
+	const struct shape_kclass **v = calloc(d->nclasses ? d->nclasses : 1, sizeof(*v));
 	char id[16], rate[24], ceil[24], now[24];
+
+	if (!v) {
+		printf("  (out of memory)\n");
+		return;
+	}
+	for (size_t i = 0; i < d->nclasses; i++)
+		v[i] = &d->classes[i];
+	qsort(v, d->nclasses, sizeof(*v), by_classid);
 
 	printf("  %-9s %-12s %-8s %9s %9s %-8s %14s %10s %7s %10s %10s\n", "class", "region",
 	    "kind", "rate", "ceil", "leaf", "sent bytes", "packets", "drops", "overlimits",
 	    "rate now");
 	for (size_t i = 0; i < d->nclasses; i++) {
-		const struct shape_kclass *k = &d->classes[i];
+		const struct shape_kclass *k = v[i];
 		const struct shape_region *rg = shape_cli_region(&c->cfg, k->cls.classid);
 
 		shape_handle_format(k->cls.classid, id);
@@ -145,6 +165,7 @@ static void print_classes(const struct shape_cli *c, const struct shape_kdev *d)
 		    rate, ceil, k->leaf_kind[0] ? k->leaf_kind : "-", k->st.bytes, k->st.packets,
 		    k->st.drops, k->st.overlimits, now);
 	}
+	free(v);
 }
 
 static void print_dev(const struct shape_cli *c, const struct shape_kdev *wan,
@@ -210,11 +231,14 @@ static void print_human(const struct shape_cli *c, const struct shape_caps *caps
 		printf("kernel: not probed (not root)\n");
 	} else {
 		shape_caps_missing(caps, miss, sizeof(miss));
-		printf("kernel: lacks %s\n", miss[0] ? miss : "nothing");
 		if (caps->fq_codel)
-			printf("leaves: fq_codel\n");
+			printf("kernel: %s%s%sleaves are fq_codel\n", miss[0] ? "lacks " : "", miss,
+			    miss[0] ? "; " : "");
+		else if (strcmp(miss, "fq_codel") == 0)
+			printf("kernel: fq_codel: not in this kernel, leaves are pfifo\n");
 		else
-			printf("leaves: pfifo (fq_codel: not in this kernel, leaves are pfifo)\n");
+			printf("kernel: lacks %s; fq_codel: not in this kernel, leaves are pfifo\n",
+			    miss);
 	}
 	for (size_t i = 0; i < n; i++) {
 		char ifbname[16];
