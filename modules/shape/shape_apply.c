@@ -144,7 +144,7 @@ static int change(struct nl_sock *s, const struct shape_kdev *devs, size_t n,
 			if (r < 0 && !res->why[0])
 				snprintf(res->why, sizeof(res->why), "netlink: %s", strerror(-r));
 			shape_rollback(s, devs, n);
-			return rf.first_err == -EPERM ? -EPERM : r < 0 ? r : -EPROTO;
+			return r < 0 ? r : -EPROTO;
 		}
 	}
 	if (nft_differs) {
@@ -156,7 +156,7 @@ static int change(struct nl_sock *s, const struct shape_kdev *devs, size_t n,
 			    SHAPE_NFT_TABLE, why[0] ? why : strerror(-r));
 			if (ops->n)
 				shape_rollback(s, devs, n);
-			return r == -EPERM ? -EPERM : -EPROTO;
+			return -EPROTO;
 		}
 		res->nft_changed = true;
 	}
@@ -296,7 +296,7 @@ int shape_clear(const struct shape_apply_opts *opts, struct shape_result *res)
 			res->refused = r > 0 ? (size_t)r : ops.n;
 			if (r < 0 && !res->why[0])
 				snprintf(res->why, sizeof(res->why), "netlink: %s", strerror(-r));
-			r = rf.first_err == -EPERM ? -EPERM : r < 0 ? r : -EPROTO;
+			r = r < 0 ? r : -EPROTO;
 			goto out;
 		}
 		res->tc_changes = ops.n;
@@ -308,7 +308,7 @@ int shape_clear(const struct shape_apply_opts *opts, struct shape_result *res)
 			res->refused++;
 			snprintf(res->why, sizeof(res->why), "kernel refused deleting table inet %s: %s",
 			    SHAPE_NFT_TABLE, why[0] ? why : strerror(-r));
-			r = r == -EPERM ? -EPERM : -EPROTO;
+			r = -EPROTO;
 			goto out;
 		}
 		res->nft_changed = true;
