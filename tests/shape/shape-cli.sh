@@ -72,6 +72,19 @@ $(sh_region_b wan1 | sed 's|^lan = 10.30.0.0/16|lan = 10.20.128.0/17|')" 2 "lan 
 ns_exec gw "$SHAPE" -f "$f" apply >/dev/null 2>&1
 is "$?" 1 "apply with an unknown interface exits 1"
 
+# A foreign root qdisc on wan0: check names it, apply refuses and
+# leaves it.
+ns_exec gw tc qdisc add dev wan0 root handle 1: tbf rate 1mbit burst 10k latency 50ms
+out=$(ns_exec gw "$SHAPE" -n -f "$CONF" 2>&1)
+is "$?" 1 "check with a foreign root qdisc on wan0 exits 1"
+like "$out" "$CONF:[0-9]+: .*'wan0' has a root qdisc that is not Outpost's \(tbf 1:\)" \
+	"and names it"
+ns_exec gw "$SHAPE" -f "$CONF" apply >/dev/null 2>&1
+is "$?" 1 "apply refuses it (exit 1)"
+like "$(ns_exec gw tc qdisc show dev wan0)" "^qdisc tbf 1: root" "and leaves the tbf in place"
+is "$(ns_exec gw nft list tables | grep -c outpost)" 0 "with no nft table made"
+ns_exec gw tc qdisc del dev wan0 root
+
 # ---- --dry-run, unprivileged ----
 state()
 {
