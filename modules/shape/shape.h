@@ -208,12 +208,13 @@ struct shape_nft_set {
 	size_t nelems;
 };
 
-/* One rule of chain egress: oifname WAN meta nfproto ipv4|ipv6 [ip|ip6
+/* One rule of chain egress: oifname WAN [meta nfproto ipv4|ipv6] [ip|ip6
  * saddr @set] [ip|ip6 daddr @set] [meta l4proto tcp|udp th sport|dport
  * A-B] counter meta priority set CLASSID. Rules are in order, the first
- * match wins (each ends with "accept" after setting the priority). The
- * family always holds, also for a rule with no set: a port rule for
- * both families is two rules. Ports count only with an ipproto. */
+ * match wins (each ends with "accept" after setting the priority). A
+ * rule of family AF_INET/AF_INET6 starts with the nfproto guard (also
+ * without a set); family 0 has none and may have no set. Ports count
+ * only with an ipproto. */
 struct shape_nft_rule {
 	char oif[16];
 	/* AF_INET, AF_INET6; 0 for a rule without an address match (the

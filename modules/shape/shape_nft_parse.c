@@ -464,11 +464,11 @@ static bool match_rule(const struct pexpr *e, size_t n, struct shape_nft_prule *
 {
 	struct shape_nft_rule *r = &out->r;
 	const uint8_t *d;
-	size_t i = 4;
+	size_t i = 2;
 
 	memset(out, 0, sizeof(*out));
 	r->saddr_set = r->daddr_set = -1;
-	if (n < 8 || !meta_load(&e[0], NFT_META_OIFNAME) || !(d = cmp_data(&e[1], NFT_CMP_EQ, 16)))
+	if (n < 6 || !meta_load(&e[0], NFT_META_OIFNAME) || !(d = cmp_data(&e[1], NFT_CMP_EQ, 16)))
 		return false;
 	/* A name, NUL-terminated within IFNAMSIZ and zero after it. */
 	if (d[0] == 0 || memchr(d, 0, 16) == NULL)
@@ -477,16 +477,20 @@ static bool match_rule(const struct pexpr *e, size_t n, struct shape_nft_prule *
 		if (d[k])
 			return false;
 	memcpy(r->oif, d, 16);
-	if (!meta_load(&e[2], NFT_META_NFPROTO) || !(d = cmp_data(&e[3], NFT_CMP_EQ, 1)))
-		return false;
-	if (*d == NFPROTO_IPV4)
-		r->family = AF_INET;
-	else if (*d == NFPROTO_IPV6)
-		r->family = AF_INET6;
-	else
-		return false;
-	(void)addr_lookup(e, n, &i, r->family, true, out->sset);
-	(void)addr_lookup(e, n, &i, r->family, false, out->dset);
+	/* The family guard; without it (family 0) no address match. */
+	if (meta_load(&e[2], NFT_META_NFPROTO)) {
+		if (!(d = cmp_data(&e[3], NFT_CMP_EQ, 1)))
+			return false;
+		if (*d == NFPROTO_IPV4)
+			r->family = AF_INET;
+		else if (*d == NFPROTO_IPV6)
+			r->family = AF_INET6;
+		else
+			return false;
+		i = 4;
+		(void)addr_lookup(e, n, &i, r->family, true, out->sset);
+		(void)addr_lookup(e, n, &i, r->family, false, out->dset);
+	}
 	if (!ports(e, n, &i, r))
 		return false;
 	if (i + 4 != n || !named(&e[i], "counter"))
@@ -560,9 +564,9 @@ static int parse_rule(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	r = &p->rules[p->nrules++];
 	if (!rule_exprs(t.a[NFTA_RULE_EXPRESSIONS], e, &n) || t.a[NFTA_RULE_COMPAT] ||
 	    !match_rule(e, n, r)) {
-		/* Kept in its place, as a rule no model has (family 0), with
-		 * its counter if it has one: so equality fails and rule
-		 * numbers stay the kernel's. */
+		/* Kept in its place, as a rule no model has (no oif, family
+		 * 0), with its counter if it has one: so equality fails and
+		 * rule numbers stay the kernel's. */
 		memset(r, 0, sizeof(*r));
 		r->r.saddr_set = r->r.daddr_set = -1;
 		for (size_t k = 0; k < n; k++)
