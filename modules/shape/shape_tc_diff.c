@@ -10,8 +10,10 @@
  * The adds come parents first; the deletes after all adds, filters
  * before the classes they point at (HTB refuses to delete a class in
  * use), redirects before the IFBs they feed (mirred to a missing
- * device drops). Equal means equal as the kernel stores it: ticks,
- * not burst bytes. */
+ * device drops). Among the adds, the ingress qdisc and the redirect
+ * come last, once the IFB's tree is whole: redirected earlier, the
+ * download would pass the IFB's default qdisc unshaped. Equal means
+ * equal as the kernel stores it: ticks, not burst bytes. */
 #include "config.h"
 
 #include <errno.h>

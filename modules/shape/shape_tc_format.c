@@ -64,7 +64,9 @@ static void handle(struct text *t, uint32_t h)
 /* A u32 node handle as tc writes it: table:bucket:node, "::800" new. */
 static void u32_handle(struct text *t, uint32_t h)
 {
-	put(t, "%" PRIx32 ":", h >> 20);
+	if (h >> 20)
+		put(t, "%" PRIx32, h >> 20);
+	put(t, ":");
 	if ((h >> 12) & 0xffu)
 		put(t, "%" PRIx32, (h >> 12) & 0xffu);
 	put(t, ":%" PRIx32, h & 0xfffu);

@@ -15,18 +15,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Until the model's timing code is on this branch: the same contract
- * (psched ticks of 64 ns, rounded up); the model's definition wins. */
-__attribute__((weak)) uint32_t shape_xmit_ticks(uint64_t bytes, uint64_t rate)
-{
-	unsigned __int128 t = (unsigned __int128)bytes * 15625000u;
-
-	if (!rate)
-		return 0;
-	t = (t + rate - 1) / rate;
-	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
-}
-
 static void check_str(const char *s, size_t n)
 {
 	if (strnlen(s, n) == n)

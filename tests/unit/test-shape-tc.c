@@ -24,10 +24,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <linux/if_packet.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 
@@ -36,18 +39,6 @@
 #include "../tap.h"
 
 static char tmp[64];
-
-/* Until the model's timing code is on this branch: the same contract
- * (psched ticks of 64 ns, rounded up); the model's definition wins. */
-__attribute__((weak)) uint32_t shape_xmit_ticks(uint64_t bytes, uint64_t rate)
-{
-	unsigned __int128 t = (unsigned __int128)bytes * 15625000u;
-
-	if (!rate)
-		return 0;
-	t = (t + rate - 1) / rate;
-	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
-}
 
 __attribute__((format(printf, 1, 2)))
 static int sh(const char *fmt, ...)
@@ -291,9 +282,13 @@ static void test_apply(struct nl_sock *s)
 	      "| grep -q 'match c6336400/ffffff00 at 12'") == 0 &&
 	   sh("tc filter show dev ifb-wan0 | grep -A4 'pref 20307 u32.*flowid 4f50:12' "
 	      "| grep -q 'match 1ae10000/ffff0000 at 20'") == 0 &&
+	   sh("tc filter show dev ifb-wan0 | grep -A4 'pref 20307 u32.*flowid 4f50:12' "
+	      "| tr '\\n' ' ' | grep -q 'match 05000000/0f000000 at 0 *match 00000000/00001fff at 4 "
+	      "*match 00060000/00ff0000 at 8 *match 1ae10000'") == 0 &&
 	   sh("tc filter show dev ifb-wan0 protocol ipv6 | grep -A4 'pref 20308 u32.*flowid 4f50:12' "
 	      "| grep -q 'match 00001ae0/0000fffe at 40'") == 0,
-	   "tc filter show: the v4 origin node, the v4 sport node, the v6 dport range node");
+	   "tc filter show: the v4 origin node, the v4 sport node (IHL 5, first fragment, tcp), "
+	   "the v6 dport range node");
 	ok(sh("tc filter show dev wan0 ingress | grep -q 'mirred (Egress Redirect to device ifb-wan0) stolen'")
 	   == 0 && sh("ip -d link show ifb-wan0 | grep -q 'alias outpost-shape: wan0'") == 0,
 	   "the ingress redirect to ifb-wan0, the IFB with Outpost's alias");
@@ -306,6 +301,142 @@ static void test_apply(struct nl_sock *s)
 	check_tree(&d[1], &trees[1]);
 	free_all(d);
 	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
+}
+
+static uint16_t csum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* One frame from the ISP's side into wan0: IPv4 or IPv6 from src to
+ * dst, UDP or TCP with the given ports, or a later IPv4 fragment. */
+static size_t frame(uint8_t *f, const char *src, const char *dst, uint8_t proto, uint16_t sport,
+		    uint16_t dport, bool later_fragment)
+{
+	bool v6 = strchr(src, ':') != NULL;
+	size_t ip = v6 ? 40 : 20, l4 = proto == IPPROTO_TCP ? 20 : 8, pay = 100;
+	uint8_t *h = f + 14, *t = h + ip;
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	/* (sysfs still shows the namespace the test started in.) */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "wan0");
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		bail_out("wan0's address: %s", strerror(errno));
+	close(fd);
+	memset(f, 0, 14 + ip + l4 + pay);
+	memcpy(f, ifr.ifr_hwaddr.sa_data, 6);
+	f[6] = 0x02;
+	f[11] = 0x01;
+	f[12] = v6 ? 0x86 : 0x08;
+	f[13] = v6 ? 0xdd : 0x00;
+	if (v6) {
+		h[0] = 0x60;
+		h[4] = (uint8_t)((l4 + pay) >> 8);
+		h[5] = (uint8_t)(l4 + pay);
+		h[6] = proto;
+		h[7] = 64;
+		inet_pton(AF_INET6, src, h + 8);
+		inet_pton(AF_INET6, dst, h + 24);
+	} else {
+		uint16_t c;
+
+		h[0] = 0x45;
+		h[2] = (uint8_t)((ip + l4 + pay) >> 8);
+		h[3] = (uint8_t)(ip + l4 + pay);
+		if (later_fragment)
+			h[7] = 0x10;  /* offset 16 (x 8 bytes) */
+		h[8] = 64;
+		h[9] = proto;
+		inet_pton(AF_INET, src, h + 12);
+		inet_pton(AF_INET, dst, h + 16);
+		c = csum(h, 20);
+		h[10] = (uint8_t)(c >> 8);
+		h[11] = (uint8_t)c;
+	}
+	t[0] = (uint8_t)(sport >> 8);
+	t[1] = (uint8_t)sport;
+	t[2] = (uint8_t)(dport >> 8);
+	t[3] = (uint8_t)dport;
+	if (proto == IPPROTO_TCP)
+		t[12] = 0x50;
+	else
+		t[5] = (uint8_t)(l4 + pay);
+	return 14 + ip + l4 + pay;
+}
+
+/* Packets of the IFB's class minor. */
+static uint64_t ifb_packets(struct nl_sock *s, uint32_t minor)
+{
+	struct shape_kdev d;
+	const struct shape_kclass *k;
+	uint64_t n = 0;
+
+	if (shape_tc_read(s, "ifb-wan0", &d) == 0 && (k = kclass(&d, minor)) != NULL)
+		n = k->st.packets;
+	shape_kdev_free(&d);
+	return n;
+}
+
+/* Real packets through the ingress redirect and the IFB's u32 nodes. */
+static void test_classify(struct nl_sock *s)
+{
+	static const struct {
+		const char *what, *src, *dst;
+		uint8_t proto;
+		uint16_t sport, dport;
+		bool frag;
+		uint32_t minor;
+	} c[] = {
+		{ "v4 from the origin", "198.51.100.7", "192.0.2.1", IPPROTO_UDP, 80, 4000, false, 0x11 },
+		{ "v6 from the origin", "2001:db8:51::7", "2001:db8:1::1", IPPROTO_UDP, 80, 4000, false, 0x11 },
+		{ "v4 TCP from P2P port 6881", "203.0.113.5", "192.0.2.1", IPPROTO_TCP, 6881, 4000, false, 0x12 },
+		{ "v6 UDP to 6881 (in 6880/0xfffe)", "2001:db8:77::1", "2001:db8:1::1", IPPROTO_UDP, 4000, 6881,
+		  false, 0x12 },
+		{ "v4 from a peer prefix to the LAN", "10.99.3.4", "192.0.2.1", IPPROTO_UDP, 1, 2, false, 0x12 },
+		{ "v4 UDP from 6881 (the node wants TCP)", "203.0.113.5", "192.0.2.1", IPPROTO_UDP, 6881, 4000,
+		  false, SHAPE_MINOR_BUSINESS },
+		{ "a later v4 fragment with 6881 where ports would be", "203.0.113.5", "192.0.2.1",
+		  IPPROTO_TCP, 6881, 4000, true, SHAPE_MINOR_BUSINESS },
+	};
+	struct sockaddr_ll to = { .sll_family = AF_PACKET };
+	int fd = socket(AF_PACKET, SOCK_RAW, 0);
+	uint8_t f[256];
+
+	to.sll_ifindex = (int)if_nametoindex("isp0");
+	to.sll_halen = 6;
+	if (fd < 0 || !to.sll_ifindex)
+		bail_out("packet socket: %s", strerror(errno));
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint64_t before[3], after[3];
+		const uint32_t minors[3] = { 0x11, 0x12, SHAPE_MINOR_BUSINESS };
+		size_t n = frame(f, c[i].src, c[i].dst, c[i].proto, c[i].sport, c[i].dport, c[i].frag);
+		bool right = true;
+
+		for (int k = 0; k < 3; k++)
+			before[k] = ifb_packets(s, minors[k]);
+		for (int j = 0; j < 5; j++)
+			if (sendto(fd, f, n, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)n)
+				bail_out("sendto: %s", strerror(errno));
+		usleep(50000);
+		for (int k = 0; k < 3; k++) {
+			after[k] = ifb_packets(s, minors[k]);
+			right = right && after[k] - before[k] == (minors[k] == c[i].minor ? 5u : 0u);
+		}
+		if (!ok(right, "%s: 5 packets in 4f50:%x, none elsewhere", c[i].what, c[i].minor))
+			diag("4f50:11 +%llu, 4f50:12 +%llu, 4f50:2 +%llu",
+			     (unsigned long long)(after[0] - before[0]),
+			     (unsigned long long)(after[1] - before[1]),
+			     (unsigned long long)(after[2] - before[2]));
+	}
+	close(fd);
 }
 
 /* UDP out of wan0 into class 4f50:12 (HTB reads skb->priority). */
@@ -385,6 +516,20 @@ static void test_in_place(struct nl_sock *s)
 	      "| grep -q 'match 1ae90000/ffff0000 at 20'") == 0, "one node left at that pref: ::801, port 6889");
 	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
 
+	/* A leaf of another kind at our handle: the kernel cannot change
+	 * a qdisc's kind, so it is grafted through a second handle. */
+	if (sh("tc qdisc del dev wan0 parent 4f50:11 handle 11: && "
+	       "tc qdisc add dev wan0 parent 4f50:11 handle 11: bfifo limit 10000") != 0)
+		bail_out("bfifo leaf");
+	n = sync_to(s, &want, &ops, &r);
+	ok(n == 1 && ops.v[0].kind == SHAPE_OP_LEAF && ops.v[0].handle == SHAPE_LEAF_TMP(0x11) &&
+	   r.n == 0, "a leaf of another kind: one LEAF op through a second handle (%d ops)", n);
+	shape_ops_free(&ops);
+	ok(sh("tc qdisc show dev wan0 | grep -q '^qdisc pfifo 11: parent 4f50:11 limit 100p'") == 0 &&
+	   sh("tc qdisc show dev wan0 | grep -c 'parent 4f50:11' | grep -qx 1") == 0,
+	   "the leaf is pfifo 11: again, and the only one");
+	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
+
 	/* Redirected into an IFB that is down, downloads would be dropped. */
 	if (sh("ip link set ifb-wan0 down") != 0)
 		bail_out("ifb down");
@@ -400,15 +545,20 @@ static void test_in_place(struct nl_sock *s)
 
 /* What the kernel holds, as text that tc -batch must reproduce:
  * classes without their bursts (tc rounds burst bytes down through
- * whole microseconds; ours are exact), filters and qdiscs verbatim. */
+ * whole microseconds; ours are exact), qdiscs without HTB's counter of
+ * unclassified packets (chatter of a link just up), filters verbatim. */
 #define SHOW "for d in wan0 ifb-wan0; do tc class show dev $d | sed 's/ c\\?burst [0-9]*b//g' | sort; " \
-	"tc qdisc show dev $d; tc filter show dev $d; tc filter show dev $d protocol ipv6; done; " \
+	"tc qdisc show dev $d | sed 's/direct_packets_stat [0-9]* //'; tc filter show dev $d; " \
+	"tc filter show dev $d protocol ipv6; done; " \
 	"tc filter show dev wan0 ingress"
 
 static void setup_links(void)
 {
 	if (sh("ip link set lo up && ip link add wan0 type veth peer name isp0 && "
-	       "ip link add wan1 type veth peer name isp1 && ip link set wan0 up && ip link set isp0 up && "
+	       "ip link add wan1 type veth peer name isp1 && "
+	       /* No IPv6 chatter from the ISP side into wan0's ingress. */
+	       "sysctl -qw net.ipv6.conf.isp0.disable_ipv6=1 && "
+	       "ip link set wan0 up && ip link set isp0 up && "
 	       "ip link set wan1 up && ip link set isp1 up && ip addr add 192.0.2.1/24 dev wan0 && "
 	       "ip neigh add 192.0.2.2 lladdr 02:00:00:00:00:02 dev wan0") != 0)
 		bail_out("veth setup");
@@ -530,6 +680,95 @@ static void test_clear(struct nl_sock *s)
 	is_int(count_diff(s, NULL), 0, "clear again: nothing to do");
 }
 
+/* 100 regions' worth on one interface: 302 classes a tree, 400 u32
+ * nodes, in one shape_tc_apply; then back to nothing. */
+static void test_scale(struct nl_sock *s)
+{
+	enum { R = 100, NC = 2 + 3 * R, NF = 4 * R };
+	struct shape_class *ce = calloc(NC, sizeof(*ce)), *ci = calloc(NC, sizeof(*ci));
+	struct shape_u32 *f = calloc(NF, sizeof(*f));
+	struct shape_tree t[2];
+	struct shape_plan p = { .trees = t, .ntrees = 2 };
+	struct shape_ops ops;
+	struct refusals r;
+	struct timespec a, b;
+	int n;
+
+	if (!ce || !ci || !f)
+		bail_out("calloc");
+	ce[0] = cls(SHAPE_MINOR_LINE, 0, 1000, 1000, 0);
+	ce[1] = cls(SHAPE_MINOR_BUSINESS, SHAPE_MINOR_LINE, 100, 1000, 0);
+	for (unsigned i = 0; i < R; i++)
+		for (unsigned k = 0; k < 3; k++)
+			ce[2 + 3 * i + k] = cls(SHAPE_MINOR(i + 1, k + 1), SHAPE_MINOR_LINE, 1 + i, 2 + i,
+						k + 1);
+	memcpy(ci, ce, NC * sizeof(*ci));
+	for (unsigned i = 0; i < NF; i++) {
+		char a4[32];
+
+		snprintf(a4, sizeof(a4), "10.%u.%u.0", i / 256, i % 256);
+		f[i] = (struct shape_u32){ .pref = (uint16_t)(SHAPE_PREF_CLASSIFY + i), .family = AF_INET,
+			.classid = SHAPE_HANDLE(SHAPE_MINOR(i / 4 + 1, 1 + i % 2)), .has_src = true,
+			.src = pfx(a4, 24), .ipproto = i % 4 == 3 ? IPPROTO_TCP : 0,
+			.has_dport = i % 4 == 3, .port = 6881, .port_mask = 0xffff };
+	}
+	t[0] = trees[0];
+	t[0].classes = ce;
+	t[0].nclasses = NC;
+	t[1] = trees[1];
+	t[1].classes = ci;
+	t[1].nclasses = NC;
+	t[1].filters = f;
+	t[1].nfilters = NF;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	n = sync_to(s, &p, &ops, &r);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	diag("%d ops in %.0f ms (read, diff, apply)", n,
+	     (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
+	ok(n > 2 * NC + NF && r.n == 0, "100 regions: %d ops in one apply, none refused", n);
+	shape_ops_free(&ops);
+	ok(sh("tc class show dev ifb-wan0 | grep -c '^class htb' | grep -qx %d", NC) == 0 &&
+	   sh("tc filter show dev ifb-wan0 | grep -c 'fh [0-9a-f]*::800 ' | grep -qx %d", NF) == 0,
+	   "the kernel holds all %d classes and %d nodes", NC, NF);
+	is_int(count_diff(s, &p), 0, "diff again: nothing to do");
+	n = sync_to(s, NULL, &ops, &r);
+	ok(n == 3 && r.n == 0 && sh("tc qdisc show dev wan0 | grep -q 4f50") != 0,
+	   "and all of it cleared in %d ops", n);
+	shape_ops_free(&ops);
+	free(ce);
+	free(ci);
+	free(f);
+}
+
+static void test_format(void)
+{
+	struct shape_op op;
+	char line[512];
+
+	memset(&op, 0, sizeof(op));
+	op.kind = SHAPE_OP_CLASS_CHANGE;
+	snprintf(op.dev, 16, "wan0");
+	op.cls = cls(0x21, SHAPE_MINOR_LINE, 20, 20, 1);
+	op.cls.burst = op.cls.cburst = 31250;
+	op.cls.quantum = 31250;
+	shape_op_format(&op, line, sizeof(line));
+	is_str(line, "tc class change dev wan0 parent 4f50:1 classid 4f50:21 htb rate 20Mbit "
+	       "ceil 20Mbit burst 31250b cburst 31250b quantum 31250 prio 1", "format: a class change");
+	op.kind = SHAPE_OP_FILTER;
+	op.filter = filt[3];
+	shape_op_format(&op, line, sizeof(line));
+	is_str(line, "tc filter add dev wan0 parent 4f50: protocol ipv6 pref 20308 handle ::800 u32 "
+	       "match u32 0x00001100 0x0000ff00 at 4 match u32 0x00001ae0 0x0000fffe at 40 "
+	       "classid 4f50:12", "format: a new IPv6 node with a port range");
+	op.kind = SHAPE_OP_REDIRECT;
+	op.handle = 0x80000800u;
+	snprintf(op.peer, 16, "ifb-wan0");
+	shape_op_format(&op, line, sizeof(line));
+	is_str(line, "tc filter replace dev wan0 parent ffff: protocol all pref 20304 handle 800::800 "
+	       "u32 match u32 0 0 action mirred egress redirect dev ifb-wan0",
+	       "format: the redirect replaced in place");
+}
+
 static void test_caps(void)
 {
 	struct shape_caps c;
@@ -542,6 +781,21 @@ static void test_caps(void)
 	ok(c.fq_codel == fq, "caps: fq_codel %s, as tc finds it", fq ? "present" : "absent");
 	shape_caps_missing(&c, missing, sizeof(missing));
 	is_str(missing, fq ? "" : "fq_codel", "caps: missing lists exactly that");
+
+	/* Without root: -EPERM, nothing known, nothing listed as missing. */
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		rc = shape_caps_probe(&c);
+		shape_caps_missing(&c, missing, sizeof(missing));
+		_exit(rc == -EPERM && !c.probed && !missing[0] ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "caps as nobody: -EPERM, probed false (exit %d)",
+	   WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 static int on_raw(const struct nlmsghdr *nlh, void *arg)
@@ -604,14 +858,17 @@ int main(void)
 	if (nl_open(NETLINK_ROUTE, 0, &s) < 0)
 		bail_out("nl_open");
 	build_plan();
+	test_format();
 	test_caps();
 	test_apply(s);
+	test_classify(s);
 	write_corpus(s);
 	test_batch();
 	test_in_place(s);
 	test_foreign_root(s);
 	test_refused(s);
 	test_clear(s);
+	test_scale(s);
 	nl_close(s);
 	sh("rm -rf %s", tmp);
 	return done_testing();
