@@ -96,6 +96,10 @@ static void summary(const struct tally *t, const struct shape_result *res, const
 	printf("\n");
 }
 
+/* A service reload and outpost-p2pd starting may meet; the second waits
+ * this long for the first before giving up. */
+#define SHAPE_LOCK_WAIT_MS 10000
+
 static int failed(const struct shape_cli *c, int r, const struct shape_result *res, bool clear)
 {
 	fprintf(stderr, "%s: %s\n", c->prog, res->why[0] ? res->why : strerror(-r));
@@ -119,6 +123,7 @@ static int cmd_apply(struct shape_cli *c)
 	struct tally t = { .c = c, .print = c->verbosity > 0 && !c->dry_run };
 	struct shape_apply_opts o = {
 		.dry_run = c->dry_run, .out = stdout, .changed = changed, .arg = &t,
+		.lock_wait_ms = SHAPE_LOCK_WAIT_MS,
 	};
 	struct shape_result res;
 	int r;
@@ -146,6 +151,7 @@ static int cmd_clear(struct shape_cli *c)
 	struct tally t = { .c = c, .print = c->verbosity >= 0 && !c->dry_run, .clear = true };
 	struct shape_apply_opts o = {
 		.dry_run = c->dry_run, .out = stdout, .changed = changed, .arg = &t,
+		.lock_wait_ms = SHAPE_LOCK_WAIT_MS,
 	};
 	struct shape_result res;
 	int r;

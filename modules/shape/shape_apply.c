@@ -164,6 +164,20 @@ static int change(struct nl_sock *s, const struct shape_kdev *devs, size_t n,
 	return 0;
 }
 
+static int take_lock(const struct shape_apply_opts *o, struct shape_result *res, int *lock)
+{
+	int r = shape_lock(o->lock_wait_ms, lock);
+
+	if (r == -EBUSY)
+		snprintf(res->why, sizeof(res->why),
+		    "another outpost-shape is changing this namespace's shaping (waited %u ms)",
+		    o->lock_wait_ms);
+	else if (r < 0)
+		snprintf(res->why, sizeof(res->why), "cannot take the shaping lock: %s",
+		    strerror(-r));
+	return r;
+}
+
 int shape_apply(const struct shape_config *cfg, const struct shape_apply_opts *opts,
 		struct shape_result *res)
 {
@@ -177,19 +191,21 @@ int shape_apply(const struct shape_config *cfg, const struct shape_apply_opts *o
 	struct nl_sock *s = NULL;
 	const struct shape_nft *want;
 	bool known = true, differs;
-	int r;
+	int lock = -1, r;
 
 	memset(res, 0, sizeof(*res));
+	if (!o->dry_run && (r = take_lock(o, res, &lock)) < 0)
+		return r;
 	r = shape_caps_probe(&res->caps);
 	if (r < 0 && r != -EPERM) {
 		snprintf(res->why, sizeof(res->why), "cannot probe the kernel: %s", strerror(-r));
-		return r;
+		goto out;
 	}
 	if ((r = check_caps(&res->caps, res->why, sizeof(res->why))) < 0)
-		return r;
+		goto out;
 	if ((r = nl_open(NETLINK_ROUTE, 0, &s)) < 0) {
 		snprintf(res->why, sizeof(res->why), "cannot open rtnetlink: %s", strerror(-r));
-		return r;
+		goto out;
 	}
 	if ((r = shape_kernel_read(s, cfg, &devs, &ndevs)) < 0) {
 		snprintf(res->why, sizeof(res->why), "cannot read the interfaces: %s", strerror(-r));
@@ -244,6 +260,7 @@ out:
 	shape_plan_free(&plan);
 	shape_kdevs_free(devs, ndevs);
 	nl_close(s);
+	shape_unlock(lock);
 	return r;
 }
 
@@ -259,12 +276,14 @@ int shape_clear(const struct shape_apply_opts *opts, struct shape_result *res)
 	struct nl_sock *s = NULL;
 	bool known = true;
 	char why[400] = "";
-	int r;
+	int lock = -1, r;
 
 	memset(res, 0, sizeof(*res));
+	if (!o->dry_run && (r = take_lock(o, res, &lock)) < 0)
+		return r;
 	if ((r = nl_open(NETLINK_ROUTE, 0, &s)) < 0) {
 		snprintf(res->why, sizeof(res->why), "cannot open rtnetlink: %s", strerror(-r));
-		return r;
+		goto out;
 	}
 	if ((r = shape_kernel_read(s, NULL, &devs, &ndevs)) < 0) {
 		snprintf(res->why, sizeof(res->why), "cannot read the interfaces: %s", strerror(-r));
@@ -319,5 +338,6 @@ out:
 	shape_knft_free(&knft);
 	shape_kdevs_free(devs, ndevs);
 	nl_close(s);
+	shape_unlock(lock);
 	return r;
 }

@@ -13,4 +13,9 @@ int shape_plan_from_kernel(const struct shape_kdev *devs, size_t n, struct shape
  * held. 0, -EPROTO when the kernel refused part of that, or -errno. */
 int shape_rollback(struct nl_sock *s, const struct shape_kdev *before, size_t n);
 
+/* Take the namespace's shaping lock, waiting up to wait_ms for another
+ * holder: 0 with *fd to pass to shape_unlock, -EBUSY, or -errno. */
+int shape_lock(unsigned wait_ms, int *fd);
+void shape_unlock(int fd);
+
 #endif

@@ -222,11 +222,16 @@ struct shape_apply_opts {
 	 * tool prints per change (-v) and counts per interface. */
 	void (*changed)(const struct shape_op *op, void *arg);
 	void *arg;
+	/* How long to wait while another apply or clear holds this network
+	 * namespace's lock (not for dry runs): 0 fails at once with -EBUSY,
+	 * as a daemon on its loop wants; outpost-shape waits 10 s. */
+	unsigned lock_wait_ms;
 };
 
 /* Probe the kernel, read what it holds, plan cfg, and change the
  * difference: tc first, then nft; any refusal rolls back to what was
- * there before (both tc and nft). 0 (also when nothing changed), -EEXIST
+ * there before (both tc and nft). 0 (also when nothing changed), -EBUSY
+ * (another apply or clear is running in this namespace), -EEXIST
  * (foreign root qdisc), -ENODEV (a WAN interface is missing),
  * -EOPNOTSUPP (the kernel lacks htb, ingress, ifb, u32 or mirred),
  * -EPROTO (refused and rolled back; res->why says why, with the

@@ -2,7 +2,7 @@
 # apply/clear with rollback, appended to libshape.a), outpost-shape, its
 # man page, the systemd oneshot unit and the SysV script.
 modules_shape_libshape_a_SOURCES += modules/shape/shape_apply.c modules/shape/shape_apply_int.h \
-	modules/shape/shape_rollback.c modules/shape/shape_read.c
+	modules/shape/shape_rollback.c modules/shape/shape_read.c modules/shape/shape_lock.c
 
 sbin_PROGRAMS += modules/shape/outpost-shape
 modules_shape_outpost_shape_SOURCES = \

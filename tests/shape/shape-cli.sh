@@ -247,6 +247,25 @@ wait_until 5 eval '! ns_exec gw nft list table inet outpost >/dev/null 2>&1'
 run_ok "apply the standard config again" ns_exec gw "$SHAPE" -f "$CONF" apply
 is "$RUN_OUTPUT" "nft table replaced" "only the nft table was missing"
 
+# ---- one change at a time: the namespace's lock ----
+# A holder of @outpost-shape.lock (what a running apply binds) makes a
+# second apply wait its 10 s and give up; once the holder is gone the
+# apply goes through.
+bg_run gw python3 -c '
+import socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0outpost-shape.lock")
+time.sleep(60)'
+holder=$BG_PID
+sleep 0.5
+t0=$SECONDS
+out=$(ns_exec gw "$SHAPE" -f "$CONF" apply 2>&1)
+is "$?" 1 "apply while another holds the lock exits 1"
+like "$out" "another outpost-shape is changing this namespace's shaping" "and says why"
+ok "$([ $((SECONDS - t0)) -ge 9 ]; echo $?)" "after waiting its 10 s ($((SECONDS - t0)) s)"
+bg_kill "$holder"
+run_ok "with the holder gone, apply goes through" ns_exec gw "$SHAPE" -f "$CONF" apply
+
 # ---- clear ----
 ns_exec gw nft add table inet shclitest
 run_ok "clear exits 0" ns_exec gw "$SHAPE" clear
