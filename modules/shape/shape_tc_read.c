@@ -271,6 +271,14 @@ static int read_once(struct nl_sock *s, const char *dev, struct read_ctx *x)
 	return rc;
 }
 
+static int by_classid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct shape_kclass *)a)->cls.classid;
+	uint32_t y = ((const struct shape_kclass *)b)->cls.classid;
+
+	return x < y ? -1 : x > y;
+}
+
 int shape_tc_read(struct nl_sock *s, const char *dev, struct shape_kdev *out)
 {
 	struct read_ctx x = { .d = out };
@@ -281,6 +289,10 @@ int shape_tc_read(struct nl_sock *s, const char *dev, struct shape_kdev *out)
 		rc = read_once(s, dev, &x);
 	free(x.links.v);
 	free(x.leaves);
+	/* The kernel lists classes in its hash order; show, --json and the
+	 * tests read them in id order. */
+	if (rc == 0 && out->nclasses > 1)
+		qsort(out->classes, out->nclasses, sizeof(out->classes[0]), by_classid);
 	if (rc < 0) {
 		shape_kdev_free(out);
 		memset(out, 0, sizeof(*out));
