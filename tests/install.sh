@@ -83,6 +83,21 @@ is "$(grep '^ExecStart=' "$runit")" "ExecStart=$P/sbin/outpost-routed -d -f $P/e
 	"the unit starts the installed outpost-routed on the installed config"
 is "$(grep '^DAEMON=' "$rinit")" "DAEMON=$P/sbin/outpost-routed" "so does the SysV script"
 ok "$([ -x "$rinit" ]; echo $?)" "outpost-routed's SysV script is installed executable"
+# outpost-shape: its program, page, oneshot unit and SysV script (owner: shtool).
+sunit=$D$P/lib/systemd/system/outpost-shape.service
+sinit=$D$P/etc/init.d/outpost-shape
+ok "$([ -x "$D$P/sbin/outpost-shape" ]; echo $?)" "outpost-shape is installed in sbin"
+ok "$([ -f "$D$P/share/man/man8/outpost-shape.8" ]; echo $?)" "outpost-shape(8) is installed"
+is "$(grep -l '@[a-z]*@' "$sunit" "$sinit")" "" \
+	"outpost-shape's unit and SysV script have every @path@ filled in"
+is "$(grep -E '^(Type|RemainAfterExit|ExecStart|ExecReload|ExecStop)=' "$sunit")" "Type=oneshot
+RemainAfterExit=yes
+ExecStart=$P/sbin/outpost-shape -f $P/etc/outpost/outpost.conf apply
+ExecReload=$P/sbin/outpost-shape -f $P/etc/outpost/outpost.conf apply
+ExecStop=$P/sbin/outpost-shape clear" \
+	"the oneshot unit applies the installed config on start and reload, clears on stop"
+is "$(grep '^TOOL=' "$sinit")" "TOOL=$P/sbin/outpost-shape" "so does the SysV script"
+ok "$([ -x "$sinit" ]; echo $?)" "outpost-shape's SysV script is installed executable"
 
 # The files do what they say, in a scratch root (no change to this system).
 S=$T/scratch

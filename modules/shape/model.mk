@@ -11,3 +11,12 @@ modules_shape_libshape_a_CPPFLAGS = $(SHAPE_CPPFLAGS)
 modules_shape_libshape_a_CFLAGS = $(SHAPE_CFLAGS)
 # What links the shaping code (outpost-shape, later outpost-p2pd).
 LIBSHAPE = modules/shape/libshape.a $(LIBOPNL) $(LIBNFTNL_LIBS) $(LIBOP)
+modules_shape_libshape_a_SOURCES += modules/shape/region_int.h modules/shape/shape_config.c
+
+# The model's unit test: config, slots, timing and the plan for the
+# configs of the test world (tests/shape/shape-lib.sh).
+check_PROGRAMS += tests/unit/test-shape-plan
+TESTS += tests/unit/test-shape-plan
+tests_unit_test_shape_plan_SOURCES = tests/unit/test-shape-plan.c tests/tap.h
+tests_unit_test_shape_plan_CPPFLAGS = $(SHAPE_CPPFLAGS)
+tests_unit_test_shape_plan_LDADD = $(LIBOPSCHEMA) $(LIBSHAPE)

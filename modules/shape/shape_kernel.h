@@ -54,6 +54,11 @@ struct shape_kclass {
 	struct shape_class cls;
 	char leaf_kind[16];  /* "" when it has none */
 	struct shape_stats st;
+	/* buffer and cbuffer exactly as the kernel holds them (psched
+	 * ticks): the diff compares these with shape_xmit_ticks() of the
+	 * plan, since burst bytes recomputed from ticks do not round trip
+	 * at high rates. */
+	uint32_t buffer_ticks, cbuffer_ticks;
 };
 
 enum shape_root {
@@ -82,6 +87,8 @@ struct shape_kdev {
 	bool ingress;                /* an ingress qdisc ffff: */
 	bool redirect;               /* our redirect filter on it */
 	char redirect_to[16];        /* the device it redirects to */
+	uint32_t redirect_handle;    /* its u32 node handle, for replace */
+	size_t ingress_foreign;      /* filters on the ingress qdisc that are not ours */
 };
 
 /* Read one device: -ENODEV leaves *out with root SHAPE_ROOT_NONE. */
@@ -90,6 +97,16 @@ void shape_kdev_free(struct shape_kdev *d);
 
 /* Every IFB of Outpost's (by alias), for clear: names into *out. */
 int shape_tc_list_ifbs(struct nl_sock *s, char (**out)[16], size_t *n);
+
+/* Read every device that matters to cfg (NULL: no config): first each
+ * WAN interface of cfg and its IFB, in config order, included even when
+ * missing (root SHAPE_ROOT_NONE), then every other device of this
+ * namespace that holds something of Outpost's (root 4f50:, our IFB
+ * alias, our redirect), so apply and clear also reach interfaces the
+ * config no longer names. 0 or -errno; free with shape_kdevs_free(). */
+int shape_kernel_read(struct nl_sock *s, const struct shape_config *cfg, struct shape_kdev **out,
+		      size_t *n);
+void shape_kdevs_free(struct shape_kdev *devs, size_t n);
 
 /* The nft table as the kernel holds it, parsed back into the model
  * (rules Outpost did not write parse as foreign: equal never holds),
@@ -165,7 +182,7 @@ int shape_nft_commit(const struct shape_nft *nft, char *why, size_t whylen);
 /* ---- the whole thing, for outpost-shape and outpost-p2pd ---- */
 
 struct shape_result {
-	size_t tc_changes;   /* ops applied */
+	size_t tc_changes;   /* ops applied (that stayed: 0 after a rollback) */
 	bool nft_changed;
 	size_t refused;      /* > 0: rolled back */
 	char why[512];       /* first refusal: "tc class change dev ...: <extack>" */
@@ -175,13 +192,21 @@ struct shape_result {
 struct shape_apply_opts {
 	bool dry_run;        /* print the commands to out instead of changing anything */
 	FILE *out;           /* dry-run commands (nft script, then tc/ip lines) */
+	/* NULL, or called for every tc op once the whole change held (not
+	 * for ops rolled back), and for every op of a dry run: what the
+	 * tool prints per change (-v) and counts per interface. */
+	void (*changed)(const struct shape_op *op, void *arg);
+	void *arg;
 };
 
 /* Probe the kernel, read what it holds, plan cfg, and change the
  * difference: tc first, then nft; any refusal rolls back to what was
  * there before (both tc and nft). 0 (also when nothing changed), -EEXIST
- * (foreign root qdisc), -ENODEV (a WAN interface is missing), -EPROTO
- * (refused and rolled back; res->why says why), or -errno. */
+ * (foreign root qdisc), -ENODEV (a WAN interface is missing),
+ * -EOPNOTSUPP (the kernel lacks htb, ingress, ifb, u32 or mirred),
+ * -EPROTO (refused and rolled back; res->why says why), -EPERM, or
+ * -errno; res->why is set for each of them. A cfg without regions
+ * removes everything of Outpost's. */
 int shape_apply(const struct shape_config *cfg, const struct shape_apply_opts *opts,
 		struct shape_result *res);
 /* Remove everything of Outpost's: root qdiscs SHAPE_MAJOR:, the

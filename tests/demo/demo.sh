@@ -37,7 +37,7 @@ fi
 . "$top_srcdir/tests/lib/netns.sh"
 . "$top_srcdir/tests/lib/broker.sh"	# certs_make, for the DoT reference
 
-PARTS=(world map connectivity config mqtt routing probe dns)
+PARTS=(world map connectivity config mqtt routing probe dns shape)
 
 say()
 {
@@ -822,6 +822,75 @@ for line in sys.stdin:
 	return "$rc"
 }
 # ---- END dnsd ----
+
+# ---- BEGIN shape: outpost-shape on the edge's line (owner: shtool) ----
+# Region chaoyang's packages come from the origin (192.0.2.10) over line
+# tel; outpost-shape caps them at 10 Mbit/s in the kernel while anything
+# else (here an iperf3 server on the broker host, 192.0.2.80) keeps the
+# rest of the line. Two downloads to dev1 at once show the difference.
+SHAPE=$top_builddir/modules/shape/outpost-shape
+
+# shape_rate FILE: the received rate of an iperf3 -J run, in Mbit/s.
+shape_rate()
+{
+	python3 -c '
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    print("%.1f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))
+except Exception:
+    print("?")' "$1"
+}
+
+part_shape()
+{
+	local dir=$NETNS_TMP/shape conf capped free rc=0 a b
+	if [ ! -x "$SHAPE" ]; then
+		say "FAILED: $SHAPE is not built in this tree"
+		return 1
+	fi
+	command -v iperf3 >/dev/null 2>&1 || { say "FAILED: iperf3 is not installed"; return 1; }
+	mkdir -p "$dir" || return 1
+	conf=$dir/outpost.conf
+	printf '%s\n' "[node]" "id = edge-01" "region = chaoyang" "" \
+		"[region \"chaoyang\"]" "lan = 10.20.0.0/16" "wan-interface = eth-tel" \
+		"origin = 192.0.2.10/32" "origin-rate = 10mbit" "line-rate = 100mbit" >"$conf"
+	say "config $conf:"
+	sed 's/^/  | /' "$conf"
+	say "\$ outpost-shape -f $conf apply    (in namespace edge)"
+	ns_exec edge "$SHAPE" -f "$conf" apply 2>&1 | sed 's/^/  | /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { say "FAILED: outpost-shape apply"; return 1; }
+	bg_run origin iperf3 -s -1 -B 192.0.2.10 -p 5201
+	a=$BG_PID
+	bg_run broker iperf3 -s -1 -B 192.0.2.80 -p 5201
+	b=$BG_PID
+	wait_for 5 eval 'ns_exec origin ss -Hltn "sport = :5201" | grep -q . &&
+		ns_exec broker ss -Hltn "sport = :5201" | grep -q .' ||
+		{ say "FAILED: the iperf3 servers did not come up"; bg_kill "$a" "$b"; return 1; }
+	say "two downloads to dev1 at once for 4 s (iperf3 -R): from the origin and from 192.0.2.80"
+	ns_exec dev1 iperf3 -c 192.0.2.10 -p 5201 -R -t 4 -J >"$dir/capped.json" 2>&1 &
+	capped=$!
+	ns_exec dev1 iperf3 -c 192.0.2.80 -p 5201 -R -t 4 -J >"$dir/free.json" 2>&1 &
+	free=$!
+	wait "$capped" || rc=1
+	wait "$free" || rc=1
+	bg_kill "$a" "$b"
+	say "  from the origin (capped at 10 Mbit/s): $(shape_rate "$dir/capped.json") Mbit/s"
+	say "  from elsewhere (business, uncapped):   $(shape_rate "$dir/free.json") Mbit/s"
+	[ "$rc" = 0 ] || say "FAILED: an iperf3 download did not finish"
+	# The cap is an upper bound: more than 10 % above it is a failure.
+	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 11 else 1)' \
+		"$(shape_rate "$dir/capped.json" | sed 's/?/999/')" ||
+		{ say "FAILED: the origin download was not capped"; rc=1; }
+	say "\$ outpost-shape -f $conf show"
+	ns_exec edge "$SHAPE" -f "$conf" show 2>&1 | sed 's/^/  | /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { say "FAILED: outpost-shape show"; rc=1; }
+	say "\$ outpost-shape clear"
+	ns_exec edge "$SHAPE" clear 2>&1 | sed 's/^/  | /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { say "FAILED: outpost-shape clear"; rc=1; }
+	return "$rc"
+}
+# ---- END shape ----
 
 failed=()
 for p in "${PARTS[@]}"; do

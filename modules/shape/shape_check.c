@@ -1,0 +1,173 @@
+/* shape_check.c: outpost-shape check (-n): what the config loader
+ * cannot know, checked against this namespace's kernel without changing
+ * it: the interfaces, foreign root qdiscs, the kernel's capabilities,
+ * and whether the kernel already holds what apply would make. */
+#include "config.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shape_cli.h"
+
+/* FILE:LINE of a region's wan-interface key (the section's, failing that). */
+static void where(const struct shape_cli *c, const struct shape_region *rg, char *buf, size_t len)
+{
+	const struct conf_section *sec = c->conf ? conf_section_get(c->conf, "region", rg->name)
+						 : NULL;
+
+	if (sec && conf_key_file(sec, "wan-interface"))
+		snprintf(buf, len, "%s:%u: [region \"%s\"]: key 'wan-interface'",
+		    conf_key_file(sec, "wan-interface"), conf_key_line(sec, "wan-interface"),
+		    rg->name);
+	else
+		snprintf(buf, len, "%s:%u: [region \"%s\"]: key 'wan-interface'",
+		    rg->file ? rg->file : c->config_path, rg->line, rg->name);
+}
+
+int shape_cli_check_ifaces(const struct shape_cli *c)
+{
+	char at[256];
+	int rc = 0;
+
+	for (size_t i = 0; i < c->cfg.nregions; i++) {
+		const struct shape_region *rg = &c->cfg.regions[i];
+
+		if (if_nametoindex(rg->wan) != 0)
+			continue;
+		where(c, rg, at, sizeof(at));
+		fprintf(stderr, "%s: no interface '%s' here\n", at, rg->wan);
+		rc = 1;
+	}
+	return rc;
+}
+
+/* Foreign root qdiscs on the configured WAN interfaces: apply refuses them. */
+static int check_roots(const struct shape_cli *c, const struct shape_kdev *devs, size_t n)
+{
+	char at[256], h[16];
+	int rc = 0;
+
+	for (size_t i = 0; i < c->cfg.nregions; i++) {
+		const struct shape_region *rg = &c->cfg.regions[i];
+		const struct shape_kdev *d = shape_cli_dev(devs, n, rg->wan);
+		bool first = true;
+
+		/* One message per interface, at its first region. */
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->cfg.regions[j].wan, rg->wan) == 0)
+				first = false;
+		if (!first || !d || d->root != SHAPE_ROOT_FOREIGN)
+			continue;
+		where(c, rg, at, sizeof(at));
+		shape_handle_format(d->root_handle, h);
+		fprintf(stderr, "%s: '%s' has a root qdisc that is not Outpost's (%s %s): "
+		    "outpost-shape will not replace it\n", at, rg->wan, d->root_kind, h);
+		rc = 1;
+	}
+	return rc;
+}
+
+static int check_caps(const struct shape_cli *c, const struct shape_caps *caps)
+{
+	char miss[96] = "";
+
+	if (!caps->probed) {
+		if (c->verbosity >= 0)
+			printf("kernel: not probed (not root)\n");
+		return 0;
+	}
+	if (!caps->htb)
+		strcat(miss, ", htb");
+	if (!caps->ingress)
+		strcat(miss, ", ingress");
+	if (!caps->ifb)
+		strcat(miss, ", ifb");
+	if (!caps->u32)
+		strcat(miss, ", u32");
+	if (!caps->mirred)
+		strcat(miss, ", mirred");
+	if (miss[0]) {
+		fprintf(stderr, "%s: this kernel lacks %s: it cannot shape\n", c->prog, miss + 2);
+		return 1;
+	}
+	if (c->verbosity >= 0)
+		printf("kernel: htb, ingress, ifb, u32, mirred%s\n",
+		    caps->fq_codel ? ", fq_codel" : "; fq_codel: not in this kernel, leaves are pfifo");
+	return 0;
+}
+
+int shape_cmd_check(struct shape_cli *c)
+{
+	struct shape_kdev *devs = NULL;
+	struct shape_apply_opts o = { .dry_run = true };
+	struct shape_result res;
+	struct shape_caps caps;
+	struct nl_sock *s = NULL;
+	size_t ndevs = 0, pending;
+	int r, rc = 0;
+
+	if (c->cfg.nregions == 0) {
+		if (c->verbosity >= 0)
+			printf("%s: no [region]: nothing to shape\n", c->config_path);
+		return 0;
+	}
+	if (shape_cli_check_ifaces(c))
+		rc = 1;
+	if ((r = nl_open(NETLINK_ROUTE, 0, &s)) < 0 ||
+	    (r = shape_kernel_read(s, &c->cfg, &devs, &ndevs)) < 0) {
+		fprintf(stderr, "%s: cannot read the interfaces: %s\n", c->prog, strerror(-r));
+		nl_close(s);
+		return 1;
+	}
+	if (check_roots(c, devs, ndevs))
+		rc = 1;
+	shape_kdevs_free(devs, ndevs);
+	nl_close(s);
+	r = shape_caps_probe(&caps);
+	if (r < 0 && r != -EPERM) {
+		fprintf(stderr, "%s: cannot probe the kernel: %s\n", c->prog, strerror(-r));
+		return 1;
+	}
+	if (check_caps(c, &caps))
+		rc = 1;
+	if (rc)
+		return rc;
+	/* What apply would do, without output: the same code path. */
+	r = shape_apply(&c->cfg, &o, &res);
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, res.why[0] ? res.why : strerror(-r));
+		return 1;
+	}
+	if (c->verbosity < 0)
+		return 0;
+	if (!res.caps.probed) {
+		printf("%s: config valid; tc: %zu change%s pending (nft table not readable: not "
+		    "root)\n", c->config_path, res.tc_changes, res.tc_changes == 1 ? "" : "s");
+		return 0;
+	}
+	pending = res.tc_changes + (res.nft_changed ? 1 : 0);
+	if (pending == 0)
+		printf("%s: in sync\n", c->config_path);
+	else
+		printf("%s: %zu change%s pending (tc: %zu, nft: %s)\n", c->config_path, pending,
+		    pending == 1 ? "" : "s", res.tc_changes,
+		    res.nft_changed ? "table differs" : "in sync");
+	return 0;
+}
+
+int shape_cli_in_sync(const struct shape_cli *c)
+{
+	struct shape_apply_opts o = { .dry_run = true };
+	struct shape_result res;
+
+	if (!c->conf)
+		return -1;
+	if (shape_apply(&c->cfg, &o, &res) < 0)
+		return 0;
+	if (!res.caps.probed)
+		return -1;
+	return res.tc_changes == 0 && !res.nft_changed;
+}
