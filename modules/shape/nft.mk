@@ -1,3 +1,19 @@
-# modules/shape/ nftables fragment (owner: shnft): libnftnl batches,
-# read-back and the nft(8) script; appends to libshape.a, e.g.
-#   modules_shape_libshape_a_SOURCES += modules/shape/shape_nft.c ...
+# modules/shape/ nftables fragment (owner: shnft): table inet outpost in
+# one libnftnl batch (shape_nft.c), read back and parsed (shape_nft_read.c,
+# shape_nft_parse.c, shape_nft_equal.c) and the same transaction as an
+# nft(8) script (shape_nft_script.c); appended to libshape.a.
+modules_shape_libshape_a_SOURCES += modules/shape/shape_nft_int.h modules/shape/shape_nft.c \
+	modules/shape/shape_nft_read.c modules/shape/shape_nft_parse.c \
+	modules/shape/shape_nft_equal.c modules/shape/shape_nft_script.c
+
+# commit -> nft -j list -> read back, changes, a refusal, foreign tables,
+# packets counted by rule and by the HTB class their meta priority chose,
+# the script against the commit, 100 regions; in a network namespace of
+# its own (root; skips without). nft-canon.py turns nft's JSON into lines.
+check_PROGRAMS += tests/unit/test-shape-nft
+TESTS += tests/unit/test-shape-nft
+tests_unit_test_shape_nft_SOURCES = tests/unit/test-shape-nft.c tests/tap.h
+tests_unit_test_shape_nft_CPPFLAGS = $(SHAPE_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_shape_nft_CFLAGS = $(SHAPE_CFLAGS)
+tests_unit_test_shape_nft_LDADD = $(LIBSHAPE)
+EXTRA_DIST += tests/shape/nft-canon.py

@@ -195,16 +195,23 @@ struct shape_tree {
 
 /* nftables: named sets of prefixes and rules of the egress chain. */
 struct shape_nft_set {
-	char name[48];  /* "<region>_lan4", "<region>_origin6", "<region>_peer4" */
+	/* "<region>_lan4", "<region>_origin6", "<region>_peer4". nft(8)
+	 * reads a set name only when it starts with a letter or '_' (its
+	 * scanner: "@1x_lan4" is a syntax error, quoted or not), and so
+	 * does shape_nft_check(): a region whose name starts with a digit
+	 * or '-' gets "_<region>_lan4". */
+	char name[48];
 	uint8_t family;
 	struct shape_prefix *elems;  /* sorted, no overlaps */
 	size_t nelems;
 };
 
-/* One rule of chain egress: oifname WAN [ip|ip6 saddr @set] [ip|ip6
- * daddr @set] [meta l4proto tcp|udp th sport|dport A-B] counter meta
- * priority set CLASSID. Rules are in order, the first match wins
- * (each ends with "accept" after setting the priority). */
+/* One rule of chain egress: oifname WAN meta nfproto ipv4|ipv6 [ip|ip6
+ * saddr @set] [ip|ip6 daddr @set] [meta l4proto tcp|udp th sport|dport
+ * A-B] counter meta priority set CLASSID. Rules are in order, the first
+ * match wins (each ends with "accept" after setting the priority). The
+ * family always holds, also for a rule with no set: a port rule for
+ * both families is two rules. Ports count only with an ipproto. */
 struct shape_nft_rule {
 	char oif[16];
 	uint8_t family;  /* AF_INET, AF_INET6 */
@@ -248,8 +255,10 @@ void shape_handle_format(uint32_t handle, char out[16]);
 void shape_rate_format(uint64_t bytes_per_s, char *out, size_t len);
 void shape_prefix_format(const struct shape_prefix *p, char *out, size_t len);
 
-/* The nft(8) script that builds nft (one transaction: add table, flush
- * it, sets, chain, rules), as `nft -f` reads it. */
+/* The nft(8) script of what shape_nft_commit() sends (one transaction:
+ * "table inet outpost { }", "delete table inet outpost", then the whole
+ * table: sets, chain, rules), as `nft -f` reads it; nft NULL: just the
+ * delete. 0, -EINVAL (shape_nft_check refuses nft) or -EIO. */
 int shape_nft_script(const struct shape_nft *nft, FILE *fp);
 
 #endif

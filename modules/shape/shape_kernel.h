@@ -110,7 +110,12 @@ void shape_kdevs_free(struct shape_kdev *devs, size_t n);
 
 /* The nft table as the kernel holds it, parsed back into the model
  * (rules Outpost did not write parse as foreign: equal never holds),
- * with each rule's counter. *present false when there is no table. */
+ * with each rule's counter. *present false when there is no table.
+ * A foreign rule or set stays in its place with family 0 (no model
+ * has one), so rule i and its counters are the kernel's rule i; a
+ * foreign table flag or a missing chain set only foreign, so apply
+ * commits when !present || foreign || !shape_nft_equal(). The read is
+ * of one ruleset generation (-EAGAIN when it kept changing). */
 struct shape_knft {
 	bool present;
 	bool foreign;  /* something in the table the model cannot express */
@@ -176,7 +181,10 @@ typedef void (*shape_refused_cb)(const struct shape_op *op, int err, const char 
 int shape_tc_apply(struct nl_sock *s, const struct shape_ops *ops, shape_refused_cb cb, void *arg);
 
 /* Replace the nft table by nft in one transaction (nft NULL: delete the
- * table). 0, or -errno with *why the kernel's text when refused. */
+ * table; no error when it is absent). 0, or -errno with *why the
+ * kernel's text when refused: "add element inet outpost r1_lan4: File
+ * exists" (the refused object, then the extended ACK or strerror);
+ * -EINVAL when shape_nft_check() refuses nft. Needs CAP_NET_ADMIN. */
 int shape_nft_commit(const struct shape_nft *nft, char *why, size_t whylen);
 
 /* ---- the whole thing, for outpost-shape and outpost-p2pd ---- */

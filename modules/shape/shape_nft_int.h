@@ -1,0 +1,102 @@
+/* shape_nft_int.h: what the nft writer, reader and script share inside
+ * libshape.a: the byte layout of the rules Outpost writes (so the
+ * reader recognises exactly that) and the parser of dumped messages
+ * (kept apart from the socket so fuzz-shape-nft can drive it). */
+#ifndef OUTPOST_SHAPE_NFT_INT_H
+#define OUTPOST_SHAPE_NFT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/netlink.h>
+
+#include "shape_kernel.h"
+
+/* nft(8)'s datatype numbers for a set's key (src/datatype.h). */
+#define SHAPE_NFT_TYPE_IPADDR 7u
+#define SHAPE_NFT_TYPE_IP6ADDR 8u
+/* nft's byte order of a key, as it records it in the set's user data
+ * (NFTNL_UDATA_SET_KEYBYTEORDER): big endian. */
+#define SHAPE_NFT_BYTEORDER_BIG 2u
+/* Element user data nft writes on an interval open to the top of the
+ * address space (NFTNL_UDATA_SET_ELEM_FLAGS): it lists it as a prefix. */
+#define SHAPE_NFT_ELEM_F_INTERVAL_OPEN 1u
+/* The chain's hook priority: NF_IP_PRI_MANGLE, nft's "mangle". */
+#define SHAPE_NFT_PRIO (-150)
+
+/* Offsets in the network header of the addresses a rule matches. */
+static inline unsigned shape_nft_addr_off(uint8_t family, bool src)
+{
+	if (family == 10 /* AF_INET6 */)
+		return src ? 8 : 24;
+	return src ? 12 : 16;
+}
+
+static inline unsigned shape_nft_addr_len(uint8_t family)
+{
+	return family == 10 /* AF_INET6 */ ? 16 : 4;
+}
+
+/* Whether nft is something commit and the script can express: set and
+ * interface names nft reads unquoted, families, prefixes with zero host
+ * bits, set indexes of the rule's family, tcp/udp with lo <= hi. 0, or
+ * -EINVAL with *why naming the object. */
+int shape_nft_check(const struct shape_nft *n, char *why, size_t whylen);
+/* One rule in nft(8) syntax (what the script writes inside the chain). */
+void shape_nft_rule_text(const struct shape_nft *n, const struct shape_nft_rule *r, char *buf,
+			 size_t len);
+
+/* ---- the parser of dumped messages ---- */
+
+struct shape_nft_pelem {
+	uint8_t key[16];
+	bool end;  /* NFT_SET_ELEM_INTERVAL_END */
+};
+
+struct shape_nft_pset {
+	char name[48];
+	uint8_t family;
+	bool usable;  /* a set the model can express */
+	struct shape_nft_pelem *el;
+	size_t nel, cap;
+};
+
+struct shape_nft_prule {
+	struct shape_nft_rule r;
+	char sset[48], dset[48];  /* set names, "" when none */
+	uint64_t packets, bytes;
+};
+
+/* What a dump of table inet outpost held, message by message. */
+struct shape_nft_parse {
+	bool present, foreign, chain;
+	struct shape_nft_pset *sets;
+	size_t nsets, capsets;
+	struct shape_nft_prule *rules;
+	size_t nrules, caprules;
+};
+
+/* One message of a dump of any kind (table, set, element, chain, rule,
+ * object, flowtable); nlh must hold a whole message of len bytes
+ * (nl_msg_ok). Objects of other tables or families are ignored. 0, or
+ * -ENOMEM. */
+int shape_nft_parse_msg(struct shape_nft_parse *p, const struct nlmsghdr *nlh, size_t len);
+/* Turn what was parsed into the model: sets with their prefixes,
+ * rules with set indexes and counters. 0 or -ENOMEM; *out is owned
+ * by the caller (shape_knft_free). */
+int shape_nft_parse_finish(struct shape_nft_parse *p, struct shape_knft *out);
+void shape_nft_parse_free(struct shape_nft_parse *p);
+
+/* The prefix for the interval [lo, hi) of family (hi NULL: to the top
+ * of the address space): 0, or -EINVAL when it is not one prefix. */
+int shape_nft_range_prefix(uint8_t family, const uint8_t *lo, const uint8_t *hi,
+			   struct shape_prefix *out);
+/* The end of prefix p (its last address + 1) into hi: false when that
+ * wraps past the top (the interval is open). */
+bool shape_nft_prefix_end(const struct shape_prefix *p, uint8_t hi[16]);
+
+/* Free the arrays of n (sets with their elements, rules) and zero it. */
+void shape_nft_model_free(struct shape_nft *n);
+
+#endif
