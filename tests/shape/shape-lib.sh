@@ -351,8 +351,9 @@ with open(out, "w", buffering=1) as f:
 
 # sh_tc_classes NS DEV: the HTB classes `tc -s class show` prints (this
 # iproute2 has no JSON for htb), as one JSON object keyed by class id:
-# {"4f50:21": {"parent", "rate_bps", "ceil_bps", "burst", "cburst",
-# "bytes", "packets", "drops", "overlimits", "leaf"}}.
+# {"4f50:21": {"parent", "rate_bps", "rate_step", "ceil_bps",
+# "ceil_step", "burst", "cburst", "bytes", "packets", "drops",
+# "overlimits", "leaf"}}.
 sh_tc_classes()
 {
 	ns_exec "$1" tc -s class show dev "$2" | python3 -c '
@@ -375,7 +376,10 @@ for line in sys.stdin:
             if k in ("parent", "leaf"):
                 cur[k] = v
             elif k in ("rate", "ceil"):
+                # tc truncates to its unit: the kernel's value is in
+                # [rate_bps, rate_bps + rate_step).
                 cur[k + "_bps"] = rate(v)
+                cur[k + "_step"] = int(UNIT[re.fullmatch(r"[0-9.]+([KMGT]?bit)", v).group(1)])
             elif k in ("burst", "cburst"):
                 cur[k] = size(v)
     elif cur is not None and w[:1] == ["Sent"]:
