@@ -376,7 +376,7 @@ for line in sys.stdin:
             if k in ("parent", "leaf"):
                 cur[k] = v
             elif k in ("rate", "ceil"):
-                # tc truncates to its unit: the kernel's value is in
+                # tc truncates to its unit: the value in the kernel is in
                 # [rate_bps, rate_bps + rate_step).
                 cur[k + "_bps"] = rate(v)
                 cur[k + "_step"] = int(UNIT[re.fullmatch(r"[0-9.]+([KMGT]?bit)", v).group(1)])
