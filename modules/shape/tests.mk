@@ -7,7 +7,8 @@ EXTRA_DIST += tests/shape/shape-lib.sh
 # rates of every class in both directions and both families.
 shape_tests = tests/shape/shape-rate.sh tests/shape/shape-rate6.sh tests/shape/shape-business.sh \
 	tests/shape/shape-regions.sh tests/shape/shape-change.sh \
-	tests/shape/shape-show.sh tests/shape/shape-clear.sh
+	tests/shape/shape-show.sh tests/shape/shape-clear.sh \
+	tests/shape/shape-refuse.sh
 EXTRA_DIST += tests/shape/shape-rate-lib.sh
 TESTS += $(shape_tests)
 dist_check_SCRIPTS += $(shape_tests)
