@@ -12,3 +12,7 @@ shape_tests = tests/shape/shape-rate.sh tests/shape/shape-rate6.sh tests/shape/s
 EXTRA_DIST += tests/shape/shape-rate-lib.sh
 TESTS += $(shape_tests)
 dist_check_SCRIPTS += $(shape_tests)
+
+# make bench: achieved/configured rates against iproute2's defaults and
+# wondershaper; apply time of 100 regions and the gap during changes.
+bench_scripts += tests/bench/shape-accuracy.sh
