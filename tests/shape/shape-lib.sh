@@ -329,7 +329,8 @@ sh_check_rate()
 # seconds append "TIME RX_BYTES" of interface IF in NS (its link-layer
 # bytes received: what the shaper upstream let through) to FILE, until
 # killed (SAMPLER_PID). Read from sysfs in a Python loop, so a sample
-# costs microseconds and the interval stays even at 10 ms.
+# costs microseconds and the interval stays even at 10 ms; each is
+# timed by the middle of its read.
 sh_sampler()
 {
 	bg_run "$1" python3 -u -c '
@@ -338,9 +339,14 @@ path, step, out = "/sys/class/net/%s/statistics/rx_bytes" % sys.argv[1], float(s
 with open(out, "w", buffering=1) as f:
     nxt = time.monotonic()
     while True:
+        t0 = time.clock_gettime(time.CLOCK_REALTIME)
         with open(path) as s:
             v = s.read().strip()
-        f.write("%.6f %s\n" % (time.clock_gettime(time.CLOCK_REALTIME), v))
+        t1 = time.clock_gettime(time.CLOCK_REALTIME)
+        # A read the scheduler interrupted has no good timestamp: drop
+        # it (the next interval is just longer).
+        if t1 - t0 < 0.0005:
+            f.write("%.6f %s\n" % ((t0 + t1) / 2, v))
         nxt += step
         d = nxt - time.monotonic()
         if d > 0:
