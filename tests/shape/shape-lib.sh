@@ -212,13 +212,20 @@ sh_rate()
 sh_iperf_server()
 {
 	bg_run "$1" iperf3 -s -B "$2" -p "$3" >/dev/null 2>&1
-	wait_until 5 ns_exec "$1" iperf3 -c "$2" -p "$3" -t 0.1 -n 1 >/dev/null 2>&1 ||
-		wait_until 5 sh_listening "$1" "$3"
+	# Listening is enough: a trial client (iperf3 -c -t 0.1 -n 1) never
+	# succeeds and cost the whole 5 s wait on every server.
+	wait_until 5 sh_listening "$1" "$3" "$2"
 }
 
+# sh_listening NS PORT [ADDR]: a TCP socket in NS listens on PORT (and
+# ADDR when given: several servers may share a port on other addresses).
 sh_listening()
 {
-	ns_exec "$1" ss -Hltn "sport = :$2" | grep -q .
+	if [ -n "${3:-}" ]; then
+		ns_exec "$1" ss -Hltn "sport = :$2" | grep -qF -e " $3:$2 " -e "[$3]:$2 "
+	else
+		ns_exec "$1" ss -Hltn "sport = :$2" | grep -q .
+	fi
 }
 
 # sh_iperf NS SERVER PORT SECONDS [IPERF ARGS...]: an iperf3 client in NS
