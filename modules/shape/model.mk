@@ -11,7 +11,9 @@ modules_shape_libshape_a_CPPFLAGS = $(SHAPE_CPPFLAGS)
 modules_shape_libshape_a_CFLAGS = $(SHAPE_CFLAGS)
 # What links the shaping code (outpost-shape, later outpost-p2pd).
 LIBSHAPE = modules/shape/libshape.a $(LIBOPNL) $(LIBNFTNL_LIBS) $(LIBOP)
-modules_shape_libshape_a_SOURCES += modules/shape/region_int.h modules/shape/shape_config.c
+modules_shape_libshape_a_SOURCES += modules/shape/region_int.h modules/shape/shape_config.c \
+	modules/shape/shape_timing.c modules/shape/shape_plan_int.h modules/shape/shape_plan.c \
+	modules/shape/shape_plan_u32.c modules/shape/shape_plan_nft.c
 
 # The model's unit test: config, slots, timing and the plan for the
 # configs of the test world (tests/shape/shape-lib.sh).
@@ -20,3 +22,13 @@ TESTS += tests/unit/test-shape-plan
 tests_unit_test_shape_plan_SOURCES = tests/unit/test-shape-plan.c tests/tap.h
 tests_unit_test_shape_plan_CPPFLAGS = $(SHAPE_CPPFLAGS)
 tests_unit_test_shape_plan_LDADD = $(LIBOPSCHEMA) $(LIBSHAPE)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-shape-conf
+fuzz_harnesses += tests/fuzz/fuzz-shape-conf
+tests_fuzz_fuzz_shape_conf_SOURCES = tests/fuzz/fuzz-shape-conf.c
+tests_fuzz_fuzz_shape_conf_CPPFLAGS = $(SHAPE_CPPFLAGS)
+tests_fuzz_fuzz_shape_conf_LDADD = $(LIBOPSCHEMA) $(LIBSHAPE)
+tests_fuzz_fuzz_shape_conf_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz-shape-conf

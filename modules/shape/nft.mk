@@ -17,3 +17,16 @@ tests_unit_test_shape_nft_CPPFLAGS = $(SHAPE_CPPFLAGS) -I$(top_srcdir)/tests
 tests_unit_test_shape_nft_CFLAGS = $(SHAPE_CFLAGS)
 tests_unit_test_shape_nft_LDADD = $(LIBSHAPE)
 EXTRA_DIST += tests/shape/nft-canon.py
+
+# shape_nft_parse_msg/finish on any bytes (a sequence of messages, as a
+# dump reply); seeds from a real dump by tests/fuzz/shape-nft-corpus.py.
+EXTRA_DIST += tests/fuzz/corpus/fuzz-shape-nft tests/fuzz/shape-nft-corpus.py
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-shape-nft
+fuzz_harnesses += tests/fuzz/fuzz-shape-nft
+tests_fuzz_fuzz_shape_nft_SOURCES = tests/fuzz/fuzz-shape-nft.c
+tests_fuzz_fuzz_shape_nft_CPPFLAGS = $(SHAPE_CPPFLAGS)
+tests_fuzz_fuzz_shape_nft_CFLAGS = $(SHAPE_CFLAGS)
+tests_fuzz_fuzz_shape_nft_LDADD = $(LIBSHAPE)
+tests_fuzz_fuzz_shape_nft_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif

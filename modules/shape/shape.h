@@ -115,8 +115,10 @@ struct shape_config {
 };
 
 /* Build the model from a loaded, checked config (the [region] schema's
- * validators already refused what is wrong): 0, -ENOMEM. A config with
- * no [region] gives an empty model. */
+ * validators already refused what is wrong): 0, -ENOMEM, or -ENOSPC for
+ * more regions than slots (which the schema refuses). A config with no
+ * [region] gives an empty model. Region file names are copies: the
+ * model may outlive the config. */
 int shape_config_from_conf(const struct conf *conf, struct shape_config *out);
 void shape_config_free(struct shape_config *c);
 
@@ -206,15 +208,19 @@ struct shape_nft_set {
 	size_t nelems;
 };
 
-/* One rule of chain egress: oifname WAN meta nfproto ipv4|ipv6 [ip|ip6
+/* One rule of chain egress: oifname WAN [meta nfproto ipv4|ipv6] [ip|ip6
  * saddr @set] [ip|ip6 daddr @set] [meta l4proto tcp|udp th sport|dport
  * A-B] counter meta priority set CLASSID. Rules are in order, the first
- * match wins (each ends with "accept" after setting the priority). The
- * family always holds, also for a rule with no set: a port rule for
- * both families is two rules. Ports count only with an ipproto. */
+ * match wins (each ends with "accept" after setting the priority). A
+ * rule of family AF_INET/AF_INET6 starts with the nfproto guard (also
+ * without a set); family 0 has none and may have no set. Ports count
+ * only with an ipproto. */
 struct shape_nft_rule {
 	char oif[16];
-	uint8_t family;  /* AF_INET, AF_INET6 */
+	/* AF_INET, AF_INET6; 0 for a rule without an address match (the
+	 * P2P port rules of a region alone on its interface), which holds
+	 * for both families: no "meta nfproto" guard. */
+	uint8_t family;
 	int saddr_set, daddr_set;  /* index into sets, -1: none */
 	uint8_t ipproto;  /* 0 or IPPROTO_TCP/IPPROTO_UDP */
 	bool sport;       /* match the source port (else the destination port) */
@@ -243,7 +249,9 @@ struct shape_plan_opts {
 	void *arg;
 };
 
-/* The desired state of cfg: 0 or -ENOMEM. */
+/* The desired state of cfg: 0, -ENOMEM, or -E2BIG when an interface's
+ * u32 nodes would not fit the 16-bit prefs above SHAPE_PREF_CLASSIFY.
+ * opts NULL: pfifo leaves, MTU 1500. */
 int shape_plan_build(const struct shape_config *cfg, const struct shape_plan_opts *opts,
 		     struct shape_plan *out);
 void shape_plan_free(struct shape_plan *p);

@@ -111,8 +111,9 @@ void shape_kdevs_free(struct shape_kdev *devs, size_t n);
 /* The nft table as the kernel holds it, parsed back into the model
  * (rules Outpost did not write parse as foreign: equal never holds),
  * with each rule's counter. *present false when there is no table.
- * A foreign rule or set stays in its place with family 0 (no model
- * has one), so rule i and its counters are the kernel's rule i; a
+ * A foreign rule stays in its place with an empty oif and family 0,
+ * a foreign set with family 0 (no model has either), so rule i and its
+ * counters are the kernel's rule i; a
  * foreign table flag or a missing chain set only foreign, so apply
  * commits when !present || foreign || !shape_nft_equal(). The read is
  * of one ruleset generation (-EAGAIN when it kept changing). */

@@ -60,6 +60,8 @@ struct txn {
 	uint32_t seq0, seq;  /* seq0: the batch begin */
 	struct sent *sent;
 	size_t n, cap;
+	struct iovec *iov;  /* the batch as sent, to find a refused element */
+	int niov;
 };
 
 static int txn_put(struct txn *t, enum what what, size_t idx)
@@ -334,10 +336,11 @@ static int rule_exprs(struct nftnl_rule *r, const struct shape_nft *n,
 	rc = meta_load(r, NFT_META_OIFNAME);
 	if (!rc)
 		rc = cmp(r, NFT_CMP_EQ, ifname, sizeof(ifname));
-	/* The guard nft adds before an ip/ip6 payload in an inet chain. */
-	if (!rc)
+	/* The guard nft adds before an ip/ip6 payload in an inet chain;
+	 * family 0 (ports only) holds for both. */
+	if (!rc && m->family)
 		rc = meta_load(r, NFT_META_NFPROTO);
-	if (!rc)
+	if (!rc && m->family)
 		rc = cmp(r, NFT_CMP_EQ, &nfproto, 1);
 	if (!rc && m->saddr_set >= 0)
 		rc = lookup(r, n, m->saddr_set, true, m->family);
@@ -439,37 +442,121 @@ static int build(struct txn *t)
 
 static int txn_send(int fd, struct txn *t)
 {
-	int niov = nftnl_batch_iovec_len(t->b);
 	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
 	struct msghdr msg = { 0 };
-	struct iovec *iov;
 	size_t total = 0;
 	ssize_t w;
-	int size, rc = 0;
+	int size;
 
-	iov = calloc((size_t)niov, sizeof(*iov));
-	if (!iov)
+	t->niov = nftnl_batch_iovec_len(t->b);
+	t->iov = calloc((size_t)t->niov, sizeof(*t->iov));
+	if (!t->iov)
 		return -ENOMEM;
-	nftnl_batch_iovec(t->b, iov, (uint32_t)niov);
-	for (int i = 0; i < niov; i++)
-		total += iov[i].iov_len;
+	nftnl_batch_iovec(t->b, t->iov, (uint32_t)t->niov);
+	for (int i = 0; i < t->niov; i++)
+		total += t->iov[i].iov_len;
 	/* The whole batch is one datagram: the send buffer must hold it. */
 	size = total + 65536 > (size_t)1 << 30 ? 1 << 30 : (int)(total + 65536);
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	msg.msg_name = &snl;
 	msg.msg_namelen = sizeof(snl);
-	msg.msg_iov = iov;
-	msg.msg_iovlen = (size_t)niov;
+	msg.msg_iov = t->iov;
+	msg.msg_iovlen = (size_t)t->niov;
 	do
 		w = sendmsg(fd, &msg, 0);
 	while (w < 0 && errno == EINTR);
 	if (w < 0)
-		rc = -errno;
-	else if ((size_t)w != total)
-		rc = -EIO;
-	free(iov);
-	return rc;
+		return -errno;
+	return (size_t)w == total ? 0 : -EIO;
+}
+
+/* The offset into the refused message of the attribute the kernel
+ * blames (NLMSGERR_ATTR_OFFS), when it sent one. */
+static bool ack_offset(const struct nlmsghdr *nlh, uint32_t *off)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t pos = NLMSG_HDRLEN + sizeof(*e), end = nlh->nlmsg_len;
+	const unsigned char *p = (const unsigned char *)nlh;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return false;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		pos += NLMSG_ALIGN(e->msg.nlmsg_len >= NLMSG_HDRLEN ? e->msg.nlmsg_len - NLMSG_HDRLEN
+								   : 0);
+	while (pos + sizeof(struct nlattr) <= end) {
+		struct nlattr a;
+
+		memcpy(&a, p + pos, sizeof(a));
+		if (a.nla_len < sizeof(a) || a.nla_len > end - pos)
+			return false;
+		if ((a.nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_OFFS && a.nla_len == sizeof(a) + 4) {
+			memcpy(off, p + pos + sizeof(a), 4);
+			return true;
+		}
+		pos += NLMSG_ALIGN((size_t)a.nla_len);
+	}
+	return false;
+}
+
+/* The message of the batch with this sequence number (our own bytes:
+ * pages hold whole messages). */
+static const struct nlmsghdr *sent_msg(const struct txn *t, uint32_t seq)
+{
+	for (int i = 0; i < t->niov; i++) {
+		const struct nlmsghdr *m = t->iov[i].iov_base;
+		size_t left = t->iov[i].iov_len;
+
+		for (; nl_msg_ok(m, left); m = nl_msg_next(m, &left))
+			if (m->nlmsg_seq == seq)
+				return m;
+	}
+	return NULL;
+}
+
+/* The element at byte off of the refused element message, as the
+ * prefix of set s it starts or ends: " { 10.1.0.0/16 }", or "". */
+static void blamed_elem(const struct txn *t, uint32_t seq, uint32_t off,
+			const struct shape_nft_set *s, char *out, size_t len)
+{
+	const struct nlmsghdr *m = sent_msg(t, seq);
+	const struct nlattr *a, *list = NULL, *k;
+	uint32_t klen = shape_nft_addr_len(s->family);
+	char p[64];
+
+	out[0] = '\0';
+	if (!m)
+		return;
+	mnl_attr_for_each(a, m, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS)
+			list = a;
+	if (!list)
+		return;
+	mnl_attr_for_each_nested(a, list) {
+		size_t start = (size_t)((const char *)a - (const char *)m);
+
+		if (off < start || off >= start + a->nla_len)
+			continue;
+		mnl_attr_for_each_nested(k, a) {
+			const struct nlattr *v = mnl_attr_get_payload(k);
+
+			if (mnl_attr_get_type(k) != NFTA_SET_ELEM_KEY ||
+			    mnl_attr_get_payload_len(v) != klen)
+				continue;
+			for (size_t j = 0; j < s->nelems; j++) {
+				uint8_t hi[16];
+				bool closed = shape_nft_prefix_end(&s->elems[j], hi);
+
+				if (memcmp(s->elems[j].addr, mnl_attr_get_payload(v), klen) == 0 ||
+				    (closed && memcmp(hi, mnl_attr_get_payload(v), klen) == 0)) {
+					shape_prefix_format(&s->elems[j], p, sizeof(p));
+					snprintf(out, len, " { %s }", p);
+					return;
+				}
+			}
+		}
+		return;
+	}
 }
 
 static int64_t now_ms(void)
@@ -480,22 +567,23 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void describe(const struct txn *t, const struct sent *s, int err, const char *extack,
-		     char *why, size_t whylen)
+static void describe(const struct txn *t, const struct sent *s, const char *elem, int err,
+		     const char *extack, char *why, size_t whylen)
 {
-	char obj[600];
+	char obj[700];
 
 	switch (s ? s->what : W_TABLE_ADD) {
 	case W_TABLE_ADD:
-		snprintf(obj, sizeof(obj), "%s table inet " SHAPE_NFT_TABLE, s ? "add" : "batch");
+		snprintf(obj, sizeof(obj), "%s table inet " SHAPE_NFT_TABLE,
+			 s ? "add" : "nftables batch for");
 		break;
 	case W_TABLE_DEL:
 		snprintf(obj, sizeof(obj), "delete table inet " SHAPE_NFT_TABLE);
 		break;
 	case W_SET:
 	case W_ELEMS:
-		snprintf(obj, sizeof(obj), "add %s inet " SHAPE_NFT_TABLE " %s",
-			 s->what == W_SET ? "set" : "element", t->nft->sets[s->idx].name);
+		snprintf(obj, sizeof(obj), "add %s inet " SHAPE_NFT_TABLE " %s%s",
+			 s->what == W_SET ? "set" : "element", t->nft->sets[s->idx].name, elem);
 		break;
 	case W_CHAIN:
 		snprintf(obj, sizeof(obj), "add chain inet " SHAPE_NFT_TABLE " " SHAPE_NFT_CHAIN);
@@ -559,7 +647,7 @@ static int txn_acks(int fd, struct txn *t, char *why, size_t whylen)
 				/* The batch as a whole (no permission, say): no
 				 * message in it was looked at. */
 				if (err < 0) {
-					describe(t, NULL, err, txt, why, whylen);
+					describe(t, NULL, "", err, txt, why, whylen);
 					rc = err;
 					goto out;
 				}
@@ -571,9 +659,16 @@ static int txn_acks(int fd, struct txn *t, char *why, size_t whylen)
 			t->sent[idx].acked = true;
 			got++;
 			if (err < 0 && idx < first) {
+				char elem[80] = "";
+				uint32_t off;
+
+				if (t->sent[idx].what == W_ELEMS && ack_offset(nlh, &off))
+					blamed_elem(t, nlh->nlmsg_seq, off,
+						    &t->nft->sets[t->sent[idx].idx], elem,
+						    sizeof(elem));
 				first = idx;
 				first_err = err;
-				describe(t, &t->sent[idx], err, txt, why, whylen);
+				describe(t, &t->sent[idx], elem, err, txt, why, whylen);
 			}
 		}
 	}
@@ -625,6 +720,7 @@ int shape_nft_commit(const struct shape_nft *nft, char *why, size_t whylen)
 out:
 	nl_close(s);
 	nftnl_batch_free(t.b);
+	free(t.iov);
 	free(t.sent);
 	return rc;
 }

@@ -142,7 +142,7 @@ int shape_nft_parse_finish(struct shape_nft_parse *p, struct shape_knft *out)
 
 		if (r.family && (set_index(n, pr->sset, r.family, &r.saddr_set) < 0 ||
 				 set_index(n, pr->dset, r.family, &r.daddr_set) < 0)) {
-			/* A lookup of a set that is not ours: as foreign rule. */
+			/* A lookup of a set that is not ours: a foreign rule. */
 			memset(&r, 0, sizeof(r));
 			r.saddr_set = r.daddr_set = -1;
 			out->foreign = true;

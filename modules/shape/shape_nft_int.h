@@ -82,6 +82,9 @@ struct shape_nft_parse {
  * (nl_msg_ok). Objects of other tables or families are ignored. 0, or
  * -ENOMEM. */
 int shape_nft_parse_msg(struct shape_nft_parse *p, const struct nlmsghdr *nlh, size_t len);
+/* A u32 attribute of an nftables message (after its nfgenmsg), checked:
+ * false when absent or malformed. For the generation id (NFTA_GEN_ID). */
+bool shape_nft_attr_u32(const struct nlmsghdr *nlh, uint16_t type, uint32_t *v);
 /* Turn what was parsed into the model: sets with their prefixes,
  * rules with set indexes and counters. 0 or -ENOMEM; *out is owned
  * by the caller (shape_knft_free). */

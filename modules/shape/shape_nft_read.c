@@ -6,7 +6,9 @@
  * (someone committed in between) the read starts again, so what comes
  * back is one state of the table, not a mix of two. Each reply buffer
  * is walked with nl_msg_ok/nl_msg_next and each message handed to
- * shape_nft_parse_msg(). */
+ * shape_nft_parse_msg(). Requests are built with libnftnl's header
+ * helper; nothing the kernel sends goes through libnftnl's parsers
+ * (they exit() on a malformed attribute). */
 #include "config.h"
 
 #include <errno.h>
@@ -23,7 +25,6 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
-#include <libnftnl/gen.h>
 
 #include "nl.h"
 #include "shape_nft_int.h"
@@ -53,19 +54,10 @@ static int64_t now_ms(void)
 
 static int gen_msg(struct rd *r, const struct nlmsghdr *nlh)
 {
-	struct nftnl_gen *g;
-
-	if (NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWGEN ||
-	    nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg))
-		return 0;
-	g = nftnl_gen_alloc();
-	if (!g)
-		return -ENOMEM;
-	if (nftnl_gen_nlmsg_parse(nlh, g) == 0 && nftnl_gen_is_set(g, NFTNL_GEN_ID)) {
-		r->gen = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+	if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWGEN &&
+	    nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(struct nfgenmsg) &&
+	    shape_nft_attr_u32(nlh, NFTA_GEN_ID, &r->gen))
 		r->have_gen = true;
-	}
-	nftnl_gen_free(g);
 	return 0;
 }
 

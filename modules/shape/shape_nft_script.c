@@ -78,16 +78,26 @@ int shape_nft_check(const struct shape_nft *n, char *why, size_t whylen)
 		int idx[2] = { r->saddr_set, r->daddr_set };
 
 		if (!name_ok(r->oif, sizeof(r->oif), false) ||
-		    (r->family != AF_INET && r->family != AF_INET6)) {
+		    (r->family != 0 && r->family != AF_INET && r->family != AF_INET6)) {
 			snprintf(why, whylen, "rule %zu: bad interface or family", i);
 			return -EINVAL;
 		}
-		for (int k = 0; k < 2; k++)
-			if (idx[k] < -1 || idx[k] >= (int)n->nsets ||
-			    (idx[k] >= 0 && n->sets[idx[k]].family != r->family)) {
-				snprintf(why, whylen, "rule %zu: set index %d", i, idx[k]);
+		/* Family 0 holds for both: an address match would need one. */
+		if (r->family == 0 && (r->saddr_set >= 0 || r->daddr_set >= 0)) {
+			snprintf(why, whylen, "rule %zu: an address match without a family", i);
+			return -EINVAL;
+		}
+		for (int k = 0; k < 2; k++) {
+			if (idx[k] < -1 || idx[k] >= (int)n->nsets) {
+				snprintf(why, whylen, "rule %zu: no set %d", i, idx[k]);
 				return -EINVAL;
 			}
+			if (idx[k] >= 0 && n->sets[idx[k]].family != r->family) {
+				snprintf(why, whylen, "rule %zu: set %s is not of the rule's family", i,
+					 n->sets[idx[k]].name);
+				return -EINVAL;
+			}
+		}
 		if ((r->ipproto != 0 && r->ipproto != IPPROTO_TCP && r->ipproto != IPPROTO_UDP) ||
 		    (r->ipproto && r->port_lo > r->port_hi)) {
 			snprintf(why, whylen, "rule %zu: protocol %u ports %u-%u", i,
@@ -113,7 +123,9 @@ void shape_nft_rule_text(const struct shape_nft *n, const struct shape_nft_rule 
 	} while (0)
 	if (len)
 		buf[0] = '\0';
-	PUT("oifname \"%s\" meta nfproto %s", r->oif, r->family == AF_INET6 ? "ipv6" : "ipv4");
+	PUT("oifname \"%s\"", r->oif);
+	if (r->family)
+		PUT(" meta nfproto %s", r->family == AF_INET6 ? "ipv6" : "ipv4");
 	if (r->saddr_set >= 0)
 		PUT(" %s saddr @%s", ip, n->sets[r->saddr_set].name);
 	if (r->daddr_set >= 0)

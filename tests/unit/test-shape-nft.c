@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shape_kernel.h"
@@ -143,8 +144,9 @@ static void free_model(struct shape_nft *n)
 }
 
 /* One region "r1" on wan0: origin by prefixes both ways, P2P by peer
- * prefixes and the port; the peer set also holds a prefix reaching the
- * top of the address space and the LAN two adjacent ones. */
+ * prefixes and the port (one rule for both families: family 0); the
+ * peer set also holds a prefix reaching the top of the address space
+ * and the LAN two adjacent ones. */
 static void model_one(struct shape_nft *n)
 {
 	static const char *const lan4[] = { "10.20.0.0/24", "10.20.1.0/24", NULL };
@@ -163,7 +165,7 @@ static void model_one(struct shape_nft *n)
 	add_rule(n, AF_INET, 0, 1, SHAPE_HANDLE(0x11));
 	add_rule(n, AF_INET6, 2, 3, SHAPE_HANDLE(0x11));
 	add_rule(n, AF_INET, -1, 4, SHAPE_HANDLE(0x12));
-	ports(add_rule(n, AF_INET, -1, -1, SHAPE_HANDLE(0x12)), IPPROTO_UDP, false, 6881, 6881);
+	ports(add_rule(n, 0, -1, -1, SHAPE_HANDLE(0x12)), IPPROTO_UDP, false, 6881, 6881);
 	ports(add_rule(n, AF_INET, 0, -1, SHAPE_HANDLE(0x12)), IPPROTO_TCP, true, 6881, 6889);
 	ports(add_rule(n, AF_INET6, -1, 5, SHAPE_HANDLE(0x12)), IPPROTO_UDP, false, 6881, 6881);
 }
@@ -182,7 +184,7 @@ static const char want_one[] =
 	"rule meta.oifname==wan0 ip6.saddr==@r1_lan6 ip6.daddr==@r1_origin6 counter=0 "
 	"meta.priority:=4f50:11 accept\n"
 	"rule meta.oifname==wan0 ip.daddr==@r1_peer4 counter=0 meta.priority:=4f50:12 accept\n"
-	"rule meta.oifname==wan0 meta.nfproto==ipv4 udp.dport==6881 counter=0 "
+	"rule meta.oifname==wan0 udp.dport==6881 counter=0 "
 	"meta.priority:=4f50:12 accept\n"
 	"rule meta.oifname==wan0 ip.saddr==@r1_lan4 tcp.sport==6881-6889 counter=0 "
 	"meta.priority:=4f50:12 accept\n"
@@ -256,8 +258,8 @@ static void test_refusal(const struct shape_nft *n)
 	add_rule(&bad, AF_INET, 6, -1, SHAPE_HANDLE(0x31));
 	rc = shape_nft_commit(&bad, why, sizeof(why));
 	ok(rc < 0, "overlapping elements: the kernel refuses (%d)", rc);
-	ok(strstr(why, "add element inet outpost r1_bad4: ") != NULL,
-	   "why names the refused object: %s", why);
+	ok(strstr(why, "add element inet outpost r1_bad4 { 10.30.4.0/24 }: ") != NULL,
+	   "why names the refused set and element (from the ext-ack offset): %s", why);
 	diag("refusal: %s", why);
 	ok(before[0] && strcmp(canon(after, sizeof(after), "--strip"), before) == 0,
 	   "after the refusal nft lists the table exactly as before");
@@ -303,7 +305,8 @@ static void test_foreign_rule(const struct shape_nft *n)
 	is_int(shape_nft_read(&k), 0, "read back with a rule someone else added");
 	ok(k.present && k.foreign && !shape_nft_equal(&k.nft, n),
 	   "that rule makes the table foreign, and unequal to the model");
-	ok(k.nft.nrules == n->nrules + 1 && k.nft.rules[n->nrules].family == 0,
+	ok(k.nft.nrules == n->nrules + 1 && k.nft.rules[n->nrules].family == 0 &&
+		   !k.nft.rules[n->nrules].oif[0] && k.nft.rules[n->nrules].ipproto == 0,
 	   "it stays in its place as a rule no model has");
 	shape_knft_free(&k);
 	sh("nft add set inet outpost extra '{ type inet_service; }'");
@@ -391,8 +394,6 @@ static void test_packets(void)
 	send_udp(AF_INET, "192.0.2.9", 6881, 2);       /* P2P port: rule 3 */
 	send_udp(AF_INET, "192.0.2.9", 5000, 6);       /* nothing: default class */
 	is_int(shape_nft_read(&k), 0, "read back the counters");
-	if (getenv("SHNFT_DEBUG"))
-		sh("nft list table inet outpost; tc -s class show dev wan0");
 	ok(k.rule_packets && k.nft.nrules == 6 && k.rule_packets[0] == 5 && k.rule_packets[1] == 3 &&
 		   k.rule_packets[2] == 4 && k.rule_packets[3] == 2 && k.rule_packets[4] == 0,
 	   "each rule counted exactly its datagrams (5, 3, 4, 2, 0)");
@@ -449,8 +450,8 @@ static double secs(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* 100 regions as the model plans them at most: six sets each (LAN,
- * origin, peer, both families) and ten rules. */
+/* 100 regions, more than the model plans for them: six sets each
+ * (LAN, origin, peer, both families) and twelve rules. */
 static void test_scale(void)
 {
 	struct shape_nft n = { 0 };
@@ -494,6 +495,11 @@ static void test_scale(void)
 			ports(add_rule(&n, fam, s, -1, p), IPPROTO_UDP, true, 6881, 6889);
 			ports(add_rule(&n, fam, s, -1, p), IPPROTO_TCP, false, 6881, 6881);
 		}
+		/* Twelve rules a region: ten by address, two by port alone. */
+		ports(add_rule(&n, 0, -1, -1, SHAPE_HANDLE(SHAPE_MINOR(r + 1, SHAPE_PEER))), IPPROTO_TCP,
+		      false, 6881, 6881);
+		ports(add_rule(&n, 0, -1, -1, SHAPE_HANDLE(SHAPE_MINOR(r + 1, SHAPE_PEER))), IPPROTO_UDP,
+		      false, 6881, 6881);
 	}
 	t0 = secs();
 	rc = shape_nft_commit(&n, why, sizeof(why));
@@ -511,6 +517,78 @@ static void test_scale(void)
 	diag("replacing them with the same: %.3f s", secs() - t0);
 	is_int(rc, 0, "commit over them (%s)", why);
 	free_model(&n);
+}
+
+/* What shape_nft_check refuses never reaches the kernel. */
+static void test_check(const struct shape_nft *n)
+{
+	struct shape_nft bad;
+	char why[512], before[16384], after[16384];
+
+	canon(before, sizeof(before), "--strip");
+	model_one(&bad);
+	snprintf(bad.sets[2].name, sizeof(bad.sets[2].name), "1r_lan6");
+	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
+	       "a set name nft cannot read back is refused: %s", why);
+	ok(strstr(why, "'1r_lan6'") != NULL, "why names it");
+	{
+		FILE *null = fopen("/dev/null", "w");
+
+		ok(null && shape_nft_script(&bad, null) == -EINVAL, "the script refuses it too");
+		if (null)
+			fclose(null);
+	}
+	free_model(&bad);
+	model_one(&bad);
+	bad.rules[1].daddr_set = 0; /* an IPv4 set in an IPv6 rule */
+	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
+	       "a set of the other family is refused: %s", why);
+	bad.rules[1].daddr_set = 3;
+	bad.rules[1].family = 0;
+	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
+	       "an address match in a rule of family 0 is refused: %s", why);
+	bad.rules[1].family = AF_INET6;
+	ports(&bad.rules[1], IPPROTO_TCP, false, 7000, 6000);
+	is_int(shape_nft_commit(&bad, why, sizeof(why)), -EINVAL,
+	       "an empty port range is refused: %s", why);
+	free_model(&bad);
+	ok(strcmp(canon(after, sizeof(after), "--strip"), before) == 0, "the table is as it was");
+	(void)n;
+}
+
+/* Without CAP_NET_ADMIN the kernel refuses the whole batch. */
+static void test_unprivileged(void)
+{
+	struct shape_knft k;
+	char why[512];
+	int fds[2], rc[2] = { 0, 0 };
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		bail_out("pipe");
+	pid = fork();
+	if (pid == 0) {
+		struct shape_nft m;
+
+		model_one(&m);
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		rc[0] = shape_nft_commit(&m, why, sizeof(why));
+		rc[1] = shape_nft_read(&k);
+		if (write(fds[1], rc, sizeof(rc)) != sizeof(rc) ||
+		    write(fds[1], why, sizeof(why)) != sizeof(why))
+			_exit(3);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], rc, sizeof(rc)) != sizeof(rc) || read(fds[0], why, sizeof(why)) != sizeof(why))
+		why[0] = '\0';
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	why[sizeof(why) - 1] = '\0';
+	is_int(rc[0], -EPERM, "as nobody, commit is refused: %s", why);
+	ok(strstr(why, "Operation not permitted") != NULL, "why says so");
+	is_int(rc[1], -EPERM, "as nobody, read is refused");
 }
 
 int main(void)
@@ -531,6 +609,8 @@ int main(void)
 	test_refusal(&n);
 	test_foreign(&n);
 	test_foreign_rule(&n);
+	test_check(&n);
+	test_unprivileged();
 	test_packets();
 	test_script(&n);
 	test_scale();
