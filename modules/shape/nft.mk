@@ -1,10 +1,14 @@
 # modules/shape/ nftables fragment (owner: shnft): table inet outpost in
-# one libnftnl batch (shape_nft.c), read back and parsed (shape_nft_read.c,
-# shape_nft_parse.c, shape_nft_equal.c) and the same transaction as an
-# nft(8) script (shape_nft_script.c); appended to libshape.a.
+# one libnftnl batch (shape_nft.c sends it, shape_nft_build.c builds it),
+# read back (shape_nft_read.c dumps, shape_nft_parse.c / shape_nft_rule.c /
+# shape_nft_attr.c parse, shape_nft_equal.c compares) and the same
+# transaction as an nft(8) script (shape_nft_script.c); appended to
+# libshape.a.
 modules_shape_libshape_a_SOURCES += modules/shape/shape_nft_int.h modules/shape/shape_nft.c \
-	modules/shape/shape_nft_read.c modules/shape/shape_nft_parse.c \
-	modules/shape/shape_nft_equal.c modules/shape/shape_nft_script.c
+	modules/shape/shape_nft_build.c modules/shape/shape_nft_read.c \
+	modules/shape/shape_nft_parse.c modules/shape/shape_nft_rule.c \
+	modules/shape/shape_nft_attr.c modules/shape/shape_nft_equal.c \
+	modules/shape/shape_nft_script.c
 
 # commit -> nft -j list -> read back, changes, a refusal, foreign tables,
 # packets counted by rule and by the HTB class their meta priority chose,

@@ -1,5 +1,6 @@
 /* shape_nft_equal.c: the nft model read back (parsed interval elements
- * into prefixes, set names into indexes), compared and freed. Equality
+ * into prefixes, set names into indexes; prefixes to interval ends and
+ * back, for the writer too), compared and freed. Equality
  * is what apply asks ("is the table already what the plan wants?"), so
  * it compares what the kernel does with packets: rules in order, sets
  * by name with their prefixes as sorted lists. */
@@ -11,6 +12,54 @@
 #include <sys/socket.h>
 
 #include "shape_nft_int.h"
+
+static void host_bits(struct shape_prefix *p, unsigned bytes, bool one)
+{
+	for (unsigned i = 0; i < bytes; i++) {
+		unsigned keep = p->len >= (i + 1) * 8 ? 8 : p->len > i * 8 ? p->len - i * 8 : 0;
+		uint8_t mask = keep ? (uint8_t)(0xffu << (8 - keep)) : 0;
+
+		p->addr[i] = one ? (uint8_t)(p->addr[i] | ~mask) : (uint8_t)(p->addr[i] & mask);
+	}
+}
+
+bool shape_nft_prefix_end(const struct shape_prefix *p, uint8_t hi[16])
+{
+	struct shape_prefix q = *p;
+	unsigned bytes = shape_nft_addr_len(p->family);
+
+	host_bits(&q, bytes, true);
+	for (unsigned i = bytes; i-- > 0;) {
+		if (++q.addr[i] != 0) {
+			memcpy(hi, q.addr, bytes);
+			return true;
+		}
+	}
+	return false;  /* carried out of the top: open to the end */
+}
+
+int shape_nft_range_prefix(uint8_t family, const uint8_t *lo, const uint8_t *hi,
+			   struct shape_prefix *out)
+{
+	unsigned bytes = shape_nft_addr_len(family);
+	uint8_t end[16];
+
+	for (unsigned len = 0; len <= bytes * 8; len++) {
+		struct shape_prefix p = { .family = family, .len = (uint8_t)len };
+		bool closed;
+
+		memcpy(p.addr, lo, bytes);
+		host_bits(&p, bytes, false);
+		if (memcmp(p.addr, lo, bytes) != 0)
+			continue;  /* lo has host bits at this length */
+		closed = shape_nft_prefix_end(&p, end);
+		if (hi ? closed && memcmp(end, hi, bytes) == 0 : !closed) {
+			*out = p;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
 
 void shape_nft_model_free(struct shape_nft *n)
 {

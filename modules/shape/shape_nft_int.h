@@ -47,6 +47,45 @@ int shape_nft_check(const struct shape_nft *n, char *why, size_t whylen);
 void shape_nft_rule_text(const struct shape_nft *n, const struct shape_nft_rule *r, char *buf,
 			 size_t len);
 
+/* ---- the transaction shape_nft_commit() sends ---- */
+
+/* Elements per NEWSETELEM message: each message stays far below the
+ * batch page's overrun. */
+#define SHAPE_NFT_ELEMS_PER_MSG 256u
+
+struct nftnl_batch;
+struct iovec;
+
+/* What one message of the batch carries, to name it when refused. */
+enum shape_nft_what {
+	SHAPE_NFT_W_TABLE_ADD,
+	SHAPE_NFT_W_TABLE_DEL,
+	SHAPE_NFT_W_SET,
+	SHAPE_NFT_W_ELEMS,
+	SHAPE_NFT_W_CHAIN,
+	SHAPE_NFT_W_RULE,
+};
+
+struct shape_nft_sent {
+	enum shape_nft_what what;
+	size_t idx;  /* set or rule index */
+	bool acked;
+};
+
+struct shape_nft_txn {
+	const struct shape_nft *nft;
+	struct nftnl_batch *b;
+	uint32_t seq0, seq;  /* seq0: the batch begin */
+	struct shape_nft_sent *sent;
+	size_t n, cap;
+	struct iovec *iov;  /* the batch as sent, to find a refused element */
+	int niov;
+};
+
+/* Put the whole transaction for t->nft (NULL: delete the table) into
+ * t->b, from t->seq0 on, noting what each message carries: 0 or -ENOMEM. */
+int shape_nft_txn_build(struct shape_nft_txn *t);
+
 /* ---- the parser of dumped messages ---- */
 
 struct shape_nft_pelem {
@@ -77,6 +116,35 @@ struct shape_nft_parse {
 	size_t nrules, caprules;
 };
 
+/* ---- attributes of dumped messages, validated before use ---- */
+
+#define SHAPE_NFT_MAX_ATTR 24  /* above every attribute type read */
+
+/* A message's or a nest's attributes by type (the last of a repeated
+ * one; types above SHAPE_NFT_MAX_ATTR skipped). */
+struct shape_nft_tb {
+	const struct nlattr *a[SHAPE_NFT_MAX_ATTR + 1];
+};
+
+
+/* Whether the attributes of nlh (after its nfgenmsg) or of a nested
+ * attribute lie within it: false when any does not. */
+bool shape_nft_msg_attrs(const struct nlmsghdr *nlh, struct shape_nft_tb *t);
+bool shape_nft_nest_attrs(const struct nlattr *nest, struct shape_nft_tb *t);
+/* Values, checked for their size: false/0/NULL when absent or wrong. */
+bool shape_nft_get_u32(const struct nlattr *a, uint32_t *v);
+uint32_t shape_nft_u32_or0(const struct nlattr *a);
+uint64_t shape_nft_u64_or0(const struct nlattr *a);
+const char *shape_nft_get_str(const struct nlattr *a);
+/* The bytes of the NFTA_DATA_VALUE inside a data nest, and their count. */
+const uint8_t *shape_nft_get_value(const struct nlattr *nest, uint32_t *len);
+
+/* Whether an object's table name is ours (SHAPE_NFT_TABLE). */
+static inline bool shape_nft_ours(const char *table)
+{
+	return table && __builtin_strcmp(table, SHAPE_NFT_TABLE) == 0;
+}
+
 /* One message of a dump of any kind (table, set, element, chain, rule,
  * object, flowtable); nlh must hold a whole message of len bytes
  * (nl_msg_ok). Objects of other tables or families are ignored. 0, or
@@ -85,6 +153,8 @@ int shape_nft_parse_msg(struct shape_nft_parse *p, const struct nlmsghdr *nlh, s
 /* A u32 attribute of an nftables message (after its nfgenmsg), checked:
  * false when absent or malformed. For the generation id (NFTA_GEN_ID). */
 bool shape_nft_attr_u32(const struct nlmsghdr *nlh, uint16_t type, uint32_t *v);
+/* A NEWRULE message: appended to p->rules, recognised or foreign. */
+int shape_nft_parse_rule(struct shape_nft_parse *p, const struct nlmsghdr *nlh);
 /* Turn what was parsed into the model: sets with their prefixes,
  * rules with set indexes and counters. 0 or -ENOMEM; *out is owned
  * by the caller (shape_knft_free). */
