@@ -154,8 +154,12 @@ struct shape_op {
 	const struct shape_tree *tree;  /* the desired tree it serves (NULL for deletes) */
 	struct shape_class cls;         /* CLASS_*, LEAF */
 	struct shape_u32 filter;        /* FILTER* */
-	uint32_t handle;                /* u32 node handle to replace/delete, 0: new */
-	char peer[16];                  /* REDIRECT: the IFB */
+	/* FILTER*, REDIRECT: u32 node handle to replace/delete (a bare node
+	 * id, or 0, adds a node); LEAF: a second handle to graft through
+	 * when the leaf changes kind (0: none); IFB_ADD: 1 when the IFB
+	 * exists but is down (only up and alias). */
+	uint32_t handle;
+	char peer[16];                  /* REDIRECT: the IFB; IFB_ADD: its WAN (the alias) */
 };
 
 struct shape_ops {

@@ -10,8 +10,10 @@
  * The adds come parents first; the deletes after all adds, filters
  * before the classes they point at (HTB refuses to delete a class in
  * use), redirects before the IFBs they feed (mirred to a missing
- * device drops). Equal means equal as the kernel stores it: ticks,
- * not burst bytes. */
+ * device drops). Among the adds, the ingress qdisc and the redirect
+ * come last, once the IFB's tree is whole: redirected earlier, the
+ * download would pass the IFB's default qdisc unshaped. Equal means
+ * equal as the kernel stores it: ticks, not burst bytes. */
 #include "config.h"
 
 #include <errno.h>
@@ -277,7 +279,6 @@ static int check(const struct diff *x, char *why, size_t whylen)
 	for (size_t i = 0; x->plan && i < x->plan->ntrees; i++) {
 		const struct shape_tree *t = &x->plan->trees[i];
 		const struct shape_kdev *d = find_dev(x, t->dev);
-		char h[16];
 
 		if (t->dir == SHAPE_EGRESS && !d) {
 			snprintf(why, whylen, "%s: no such device", t->dev);
@@ -293,9 +294,9 @@ static int check(const struct diff *x, char *why, size_t whylen)
 			return -ENODEV;
 		}
 		if (d && d->root == SHAPE_ROOT_FOREIGN) {
-			shape_handle_format(d->root_handle, h);
-			snprintf(why, whylen, "%s: root qdisc %s %s is not Outpost's", t->dev,
-				 d->root_kind, h);
+			/* A qdisc handle as tc writes it: "1:". */
+			snprintf(why, whylen, "%s: root qdisc %s %x: is not Outpost's", t->dev,
+				 d->root_kind, d->root_handle >> 16);
 			return -EEXIST;
 		}
 	}
@@ -310,9 +311,16 @@ static void adds(struct diff *x)
 	for (size_t i = 0; i < nt; i++) {
 		const struct shape_tree *t = &x->plan->trees[i];
 
-		if (t->dir == SHAPE_INGRESS && !find_dev(x, t->dev) &&
-		    (op = push(x, SHAPE_OP_IFB_ADD, t->dev, t)) != NULL)
-			snprintf(op->peer, sizeof(op->peer), "%s", t->wan);
+		const struct shape_kdev *d = find_dev(x, t->dev);
+
+		/* Redirected into an IFB that is down, packets are dropped. */
+		if (t->dir != SHAPE_INGRESS || (d && d->up))
+			continue;
+		op = push(x, SHAPE_OP_IFB_ADD, t->dev, t);
+		if (!op)
+			return;
+		snprintf(op->peer, sizeof(op->peer), "%s", t->wan);
+		op->handle = d != NULL;
 	}
 	for (size_t i = 0; i < nt; i++) {
 		const struct shape_tree *t = &x->plan->trees[i];

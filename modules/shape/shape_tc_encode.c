@@ -51,8 +51,9 @@ static int link_add(struct nl_batch *b, const struct shape_op *op, void *cookie)
 	struct nlattr *li;
 
 	snprintf(alias, sizeof(alias), "%s%s", SHAPE_IFB_ALIAS_PREFIX, op->peer);
-	nlh = nl_batch_msg(b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi), (void **)&ifi,
-			   cookie);
+	/* No NLM_F_EXCL: an IFB of ours that exists down is only set up
+	 * (the diff never sends this for a device that is not ours). */
+	nlh = nl_batch_msg(b, RTM_NEWLINK, NLM_F_CREATE, sizeof(*ifi), (void **)&ifi, cookie);
 	if (!nlh)
 		return -ENOMEM;
 	ifi->ifi_family = AF_UNSPEC;

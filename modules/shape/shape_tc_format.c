@@ -64,7 +64,9 @@ static void handle(struct text *t, uint32_t h)
 /* A u32 node handle as tc writes it: table:bucket:node, "::800" new. */
 static void u32_handle(struct text *t, uint32_t h)
 {
-	put(t, "%" PRIx32 ":", h >> 20);
+	if (h >> 20)
+		put(t, "%" PRIx32, h >> 20);
+	put(t, ":");
 	if ((h >> 12) & 0xffu)
 		put(t, "%" PRIx32, (h >> 12) & 0xffu);
 	put(t, ":%" PRIx32, h & 0xfffu);
@@ -134,8 +136,12 @@ void shape_op_format(const struct shape_op *op, char *buf, size_t len)
 	switch (op->kind) {
 	case SHAPE_OP_IFB_ADD:
 		/* The alias marks the IFB as Outpost's; it takes a second step. */
-		put(&t, "ip link add name %s up type ifb\nip link set dev %s alias \"%s%s\"", op->dev,
-		    op->dev, SHAPE_IFB_ALIAS_PREFIX, op->peer);
+		if (op->handle)
+			put(&t, "ip link set dev %s up", op->dev);
+		else
+			put(&t, "ip link add name %s up type ifb", op->dev);
+		put(&t, "\nip link set dev %s alias \"%s%s\"", op->dev, SHAPE_IFB_ALIAS_PREFIX,
+		    op->peer);
 		break;
 	case SHAPE_OP_IFB_DEL:
 		put(&t, "ip link del dev %s", op->dev);

@@ -1,7 +1,8 @@
 /* shape_tc_u32.c: the download side's u32 matches, both ways.
  *
  * Offsets count from the network header. IPv4 ports sit at 20, which
- * holds only without options, so a port match also requires IHL 5;
+ * holds only without options and in a packet's first fragment, so a
+ * port match also requires IHL 5 and fragment offset 0;
  * IPv6 ports sit at 40, right after the fixed header, which holds when
  * the next header is the transport itself (an ipproto match). The keys
  * are laid out as iproute2 packs `match u32 VAL MASK at OFF` (one key
@@ -84,8 +85,11 @@ int shape_u32_encode(const struct shape_u32 *f, struct tc_u32_key *keys, size_t 
 	bool ports = f->has_sport || f->has_dport;
 
 	if (f->family == AF_INET) {
-		if (ports)
+		if (ports) {
 			put(&w, 0, 0x05000000u, 0x0f000000u);
+			/* Later fragments hold payload where the ports would be. */
+			put(&w, 4, 0, 0x00001fffu);
+		}
 		if (f->ipproto)
 			put(&w, 8, (uint32_t)f->ipproto << 16, 0x00ff0000u);
 		if (f->has_src)
@@ -152,6 +156,7 @@ static bool get_key(struct shape_u32 *f, int off, uint32_t val, uint32_t mask)
 	if (f->family == AF_INET) {
 		switch (off) {
 		case 0: return true;  /* IHL, or the match-all word: re-encoding checks */
+		case 4: return true;  /* fragment offset 0, with the ports */
 		case 8: f->ipproto = (uint8_t)(val >> 16); return true;
 		case 12: get_prefix_word(&f->src, &f->has_src, AF_INET, 0, val, mask); return true;
 		case 16: get_prefix_word(&f->dst, &f->has_dst, AF_INET, 0, val, mask); return true;
