@@ -96,13 +96,14 @@ static void summary(const struct tally *t, const struct shape_result *res, const
 	printf("\n");
 }
 
-static int failed(const struct shape_cli *c, int r, const struct shape_result *res)
+static int failed(const struct shape_cli *c, int r, const struct shape_result *res, bool clear)
 {
 	fprintf(stderr, "%s: %s\n", c->prog, res->why[0] ? res->why : strerror(-r));
-	if (r == -EPROTO && res->refused)
+	if (geteuid() != 0)
+		fprintf(stderr, "%s: changing the kernel needs root (CAP_NET_ADMIN); --dry-run "
+		    "does not\n", c->prog);
+	else if (r == -EPROTO && res->refused && !clear)
 		fprintf(stderr, "%s: rolled back: the kernel holds what it held before\n", c->prog);
-	else if (r == -EPERM)
-		fprintf(stderr, "%s: needs CAP_NET_ADMIN (run as root), or use --dry-run\n", c->prog);
 	return 1;
 }
 
@@ -130,7 +131,7 @@ static int cmd_apply(struct shape_cli *c)
 	}
 	r = shape_apply(&c->cfg, &o, &res);
 	if (r < 0)
-		return failed(c, r, &res);
+		return failed(c, r, &res, false);
 	if (c->dry_run)
 		dry_note(c, &res);
 	else if (c->verbosity >= 0)
@@ -151,7 +152,7 @@ static int cmd_clear(struct shape_cli *c)
 
 	r = shape_clear(&o, &res);
 	if (r < 0)
-		return failed(c, r, &res);
+		return failed(c, r, &res, true);
 	if (c->dry_run)
 		return 0;
 	if (res.nft_changed && c->verbosity >= 0)

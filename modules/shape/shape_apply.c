@@ -109,12 +109,9 @@ static void dry_print(const struct shape_ops *ops, const struct shape_nft *want,
 {
 	char text[512];
 
-	if (o->out && nft_differs) {
-		if (want)
-			shape_nft_script(want, o->out);
-		else
-			fprintf(o->out, "delete table inet %s\n", SHAPE_NFT_TABLE);
-	}
+	/* NULL prints the delete alone. */
+	if (o->out && nft_differs)
+		shape_nft_script(want, o->out);
 	for (size_t i = 0; i < ops->n; i++) {
 		if (o->out) {
 			shape_op_format(&ops->v[i], text, sizeof(text));
@@ -147,7 +144,7 @@ static int change(struct nl_sock *s, const struct shape_kdev *devs, size_t n,
 			if (r < 0 && !res->why[0])
 				snprintf(res->why, sizeof(res->why), "netlink: %s", strerror(-r));
 			shape_rollback(s, devs, n);
-			return rf.first_err == -EPERM ? -EPERM : r < 0 ? r : -EPROTO;
+			return r < 0 ? r : -EPROTO;
 		}
 	}
 	if (nft_differs) {
@@ -159,7 +156,7 @@ static int change(struct nl_sock *s, const struct shape_kdev *devs, size_t n,
 			    SHAPE_NFT_TABLE, why[0] ? why : strerror(-r));
 			if (ops->n)
 				shape_rollback(s, devs, n);
-			return r == -EPERM ? -EPERM : -EPROTO;
+			return -EPROTO;
 		}
 		res->nft_changed = true;
 	}
@@ -299,7 +296,7 @@ int shape_clear(const struct shape_apply_opts *opts, struct shape_result *res)
 			res->refused = r > 0 ? (size_t)r : ops.n;
 			if (r < 0 && !res->why[0])
 				snprintf(res->why, sizeof(res->why), "netlink: %s", strerror(-r));
-			r = rf.first_err == -EPERM ? -EPERM : r < 0 ? r : -EPROTO;
+			r = r < 0 ? r : -EPROTO;
 			goto out;
 		}
 		res->tc_changes = ops.n;
@@ -311,7 +308,7 @@ int shape_clear(const struct shape_apply_opts *opts, struct shape_result *res)
 			res->refused++;
 			snprintf(res->why, sizeof(res->why), "kernel refused deleting table inet %s: %s",
 			    SHAPE_NFT_TABLE, why[0] ? why : strerror(-r));
-			r = r == -EPERM ? -EPERM : -EPROTO;
+			r = -EPROTO;
 			goto out;
 		}
 		res->nft_changed = true;

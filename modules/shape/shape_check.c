@@ -62,7 +62,8 @@ static int check_roots(const struct shape_cli *c, const struct shape_kdev *devs,
 		if (!first || !d || d->root != SHAPE_ROOT_FOREIGN)
 			continue;
 		where(c, rg, at, sizeof(at));
-		shape_handle_format(d->root_handle, h);
+		/* A qdisc handle as tc prints it: "1:", not "1:0". */
+		snprintf(h, sizeof(h), "%x:", (unsigned)(d->root_handle >> 16));
 		fprintf(stderr, "%s: '%s' has a root qdisc that is not Outpost's (%s %s): "
 		    "outpost-shape will not replace it\n", at, rg->wan, d->root_kind, h);
 		rc = 1;

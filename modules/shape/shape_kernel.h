@@ -217,8 +217,9 @@ struct shape_apply_opts {
  * there before (both tc and nft). 0 (also when nothing changed), -EEXIST
  * (foreign root qdisc), -ENODEV (a WAN interface is missing),
  * -EOPNOTSUPP (the kernel lacks htb, ingress, ifb, u32 or mirred),
- * -EPROTO (refused and rolled back; res->why says why), -EPERM, or
- * -errno; res->why is set for each of them. A cfg without regions
+ * -EPROTO (refused and rolled back; res->why says why, with the
+ * kernel's text: also "Operation not permitted" without CAP_NET_ADMIN),
+ * or -errno; res->why is set for each of them. A cfg without regions
  * removes everything of Outpost's. */
 int shape_apply(const struct shape_config *cfg, const struct shape_apply_opts *opts,
 		struct shape_result *res);

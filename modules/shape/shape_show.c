@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "shape_cli.h"
@@ -82,52 +84,73 @@ const char *shape_cli_root_name(enum shape_root root)
 	return "none";
 }
 
-static void set_match(const struct shape_nft *nft, int set, const char *dir, uint8_t family,
-		      char *buf, size_t len)
-{
-	size_t used = strlen(buf);
-
-	if (set < 0 || (size_t)set >= nft->nsets || used >= len)
-		return;
-	snprintf(buf + used, len - used, "%s%s %s @%s", used ? " " : "",
-	    family == AF_INET6 ? "ip6" : "ip", dir, nft->sets[set].name);
-}
-
+/* A rule's match as nft(8) lists it (shnft's rule text without the
+ * oifname and the counter and verdict). Family 0 is a port rule for
+ * both families (no nfproto guard), or, with nothing to match, a rule
+ * outpost-shape did not write. */
 void shape_cli_rule_match(const struct shape_nft *nft, const struct shape_nft_rule *r, char *buf,
 			  size_t len)
 {
-	size_t used;
+	const char *ip = r->family == AF_INET6 ? "ip6" : "ip";
+	size_t off = 0;
 
-	buf[0] = '\0';
-	set_match(nft, r->saddr_set, "saddr", r->family, buf, len);
-	set_match(nft, r->daddr_set, "daddr", r->family, buf, len);
-	if (!r->port_lo && !r->port_hi && !r->ipproto)
-		return;
-	used = strlen(buf);
-	if (used >= len)
-		return;
-	if (!r->port_lo && !r->port_hi) {
-		snprintf(buf + used, len - used, "%smeta l4proto %s", used ? " " : "",
-		    r->ipproto == IPPROTO_UDP ? "udp" : "tcp");
-		return;
+#define PUT(...)                                                                  \
+	do {                                                                      \
+		int w_ = snprintf(buf + off, len > off ? len - off : 0, __VA_ARGS__); \
+		if (w_ > 0)                                                        \
+			off += (size_t)w_;                                         \
+	} while (0)
+	if (len)
+		buf[0] = '\0';
+	if (r->family != AF_INET && r->family != AF_INET6) {
+		if (!r->ipproto) {
+			PUT("(not Outpost's)");
+			return;
+		}
+	} else {
+		PUT("meta nfproto %s", r->family == AF_INET6 ? "ipv6" : "ipv4");
 	}
-	used += (size_t)snprintf(buf + used, len - used, "%smeta l4proto %s th %s %u",
-	    used ? " " : "",
-	    r->ipproto == IPPROTO_TCP ? "tcp" : r->ipproto == IPPROTO_UDP ? "udp" : "{ tcp, udp }",
-	    r->sport ? "sport" : "dport", (unsigned)r->port_lo);
-	if (r->port_hi != r->port_lo && used < len)
-		snprintf(buf + used, len - used, "-%u", (unsigned)r->port_hi);
+	if (r->saddr_set >= 0 && (size_t)r->saddr_set < nft->nsets)
+		PUT(" %s saddr @%s", ip, nft->sets[r->saddr_set].name);
+	if (r->daddr_set >= 0 && (size_t)r->daddr_set < nft->nsets)
+		PUT(" %s daddr @%s", ip, nft->sets[r->daddr_set].name);
+	if (r->ipproto) {
+		PUT("%smeta l4proto %s th %s %u", off ? " " : "", r->ipproto == IPPROTO_TCP ? "tcp" : "udp",
+		    r->sport ? "sport" : "dport", (unsigned)r->port_lo);
+		if (r->port_hi != r->port_lo)
+			PUT("-%u", (unsigned)r->port_hi);
+	}
+#undef PUT
+}
+
+/* Classes by id: the line, business, then each region's in slot order,
+ * whatever order the kernel dumped them in. */
+static int by_classid(const void *a, const void *b)
+{
+	const struct shape_kclass *x = *(const struct shape_kclass *const *)a;
+	const struct shape_kclass *y = *(const struct shape_kclass *const *)b;
+
+	return x->cls.classid < y->cls.classid ? -1 : x->cls.classid > y->cls.classid;
 }
 
 static void print_classes(const struct shape_cli *c, const struct shape_kdev *d)
 {
+	const struct shape_kclass **v = calloc(d->nclasses ? d->nclasses : 1, sizeof(*v));
 	char id[16], rate[24], ceil[24], now[24];
+
+	if (!v) {
+		printf("  (out of memory)\n");
+		return;
+	}
+	for (size_t i = 0; i < d->nclasses; i++)
+		v[i] = &d->classes[i];
+	qsort(v, d->nclasses, sizeof(*v), by_classid);
 
 	printf("  %-9s %-12s %-8s %9s %9s %-8s %14s %10s %7s %10s %10s\n", "class", "region",
 	    "kind", "rate", "ceil", "leaf", "sent bytes", "packets", "drops", "overlimits",
 	    "rate now");
 	for (size_t i = 0; i < d->nclasses; i++) {
-		const struct shape_kclass *k = &d->classes[i];
+		const struct shape_kclass *k = v[i];
 		const struct shape_region *rg = shape_cli_region(&c->cfg, k->cls.classid);
 
 		shape_handle_format(k->cls.classid, id);
@@ -142,6 +165,7 @@ static void print_classes(const struct shape_cli *c, const struct shape_kdev *d)
 		    rate, ceil, k->leaf_kind[0] ? k->leaf_kind : "-", k->st.bytes, k->st.packets,
 		    k->st.drops, k->st.overlimits, now);
 	}
+	free(v);
 }
 
 static void print_dev(const struct shape_cli *c, const struct shape_kdev *wan,
@@ -207,11 +231,14 @@ static void print_human(const struct shape_cli *c, const struct shape_caps *caps
 		printf("kernel: not probed (not root)\n");
 	} else {
 		shape_caps_missing(caps, miss, sizeof(miss));
-		printf("kernel: lacks %s\n", miss[0] ? miss : "nothing");
 		if (caps->fq_codel)
-			printf("leaves: fq_codel\n");
+			printf("kernel: %s%s%sleaves are fq_codel\n", miss[0] ? "lacks " : "", miss,
+			    miss[0] ? "; " : "");
+		else if (strcmp(miss, "fq_codel") == 0)
+			printf("kernel: fq_codel: not in this kernel, leaves are pfifo\n");
 		else
-			printf("leaves: pfifo (fq_codel: not in this kernel, leaves are pfifo)\n");
+			printf("kernel: lacks %s; fq_codel: not in this kernel, leaves are pfifo\n",
+			    miss);
 	}
 	for (size_t i = 0; i < n; i++) {
 		char ifbname[16];

@@ -136,7 +136,7 @@ static void nft_json(struct json *j, const struct shape_knft *k, int err)
 
 		json_obj_begin(j);
 		json_kv_str(j, "oif", r->oif);
-		json_kv_uint(j, "family", r->family == AF_INET6 ? 6 : 4);
+		json_kv_uint(j, "family", r->family == AF_INET6 ? 6 : r->family == AF_INET ? 4 : 0);
 		shape_cli_rule_match(&k->nft, r, m, sizeof(m));
 		json_kv_str(j, "match", m);
 		shape_handle_format(r->priority, h);

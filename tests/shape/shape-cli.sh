@@ -11,6 +11,9 @@
 #    configured ceils on wan0 and its IFB, as `tc class show` holds them;
 #  - apply twice: "nothing to do", the nft table and rule handles stay,
 #    the class byte counters keep counting;
+#  - a kernel refusal (nft refuses a table another process owns) after
+#    the tc changes went in: exit 1, the refusal's text, tc exactly as
+#    before;
 #  - clear: wan0 has the kernel's default root qdisc again, no ingress,
 #    no IFB, no table inet outpost; a foreign table stays.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -68,6 +71,19 @@ $(sh_region_b wan1 | sed 's|^lan = 10.30.0.0/16|lan = 10.20.128.0/17|')" 2 "lan 
 	"overlapping region LANs"
 ns_exec gw "$SHAPE" -f "$f" apply >/dev/null 2>&1
 is "$?" 1 "apply with an unknown interface exits 1"
+
+# A foreign root qdisc on wan0: check names it, apply refuses and
+# leaves it.
+ns_exec gw tc qdisc add dev wan0 root handle 1: tbf rate 1mbit burst 10k latency 50ms
+out=$(ns_exec gw "$SHAPE" -n -f "$CONF" 2>&1)
+is "$?" 1 "check with a foreign root qdisc on wan0 exits 1"
+like "$out" "$CONF:[0-9]+: .*'wan0' has a root qdisc that is not Outpost's \(tbf 1:\)" \
+	"and names it"
+ns_exec gw "$SHAPE" -f "$CONF" apply >/dev/null 2>&1
+is "$?" 1 "apply refuses it (exit 1)"
+like "$(ns_exec gw tc qdisc show dev wan0)" "^qdisc tbf 1: root" "and leaves the tbf in place"
+is "$(ns_exec gw nft list tables | grep -c outpost)" 0 "with no nft table made"
+ns_exec gw tc qdisc del dev wan0 root
 
 # ---- --dry-run, unprivileged ----
 state()
@@ -180,6 +196,45 @@ is "$RUN_OUTPUT" "nothing to do" "apply again: nothing to do"
 is "$(handles)" "$h1" "the nft table and its rules kept their handles (no commit)"
 b2=$(class_bytes)
 ok "$([ "${b2:-0}" -ge "${b1:-1}" ]; echo $?)" "the origin class counter did not reset ($b1 -> $b2)"
+
+# ---- a kernel refusal rolls tc back ----
+# nft refuses to touch a table flagged "owner" that another process
+# holds (here an nft -i fed through a fifo): a real refusal of the last
+# step of an apply whose tc changes (a new origin-rate) went in first.
+tcstate()
+{
+	local d
+	for d in wan0 ifb-wan0; do
+		ns_exec gw tc class show dev "$d"
+		ns_exec gw tc qdisc show dev "$d"
+		ns_exec gw tc filter show dev "$d"
+	done
+	ns_exec gw tc filter show dev wan0 ingress
+}
+tc_before=$(tcstate)
+ns_exec gw nft delete table inet outpost
+mkfifo "$NETNS_TMP/nft.fifo"
+bg_run gw bash -c "exec nft -i <'$NETNS_TMP/nft.fifo' >'$NETNS_TMP/nft-i.log' 2>&1"
+owner=$BG_PID
+exec 9>"$NETNS_TMP/nft.fifo"
+echo 'add table inet outpost { flags owner; }' >&9
+if wait_until 5 ns_exec gw nft list table inet outpost >/dev/null 2>&1; then
+	f=$NETNS_TMP/faster.conf
+	sed 's/^origin-rate = 20mbit/origin-rate = 25mbit/' "$CONF" >"$f"
+	out=$(ns_exec gw "$SHAPE" -f "$f" apply 2>&1)
+	is "$?" 1 "apply refused by the kernel exits 1"
+	like "$out" "^outpost-shape: kernel refused .*: Operation not permitted" \
+		"the refusal is reported with the kernel's text"
+	like "$out" "rolled back" "and says it rolled back"
+	is "$(tcstate)" "$tc_before" "tc holds exactly what it held before the refused apply"
+else
+	skip "nft here has no owner tables" 4
+fi
+exec 9>&-
+bg_kill "$owner"
+wait_until 5 eval '! ns_exec gw nft list table inet outpost >/dev/null 2>&1'
+run_ok "apply the standard config again" ns_exec gw "$SHAPE" -f "$CONF" apply
+is "$RUN_OUTPUT" "nft table replaced" "only the nft table was missing"
 
 # ---- clear ----
 ns_exec gw nft add table inet shclitest

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 
 #include "shape_apply_int.h"
-#include "tap.h"
+#include "../tap.h"
 
 static struct shape_kclass kc(uint32_t minor, uint32_t parent, uint64_t ceil, const char *leaf)
 {
