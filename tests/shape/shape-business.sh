@@ -5,7 +5,7 @@
 # and a business transfer (two streams each) run at once, first all
 # downloads, then all uploads. At the receiver: business >= 50 x 0.95,
 # origin <= 20 x 1.05, P2P <= 30 x 1.05, their sum <= 100 x 1.05; and
-# the capped transfers really were saturated (>= 90 % of their cap),
+# the capped transfers really were saturated (>= 85 % of their cap),
 # else the business figure would prove nothing.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
@@ -45,8 +45,10 @@ check()
 	ok "$st" "$dir: P2P $(sh_mbit "$p") Mbit/s <= 31.5 (30 + 5 %)"
 	st=0; [ $((o + p + b)) -le 105000000 ] || st=1
 	ok "$st" "$dir: total $(sh_mbit $((o + p + b))) Mbit/s <= 105 (the line + 5 %)"
-	st=0; [ "$o" -ge 18000000 ] && [ "$p" -ge 27000000 ] || st=1
-	ok "$st" "$dir: origin and P2P were saturated (>= 90 % of their caps)"
+	# Against business, two TCP streams in a pfifo leaf reach ~91 % of
+	# their cap (measured): 85 % says they wanted all of it.
+	st=0; [ "$o" -ge 17000000 ] && [ "$p" -ge 25500000 ] || st=1
+	ok "$st" "$dir: origin and P2P were saturated (>= 85 % of their caps)"
 }
 
 sh_flows_start dev "$SH_ORIGIN4" 5201 -B "$SH_DEV4" -P 2 -R

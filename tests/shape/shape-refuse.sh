@@ -14,8 +14,9 @@
 #    then an apply that changes chaoyang's origin-rate AND adds haidian
 #    on wan1: Outpost's ingress qdisc cannot go next to a clsact (the
 #    kernel answers "Exclusivity flag on, cannot modify" to the
-#    NLM_F_EXCL add), so the apply fails with that ext-ack text and
-#    rolls back: the state after equals the state before (chaoyang's
+#    NLM_F_EXCL add), so the apply fails with that ext-ack text after
+#    wan0's class changes went through (checked in --dry-run's order),
+#    and rolls back: the state after equals the state before (chaoyang's
 #    class still 20mbit, no ifb-wan1, no htb on wan1, nft untouched).
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
@@ -85,6 +86,13 @@ run_ok "a good apply first" ns_exec gw "$SHAPE" -f "$CONF" apply
 ns_exec gw tc qdisc add dev wan1 clsact || bail "foreign clsact"
 sh_conf "$T/change.conf" "$(sh_region_b wan1)"
 sed -i 's/^origin-rate = 20mbit/origin-rate = 10mbit/' "$T/change.conf"
+# The rollback is only exercised if something was changed before the
+# refused op: the plan's order puts wan0's class changes first.
+ns_exec gw "$SHAPE" -f "$T/change.conf" --dry-run apply >"$T/change.dry" 2>&1
+first_change=$(grep -n '^tc class change dev wan0 ' "$T/change.dry" | head -1 | cut -d: -f1)
+ingress_add=$(grep -n '^tc qdisc add dev wan1 ingress' "$T/change.dry" | head -1 | cut -d: -f1)
+st=0; [ -n "$first_change" ] && [ -n "$ingress_add" ] && [ "$first_change" -lt "$ingress_add" ] || st=1
+ok "$st" "kernel refusal: wan0's class changes come before wan1's ingress add (lines $first_change, $ingress_add of --dry-run)"
 sh_state gw >"$T/state.before"
 rc=0; out=$(ns_exec gw "$SHAPE" -f "$T/change.conf" apply 2>&1) || rc=$?
 is "$rc" 1 "kernel refusal: apply exits 1"
