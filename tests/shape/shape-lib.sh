@@ -295,7 +295,7 @@ sh_flows_start()
 {
 	local nsn=$1 srv=$2 port=$3
 	shift 3
-	sh_iperf "$nsn" "$srv" "$port" "$(python3 -c "print($SH_WARM + $SH_SAMPLE + 1)")" "$@"
+	sh_iperf "$nsn" "$srv" "$port" "$(python3 -c "print(int($SH_WARM + $SH_SAMPLE + 1.5))")" "$@"
 	SH_FLOWS+=("$BG_PID")
 }
 
@@ -303,6 +303,10 @@ sh_flows_rates()
 {
 	sleep "$SH_WARM"
 	sh_rates "$SH_SAMPLE" "$@"
+	# Let each transfer end by itself: a client killed while its data is
+	# still queued in a slow class leaves the server busy with the dead
+	# test, and the next client to that server gets nothing.
+	_netns_wait_gone 100 "${SH_FLOWS[@]}"
 	bg_kill "${SH_FLOWS[@]}"
 	SH_FLOWS=()
 }
