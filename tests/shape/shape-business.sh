@@ -54,12 +54,14 @@ check()
 sh_flows_start dev "$SH_ORIGIN4" 5201 -B "$SH_DEV4" -P 2 -R
 sh_flows_start dev "$SH_PEER4" 6881 -B 10.20.1.21 --cport 6881 -P 2 -R
 sh_flows_start dev "$SH_NET4" 5202 -B "$SH_DEV4" -P 2 -R
-read -r o p b < <(sh_flows_rates dev:down_origin dev:down_peer dev:down_net)
+sh_flows_rates dev:down_origin dev:down_peer dev:down_net
+read -r o p b <<<"$SH_RATES"
 check download "$o" "$p" "$b"
 
 sh_flows_start dev "$SH_ORIGIN4" 5201 -B "$SH_DEV4" -P 2
 sh_flows_start dev "$SH_PEER4" 6881 -B 10.20.1.22 --cport 6881 -P 2
 sh_flows_start dev "$SH_NET4" 5202 -B "$SH_DEV4" -P 2
-read -r o p b < <(sh_flows_rates isp:up_origin isp:up_peer isp:up_net)
+sh_flows_rates isp:up_origin isp:up_peer isp:up_net
+read -r o p b <<<"$SH_RATES"
 check upload "$o" "$p" "$b"
 done_testing

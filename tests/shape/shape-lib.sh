@@ -288,8 +288,10 @@ PY
 # sh_flows_start [IPERF ARGS...]: start one iperf3 transfer as sh_iperf
 # would (NS SERVER PORT then iperf3's own arguments, -R for the download
 # direction), long enough for a warm-up and a sample; its pid goes to
-# SH_FLOWS. sh_flows_rates NS:NAME... then waits the warm-up, prints the
-# counters' rates over one sample (sh_rates) and stops the transfers.
+# SH_FLOWS. sh_flows_rates NS:NAME... then waits the warm-up, puts the
+# counters' rates over one sample (sh_rates) in SH_RATES and waits for
+# the transfers to end. Call both in the main shell, never in $(...) or
+# < <(...): a reader of the latter goes on while the transfers still run.
 SH_FLOWS=()
 sh_flows_start()
 {
@@ -302,7 +304,7 @@ sh_flows_start()
 sh_flows_rates()
 {
 	sleep "$SH_WARM"
-	sh_rates "$SH_SAMPLE" "$@"
+	SH_RATES=$(sh_rates "$SH_SAMPLE" "$@")
 	# Let each transfer end by itself: a client killed while its data is
 	# still queued in a slow class leaves the server busy with the dead
 	# test, and the next client to that server gets nothing.
@@ -319,6 +321,7 @@ sh_flow_rate()
 	shift
 	sh_flows_start "$@"
 	sh_flows_rates "$counter"
+	echo "$SH_RATES"
 }
 
 # sh_mbit BITS: bit/s as Mbit/s with two decimals, for messages.

@@ -47,12 +47,14 @@ sh_iperf_server isp "$NET" 5202 || bail "iperf3 server on $NET"
 # same kind, so each pair is one kind up and another kind down.
 sh_flows_start dev "$ORIGIN" 5201 -B "$DEV"
 sh_flows_start dev "$PEER" 6881 -B "${DEVX}11" --cport 6881 -R
-read -r up down < <(sh_flows_rates isp:up_origin dev:down_peer)
+sh_flows_rates isp:up_origin dev:down_peer
+read -r up down <<<"$SH_RATES"
 sh_check_rate "IPv$FAM origin upload (egress wan0)" "$up" 20 5
 sh_check_rate "IPv$FAM P2P download, port 6881 (ingress, ifb-wan0)" "$down" 30 5
 sh_flows_start dev "$ORIGIN" 5201 -B "$DEV" -R
 sh_flows_start dev "$PEER" 6881 -B "${DEVX}12" --cport 6881
-read -r down up < <(sh_flows_rates dev:down_origin isp:up_peer)
+sh_flows_rates dev:down_origin isp:up_peer
+read -r down up <<<"$SH_RATES"
 sh_check_rate "IPv$FAM origin download (ingress, ifb-wan0)" "$down" 20 5
 sh_check_rate "IPv$FAM P2P upload, port 6881 (egress wan0)" "$up" 30 5
 # Business alone in each direction: nothing caps it below the line.

@@ -35,12 +35,14 @@ both()
 	local c=$1 ispb=$2 a b
 	sh_flows_start dev "$SH_ORIGIN4" 5201 -B "$SH_DEV4" -R
 	sh_flows_start dev2 "$SH_ORIGIN4" 5203 -B "$SH_DEV2_4" -R
-	read -r a b < <(sh_flows_rates dev:down dev2:down)
+	sh_flows_rates dev:down dev2:down
+	read -r a b <<<"$SH_RATES"
 	sh_check_rate "($c) chaoyang origin download" "$a" 20 5
 	sh_check_rate "($c) haidian origin download, at the same time" "$b" 10 5
 	sh_flows_start dev "$SH_ORIGIN4" 5201 -B "$SH_DEV4"
 	sh_flows_start dev2 "$SH_ORIGIN4" 5203 -B "$SH_DEV2_4"
-	read -r a b < <(sh_flows_rates isp:up_a "$ispb:up_b")
+	sh_flows_rates isp:up_a "$ispb:up_b"
+	read -r a b <<<"$SH_RATES"
 	sh_check_rate "($c) chaoyang origin upload" "$a" 20 5
 	sh_check_rate "($c) haidian origin upload, at the same time" "$b" 10 5
 }
