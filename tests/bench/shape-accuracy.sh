@@ -164,3 +164,25 @@ PY
 		printf '   %-6s %-5s %s\n' "${cap}M" "$dir" "$line"
 	done
 done
+# The issue's targets, from the same figures.
+args=()
+for cap in $CAPS; do
+	for dir in up down; do
+		args+=("$cap" "${R[outpost,$cap,$dir]}" "${R[iproute2,$cap,$dir]}" "${R[unshaped,$dir]}")
+	done
+done
+python3 - "${args[@]}" <<'PY'
+import sys
+a = sys.argv[1:]
+rows = [a[i:i + 4] for i in range(0, len(a), 4)]
+def r(v, cap):
+    return None if v == "fail" else float(v) / (float(cap) * 1e6)
+out = [r(o, c) for c, o, _, u in rows if float(u) >= float(c) * 1e6 / 0.9]
+print("== targets: outpost within +-2 %% at every rate (rows not CPU-bound): %s"
+      % ("yes" if out and all(x is not None and abs(x - 1) <= 0.02 for x in out) else "NO"))
+big = [(r(o, c), r(i, c)) for c, o, i, _ in rows if float(c) >= 1000]
+if big:
+    print("   closer than iproute2's defaults at 1000 Mbit/s: %s"
+          % ("yes" if all(x is not None and y is not None and abs(x - 1) < abs(y - 1) for x, y in big)
+             else "NO"))
+PY
