@@ -87,7 +87,8 @@ struct shape_prefix {
 
 struct shape_region {
 	char name[33];
-	const char *file;  /* where the section starts, for messages */
+	const char *file;  /* where the section starts, for messages; a copy
+			    * that shape_config_free() frees (NULL is fine) */
 	unsigned line;
 	char wan[16];  /* wan-interface */
 	struct shape_prefix *lan, *origin, *peer;

@@ -343,6 +343,18 @@ static void test_timing(void)
 		ok(b >= 2 * 1514, "%" PRIu64 " bit/s: burst at least two packets", bits[i]);
 	}
 	ok(mono, "burst grows with the rate");
+	/* Ticks grow with the bytes and shrink with the rate, across the
+	 * 32-bit boundary of bytes per second too. */
+	bool up = true, down = true;
+
+	for (uint64_t bytes = 1; bytes < (1ull << 40); bytes = bytes * 3 + 1)
+		if (shape_xmit_ticks(bytes + 1, MBIT(20)) < shape_xmit_ticks(bytes, MBIT(20)))
+			up = false;
+	for (uint64_t rate = 1; rate < (1ull << 50); rate = rate * 3 + 1)
+		if (shape_xmit_ticks(2500000, rate + 1) > shape_xmit_ticks(2500000, rate))
+			down = false;
+	ok(up, "ticks never fall as the bytes grow");
+	ok(down, "ticks never rise as the rate grows (beyond 2^32 B/s as well)");
 	ok(fits, "every burst's ticks fit 32 bits, none saturated");
 	is_int((int)shape_burst(MBIT(20), 1514), 50000, "burst at 20mbit: 20 ms = 50000 B");
 	is_int((int)shape_burst(MBIT(1000), 1514), 2500000, "burst at 1gbit: 20 ms = 2.5 MB");
