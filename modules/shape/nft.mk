@@ -19,7 +19,7 @@ TESTS += tests/unit/test-shape-nft
 tests_unit_test_shape_nft_SOURCES = tests/unit/test-shape-nft.c tests/tap.h
 tests_unit_test_shape_nft_CPPFLAGS = $(SHAPE_CPPFLAGS) -I$(top_srcdir)/tests
 tests_unit_test_shape_nft_CFLAGS = $(SHAPE_CFLAGS)
-tests_unit_test_shape_nft_LDADD = $(LIBSHAPE)
+tests_unit_test_shape_nft_LDADD = $(LIBOPSCHEMA) $(LIBSHAPE)
 EXTRA_DIST += tests/shape/nft-canon.py
 
 # shape_nft_parse_msg/finish on any bytes (a sequence of messages, as a

@@ -264,10 +264,13 @@ void shape_handle_format(uint32_t handle, char out[16]);
 void shape_rate_format(uint64_t bytes_per_s, char *out, size_t len);
 void shape_prefix_format(const struct shape_prefix *p, char *out, size_t len);
 
-/* The nft(8) script of what shape_nft_commit() sends (one transaction:
- * "table inet outpost { }", "delete table inet outpost", then the whole
- * table: sets, chain, rules), as `nft -f` reads it; nft NULL: just the
- * delete. 0, -EINVAL (shape_nft_check refuses nft) or -EIO. */
+/* The nft(8) script of the table shape_nft_commit() makes (one
+ * transaction: "table inet outpost { }", "delete table inet outpost",
+ * then the whole table: sets, chain, rules), as `nft -f` reads it; nft
+ * NULL: just the delete. It ends in the same table as the commit; the
+ * commit itself, knowing what the kernel holds, changes a table of
+ * ours in place instead. 0, -EINVAL (shape_nft_check refuses nft) or
+ * -EIO. */
 int shape_nft_script(const struct shape_nft *nft, FILE *fp);
 
 #endif

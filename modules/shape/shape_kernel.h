@@ -186,7 +186,11 @@ typedef void (*shape_refused_cb)(const struct shape_op *op, int err, const char 
 int shape_tc_apply(struct nl_sock *s, const struct shape_ops *ops, shape_refused_cb cb, void *arg);
 
 /* Replace the nft table by nft in one transaction (nft NULL: delete the
- * table; no error when it is absent). 0, or -errno with *why the
+ * table; no error when it is absent). A table that is already ours
+ * (foreign rules and sets in it are fine) is changed in place, so no
+ * packet meets the chain unclassified while it changes; anything else
+ * is deleted and added whole. Reads the table first (as
+ * shape_nft_read). 0, or -errno with *why the
  * kernel's text when refused: "add element inet outpost r1_lan4: File
  * exists" (the refused object, then the extended ACK or strerror);
  * -EINVAL when shape_nft_check() refuses nft. Needs CAP_NET_ADMIN. */

@@ -2,13 +2,16 @@
  *
  * Everything goes into one libnftnl batch (NFNL_MSG_BATCH_BEGIN ...
  * END) sent with one sendmsg(2): the kernel applies all of it or, on
- * any refusal, none of it. The table is added, deleted and added again
- * inside the batch, so the replacement works whether or not the table
- * was there and no packet ever sees half of the old and half of the
- * new ruleset. Every message asks for an ack; the first refusal is
- * named by the object it carried (the model's set or rule) with the
- * kernel's extended-ACK text. The messages are built in
- * shape_nft_build.c. */
+ * any refusal, none of it. When the table is already ours, the batch
+ * swaps its content in place (flush chain egress, change the elements
+ * of the sets that stay, add the rules: see shape_nft_txn) under the
+ * generation id it was read at, so no packet passes the chain
+ * unclassified; -ERESTART (someone committed meanwhile) reads again.
+ * Otherwise the table is added, deleted and added again inside the
+ * batch, which works whether or not it was there. Every message asks
+ * for an ack; the first refusal is named by the object it carried (the
+ * model's set, element or rule) with the kernel's extended-ACK text.
+ * The messages are built in shape_nft_build.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -36,6 +39,7 @@
 #define PAGE_SIZE_B (128u * 1024u)
 #define OVERRUN_B (64u * 1024u + 4096u)
 #define ACK_TIMEOUT_MS 5000
+#define COMMIT_TRIES 3
 
 /* ---- talking to the kernel ---- */
 
@@ -166,7 +170,8 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void describe(const struct shape_nft_txn *t, const struct shape_nft_sent *s, const char *elem, int err,
+static void describe(const struct shape_nft_txn *t, const struct shape_nft_sent *s,
+		     const char *elem, int err,
 		     const char *extack, char *why, size_t whylen)
 {
 	char obj[700];
@@ -183,6 +188,17 @@ static void describe(const struct shape_nft_txn *t, const struct shape_nft_sent 
 	case SHAPE_NFT_W_ELEMS:
 		snprintf(obj, sizeof(obj), "add %s inet " SHAPE_NFT_TABLE " %s%s",
 			 s->what == SHAPE_NFT_W_SET ? "set" : "element", t->nft->sets[s->idx].name, elem);
+		break;
+	case SHAPE_NFT_W_FLUSH:
+		snprintf(obj, sizeof(obj), "flush chain inet " SHAPE_NFT_TABLE " " SHAPE_NFT_CHAIN);
+		break;
+	case SHAPE_NFT_W_ELEMS_DEL:
+		snprintf(obj, sizeof(obj), "delete element inet " SHAPE_NFT_TABLE " %s%s",
+			 t->nft->sets[s->idx].name, elem);
+		break;
+	case SHAPE_NFT_W_SET_DEL:
+		snprintf(obj, sizeof(obj), "delete set inet " SHAPE_NFT_TABLE " %s",
+			 t->old ? t->old->sets[s->idx].name : "?");
 		break;
 	case SHAPE_NFT_W_CHAIN:
 		snprintf(obj, sizeof(obj), "add chain inet " SHAPE_NFT_TABLE " " SHAPE_NFT_CHAIN);
@@ -281,10 +297,39 @@ out:
 	return rc;
 }
 
+static int commit_once(struct shape_nft_txn *t, char *why, size_t whylen)
+{
+	struct nl_sock *s = NULL;
+	int rc;
+
+	t->b = nftnl_batch_alloc(PAGE_SIZE_B, OVERRUN_B);
+	if (!t->b)
+		return -ENOMEM;
+	t->seq0 = (uint32_t)time(NULL);
+	t->seq = t->seq0;
+	rc = shape_nft_txn_build(t);
+	if (rc < 0) {
+		snprintf(why, whylen, "building the nftables batch: %s", strerror(-rc));
+		goto out;
+	}
+	rc = nl_open(NETLINK_NETFILTER, 0, &s);
+	if (rc == 0)
+		rc = txn_send(nl_fd(s), t);
+	if (rc < 0) {
+		snprintf(why, whylen, "sending the nftables batch: %s", strerror(-rc));
+		goto out;
+	}
+	rc = txn_acks(nl_fd(s), t, why, whylen);
+out:
+	nl_close(s);
+	nftnl_batch_free(t->b);
+	free(t->iov);
+	free(t->sent);
+	return rc;
+}
+
 int shape_nft_commit(const struct shape_nft *nft, char *why, size_t whylen)
 {
-	struct shape_nft_txn t = { .nft = nft };
-	struct nl_sock *s = NULL;
 	char dummy[1];
 	int rc;
 
@@ -293,33 +338,32 @@ int shape_nft_commit(const struct shape_nft *nft, char *why, size_t whylen)
 		whylen = sizeof(dummy);
 	}
 	why[0] = '\0';
-	if (nft) {
-		rc = shape_nft_check(nft, why, whylen);
-		if (rc < 0)
+	if (!nft) {
+		struct shape_nft_txn t = { 0 };
+
+		return commit_once(&t, why, whylen);
+	}
+	rc = shape_nft_check(nft, why, whylen);
+	if (rc < 0)
+		return rc;
+	for (int tries = 0;; tries++) {
+		struct shape_nft_txn t = { .nft = nft };
+		struct shape_nft_parse old;
+		uint32_t gen = 0;
+
+		/* A table of ours is swapped in place; anything else (none,
+		 * unreadable, odd) is deleted and added whole, and so is ours
+		 * when others kept committing between our read and our batch
+		 * (the last try needs no generation to agree). */
+		t.in_place = shape_nft_read_state(&old, &gen) == 0 && old.present && old.chain &&
+			     !old.odd && tries < COMMIT_TRIES - 1;
+		t.old = t.in_place ? &old : NULL;
+		t.genid = gen;
+		rc = commit_once(&t, why, whylen);
+		shape_nft_parse_free(&old);
+		/* -ERESTART: someone committed since the read; read again. */
+		if (rc != -ERESTART || tries == COMMIT_TRIES - 1)
 			return rc;
+		why[0] = '\0';
 	}
-	t.b = nftnl_batch_alloc(PAGE_SIZE_B, OVERRUN_B);
-	if (!t.b)
-		return -ENOMEM;
-	t.seq0 = (uint32_t)time(NULL);
-	t.seq = t.seq0;
-	rc = shape_nft_txn_build(&t);
-	if (rc < 0) {
-		snprintf(why, whylen, "building the nftables batch: %s", strerror(-rc));
-		goto out;
-	}
-	rc = nl_open(NETLINK_NETFILTER, 0, &s);
-	if (rc == 0)
-		rc = txn_send(nl_fd(s), &t);
-	if (rc < 0) {
-		snprintf(why, whylen, "sending the nftables batch: %s", strerror(-rc));
-		goto out;
-	}
-	rc = txn_acks(nl_fd(s), &t, why, whylen);
-out:
-	nl_close(s);
-	nftnl_batch_free(t.b);
-	free(t.iov);
-	free(t.sent);
-	return rc;
 }

@@ -61,22 +61,11 @@ int shape_nft_range_prefix(uint8_t family, const uint8_t *lo, const uint8_t *hi,
 	return -EINVAL;
 }
 
-void shape_nft_model_free(struct shape_nft *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->nsets; i++)
-		free(n->sets[i].elems);
-	free(n->sets);
-	free(n->rules);
-	memset(n, 0, sizeof(*n));
-}
-
 void shape_knft_free(struct shape_knft *k)
 {
 	if (!k)
 		return;
-	shape_nft_model_free(&k->nft);
+	shape_nft_free(&k->nft);
 	free(k->rule_packets);
 	free(k->rule_bytes);
 	memset(k, 0, sizeof(*k));
@@ -103,6 +92,12 @@ static int elem_cmp(const void *a, const void *b)
 	return c ? c : (int)y->end - (int)x->end;
 }
 
+void shape_nft_pelem_sort(struct shape_nft_pelem *el, size_t n)
+{
+	if (n)
+		qsort(el, n, sizeof(*el), elem_cmp);
+}
+
 /* Intervals back to prefixes: after any leading interval ends (the gap
  * below the first prefix), starts and ends alternate, and a last start
  * without an end runs to the top of the address space. */
@@ -110,8 +105,7 @@ static int set_prefixes(const struct shape_nft_pset *d, struct shape_nft_set *ou
 {
 	size_t i = 0, n = 0;
 
-	if (d->nel)
-		qsort(d->el, d->nel, sizeof(d->el[0]), elem_cmp);
+	shape_nft_pelem_sort(d->el, d->nel);
 	out->elems = calloc(d->nel ? d->nel : 1, sizeof(out->elems[0]));
 	if (!out->elems)
 		return -ENOMEM;

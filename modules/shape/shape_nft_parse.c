@@ -38,14 +38,14 @@ static int parse_table(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	struct shape_nft_tb t;
 
 	if (!shape_nft_msg_attrs(nlh, &t)) {
-		p->foreign = true;
+		p->foreign = p->odd = true;
 		return 0;
 	}
 	if (shape_nft_ours(shape_nft_get_str(t.a[NFTA_TABLE_NAME]))) {
 		p->present = true;
 		/* Dormant or owned by a socket: not what commit makes. */
 		if (shape_nft_u32_or0(t.a[NFTA_TABLE_FLAGS]) != 0 || t.a[NFTA_TABLE_OWNER])
-			p->foreign = true;
+			p->foreign = p->odd = true;
 	}
 	return 0;
 }
@@ -58,14 +58,15 @@ static int parse_set(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	struct shape_nft_tb t;
 
 	if (!shape_nft_msg_attrs(nlh, &t)) {
-		p->foreign = true;
+		p->foreign = p->odd = true;
 		return 0;
 	}
 	if (!shape_nft_ours(shape_nft_get_str(t.a[NFTA_SET_TABLE])))
 		return 0;
 	name = shape_nft_get_str(t.a[NFTA_SET_NAME]);
 	if (!name || strlen(name) >= sizeof(d->name) || find_set(p, name)) {
-		p->foreign = true;
+		/* A set commit could not name to delete it. */
+		p->foreign = p->odd = true;
 		return 0;
 	}
 	if (p->nsets == p->capsets) {
@@ -86,6 +87,7 @@ static int parse_set(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	d->family = type == SHAPE_NFT_TYPE_IPADDR && klen == 4	     ? AF_INET
 		    : type == SHAPE_NFT_TYPE_IP6ADDR && klen == 16 ? AF_INET6
 								   : 0;
+	d->anonymous = flags & NFT_SET_ANONYMOUS;
 	d->usable = d->family && flags == NFT_SET_INTERVAL && !t.a[NFTA_SET_DATA_TYPE] &&
 		    !t.a[NFTA_SET_OBJ_TYPE] && !shape_nft_u64_or0(t.a[NFTA_SET_TIMEOUT]) &&
 		    !t.a[NFTA_SET_EXPR] && !t.a[NFTA_SET_EXPRESSIONS];
@@ -102,7 +104,8 @@ static int parse_elem(struct shape_nft_pset *d, const struct nlattr *nest)
 	uint32_t len = 0, flags = 0;
 	struct shape_nft_tb t;
 
-	if (!shape_nft_nest_attrs(nest, &t) || !(key = shape_nft_get_value(t.a[NFTA_SET_ELEM_KEY], &len)) ||
+	if (!shape_nft_nest_attrs(nest, &t) ||
+	    !(key = shape_nft_get_value(t.a[NFTA_SET_ELEM_KEY], &len)) ||
 	    len != shape_nft_addr_len(d->family) ||
 	    (t.a[NFTA_SET_ELEM_FLAGS] && !shape_nft_get_u32(t.a[NFTA_SET_ELEM_FLAGS], &flags)) ||
 	    (flags & ~(uint32_t)NFT_SET_ELEM_INTERVAL_END) || t.a[NFTA_SET_ELEM_DATA] ||
@@ -134,7 +137,7 @@ static int parse_elems(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	int rc = 0;
 
 	if (!shape_nft_msg_attrs(nlh, &t)) {
-		p->foreign = true;
+		p->foreign = p->odd = true;
 		return 0;
 	}
 	if (!shape_nft_ours(shape_nft_get_str(t.a[NFTA_SET_ELEM_LIST_TABLE])))
@@ -168,7 +171,7 @@ static int parse_chain(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	struct shape_nft_tb t, h;
 
 	if (!shape_nft_msg_attrs(nlh, &t)) {
-		p->foreign = true;
+		p->foreign = p->odd = true;
 		return 0;
 	}
 	if (!shape_nft_ours(shape_nft_get_str(t.a[NFTA_CHAIN_TABLE])))
@@ -182,7 +185,7 @@ static int parse_chain(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	    h.a[NFTA_HOOK_DEV] || h.a[NFTA_HOOK_DEVS] ||
 	    !shape_nft_get_u32(t.a[NFTA_CHAIN_POLICY], &policy) || policy != NF_ACCEPT ||
 	    (shape_nft_u32_or0(t.a[NFTA_CHAIN_FLAGS]) & ~(uint32_t)NFT_CHAIN_BASE))
-		p->foreign = true;
+		p->foreign = p->odd = true;
 	else
 		p->chain = true;
 	return 0;
@@ -195,7 +198,7 @@ static int parse_other(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	struct shape_nft_tb t;
 
 	if (!shape_nft_msg_attrs(nlh, &t) || shape_nft_ours(shape_nft_get_str(t.a[NFTA_OBJ_TABLE])))
-		p->foreign = true;
+		p->foreign = p->odd = true;
 	return 0;
 }
 

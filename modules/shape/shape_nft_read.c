@@ -189,15 +189,14 @@ static int read_once(struct rd *r, bool *stable)
 	return 0;
 }
 
-int shape_nft_read(struct shape_knft *out)
+int shape_nft_read_state(struct shape_nft_parse *p, uint32_t *gen)
 {
-	struct shape_nft_parse p = { 0 };
-	struct rd r = { .p = &p };
+	struct rd r = { .p = p };
 	struct nl_sock *s = NULL;
 	bool stable = false;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	memset(p, 0, sizeof(*p));
 	r.buf = malloc(RBUF_SIZE);
 	if (!r.buf)
 		return -ENOMEM;
@@ -207,15 +206,31 @@ int shape_nft_read(struct shape_knft *out)
 	r.fd = nl_fd(s);
 	r.seq = (uint32_t)time(NULL);
 	for (int tries = 0; tries < READ_TRIES && !stable; tries++) {
-		shape_nft_parse_free(&p);
+		shape_nft_parse_free(p);
 		rc = read_once(&r, &stable);
 		if (rc < 0)
 			goto out;
 	}
-	rc = stable ? shape_nft_parse_finish(&p, out) : -EAGAIN;
+	rc = stable ? 0 : -EAGAIN;
+	*gen = r.gen;
 out:
-	shape_nft_parse_free(&p);
+	if (rc < 0)
+		shape_nft_parse_free(p);
 	nl_close(s);
 	free(r.buf);
+	return rc;
+}
+
+int shape_nft_read(struct shape_knft *out)
+{
+	struct shape_nft_parse p;
+	uint32_t gen;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = shape_nft_read_state(&p, &gen);
+	if (rc == 0)
+		rc = shape_nft_parse_finish(&p, out);
+	shape_nft_parse_free(&p);
 	return rc;
 }

@@ -141,7 +141,8 @@ static bool imm_accept(const struct pexpr *e)
 
 	return named(e, "immediate") && u32_is(e, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT) &&
 	       shape_nft_nest_attrs(e->t.a[NFTA_IMMEDIATE_DATA], &d) &&
-	       shape_nft_nest_attrs(d.a[NFTA_DATA_VERDICT], &v) && shape_nft_get_u32(v.a[NFTA_VERDICT_CODE], &code) &&
+	       shape_nft_nest_attrs(d.a[NFTA_DATA_VERDICT], &v) &&
+	       shape_nft_get_u32(v.a[NFTA_VERDICT_CODE], &code) &&
 	       code == (uint32_t)NF_ACCEPT && !v.a[NFTA_VERDICT_CHAIN] && !v.a[NFTA_VERDICT_CHAIN_ID];
 }
 
@@ -227,14 +228,14 @@ int shape_nft_parse_rule(struct shape_nft_parse *p, const struct nlmsghdr *nlh)
 	size_t n = 0;
 
 	if (!shape_nft_msg_attrs(nlh, &t)) {
-		p->foreign = true;
+		p->foreign = p->odd = true;
 		return 0;
 	}
 	if (!shape_nft_ours(shape_nft_get_str(t.a[NFTA_RULE_TABLE])))
 		return 0;
 	chain = shape_nft_get_str(t.a[NFTA_RULE_CHAIN]);
 	if (!chain || strcmp(chain, SHAPE_NFT_CHAIN) != 0) {
-		p->foreign = true;
+		p->foreign = p->odd = true;  /* a rule of another chain */
 		return 0;
 	}
 	if (p->nrules == p->caprules) {

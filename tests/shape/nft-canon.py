@@ -6,7 +6,9 @@
                           chain NAME TYPE HOOK PRIO POLICY
                           rule EXPR EXPR ...   (counter shows packets)
   nft-canon.py --strip  the whole JSON without handles and metainfo,
-                        keys sorted: equal text means equal rulesets.
+                        keys sorted, sets in name order (the kernel lists
+                        them in creation order, which an in-place change
+                        does not keep): equal text means equal rulesets.
 
 Exit 1 when stdin is not nft JSON.
 """
@@ -67,7 +69,14 @@ def main():
     except (ValueError, KeyError, TypeError):
         return 1
     if sys.argv[1:] == ["--strip"]:
-        print(json.dumps(strip(doc), sort_keys=True))
+        doc = strip(doc)
+        sets = sorted((o for o in doc if "set" in o),
+                      key=lambda o: (o["set"].get("table", ""), o["set"]["name"]))
+        rest = [o for o in doc if "set" not in o]
+        # table objects first, then sets, then chains and rules in order
+        tables = [o for o in rest if "table" in o]
+        others = [o for o in rest if "table" not in o]
+        print(json.dumps(tables + sets + others, sort_keys=True))
         return 0
     for o in doc:
         if "set" in o:

@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "shape_kernel.h"
 #include "tap.h"
 
@@ -73,7 +75,8 @@ static char *out_of(char *buf, size_t len, const char *fmt, ...)
 
 static char *canon(char *buf, size_t len, const char *args)
 {
-	return out_of(buf, len, "nft -j list table inet outpost 2>/dev/null | python3 %s/tests/shape/nft-canon.py %s",
+	return out_of(buf, len,
+		      "nft -j list table inet outpost 2>/dev/null | python3 %s/tests/shape/nft-canon.py %s",
 		      srcdir(), args);
 }
 
@@ -244,6 +247,52 @@ static void test_change(struct shape_nft *n)
 	free_model(&old);
 }
 
+/* One kept set through element lists that add and drop the interval
+ * end at 0, an open interval, adjacent prefixes, nothing: each commit
+ * changes only elements, and each reads back as the model. */
+static void test_elements(const struct shape_nft *n0)
+{
+	static const char *const lists[][4] = {
+		{ "0.0.0.0/1", NULL },
+		{ "10.0.0.0/8", "240.0.0.0/4", NULL },
+		{ "10.0.0.0/9", "10.128.0.0/9", "128.0.0.0/1", NULL },
+		{ NULL },
+		{ "0.0.0.0/0", NULL },
+		{ "192.0.2.0/24", NULL },
+	};
+	struct shape_nft m;
+	struct shape_knft k;
+	char why[512];
+	int good = 0;
+
+	model_one(&m);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		size_t n = 0;
+
+		while (lists[i][n])
+			n++;
+		free(m.sets[4].elems);
+		m.sets[4].elems = calloc(n + 1, sizeof(*m.sets[4].elems));
+		for (size_t j = 0; j < n; j++)
+			m.sets[4].elems[j] = pfx(lists[i][j]);
+		m.sets[4].nelems = n;
+		if (shape_nft_commit(&m, why, sizeof(why)) == 0 && shape_nft_read(&k) == 0) {
+			if (!k.foreign && shape_nft_equal(&k.nft, &m))
+				good++;
+			else
+				diag("element list %zu reads back differently", i);
+			shape_knft_free(&k);
+		} else {
+			diag("element list %zu: %s", i, why);
+		}
+	}
+	is_int(good, 6, "six element changes of a kept set commit and read back as the model");
+	ok(sh("nft list set inet outpost r1_peer4 | grep -q 'elements = { 192.0.2.0/24 }'") == 0,
+	   "nft lists the last one");
+	free_model(&m);
+	is_int(shape_nft_commit(n0, why, sizeof(why)), 0, "back to the changed model (%s)", why);
+}
+
 static void test_refusal(const struct shape_nft *n)
 {
 	static const char *const overlap[] = { "10.30.0.0/16", "10.30.4.0/24", NULL };
@@ -313,9 +362,20 @@ static void test_foreign_rule(const struct shape_nft *n)
 	is_int(shape_nft_read(&k), 0, "read back with a set of another type");
 	ok(k.foreign, "that set makes the table foreign");
 	shape_knft_free(&k);
-	is_int(shape_nft_commit(n, why, sizeof(why)), 0, "commit replaces them (%s)", why);
+	is_int(shape_nft_commit(n, why, sizeof(why)), 0, "commit replaces them in place (%s)", why);
 	is_int(shape_nft_read(&k), 0, "read back");
 	ok(!k.foreign && shape_nft_equal(&k.nft, n), "ours again, equal to the model");
+	shape_knft_free(&k);
+	sh("nft add chain inet outpost other; nft add counter inet outpost c1");
+	is_int(shape_nft_read(&k), 0, "read back with another chain and a counter object");
+	ok(k.foreign, "they make the table foreign");
+	shape_knft_free(&k);
+	is_int(shape_nft_commit(n, why, sizeof(why)), 0, "commit replaces the whole table (%s)", why);
+	ok(sh("nft list chain inet outpost other >/dev/null 2>&1") != 0 &&
+		   sh("nft list counter inet outpost c1 >/dev/null 2>&1") != 0,
+	   "the other chain and the counter are gone");
+	is_int(shape_nft_read(&k), 0, "read back");
+	ok(!k.foreign && shape_nft_equal(&k.nft, n), "equal to the model");
 	shape_knft_free(&k);
 }
 
@@ -381,7 +441,8 @@ static void test_packets(void)
 	       "ip -6 neigh add 2001:db8:51::7 lladdr 02:00:00:00:00:02 dev wan0 nud permanent;"
 	       "tc qdisc add dev wan0 root handle 4f50: htb default 2;"
 	       "tc class add dev wan0 parent 4f50: classid 4f50:1 htb rate 100mbit quantum 1514;"
-	       "for c in 2 11 12; do tc class add dev wan0 parent 4f50:1 classid 4f50:$c htb rate 10mbit ceil 100mbit quantum 1514; done") != 0)
+	       "for c in 2 11 12; do tc class add dev wan0 parent 4f50:1 classid 4f50:$c"
+	       " htb rate 10mbit ceil 100mbit quantum 1514; done") != 0)
 		bail_out("cannot build the veth pair and HTB tree");
 	model_one(&m);
 	is_int(shape_nft_commit(n, why, sizeof(why)), 0, "commit (%s)", why);
@@ -406,6 +467,71 @@ static void test_packets(void)
 	ok(class_packets("wan0", "4f50:2") - c2 >= 6,
 	   "the default class 4f50:2 got the unclassified ones");
 	free_model(&m);
+}
+
+/* Replacing the table while packets flow: every packet of the origin
+ * flow still finds its rule (the transaction swaps old for new, no
+ * moment without a table), so the origin class counts all of them. */
+static void test_no_gap(void)
+{
+	struct shape_nft a, b;
+	long before, after, before2;
+	char why[512];
+	int commits = 0, failed = 0, st = 0;
+	const int count = 4000;
+	pid_t pid;
+
+	model_one(&a);
+	model_one(&b);
+	/* b differs from a: one peer prefix fewer, an origin prefix more
+	 * (in the set the flow is looked up in), a rule's class. */
+	b.sets[4].nelems = 1;
+	b.sets[1].elems = realloc(b.sets[1].elems, 3 * sizeof(*b.sets[1].elems));
+	b.sets[1].elems[2] = b.sets[1].elems[1];
+	b.sets[1].elems[1] = b.sets[1].elems[0];
+	b.sets[1].elems[0] = pfx("192.0.2.0/24");
+	b.sets[1].nelems = 3;
+	b.rules[2].priority = SHAPE_HANDLE(0x22);
+	if (shape_nft_commit(&a, why, sizeof(why)) < 0)
+		bail_out("commit: %s", why);
+	/* A witness after our chain: the flow's packets by priority. */
+	sh("nft -f - <<'EOF'\ntable inet watch { chain c {\n"
+	   " type filter hook postrouting priority 10;\n"
+	   " ip daddr 198.51.100.7 meta priority 4f50:11 counter\n"
+	   " ip daddr 198.51.100.7 meta priority != 4f50:11 counter\n}\n}\nEOF");
+	before = class_packets("wan0", "4f50:11");
+	before2 = class_packets("wan0", "4f50:2");
+	pid = fork();
+	if (pid == 0) {
+		struct timespec gap = { 0, 100000 };
+
+		for (int i = 0; i < count; i++) {
+			send_udp(AF_INET, "198.51.100.7", 5000, 1);
+			nanosleep(&gap, NULL);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (shape_nft_commit(commits % 2 ? &a : &b, why, sizeof(why)) < 0)
+			failed++;
+		commits++;
+	}
+	usleep(200000); /* let HTB dequeue what is still queued */
+	{
+		char w[4096];
+
+		out_of(w, sizeof(w), "nft list table inet watch |"
+		       " grep -c 'priority != 4f50:11 counter packets 0 '");
+		ok(atoi(w) == 1, "nft itself saw no packet of the flow leave without priority 4f50:11");
+	}
+	sh("nft delete table inet watch");
+	after = class_packets("wan0", "4f50:11");
+	diag("%d commits while %d datagrams went out; default class got %ld meanwhile", commits,
+	     count, class_packets("wan0", "4f50:2") - before2);
+	ok(commits >= 5 && failed == 0, "the table was replaced %d times under traffic", commits);
+	is_int(after - before, count, "class 4f50:11 got every origin datagram: none went unclassified");
+	free_model(&a);
+	free_model(&b);
 }
 
 static void test_script(const struct shape_nft *n)
@@ -591,6 +717,126 @@ static void test_unprivileged(void)
 	is_int(rc[1], -EPERM, "as nobody, read is refused");
 }
 
+/* Someone else committing all the time (another table, so the ruleset
+ * generation keeps moving): each of our commits still lands, in place
+ * or, when the generation never held still, whole; the other table is
+ * left alone. */
+static void test_contended(const struct shape_nft *n)
+{
+	struct shape_knft k;
+	char why[512];
+	int failed = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 200; i++)
+			if (sh("nft add table inet busy; nft delete table inet busy") != 0)
+				_exit(1);
+		_exit(0);
+	}
+	for (int i = 0; i < 200; i++)
+		if (shape_nft_commit(n, why, sizeof(why)) < 0) {
+			failed++;
+			diag("commit %d under contention: %s", i, why);
+		}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	is_int(failed, 0, "200 commits while another process commits all the time");
+	is_int(shape_nft_read(&k), 0, "read back");
+	ok(!k.foreign && shape_nft_equal(&k.nft, n), "the table is the model");
+	shape_knft_free(&k);
+	sh("nft delete table inet busy 2>/dev/null");
+}
+
+/* ---- the plans shape_plan_build makes of real configs ---- */
+
+#define REGION_A \
+	"[region \"chaoyang\"]\nlan = 10.20.0.0/16\nlan = 2001:db8:20::/48\n" \
+	"wan-interface = wan0\norigin = 198.51.100.0/24\norigin = 2001:db8:51::/64\n" \
+	"origin-rate = 20mbit\npeer-rate = 30mbit\nline-rate = 100mbit\n"
+
+static const struct {
+	const char *what, *text;
+} plans[] = {
+	{ "one region, alone on wan0", REGION_A },
+	{ "one region with remote peers and a port range",
+	  REGION_A "peer = 10.99.0.0/16\npeer = 2001:db8:99::/64\npeer-port = 6881-6889\n" },
+	{ "two regions sharing wan0 (LAN prefixes matched too)",
+	  REGION_A "[region \"haidian\"]\nlan = 10.30.0.0/16\nlan = 2001:db8:30::/48\n"
+		   "wan-interface = wan0\norigin = 198.51.100.0/24\norigin = 2001:db8:51::/64\n"
+		   "origin-rate = 10mbit\npeer-rate = 15mbit\nline-rate = 100mbit\n" },
+	{ "a region whose name starts with a digit, on wan1",
+	  REGION_A "[region \"9north\"]\nlan = 10.40.0.0/16\nwan-interface = wan1\n"
+		   "origin = 203.0.113.0/24\norigin-rate = 5mbit\nline-rate = 50mbit\n" },
+};
+
+static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
+
+static bool plan_of(const char *text, struct shape_plan *plan)
+{
+	struct shape_config cfg;
+	struct conf *conf = NULL;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	r = conf_load_buffer("t.conf", text, strlen(text), &conf_opts, &conf);
+	if (r != 0) {
+		for (size_t i = 0; conf && i < conf_diag_count(conf); i++)
+			diag("%s", conf_diag(conf, i));
+		conf_free(conf);
+		return false;
+	}
+	r = shape_config_from_conf(conf, &cfg);
+	conf_free(conf);
+	if (r != 0)
+		return false;
+	r = shape_plan_build(&cfg, NULL, plan);
+	shape_config_free(&cfg);
+	return r == 0;
+}
+
+/* Each plan: committed, read back equal, and its script accepted by
+ * nft -c and giving the same table; then the next plan in place. */
+static void test_plans(void)
+{
+	char path[] = "/tmp/test-shape-nft-plan-XXXXXX", a[32768], b[32768], why[512];
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		bail_out("mkstemp: %s", strerror(errno));
+	close(fd);
+	for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
+		struct shape_plan plan;
+		struct shape_knft k;
+		FILE *fp;
+		bool same = false;
+
+		if (!ok(plan_of(plans[i].text, &plan), "plan: %s", plans[i].what))
+			continue;
+		diag("%s: %zu sets, %zu rules", plans[i].what, plan.nft.nsets, plan.nft.nrules);
+		is_int(shape_nft_commit(&plan.nft, why, sizeof(why)), 0, "commit: %s (%s)",
+		       plans[i].what, why);
+		if (shape_nft_read(&k) == 0) {
+			same = !k.foreign && shape_nft_equal(&k.nft, &plan.nft);
+			shape_knft_free(&k);
+		}
+		ok(same, "read back equals the plan");
+		canon(a, sizeof(a), "--strip");
+		fp = fopen(path, "w");
+		if (!fp || shape_nft_script(&plan.nft, fp) != 0)
+			diag("script failed");
+		if (fp)
+			fclose(fp);
+		ok(sh("nft -c -f %s && nft -f %s", path, path) == 0, "nft -c -f and nft -f take its script");
+		if (!ok(a[0] && strcmp(canon(b, sizeof(b), "--strip"), a) == 0,
+			"and the script gives the same table as the commit"))
+			diag("commit: %s\nscript: %s", a, b);
+		shape_plan_free(&plan);
+	}
+	unlink(path);
+}
+
 int main(void)
 {
 	struct shape_nft n;
@@ -606,12 +852,16 @@ int main(void)
 	model_one(&n);
 	test_commit_and_list(&n);
 	test_change(&n);
+	test_elements(&n);
 	test_refusal(&n);
 	test_foreign(&n);
 	test_foreign_rule(&n);
 	test_check(&n);
 	test_unprivileged();
 	test_packets();
+	test_no_gap();
+	test_contended(&n);
+	test_plans();
 	test_script(&n);
 	test_scale();
 	free_model(&n);
