@@ -169,8 +169,16 @@ struct shape_ops {
 
 /* The changes from what devs hold to plan, in an order with no gap:
  * IFBs and root qdiscs first, classes added or changed in place (never
- * deleted and re-added), leaves, filters added or replaced, then
- * filters, classes, qdiscs and IFBs no longer wanted, in that order.
+ * deleted and re-added), leaves, filters added or replaced, ingress
+ * qdiscs and redirects (once the IFB's tree is whole), then filters,
+ * redirects, classes, qdiscs, ingress qdiscs and IFBs no longer wanted,
+ * in that order. What the kernel cannot change in place is built
+ * beside the old: a u32 node's new match is a new node at its pref
+ * (the old one deleted later), a leaf of another kind is grafted
+ * through a second handle. Two exceptions delete first: a pref that
+ * changes family (one pref holds one protocol) and a root 4f50: with
+ * another default class (HTB cannot change it). FILTER_DEL with handle
+ * 0 deletes a whole pref.
  * plan NULL: the changes that remove everything of Outpost's (clear).
  * -EEXIST when a device has a foreign root qdisc (*why names it). */
 int shape_tc_diff(const struct shape_kdev *devs, size_t ndevs, const struct shape_plan *plan,

@@ -199,17 +199,19 @@ static void diff_filters(struct diff *x, size_t ti, const struct shape_kdev *d)
 			}
 			continue;
 		}
-		/* One pref holds one protocol: the other family goes first. */
-		for (size_t j = 0; other_family && j < nk; j++) {
-			if (d->filters[j].pref != f->pref || d->filters[j].family == f->family ||
-			    !stale[j])
-				continue;
-			stale[j] = false;
+		/* One pref holds one protocol, and u32 keeps a pref's instance
+		 * when its last node goes: the other family's pref is deleted
+		 * whole, first (the one exception to deletes coming last). */
+		if (other_family) {
 			op = push(x, SHAPE_OP_FILTER_DEL, t->dev, NULL);
-			if (op) {
-				op->filter = d->filters[j];
-				op->handle = d->filter_handles[j];
+			for (size_t j = 0; j < nk; j++) {
+				if (d->filters[j].pref != f->pref || !stale[j])
+					continue;
+				stale[j] = false;
+				if (op && d->filters[j].family != f->family)
+					op->filter = d->filters[j];
 			}
+			fam = nk;
 		}
 		op = push(x, SHAPE_OP_FILTER, t->dev, t);
 		if (op) {
@@ -346,24 +348,46 @@ static void adds(struct diff *x)
 			diff_redirect(x, &x->plan->trees[i]);
 }
 
+static bool pref_wanted(const struct shape_tree *t, uint16_t pref)
+{
+	for (size_t i = 0; i < t->nfilters; i++)
+		if (t->filters[i].pref == pref)
+			return true;
+	return false;
+}
+
+/* Stale nodes: one by one beside a node that stays at their pref (a
+ * changed match), else their whole pref at once (u32 would keep an
+ * empty instance of it, protocol and all). */
+static void delete_filters(struct diff *x, size_t ti)
+{
+	const struct shape_tree *t = &x->plan->trees[ti];
+	const struct shape_kdev *d = find_dev(x, t->dev);
+	bool *stale = x->stale[ti];
+	struct shape_op *op;
+
+	for (size_t j = 0; d && !x->fresh[ti] && j < d->nfilters; j++) {
+		bool whole = !pref_wanted(t, d->filters[j].pref);
+
+		if (!stale[j])
+			continue;
+		op = push(x, SHAPE_OP_FILTER_DEL, d->name, NULL);
+		if (!op)
+			return;
+		op->filter = d->filters[j];
+		op->handle = whole ? 0 : d->filter_handles[j];
+		for (size_t k = j + 1; whole && k < d->nfilters; k++)
+			if (d->filters[k].pref == d->filters[j].pref)
+				stale[k] = false;
+	}
+}
+
 static void deletes(struct diff *x)
 {
 	size_t nt = x->plan ? x->plan->ntrees : 0;
-	struct shape_op *op;
 
-	for (size_t i = 0; i < nt; i++) {
-		const struct shape_kdev *d = find_dev(x, x->plan->trees[i].dev);
-
-		for (size_t j = 0; d && !x->fresh[i] && j < d->nfilters; j++) {
-			if (!x->stale[i][j])
-				continue;
-			op = push(x, SHAPE_OP_FILTER_DEL, d->name, NULL);
-			if (op) {
-				op->filter = d->filters[j];
-				op->handle = d->filter_handles[j];
-			}
-		}
-	}
+	for (size_t i = 0; i < nt; i++)
+		delete_filters(x, i);
 	for (size_t i = 0; i < x->ndevs; i++)
 		if (x->devs[i].root != SHAPE_ROOT_NONE && x->devs[i].redirect &&
 		    !ingress_of(x, x->devs[i].name))

@@ -240,11 +240,13 @@ static int filter_del(struct nl_batch *b, const struct shape_op *op, int ifx, vo
 {
 	struct nlmsghdr *nlh;
 
+	/* Handle 0: the whole pref, classifier instance and all. */
 	nlh = tc_msg(b, RTM_DELTFILTER, 0, ifx, op->handle, SHAPE_HANDLE(0),
 		     filter_info(op->filter.pref, family_proto(op->filter.family)), cookie);
 	if (!nlh)
 		return -ENOMEM;
-	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
+	if (op->handle)
+		mnl_attr_put_strz(nlh, TCA_KIND, "u32");
 	return 1;
 }
 

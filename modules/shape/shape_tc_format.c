@@ -112,9 +112,13 @@ static void filter_cmd(struct text *t, const struct shape_op *op)
 	uint32_t h = op->handle ? op->handle : SHAPE_U32_NODE;
 	int n = shape_u32_encode(&op->filter, k, SHAPE_U32_KEYS_MAX);
 
-	put(t, "tc filter %s dev %s parent 4f50: protocol %s pref %u handle ",
+	put(t, "tc filter %s dev %s parent 4f50: protocol %s pref %u",
 	    op->kind == SHAPE_OP_FILTER_DEL ? "del" : SHAPE_U32_HTID(h) ? "replace" : "add", op->dev,
 	    op->filter.family == AF_INET6 ? "ipv6" : "ip", (unsigned)op->filter.pref);
+	/* A delete without a handle removes the whole pref. */
+	if (op->kind == SHAPE_OP_FILTER_DEL && !op->handle)
+		return;
+	put(t, " handle ");
 	u32_handle(t, h);
 	put(t, " u32");
 	if (op->kind == SHAPE_OP_FILTER_DEL)

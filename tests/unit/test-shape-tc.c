@@ -299,8 +299,19 @@ static void test_apply(struct nl_sock *s)
 	   "read back: wan0 redirects to ifb-wan0, the IFB is ours and up");
 	check_tree(&d[0], &trees[0]);
 	check_tree(&d[1], &trees[1]);
+	ok(kclass(&d[0], 0x11) && kclass(&d[0], 0x11)->st.has_rate &&
+	   kclass(&d[1], 0x12) && kclass(&d[1], 0x12)->st.has_rate,
+	   "the classes carry the kernel's rate estimate (TCA_RATE went with the add)");
 	free_all(d);
 	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
+	{
+		char (*ifbs)[16] = NULL;
+		size_t k = 0;
+
+		ok(shape_tc_list_ifbs(s, &ifbs, &k) == 0 && k == 1 && strcmp(ifbs[0], "ifb-wan0") == 0,
+		   "shape_tc_list_ifbs: ifb-wan0, and only it");
+		free(ifbs);
+	}
 }
 
 static uint16_t csum(const uint8_t *p, size_t n)
@@ -516,6 +527,19 @@ static void test_in_place(struct nl_sock *s)
 	      "| grep -q 'match 1ae90000/ffff0000 at 20'") == 0, "one node left at that pref: ::801, port 6889");
 	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
 
+	/* A pref that changes family: deleted whole first, then added. */
+	filt[4] = (struct shape_u32){ .pref = SHAPE_PREF_CLASSIFY + 4, .family = AF_INET6,
+		.classid = SHAPE_HANDLE(0x12), .has_src = true, .src = pfx("2001:db8:99::", 64) };
+	n = sync_to(s, &want, &ops, &r);
+	ok(n == 2 && ops.v[0].kind == SHAPE_OP_FILTER_DEL && ops.v[0].handle == 0 &&
+	   ops.v[0].filter.family == AF_INET && ops.v[1].kind == SHAPE_OP_FILTER && r.n == 0,
+	   "a pref from IPv4 to IPv6: the whole pref deleted, the new node added (%d ops)", n);
+	shape_ops_free(&ops);
+	ok(sh("tc filter show dev ifb-wan0 | grep -q 'protocol ipv6 pref 20309 u32 .*::800 .*flowid 4f50:12'")
+	   == 0 && sh("tc filter show dev ifb-wan0 | grep -q 'protocol ip pref 20309'") != 0,
+	   "pref 20309 is IPv6 now, nothing of IPv4 left at it");
+	is_int(count_diff(s, &want), 0, "diff again: nothing to do");
+
 	/* A leaf of another kind at our handle: the kernel cannot change
 	 * a qdisc's kind, so it is grafted through a second handle. */
 	if (sh("tc qdisc del dev wan0 parent 4f50:11 handle 11: && "
@@ -678,6 +702,13 @@ static void test_clear(struct nl_sock *s)
 	ok(sh("tc qdisc show dev wan1 | grep -q '^qdisc tbf 1: root'") == 0,
 	   "the foreign qdisc on wan1 is untouched");
 	is_int(count_diff(s, NULL), 0, "clear again: nothing to do");
+	{
+		char (*ifbs)[16] = NULL;
+		size_t k = 99;
+
+		ok(shape_tc_list_ifbs(s, &ifbs, &k) == 0 && k == 0, "shape_tc_list_ifbs: none left");
+		free(ifbs);
+	}
 }
 
 /* 100 regions' worth on one interface: 302 classes a tree, 400 u32
@@ -827,6 +858,9 @@ static void test_config(struct nl_sock *s)
 		has_del = has_del || ops.v[i].kind == SHAPE_OP_CLASS_DEL;
 	ok(n > 0 && r.n == 0 && has_del, "a region removed: %d ops with class deletes, none refused", n);
 	shape_ops_free(&ops);
+	ok(sh("tc filter show dev ifb-wan0 | grep -c ' u32 chain 0 $' | grep -qx %zu",
+	      p.ntrees > 1 ? p.trees[1].nfilters : 0) == 0,
+	   "no empty u32 instance left behind: one per node of the plan");
 	is_int(count_diff(s, &p), 0, "diff again: nothing to do");
 	read_all(s, d);
 	for (size_t i = 0; i < p.ntrees && i < 2; i++)
