@@ -17,6 +17,28 @@
 #include "shape_kernel.h"
 #include "shape_apply_int.h"
 
+/* The burst whose ticks at rate are exactly ticks (the smallest such),
+ * else guess. The kernel holds ticks, not bytes, and the diff compares
+ * shape_xmit_ticks() of the plan with them: bytes read back from ticks
+ * may land a tick off at high rates, and a rollback must give back the
+ * very value it found. shape_xmit_ticks() grows with the bytes. */
+static uint32_t burst_for_ticks(uint32_t ticks, uint64_t rate, uint32_t guess)
+{
+	uint64_t lo = 0, hi = UINT32_MAX;
+
+	if (!rate || shape_xmit_ticks(guess, rate) == ticks)
+		return guess;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (shape_xmit_ticks(mid, rate) >= ticks)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return shape_xmit_ticks(lo, rate) == ticks ? (uint32_t)lo : guess;
+}
+
 /* The device that redirects its ingress to ifb, or NULL. */
 static const struct shape_kdev *redirecting_to(const struct shape_kdev *devs, size_t n,
 					       const char *ifb)
@@ -61,6 +83,10 @@ static int tree_from_kdev(const struct shape_kdev *d, const struct shape_kdev *d
 				continue;
 			t->classes[k] = kc->cls;
 			t->classes[k].region = -1;
+			t->classes[k].burst = burst_for_ticks(kc->buffer_ticks, kc->cls.rate,
+			    kc->cls.burst);
+			t->classes[k].cburst = burst_for_ticks(kc->cbuffer_ticks, kc->cls.ceil,
+			    kc->cls.cburst);
 			if (strcmp(kc->leaf_kind, "fq_codel") == 0)
 				t->leaf = SHAPE_LEAF_FQ_CODEL;
 			k++;

@@ -164,6 +164,17 @@ w = [i for i in d["interfaces"] if i["name"] == sys.argv[2]][0]
 print(" ".join(sorted(c["id"] for c in w[sys.argv[3]]["classes"])))' "$json" wan0 ingress)
 is "$ids" "$(ns_exec gw tc class show dev ifb-wan0 | awk '{print $3}' | sort | xargs)" \
 	"and those of ifb-wan0"
+# Unprivileged, show still reads tc; the probe and the nft table need root.
+json_nobody=$(ns_exec gw setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps=-all \
+	"$SHAPE" -f "$CONF" show --json 2>/dev/null)
+is "$?" 0 "show --json as nobody exits 0"
+is "$(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+w = [i for i in d["interfaces"] if i["name"] == "wan0"][0]
+print(d["kernel"]["probed"], d["nft"]["readable"], d["in_sync"], w["root"],
+      len(w["egress"]["classes"]) > 0)' "$json_nobody" 2>&1)" "False False None ours True" \
+	"as nobody: tc classes listed, kernel not probed, nft not readable, in_sync null"
 run_ok "show (human) exits 0" ns_exec gw "$SHAPE" -f "$CONF" show
 like "$RUN_OUTPUT" "wan0 egress: root ours" "show names wan0's tree"
 like "$RUN_OUTPUT" "chaoyang +origin" "and labels the origin class with its region"

@@ -2,8 +2,9 @@
  * devices as read before (shape_plan_from_kernel): a tree per device
  * with our root, the ingress tree tied to the WAN that redirects to its
  * IFB, classes parents first whatever order the kernel listed them in,
- * the leaf kind, the filters; nothing for devices with the kernel's
- * default root. Pure: no kernel. */
+ * the leaf kind, the filters, bursts that give back the kernel's exact
+ * ticks; nothing for devices with the kernel's default root. Pure: no
+ * kernel. */
 #include "config.h"
 
 #include <string.h>
@@ -25,6 +26,8 @@ static struct shape_kclass kc(uint32_t minor, uint32_t parent, uint64_t ceil, co
 	k.cls.region = 7;  /* what the kernel cannot know: must become -1 */
 	snprintf(k.leaf_kind, sizeof(k.leaf_kind), "%s", leaf);
 	k.st.bytes = 12345;
+	k.buffer_ticks = shape_xmit_ticks(k.cls.burst, k.cls.rate);
+	k.cbuffer_ticks = shape_xmit_ticks(k.cls.cburst, k.cls.ceil);
 	return k;
 }
 
@@ -46,7 +49,17 @@ int main(void)
 	struct shape_plan p;
 	int r;
 
-	plan(16);
+	/* 1 Gbit/s: the kernel holds 31250 ticks (2 ms); bytes read back
+	 * as 250001 would be a tick more, the plan must give the ticks back. */
+	struct shape_kclass fast = kc(0x31, SHAPE_HANDLE(1), 125000000, "pfifo");
+	struct shape_kclass fast_ifb_cls[] = { kc(SHAPE_MINOR_LINE, SHAPE_HANDLE(0), 125000000, "") };
+
+	fast.cls.rate = 125000000;
+	fast.buffer_ticks = 31250;
+	fast.cls.burst = 250001;
+	fast.cbuffer_ticks = 31250;
+	fast.cls.cburst = 250001;
+	plan(19);
 	memset(devs, 0, sizeof(devs));
 	snprintf(devs[0].name, 16, "eth-lan");
 	devs[0].root = SHAPE_ROOT_DEFAULT;
@@ -87,6 +100,23 @@ int main(void)
 	is_int(p.trees[1].leaf, SHAPE_LEAF_FQ_CODEL, "fq_codel leaves on the IFB");
 	ok(p.trees[1].nfilters == 1 && p.trees[1].filters[0].classid == SHAPE_HANDLE(0x21),
 	    "its u32 filters kept");
+	shape_plan_free(&p);
+
+	devs[1].classes = &fast;
+	devs[1].nclasses = 1;
+	devs[2].classes = fast_ifb_cls;
+	devs[2].nclasses = 1;
+	r = shape_plan_from_kernel(devs, 3, &p);
+	ok(r == 0 && p.ntrees == 2 && p.trees[0].nclasses == 1, "a plan of a 1 Gbit/s class");
+	if (r == 0 && p.ntrees == 2 && p.trees[0].nclasses == 1) {
+		is_int(shape_xmit_ticks(p.trees[0].classes[0].burst, 125000000), 31250,
+		    "its burst gives back exactly the kernel's buffer ticks (%u bytes)",
+		    (unsigned)p.trees[0].classes[0].burst);
+		is_int(shape_xmit_ticks(p.trees[0].classes[0].cburst, 125000000), 31250,
+		    "and its cburst the cbuffer ticks");
+	} else {
+		skip(2, "no plan");
+	}
 	shape_plan_free(&p);
 	return done_testing();
 }
