@@ -285,8 +285,8 @@ print(" ".join(str(int((y[1] - x[1]) * 8 / (y[0] - x[0]))) for x, y in zip(a, b)
 PY
 }
 
-# sh_flows_start [IPERF ARGS...]: start one iperf3 transfer as sh_iperf
-# would (NS SERVER PORT then iperf3's own arguments, -R for the download
+# sh_flows_start NS SERVER PORT [IPERF ARGS...]: start one iperf3 transfer
+# as sh_iperf would (-R in the arguments for the download
 # direction), long enough for a warm-up and a sample; its pid goes to
 # SH_FLOWS. sh_flows_rates NS:NAME... then waits the warm-up, puts the
 # counters' rates over one sample (sh_rates) in SH_RATES and waits for
