@@ -62,6 +62,11 @@ sh_world()
 	addr_add gw wan0 2001:db8:113::2/64; addr_add isp eth0 2001:db8:113::1/64
 	addr_add gw wan1 203.0.113.130/25; addr_add isp2 eth0 203.0.113.129/25
 	addr_add gw wan1 2001:db8:114::2/64; addr_add isp2 eth0 2001:db8:114::1/64
+	# IPv6 binds only to assigned addresses, not to a "local" route's
+	# (IPv4 takes both): let the answering namespaces bind them.
+	for i in dev dev2 isp isp2; do
+		ns_sysctl "$i" net.ipv6.ip_nonlocal_bind=1
+	done
 	ns_exec dev ip route add local 10.20.1.0/24 dev lo
 	ns_exec dev ip -6 route add local 2001:db8:20:1::/64 dev lo
 	ns_exec dev2 ip route add local 10.30.1.0/24 dev lo
@@ -199,13 +204,7 @@ for x in json.load(sys.stdin)["nftables"]:
 # over the next SECONDS (fractions allowed), printed as an integer.
 sh_rate()
 {
-	local a b t0 t1
-	read -r a _ < <(sh_count "$1" "$2")
-	t0=$(date +%s.%N)
-	sleep "$3"
-	read -r b _ < <(sh_count "$1" "$2")
-	t1=$(date +%s.%N)
-	python3 -c "print(int(($b - $a) * 8 / ($t1 - $t0)))"
+	sh_rates "$3" "$1:$2"
 }
 
 # sh_iperf_server NS ADDR PORT: an iperf3 server in NS on ADDR:PORT
@@ -213,13 +212,20 @@ sh_rate()
 sh_iperf_server()
 {
 	bg_run "$1" iperf3 -s -B "$2" -p "$3" >/dev/null 2>&1
-	wait_until 5 ns_exec "$1" iperf3 -c "$2" -p "$3" -t 0.1 -n 1 >/dev/null 2>&1 ||
-		wait_until 5 sh_listening "$1" "$3"
+	# Listening is enough: a trial client (iperf3 -c -t 0.1 -n 1) never
+	# succeeds and cost the whole 5 s wait on every server.
+	wait_until 5 sh_listening "$1" "$3" "$2"
 }
 
+# sh_listening NS PORT [ADDR]: a TCP socket in NS listens on PORT (and
+# ADDR when given: several servers may share a port on other addresses).
 sh_listening()
 {
-	ns_exec "$1" ss -Hltn "sport = :$2" | grep -q .
+	if [ -n "${3:-}" ]; then
+		ns_exec "$1" ss -Hltn "sport = :$2" | grep -qF -e " $3:$2 " -e "[$3]:$2 "
+	else
+		ns_exec "$1" ss -Hltn "sport = :$2" | grep -q .
+	fi
 }
 
 # sh_iperf NS SERVER PORT SECONDS [IPERF ARGS...]: an iperf3 client in NS
@@ -237,4 +243,200 @@ sh_iperf()
 sh_within()
 {
 	python3 -c "import sys; v, t, p = $1, $2, $3; sys.exit(0 if abs(v - t) <= t * p / 100 else 1)"
+}
+
+# ---- measuring helpers of the shaping tests (shtests) ----
+# Warm-up before a sample (TCP's slow start and the class's first burst
+# are over by then) and the sample's length for accuracy checks.
+SH_WARM=${SH_WARM:-1.5}
+SH_SAMPLE=${SH_SAMPLE:-3}
+
+# sh_rates SECONDS NS:NAME...: the link-layer rates in bit/s of several
+# counters (in one or more namespaces) over the same SECONDS, one
+# integer per counter on one line, in order. One Python process reads
+# every counter twice and times each read by the middle of its nft
+# call: a timestamp taken by the shell after a read would come late by
+# however long the read took (100s of ms on a loaded machine, that is
+# +10 % on a 3 s sample).
+sh_rates()
+{
+	local secs=$1 c args=()
+	shift
+	for c; do
+		args+=("$(ns "${c%%:*}")" "${c#*:}")
+	done
+	python3 - "$secs" "${args[@]}" <<'PY'
+import json, subprocess, sys, time
+secs, pairs = float(sys.argv[1]), sys.argv[2:]
+def read(nsn, name):
+    t0 = time.monotonic()
+    out = subprocess.run(["ip", "netns", "exec", nsn, "nft", "-j", "list", "counter", "inet",
+                          "shcount", name], check=True, capture_output=True, text=True).stdout
+    t1 = time.monotonic()
+    for x in json.loads(out)["nftables"]:
+        if "counter" in x:
+            c = x["counter"]
+            return (t0 + t1) / 2, c["bytes"] + 14 * c["packets"]
+    raise SystemExit("no counter " + name)
+a = [read(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)]
+time.sleep(secs)
+b = [read(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)]
+print(" ".join(str(int((y[1] - x[1]) * 8 / (y[0] - x[0]))) for x, y in zip(a, b)))
+PY
+}
+
+# sh_flows_start NS SERVER PORT [IPERF ARGS...]: start one iperf3 transfer
+# as sh_iperf would (-R in the arguments for the download
+# direction), long enough for a warm-up and a sample; its pid goes to
+# SH_FLOWS. sh_flows_rates NS:NAME... then waits the warm-up, puts the
+# counters' rates over one sample (sh_rates) in SH_RATES and waits for
+# the transfers to end. Call both in the main shell, never in $(...) or
+# < <(...): a reader of the latter goes on while the transfers still run.
+SH_FLOWS=()
+sh_flows_start()
+{
+	local nsn=$1 srv=$2 port=$3
+	shift 3
+	sh_iperf "$nsn" "$srv" "$port" "$(python3 -c "print(int($SH_WARM + $SH_SAMPLE + 1.5))")" "$@"
+	SH_FLOWS+=("$BG_PID")
+}
+
+sh_flows_rates()
+{
+	sleep "$SH_WARM"
+	SH_RATES=$(sh_rates "$SH_SAMPLE" "$@")
+	# Let each transfer end by itself: a client killed while its data is
+	# still queued in a slow class leaves the server busy with the dead
+	# test, and the next client to that server gets nothing.
+	_netns_wait_gone 100 "${SH_FLOWS[@]}"
+	bg_kill "${SH_FLOWS[@]}"
+	SH_FLOWS=()
+}
+
+# sh_flow_rate NS:NAME CLIENT_NS SERVER PORT [IPERF ARGS...]: one
+# transfer alone, and the rate its receiver's counter NAME in NS saw.
+sh_flow_rate()
+{
+	local counter=$1
+	shift
+	sh_flows_start "$@"
+	sh_flows_rates "$counter"
+	echo "$SH_RATES"
+}
+
+# sh_mbit BITS: bit/s as Mbit/s with two decimals, for messages.
+sh_mbit()
+{
+	python3 -c "print('%.2f' % ($1 / 1e6))"
+}
+
+# sh_check_rate DESC RATE TARGET_MBIT PCT: one TAP result, RATE within
+# PCT % of TARGET Mbit/s, and a diagnostic with both.
+sh_check_rate()
+{
+	local st=0
+	sh_within "$2" "$(($3 * 1000000))" "$4" || st=1
+	ok "$st" "$1: $(sh_mbit "$2") Mbit/s, want $3 Mbit/s +-$4 %"
+}
+
+# sh_sampler NS IF INTERVAL FILE: in the background, every INTERVAL
+# seconds append "TIME RX_BYTES" of interface IF in NS (its link-layer
+# bytes received: what the shaper upstream let through) to FILE, until
+# killed (SAMPLER_PID). Read from sysfs in a Python loop, so a sample
+# costs microseconds and the interval stays even at 10 ms; each is
+# timed by the middle of its read.
+sh_sampler()
+{
+	bg_run "$1" python3 -u -c '
+import sys, time
+path, step, out = "/sys/class/net/%s/statistics/rx_bytes" % sys.argv[1], float(sys.argv[2]), sys.argv[3]
+with open(out, "w", buffering=1) as f:
+    nxt = time.monotonic()
+    while True:
+        t0 = time.clock_gettime(time.CLOCK_REALTIME)
+        with open(path) as s:
+            v = s.read().strip()
+        t1 = time.clock_gettime(time.CLOCK_REALTIME)
+        # A read the scheduler interrupted has no good timestamp: drop
+        # it (the next interval is just longer).
+        if t1 - t0 < 0.0005:
+            f.write("%.6f %s\n" % ((t0 + t1) / 2, v))
+        nxt += step
+        d = nxt - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+' "$2" "$3" "$4"
+	SAMPLER_PID=$BG_PID
+}
+
+# sh_tc_classes NS DEV: the HTB classes `tc -s class show` prints (this
+# iproute2 has no JSON for htb), as one JSON object keyed by class id:
+# {"4f50:21": {"parent", "rate_bps", "rate_step", "ceil_bps",
+# "ceil_step", "burst", "cburst", "bytes", "packets", "drops",
+# "overlimits", "leaf"}}.
+sh_tc_classes()
+{
+	ns_exec "$1" tc -s class show dev "$2" | python3 -c '
+import json, re, sys
+UNIT = {"bit": 1, "Kbit": 1e3, "Mbit": 1e6, "Gbit": 1e9, "Tbit": 1e12}
+SIZE = {"b": 1, "Kb": 1024, "Mb": 1024 * 1024}
+def rate(s):
+    m = re.fullmatch(r"([0-9.]+)([KMGT]?bit)", s)
+    return int(round(float(m.group(1)) * UNIT[m.group(2)]))
+def size(s):
+    m = re.fullmatch(r"([0-9.]+)([KM]?b)", s)
+    return int(round(float(m.group(1)) * SIZE[m.group(2)]))
+out, cur = {}, None
+for line in sys.stdin:
+    w = line.split()
+    if w[:2] == ["class", "htb"]:
+        cur = {"parent": None, "leaf": None}
+        out[w[2]] = cur
+        for k, v in zip(w[3:], w[4:]):
+            if k in ("parent", "leaf"):
+                cur[k] = v
+            elif k in ("rate", "ceil"):
+                # tc truncates to its unit: the value in the kernel is in
+                # [rate_bps, rate_bps + rate_step).
+                cur[k + "_bps"] = rate(v)
+                cur[k + "_step"] = int(UNIT[re.fullmatch(r"[0-9.]+([KMGT]?bit)", v).group(1)])
+            elif k in ("burst", "cburst"):
+                cur[k] = size(v)
+    elif cur is not None and w[:1] == ["Sent"]:
+        cur["bytes"], cur["packets"] = int(w[1]), int(w[3])
+        m = re.search(r"dropped (\d+), overlimits (\d+)", line)
+        cur["drops"], cur["overlimits"] = int(m.group(1)), int(m.group(2))
+json.dump(out, sys.stdout, sort_keys=True)
+print()'
+}
+
+# sh_nothing_installed NS: true when NS holds nothing of Outpost's: no
+# table inet outpost, no htb 4f50: root on any device, no ifb device.
+sh_nothing_installed()
+{
+	local why=
+	ns_exec "$1" nft list table inet outpost >/dev/null 2>&1 && why="$why table inet outpost;"
+	ns_exec "$1" tc qdisc show | grep -q 'qdisc htb 4f50: ' && why="$why an htb 4f50: qdisc;"
+	ns_exec "$1" ip -o link show type ifb | grep -q . && why="$why an ifb device;"
+	[ -z "$why" ] && return 0
+	diag "installed:$why"
+	return 1
+}
+
+# sh_state NS: a text snapshot of everything shaping touches in NS (links
+# with kind and alias, qdiscs, classes and filters of every device with
+# their settings but without counters, the whole nft ruleset without
+# counters), for "nothing changed" comparisons.
+sh_state()
+{
+	local d
+	ns_exec "$1" ip -d -o link show | sed 's/^[0-9]*: //'
+	for d in $(ns_exec "$1" ip -o link show | sed 's/^[0-9]*: \([^:@]*\).*/\1/'); do
+		echo "== $d"
+		ns_exec "$1" tc qdisc show dev "$d" | sed 's/ refcnt [0-9]*//'
+		ns_exec "$1" tc class show dev "$d"
+		ns_exec "$1" tc filter show dev "$d"
+		ns_exec "$1" tc filter show dev "$d" ingress 2>/dev/null
+	done
+	ns_exec "$1" nft list ruleset | sed 's/counter packets [0-9]* bytes [0-9]*/counter/'
 }
