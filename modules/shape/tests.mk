@@ -16,3 +16,4 @@ dist_check_SCRIPTS += $(shape_tests)
 # make bench: achieved/configured rates against iproute2's defaults and
 # wondershaper; apply time of 100 regions and the gap during changes.
 bench_scripts += tests/bench/shape-accuracy.sh tests/bench/shape-apply.sh
+CLEANFILES += tests/shape/.traffic.lock
