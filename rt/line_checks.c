@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "line_int.h"
+#include "conf_sweep.h"
 #include "rt_line.h"
 
 struct across {
@@ -16,10 +16,10 @@ struct across {
 
 /* Sources of two lines overlap: said once per source, at the one of the
  * later line (in canonical order), naming the other. */
-static bool across_pair(struct rt_pfx_ent *outer, struct rt_pfx_ent *inner, void *arg)
+static bool across_pair(struct conf_pfx_ent *outer, struct conf_pfx_ent *inner, void *arg)
 {
 	struct across *x = arg;
-	struct rt_pfx_ent *late, *early;
+	struct conf_pfx_ent *late, *early;
 	struct conf_value v = { .type = CONF_PREFIX };
 	char txt[64];
 
@@ -40,7 +40,7 @@ static bool across_pair(struct rt_pfx_ent *outer, struct rt_pfx_ent *inner, void
 static int check_sources(const struct conf *conf, struct conf_report *rep)
 {
 	const struct conf_section *s;
-	struct rt_pfx_ent *v;
+	struct conf_pfx_ent *v;
 	struct across x = { .rep = rep };
 	size_t n = 0, rank = 0;
 	int r;
@@ -53,13 +53,8 @@ static int check_sources(const struct conf *conf, struct conf_report *rep)
 	n = 0;
 	for (s = conf_section_next(conf, "line", NULL); s;
 	     s = conf_section_next(conf, "line", s), rank++)
-		for (size_t i = 0; i < conf_get_count(s, "source"); i++) {
-			v[n].p = conf_get_at(s, "source", i)->v.prefix;
-			v[n].sec = s;
-			v[n].rank = rank;
-			v[n++].idx = i;
-		}
-	r = rt_pfx_sweep(v, n, across_pair, &x);
+		conf_pfx_collect(s, "source", rank, v, &n);
+	r = conf_pfx_sweep(v, n, across_pair, &x);
 	free(v);
 	return r;
 }

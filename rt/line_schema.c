@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "rt.h"
-#include "line_int.h"
+#include "conf_sweep.h"
 #include "rt_line.h"
 
 #define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
@@ -202,18 +202,15 @@ static void check_gateways(const struct conf_section *sec, struct conf_report *r
 	}
 }
 
-/* The values of a prefix list key of one section, for rt_pfx_sweep. */
-static struct rt_pfx_ent *entries(const struct conf_section *sec, const char *key, size_t *n)
+/* The values of a prefix list key of one section, for conf_pfx_sweep. */
+static struct conf_pfx_ent *entries(const struct conf_section *sec, const char *key, size_t *n)
 {
-	struct rt_pfx_ent *v;
+	size_t count = conf_get_count(sec, key);
+	struct conf_pfx_ent *v = calloc(count ? count : 1, sizeof(*v));
 
-	*n = conf_get_count(sec, key);
-	v = calloc(*n ? *n : 1, sizeof(*v));
-	for (size_t i = 0; v && i < *n; i++) {
-		v[i].p = conf_get_at(sec, key, i)->v.prefix;
-		v[i].sec = sec;
-		v[i].idx = i;
-	}
+	*n = 0;
+	if (v)
+		conf_pfx_collect(sec, key, 0, v, n);
 	return v;
 }
 
@@ -223,7 +220,7 @@ struct within {
 };
 
 /* A source covered by an earlier one of its line; a route twice. */
-static bool within_pair(struct rt_pfx_ent *outer, struct rt_pfx_ent *inner, void *arg)
+static bool within_pair(struct conf_pfx_ent *outer, struct conf_pfx_ent *inner, void *arg)
 {
 	struct within *w = arg;
 	struct conf_value v = { .type = CONF_PREFIX, .v.prefix = inner->p };
@@ -248,12 +245,12 @@ static int check_within(const struct conf_section *sec, const char *key, struct 
 {
 	struct within w = { .rep = rep, .route = !strcmp(key, "route") };
 	size_t n;
-	struct rt_pfx_ent *v = entries(sec, key, &n);
+	struct conf_pfx_ent *v = entries(sec, key, &n);
 	int r;
 
 	if (!v)
 		return -ENOMEM;
-	r = rt_pfx_sweep(v, n, within_pair, &w);
+	r = conf_pfx_sweep(v, n, within_pair, &w);
 	free(v);
 	return r;
 }

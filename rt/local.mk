@@ -1,7 +1,7 @@
 # rt/ build fragment: policy routing's config sections, [line] and [routing].
 noinst_LIBRARIES += rt/librtline.a
-rt_librtline_a_SOURCES = rt/rt_line.h rt/line_int.h rt/line_schema.c rt/line_checks.c \
-	rt/line_overlap.c rt/routing_schema.c rt/rt_track.c
+rt_librtline_a_SOURCES = rt/rt_line.h rt/line_schema.c rt/line_checks.c \
+	rt/routing_schema.c rt/rt_track.c
 rt_librtline_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rt
 # [line "name"] and [routing] of outpost.conf: their tables and validators.
 conf_sections += rt_routing_conf_section rt_line_conf_section

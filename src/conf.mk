@@ -2,7 +2,8 @@
 # outpost-config; their man pages and tests.
 src_libop_a_SOURCES += \
 	src/conf.c src/conf.h src/conf_int.h src/conf_parse.c src/conf_include.c src/conf_value.c \
-	src/conf_diag.c src/conf_print.c src/conf_node.c src/cli.c src/cli.h
+	src/conf_diag.c src/conf_print.c src/conf_node.c src/conf_sweep.c src/conf_sweep.h \
+	src/cli.c src/cli.h
 
 # The whole-file schema, assembled at link time (see src/conf.h): each
 # subsystem's fragment appends its section table's name to conf_sections

@@ -4,9 +4,7 @@
  * describe the same line, and the nft sets built from one list take no
  * overlapping elements.
  *
- * Overlaps are found in O(n log n): prefixes (host bits zero) sorted by
- * family, address and length put each one right after the chain of
- * those containing it, which a sweep keeps on a stack. */
+ * Overlaps are found in O(n log n) by libop's sweep (conf_sweep.h). */
 #include "config.h"
 
 #include <stdio.h>
@@ -14,70 +12,26 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "conf_sweep.h"
 #include "region_int.h"
 #include "shape.h"
-
-/* One value of a prefix list key, and where it came from. */
-struct pfx_ent {
-	struct conf_prefix p;
-	const struct conf_section *sec;
-	size_t rank;  /* of sec among the regions, in canonical order */
-	size_t idx;   /* in its key's list */
-	bool reported;
-};
 
 struct sweep {
 	struct conf_report *rep;
 	const char *key;
 };
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
-}
-
-/* Whether a contains b (same family, a no longer than b, same first
- * a->len bits). */
-static bool contains(const struct conf_prefix *a, const struct conf_prefix *b)
-{
-	const unsigned char *x = (const unsigned char *)&a->addr.u;
-	const unsigned char *y = (const unsigned char *)&b->addr.u;
-	unsigned bytes = a->len / 8, bits = a->len % 8;
-
-	if (a->addr.family != b->addr.family || a->len > b->len)
-		return false;
-	if (memcmp(x, y, bytes))
-		return false;
-	return !bits || ((x[bytes] ^ y[bytes]) & (0xffu << (8 - bits)) & 0xffu) == 0;
-}
-
 bool shape_conf_prefix_overlap(const struct conf_prefix *a, const struct conf_prefix *b)
 {
-	return contains(a, b) || contains(b, a);
-}
-
-static int ent_cmp(const void *pa, const void *pb)
-{
-	const struct pfx_ent *a = pa, *b = pb;
-	int r;
-
-	if (a->p.addr.family != b->p.addr.family)
-		return a->p.addr.family < b->p.addr.family ? -1 : 1;
-	r = memcmp(&a->p.addr.u, &b->p.addr.u, addr_len(a->p.addr.family));
-	if (r)
-		return r;
-	if (a->p.len != b->p.len)
-		return a->p.len < b->p.len ? -1 : 1;
-	if (a->rank != b->rank)
-		return a->rank < b->rank ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
+	return conf_prefix_within(a, b) || conf_prefix_within(b, a);
 }
 
 /* outer contains inner: said once, at the later of the two (in file
  * order within a region, in canonical order across regions). */
-static void pair(struct sweep *s, struct pfx_ent *outer, struct pfx_ent *inner)
+static bool pair(struct conf_pfx_ent *outer, struct conf_pfx_ent *inner, void *arg)
 {
-	struct pfx_ent *late, *early;
+	struct sweep *s = arg;
+	struct conf_pfx_ent *late, *early;
 	struct conf_value v = { .type = CONF_PREFIX };
 	char txt[64], other[64];
 
@@ -87,14 +41,14 @@ static void pair(struct sweep *s, struct pfx_ent *outer, struct pfx_ent *inner)
 		late = outer->rank > inner->rank ? outer : inner;
 	early = late == outer ? inner : outer;
 	if (late->reported)
-		return;
+		return true;
 	late->reported = true;
 	v.v.prefix = late->p;
 	conf_value_format(&v, 0, txt, sizeof(txt));
 	if (late->sec == early->sec) {
 		conf_report_at(s->rep, late->sec, s->key, late->idx,
 		    "'%s' overlaps an earlier %s of this region", txt, s->key);
-		return;
+		return true;
 	}
 	v.v.prefix = early->p;
 	conf_value_format(&v, 0, other, sizeof(other));
@@ -102,41 +56,7 @@ static void pair(struct sweep *s, struct pfx_ent *outer, struct pfx_ent *inner)
 	    "'%s' overlaps the %s %s of [region \"%s\"] at %s:%u", txt, s->key, other,
 	    conf_section_name(early->sec), conf_key_file(early->sec, s->key),
 	    conf_key_line_at(early->sec, s->key, early->idx));
-}
-
-static int sweep(struct pfx_ent *v, size_t n, struct sweep *s)
-{
-	size_t *stack, sp = 0;
-
-	if (n < 2)
-		return 0;
-	stack = calloc(n, sizeof(*stack));
-	if (!stack)
-		return -ENOMEM;
-	qsort(v, n, sizeof(*v), ent_cmp);
-	for (size_t i = 0; i < n; i++) {
-		while (sp && !contains(&v[stack[sp - 1]].p, &v[i].p))
-			sp--;
-		/* The stack is a chain, each containing the next: all of
-		 * it contains v[i]. */
-		for (size_t k = sp; k-- > 0;)
-			pair(s, &v[stack[k]], &v[i]);
-		stack[sp++] = i;
-	}
-	free(stack);
-	return 0;
-}
-
-/* Append the values of key in sec to v. */
-static void collect(const struct conf_section *sec, const char *key, size_t rank,
-		    struct pfx_ent *v, size_t *n)
-{
-	for (size_t i = 0; i < conf_get_count(sec, key); i++) {
-		v[*n].p = conf_get_at(sec, key, i)->v.prefix;
-		v[*n].sec = sec;
-		v[*n].rank = rank;
-		v[(*n)++].idx = i;
-	}
+	return true;
 }
 
 /* The values of key in only (or, only NULL, in every region) swept for
@@ -146,7 +66,7 @@ static int check_overlaps(const struct conf *conf, const struct conf_section *on
 {
 	const struct conf_section *s;
 	struct sweep sw = { .rep = rep, .key = key };
-	struct pfx_ent *v;
+	struct conf_pfx_ent *v;
 	size_t n = 0, rank = 0;
 	int r;
 
@@ -163,12 +83,12 @@ static int check_overlaps(const struct conf *conf, const struct conf_section *on
 		return -ENOMEM;
 	n = 0;
 	if (only)
-		collect(only, key, 0, v, &n);
+		conf_pfx_collect(only, key, 0, v, &n);
 	else
 		for (s = conf_section_next(conf, "region", NULL); s;
 		     s = conf_section_next(conf, "region", s))
-			collect(s, key, rank++, v, &n);
-	r = sweep(v, n, &sw);
+			conf_pfx_collect(s, key, rank++, v, &n);
+	r = conf_pfx_sweep(v, n, pair, &sw);
 	free(v);
 	return r;
 }
