@@ -272,5 +272,10 @@ void shape_prefix_format(const struct shape_prefix *p, char *out, size_t len);
  * ours in place instead. 0, -EINVAL (shape_nft_check refuses nft) or
  * -EIO. */
 int shape_nft_script(const struct shape_nft *nft, FILE *fp);
+/* A rule's match as nft(8) lists it ("meta nfproto ipv4 ip daddr @x",
+ * "meta l4proto tcp th sport 6881"), without oifname, counter and
+ * verdict: what show prints. A short buffer truncates. */
+void shape_nft_match_text(const struct shape_nft *nft, const struct shape_nft_rule *r, char *buf,
+			  size_t len);
 
 #endif

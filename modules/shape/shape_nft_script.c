@@ -108,44 +108,71 @@ int shape_nft_check(const struct shape_nft *n, char *why, size_t whylen)
 	return 0;
 }
 
-void shape_nft_rule_text(const struct shape_nft *n, const struct shape_nft_rule *r, char *buf,
-			 size_t len)
-{
-	const char *ip = r->family == AF_INET6 ? "ip6" : "ip";
-	char cls[16], ports[16];
-	size_t off = 0;
-
+/* Append to buf at *op, never past len (a short buffer truncates). */
 #define PUT(...)                                                                          \
 	do {                                                                              \
-		int w_ = snprintf(buf + off, len > off ? len - off : 0, __VA_ARGS__);      \
+		int w_ = snprintf(buf + *op, len > *op ? len - *op : 0, __VA_ARGS__);      \
 		if (w_ > 0)                                                                \
-			off += (size_t)w_;                                                 \
+			*op += (size_t)w_;                                                 \
 	} while (0)
-	if (len)
-		buf[0] = '\0';
-	PUT("oifname \"%s\"", r->oif);
-	if (r->family)
-		PUT(" meta nfproto %s", r->family == AF_INET6 ? "ipv6" : "ipv4");
-	if (r->saddr_set >= 0)
-		PUT(" %s saddr @%s", ip, n->sets[r->saddr_set].name);
-	if (r->daddr_set >= 0)
-		PUT(" %s daddr @%s", ip, n->sets[r->daddr_set].name);
+
+/* The match of a rule, as nft(8) lists it: nfproto guard, address sets,
+ * ports; a set index out of range (a foreign rule read back) is left
+ * out. */
+static void put_match(const struct shape_nft *n, const struct shape_nft_rule *r, char *buf,
+		      size_t len, size_t *op)
+{
+	const char *ip = r->family == AF_INET6 ? "ip6" : "ip";
+	const char *sep = *op ? " " : "";
+	char ports[16];
+
+	if (r->family) {
+		PUT("%smeta nfproto %s", sep, r->family == AF_INET6 ? "ipv6" : "ipv4");
+		sep = " ";
+	}
+	if (r->saddr_set >= 0 && (size_t)r->saddr_set < n->nsets) {
+		PUT("%s%s saddr @%s", sep, ip, n->sets[r->saddr_set].name);
+		sep = " ";
+	}
+	if (r->daddr_set >= 0 && (size_t)r->daddr_set < n->nsets) {
+		PUT("%s%s daddr @%s", sep, ip, n->sets[r->daddr_set].name);
+		sep = " ";
+	}
 	if (r->ipproto) {
 		if (r->port_lo == r->port_hi)
 			snprintf(ports, sizeof(ports), "%u", (unsigned)r->port_lo);
 		else
 			snprintf(ports, sizeof(ports), "%u-%u", (unsigned)r->port_lo,
 				 (unsigned)r->port_hi);
-		PUT(" meta l4proto %s th %s %s", r->ipproto == IPPROTO_TCP ? "tcp" : "udp",
+		PUT("%smeta l4proto %s th %s %s", sep, r->ipproto == IPPROTO_TCP ? "tcp" : "udp",
 		    r->sport ? "sport" : "dport", ports);
 	}
+}
+
+void shape_nft_match_text(const struct shape_nft *n, const struct shape_nft_rule *r, char *buf,
+			  size_t len)
+{
+	size_t off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	put_match(n, r, buf, len, &off);
+}
+
+void shape_nft_rule_text(const struct shape_nft *n, const struct shape_nft_rule *r, char *buf,
+			 size_t len)
+{
+	size_t off = 0, *op = &off;
+	char cls[16];
+
+	if (len)
+		buf[0] = '\0';
+	PUT("oifname \"%s\"", r->oif);
+	put_match(n, r, buf, len, op);
 	shape_handle_format(r->priority, cls);
 	PUT(" counter meta priority set %s accept", cls);
-#undef PUT
-	/* A caller's short buffer truncates; snprintf already terminated it. */
-	if (off >= len && len)
-		buf[len - 1] = '\0';
 }
+#undef PUT
 
 static void put_set(const struct shape_nft_set *s, FILE *fp)
 {

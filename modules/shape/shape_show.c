@@ -84,43 +84,16 @@ const char *shape_cli_root_name(enum shape_root root)
 	return "none";
 }
 
-/* A rule's match as nft(8) lists it (shnft's rule text without the
- * oifname and the counter and verdict). Family 0 is a port rule for
- * both families (no nfproto guard), or, with nothing to match, a rule
- * outpost-shape did not write. */
+/* A rule's match as nft(8) lists it. Family 0 is a port rule for both
+ * families, or, with nothing to match, a rule outpost-shape did not
+ * write. */
 void shape_cli_rule_match(const struct shape_nft *nft, const struct shape_nft_rule *r, char *buf,
 			  size_t len)
 {
-	const char *ip = r->family == AF_INET6 ? "ip6" : "ip";
-	size_t off = 0;
-
-#define PUT(...)                                                                  \
-	do {                                                                      \
-		int w_ = snprintf(buf + off, len > off ? len - off : 0, __VA_ARGS__); \
-		if (w_ > 0)                                                        \
-			off += (size_t)w_;                                         \
-	} while (0)
-	if (len)
-		buf[0] = '\0';
-	if (r->family != AF_INET && r->family != AF_INET6) {
-		if (!r->ipproto) {
-			PUT("(not Outpost's)");
-			return;
-		}
-	} else {
-		PUT("meta nfproto %s", r->family == AF_INET6 ? "ipv6" : "ipv4");
-	}
-	if (r->saddr_set >= 0 && (size_t)r->saddr_set < nft->nsets)
-		PUT(" %s saddr @%s", ip, nft->sets[r->saddr_set].name);
-	if (r->daddr_set >= 0 && (size_t)r->daddr_set < nft->nsets)
-		PUT(" %s daddr @%s", ip, nft->sets[r->daddr_set].name);
-	if (r->ipproto) {
-		PUT("%smeta l4proto %s th %s %u", off ? " " : "", r->ipproto == IPPROTO_TCP ? "tcp" : "udp",
-		    r->sport ? "sport" : "dport", (unsigned)r->port_lo);
-		if (r->port_hi != r->port_lo)
-			PUT("-%u", (unsigned)r->port_hi);
-	}
-#undef PUT
+	if (r->family != AF_INET && r->family != AF_INET6 && !r->ipproto)
+		snprintf(buf, len, "(not Outpost's)");
+	else
+		shape_nft_match_text(nft, r, buf, len);
 }
 
 /* Classes by id: the line, business, then each region's in slot order,
