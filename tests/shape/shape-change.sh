@@ -23,10 +23,7 @@ top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/netns.sh"
 . "$top_srcdir/tests/shape/shape-lib.sh"
-require_root
-require_cmd iperf3 nft python3 ethtool
-[ -x "$SHAPE" ] || bail "no $SHAPE (build it first)"
-sh_world || bail "the shaping world could not be built"
+sh_begin iperf3
 
 CONF=$NETNS_TMP/outpost.conf
 conf_rate()

@@ -50,6 +50,17 @@ sh_traffic_lock()
 	flock -w 300 "$SH_LOCK_FD"
 }
 
+# sh_begin [CMD...]: how every shaping test starts: root, nft, python3
+# and ethtool (the world's), the CMDs it needs besides, a built
+# outpost-shape, and the world.
+sh_begin()
+{
+	require_root
+	require_cmd nft python3 ethtool "$@"
+	[ -x "$SHAPE" ] || bail "no $SHAPE (build it first)"
+	sh_world || bail "the shaping world could not be built"
+}
+
 sh_world()
 {
 	local i

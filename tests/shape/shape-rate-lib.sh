@@ -14,10 +14,7 @@
 # each P2P run binds its own device address (dev answers for all of
 # 10.20.1.0/24 and 2001:db8:20:1::/64) so no TIME_WAIT of the previous
 # run holds the port.
-require_root
-require_cmd iperf3 nft python3 ethtool
-[ -x "$SHAPE" ] || bail "no $SHAPE (build it first)"
-sh_world || bail "the shaping world could not be built"
+sh_begin iperf3
 
 if [ "$FAM" = 4 ]; then
 	ORIGIN=$SH_ORIGIN4 NET=$SH_NET4 PEER=$SH_PEER4 DEV=$SH_DEV4 DEVX=10.20.1.
