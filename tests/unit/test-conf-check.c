@@ -195,22 +195,6 @@ static const struct conf_opts oopts = { .schema = &conf_schema_outpost };
 
 static char tmpdir[] = "/tmp/test-conf-check.XXXXXX";
 
-/* Load text with opts and compare every diagnostic. */
-static void expect(const struct conf_opts *opts, const char *text, const char *want,
-		   const char *name)
-{
-	struct conf *conf = NULL;
-	char *got;
-	int r;
-
-	r = conf_load_buffer("a.conf", text, strlen(text), opts, &conf);
-	got = diags(conf);
-	is_str(got, want, "%s", name);
-	is_int(r, *want ? -EINVAL : 0, "%s: return value", name);
-	free(got);
-	conf_free(conf);
-}
-
 /* got matches the extended regular expression re. */
 static void like(const char *got, const char *re, const char *name)
 {
@@ -277,47 +261,47 @@ static void test_custom(void)
 	free(pa);
 	free(pb);
 
-	expect(&eopts, "[line \"x\"]\ninterface = e\ntrack = ping 192.0.2.1\n",
+	expect_diags(&eopts, "[line \"x\"]\ninterface = e\ntrack = ping 192.0.2.1\n",
 	       "a.conf:3: [line \"x\"] track: 'ping 192.0.2.1' is not 'icmp ADDRESS' or "
 	       "'tcp ADDRESS PORT'", "custom: parse error with file:line and value");
-	expect(&eopts, "[line \"x\"]\ninterface = e\ntrack = icmp example.net\n",
+	expect_diags(&eopts, "[line \"x\"]\ninterface = e\ntrack = icmp example.net\n",
 	       "a.conf:3: [line \"x\"] track: 'icmp example.net' has no IPv4 address to track",
 	       "custom: the type's own message");
 }
 
 static void test_validators(void)
 {
-	expect(&eopts, "[line \"tel\"]\ninterface = eth2\ntrack = tcp 203.0.113.1 443\n",
+	expect_diags(&eopts, "[line \"tel\"]\ninterface = eth2\ntrack = tcp 203.0.113.1 443\n",
 	       "a.conf:3: [line \"tel\"] track: a tcp check needs 'table' to route it",
 	       "section validator: at the key's line");
-	expect(&eopts, "[line \"tel\"]\ninterface = eth2\nup-after = 4\n",
+	expect_diags(&eopts, "[line \"tel\"]\ninterface = eth2\nup-after = 4\n",
 	       "a.conf:3: [line \"tel\"] up-after: is above down-after",
 	       "section validator sees defaults (down-after = 3)");
-	expect(&eopts, "[line \"tel\"]\ninterface = eth2\nup-after = 2\ndown-after = 1\n",
+	expect_diags(&eopts, "[line \"tel\"]\ninterface = eth2\nup-after = 2\ndown-after = 1\n",
 	       "a.conf:3: [line \"tel\"] up-after: is above down-after",
 	       "section validator: two set keys");
-	expect(&eopts, "[line \"tel\"]\ninterface = eth2\nchecks = \"icmp 192.0.2.1\"\n"
+	expect_diags(&eopts, "[line \"tel\"]\ninterface = eth2\nchecks = \"icmp 192.0.2.1\"\n"
 		       "checks = \"tcp 192.0.2.2 80\"\n\nchecks = \"tcp 192.0.2.2 80\"\n",
 	       "a.conf:6: [line \"tel\"] checks: 'tcp 192.0.2.2 80' repeats the check before it",
 	       "conf_report_at: a list item at its own line");
-	expect(&eopts, "[line \"a\"]\ninterface = e\ntable = 150\n"
+	expect_diags(&eopts, "[line \"a\"]\ninterface = e\ntable = 150\n"
 		       "[line \"b\"]\ninterface = f\ntable = 151\n"
 		       "[line \"c\"]\ninterface = g\n\ntable = 150\n",
 	       "a.conf:10: [line \"c\"] table: 150 is already the table of [line \"a\"]",
 	       "config validator: unique across sections");
-	expect(&eopts, "[probe \"dns\"]\nvia = tel\n[line \"uni\"]\ninterface = e\n",
+	expect_diags(&eopts, "[probe \"dns\"]\nvia = tel\n[line \"uni\"]\ninterface = e\n",
 	       "a.conf:2: [probe \"dns\"] via: 'tel' names no [line] section",
 	       "config validator: names another section");
-	expect(&eopts, "[probe \"dns\"]\nvia = tel\n[line \"tel\"]\ninterface = e\n", "",
+	expect_diags(&eopts, "[probe \"dns\"]\nvia = tel\n[line \"tel\"]\ninterface = e\n", "",
 	       "config validator: an existing [line] is fine");
-	expect(&eopts, "[probe \"dns\"]\n", "", "config validator: runs on an empty match");
-	expect(&eopts, "[probe \"p\"]\ntarget = www.example.com\nresolvers = system 192.0.2.53\n",
+	expect_diags(&eopts, "[probe \"dns\"]\n", "", "config validator: runs on an empty match");
+	expect_diags(&eopts, "[probe \"p\"]\ntarget = www.example.com\nresolvers = system 192.0.2.53\n",
 	       "a.conf:3: [probe \"p\"] resolvers: is not a key of an icmp probe",
 	       "the default type (icmp) takes no resolvers");
-	expect(&eopts, "[probe \"p\"]\ntype = dns\n",
+	expect_diags(&eopts, "[probe \"p\"]\ntype = dns\n",
 	       "a.conf:2: [probe \"p\"] type: a dns probe needs resolvers",
 	       "type dns needs resolvers");
-	expect(&eopts, "[probe \"p\"]\ntype = dns\nresolvers = system 192.0.2.53\n", "",
+	expect_diags(&eopts, "[probe \"p\"]\ntype = dns\nresolvers = system 192.0.2.53\n", "",
 	       "type dns with resolvers");
 }
 
@@ -341,7 +325,7 @@ static void test_report_places(void)
 	static const struct conf_schema sch = { secs, 1 };
 	static const struct conf_opts o = { .schema = &sch };
 
-	expect(&o, "\n[probe \"p\"]\nvia = x\n",
+	expect_diags(&o, "\n[probe \"p\"]\nvia = x\n",
 	       "a.conf:2: [probe \"p\"] interval: defaulted, so at the header\n"
 	       "a.conf:2: [probe \"p\"] about the whole section\n"
 	       "a.conf: about the whole file", "conf_report: header, section, file");
@@ -380,71 +364,71 @@ static void test_schema_tables(void)
 
 static void test_mqtt_checks(void)
 {
-	expect(&oopts, MQ "topic-prefix = a/+/b\n",
+	expect_diags(&oopts, MQ "topic-prefix = a/+/b\n",
 	       "a.conf:3: [mqtt] topic-prefix: 'a/+/b' cannot start a topic: the topic contains "
 	       "a wildcard ('+' or '#'), which only subscriptions may use",
 	       "wildcard topic-prefix refused at load");
-	expect(&oopts, "[node]\nregion = r#1\nid = k\n" MQ,
+	expect_diags(&oopts, "[node]\nregion = r#1\nid = k\n" MQ,
 	       "a.conf:2: [node] region: 'r#1' cannot be part of the topic prefix "
 	       "outpost/REGION/ID: the topic contains a wildcard ('+' or '#'), which only "
 	       "subscriptions may use",
 	       "a wildcard in [node] region blames region");
-	expect(&oopts, "[node]\nid = \"kiosk\x1b[2J\"\n" MQ,
+	expect_diags(&oopts, "[node]\nid = \"kiosk\x1b[2J\"\n" MQ,
 	       "a.conf:2: [node] id: 'kiosk\\e[2J' cannot be the MQTT client id: the client id "
 	       "contains a control character (U+0001..U+001F or U+007F..U+009F), which MQTT "
 	       "forbids",
 	       "control character in [node] id, escaped in the message");
-	expect(&oopts, "[node]\nid = \"kiosk\x1b\"\n" MQ "client-id = c1\ntopic-prefix = t\n", "",
+	expect_diags(&oopts, "[node]\nid = \"kiosk\x1b\"\n" MQ "client-id = c1\ntopic-prefix = t\n", "",
 	       "[node] id unused by MQTT when client-id and topic-prefix are set");
-	expect(&oopts, MQ "client-id = \"c\x01\"\n",
+	expect_diags(&oopts, MQ "client-id = \"c\x01\"\n",
 	       "a.conf:3: [mqtt] client-id: 'c\\x01' is not a usable client id: the client id "
 	       "contains a control character (U+0001..U+001F or U+007F..U+009F), which MQTT "
 	       "forbids", "control character in client-id");
-	expect(&oopts, MQ "topic-prefix = \"fleet\x1b[1m\"\n",
+	expect_diags(&oopts, MQ "topic-prefix = \"fleet\x1b[1m\"\n",
 	       "a.conf:3: [mqtt] topic-prefix: 'fleet\\e[1m' cannot start a topic: the topic "
 	       "contains a control character (U+0001..U+001F or U+007F..U+009F), which MQTT "
 	       "forbids", "control character in topic-prefix");
-	expect(&oopts, "[node]\nid = k\nregion = \"r\x7f\"\n" MQ "client-id = c\n",
+	expect_diags(&oopts, "[node]\nid = k\nregion = \"r\x7f\"\n" MQ "client-id = c\n",
 	       "a.conf:3: [node] region: 'r\\x7f' cannot be part of the topic prefix "
 	       "outpost/REGION/ID: the topic contains a control character (U+0001..U+001F or "
 	       "U+007F..U+009F), which MQTT forbids", "control character in [node] region");
-	expect(&oopts, MQ "cert-file = /etc/c.pem\n",
+	expect_diags(&oopts, MQ "cert-file = /etc/c.pem\n",
 	       "a.conf:3: [mqtt] cert-file: needs key-file, the certificate's private key",
 	       "cert-file needs key-file");
-	expect(&oopts, MQ "\nkey-file = /etc/k.pem\n",
+	expect_diags(&oopts, MQ "\nkey-file = /etc/k.pem\n",
 	       "a.conf:4: [mqtt] key-file: needs cert-file, the certificate it belongs to",
 	       "key-file needs cert-file");
-	expect(&oopts, MQ "cert-file = /etc/c.pem\nkey-file = /etc/k.pem\nca-file = /etc/ca\n"
+	expect_diags(&oopts, MQ "cert-file = /etc/c.pem\nkey-file = /etc/k.pem\nca-file = /etc/ca\n"
 		       "ca-path = /etc/ssl/certs\n", "", "TLS files together are fine");
-	expect(&oopts, "[mqtt]\nurl = mqtt://h\nca-file = /etc/ca\n",
+	expect_diags(&oopts, "[mqtt]\nurl = mqtt://h\nca-file = /etc/ca\n",
 	       "a.conf:3: [mqtt] ca-file: is set but url is not mqtts://, so no TLS is used",
 	       "a TLS key with a clear-text url");
-	expect(&oopts, MQ "password-file = /etc/pw\n",
+	expect_diags(&oopts, MQ "password-file = /etc/pw\n",
 	       "a.conf:3: [mqtt] password-file: needs username (or user@ in url): MQTT sends a "
 	       "password only with a user name", "password-file needs a user name");
-	expect(&oopts, "[mqtt]\nurl = mqtts://u@h\npassword-file = /etc/pw\n", "",
+	expect_diags(&oopts, "[mqtt]\nurl = mqtts://u@h\npassword-file = /etc/pw\n", "",
 	       "password-file with user@ in url");
-	expect(&oopts, MQ "username = u\npassword-file = /etc/pw\n", "",
+	expect_diags(&oopts, MQ "username = u\npassword-file = /etc/pw\n", "",
 	       "password-file with username");
-	expect(&oopts, MQ "protocol = 5\npassword-file = /etc/pw\n", "",
+	expect_diags(&oopts, MQ "protocol = 5\npassword-file = /etc/pw\n", "",
 	       "protocol = 5 allows a password without a user name");
-	expect(&oopts, MQ "heartbeat = 1ms\n",
+	expect_diags(&oopts, MQ "heartbeat = 1ms\n",
 	       "a.conf:3: [mqtt] heartbeat: '1ms' is less than the minimum 1s (0 turns it off)",
 	       "heartbeat below 1s");
-	expect(&oopts, MQ "heartbeat = 0\n", "", "heartbeat 0 still turns it off");
-	expect(&oopts, MQ "heartbeat = 1s\n", "", "heartbeat 1s");
-	expect(&oopts, MQ "heartbeat = 2d\n",
+	expect_diags(&oopts, MQ "heartbeat = 0\n", "", "heartbeat 0 still turns it off");
+	expect_diags(&oopts, MQ "heartbeat = 1s\n", "", "heartbeat 1s");
+	expect_diags(&oopts, MQ "heartbeat = 2d\n",
 	       "a.conf:3: [mqtt] heartbeat: '2d' is greater than the maximum 1d",
 	       "heartbeat has a maximum");
-	expect(&oopts, MQ "reconnect-max = 4294968s\n",
+	expect_diags(&oopts, MQ "reconnect-max = 4294968s\n",
 	       "a.conf:3: [mqtt] reconnect-max: '4294968s' is greater than the maximum 1d",
 	       "reconnect-max that wrapped in 32-bit milliseconds is refused");
-	expect(&oopts, MQ "reconnect-max = 0\n",
+	expect_diags(&oopts, MQ "reconnect-max = 0\n",
 	       "a.conf:3: [mqtt] reconnect-max: '0' is less than the minimum 1s",
 	       "reconnect-max has no 0-means-off");
-	expect(&oopts, MQ "reconnect-max = 1d\nsession-expiry = 4294967295s\n", "",
+	expect_diags(&oopts, MQ "reconnect-max = 1d\nsession-expiry = 4294967295s\n", "",
 	       "the maxima themselves are accepted");
-	expect(&oopts, MQ "session-expiry = 4294967296s\n",
+	expect_diags(&oopts, MQ "session-expiry = 4294967296s\n",
 	       "a.conf:3: [mqtt] session-expiry: '4294967296s' is greater than the maximum "
 	       "4294967295s", "session-expiry fits MQTT's 32-bit seconds");
 }
@@ -500,24 +484,24 @@ static void test_show(void)
 	free(text);
 	free(big);
 
-	expect(NULL, "[node]\nid = x\nuser = \"a\x1b]0;pwned\x07\"\nspool-max = \"\x1b[1m\"\n",
+	expect_diags(NULL, "[node]\nid = x\nuser = \"a\x1b]0;pwned\x07\"\nspool-max = \"\x1b[1m\"\n",
 	       "a.conf:4: [node] spool-max: '\\e[1m' is not a size (e.g. 4096, 512KiB, 4MiB, "
 	       "1GiB, 100KB)", "ESC in a bad value is escaped");
-	expect(NULL, "[no\x1b" "de]\n", "a.conf:1: syntax error: invalid section header "
+	expect_diags(NULL, "[no\x1b" "de]\n", "a.conf:1: syntax error: invalid section header "
 	       "'[no\\ede]'", "ESC in a header is escaped");
-	expect(NULL, "[node \"\x1b[2J\"]\n",
+	expect_diags(NULL, "[node \"\x1b[2J\"]\n",
 	       "a.conf:1: [node \"\\e[2J\"] section takes no name, write [node]",
 	       "ESC in a section name is escaped");
 }
 
 static void test_bom_cr(void)
 {
-	expect(NULL, "\xef\xbb\xbf[node]\nid = k\n",
+	expect_diags(NULL, "\xef\xbb\xbf[node]\nid = k\n",
 	       "a.conf:1: starts with a UTF-8 byte order mark; save it without one",
 	       "BOM: said so (and nothing about an unknown section)");
-	expect(NULL, "[node]\rid = k\rspool-max = 1MiB\r",
+	expect_diags(NULL, "[node]\rid = k\rspool-max = 1MiB\r",
 	       "a.conf: uses CR-only line ends (old Mac); convert to LF", "CR-only: said so");
-	expect(NULL, "[node]\r\nid = k\r\n", "", "CRLF is still fine");
+	expect_diags(NULL, "[node]\r\nid = k\r\n", "", "CRLF is still fine");
 }
 
 /* A FIFO would block open() with no writer; alarm() makes a hang fail. */

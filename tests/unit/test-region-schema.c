@@ -14,34 +14,13 @@
 #include "../tap.h"
 #include "conf.h"
 #include "region_int.h"
-
-static char *diags(const struct conf *conf)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-
-	for (size_t i = 0; i < conf_diag_count(conf); i++)
-		fprintf(fp, "%s%s", i ? "\n" : "", conf_diag(conf, i));
-	fclose(fp);
-	return buf;
-}
+#include "conf-helpers.h"
 
 static const struct conf_opts opts = { .schema = &conf_schema_outpost };
 
-/* Load text and compare every diagnostic, joined by newlines. */
 static void expect(const char *text, const char *want, const char *name)
 {
-	struct conf *conf = NULL;
-	char *got;
-	int r;
-
-	r = conf_load_buffer("a.conf", text, strlen(text), &opts, &conf);
-	got = diags(conf);
-	is_str(got, want, "%s", name);
-	is_int(r, *want ? -EINVAL : 0, "%s: return value", name);
-	free(got);
-	conf_free(conf);
+	expect_diags(&opts, text, want, name);
 }
 
 /* The standard region of tests/shape/shape-lib.sh (sh_conf), lines 1-9. */
