@@ -134,10 +134,15 @@ static const struct { const char *name, *text, *want; } cases[] = {
 	  "'START-END' (1 to 65535)" },
 	{ "wan-interface: a slash", MINIMAL("a", "10.1.0.0/16", "eth/0"),
 	  "a.conf:3: [region \"a\"] wan-interface: 'eth/0' is not an interface name "
-	  "(1 to 15 characters, no '/', ':' or spaces)" },
+	  "outpost-shape can shape (1 to 15 letters, digits, '.', '_' or '-')" },
+	{ "wan-interface: a byte nft cannot quote (found by fuzz-shape-conf)",
+	  MINIMAL("a", "10.1.0.0/16", "eth\x7f" "0"),
+	  "a.conf:3: [region \"a\"] wan-interface: 'eth\\x7f0' is not an interface name "
+	  "outpost-shape can shape (1 to 15 letters, digits, '.', '_' or '-')" },
+	{ "wan-interface: a VLAN's dot is fine", MINIMAL("a", "10.1.0.0/16", "eth0.100"), "" },
 	{ "wan-interface: 16 characters", MINIMAL("a", "10.1.0.0/16", "abcdefghijklmnop"),
 	  "a.conf:3: [region \"a\"] wan-interface: 'abcdefghijklmnop' is not an interface name "
-	  "(1 to 15 characters, no '/', ':' or spaces)" },
+	  "outpost-shape can shape (1 to 15 letters, digits, '.', '_' or '-')" },
 	{ "lan: not a prefix", MINIMAL("a", "10.1.0.0/33", "eth0"),
 	  "a.conf:2: [region \"a\"] lan: '10.1.0.0/33' is not an IPv4 or IPv6 prefix "
 	  "(e.g. 10.0.0.0/8, 2001:db8::/32)" },
