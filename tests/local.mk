@@ -17,3 +17,4 @@ EXTRA_DIST += $(test_shell_lib) tests/summary tests/demo/demo.sh
 print-fuzz-harnesses:
 	@echo $(fuzz_harnesses)
 .PHONY: print-fuzz-harnesses
+CLEANFILES += tests/.netns.lock

@@ -34,6 +34,28 @@ NETNS_RELAYS=0
 
 _netns_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# Under `make -j check` the namespace tests run side by side. Those that
+# measure rates to a few percent (tests/shape: iperf3 through HTB) take
+# the CPU the timing checks of others need (DNS delays, RTTs): they call
+# netns_exclusive and run alone; every other namespace test holds this
+# lock shared while it runs. The file is in the build tree, a folder no
+# other user writes.
+_netns_lock=${top_builddir:-.}/tests/.netns.lock
+if [ -z "${NETNS_LOCK_FD:-}" ] && [ "$(id -u)" = 0 ] && mkdir -p "${_netns_lock%/*}" 2>/dev/null &&
+	exec {NETNS_LOCK_FD}>>"$_netns_lock"; then
+	flock -s "$NETNS_LOCK_FD"
+fi
+
+# netns_exclusive: wait until no other namespace test runs, and keep
+# them waiting until this one exits. Waits at most 5 minutes (a test
+# whose leftover process still holds the lock), then goes on.
+netns_exclusive()
+{
+	[ -n "${NETNS_LOCK_FD:-}" ] || return 0
+	flock -x -w 300 "$NETNS_LOCK_FD" || echo "# netns_exclusive: still shared after 5 min; going on"
+	return 0
+}
+
 # Skip the test without root; with OUTPOST_REQUIRE_ROOT=1 a skip would
 # hide a broken CI setup, so fail loudly instead.
 require_root()

@@ -39,17 +39,6 @@ SH_DEV6=2001:db8:20::2
 SH_DEV2_4=10.30.0.2
 SH_DEV2_6=2001:db8:30::2
 
-# The rate tests measure to ±5 %: under `make -j2 check` two of them at
-# once would share the CPU that iperf3 and the shaper need, so each
-# world holds a lock in the build tree (not a folder others can write)
-# until its test exits. Other tests are not held up.
-sh_traffic_lock()
-{
-	local dir=${top_builddir:-.}/tests/shape
-	mkdir -p "$dir" && exec {SH_LOCK_FD}>"$dir/.traffic.lock" || return 1
-	flock -w 300 "$SH_LOCK_FD"
-}
-
 # sh_begin [CMD...]: how every shaping test starts: root, nft, python3
 # and ethtool (the world's), the CMDs it needs besides, a built
 # outpost-shape, and the world.
@@ -64,7 +53,8 @@ sh_begin()
 sh_world()
 {
 	local i
-	sh_traffic_lock || return 1
+	# Rates to ±5 %: alone, not beside other namespace tests.
+	netns_exclusive
 	ns_add gw; ns_add dev; ns_add dev2; ns_add isp; ns_add isp2
 	veth_add gw lan0 dev eth0 || return 1
 	veth_add gw lan1 dev2 eth0 || return 1
