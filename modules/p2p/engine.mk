@@ -1,0 +1,1 @@
+# modules/p2p/ engine fragment (owner: engine).

@@ -1,0 +1,1 @@
+# modules/p2p/ meta fragment (owner: meta).

@@ -1,0 +1,1 @@
+# modules/p2p/ net fragment (owner: net).

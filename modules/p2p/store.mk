@@ -1,0 +1,1 @@
+# modules/p2p/ store fragment (owner: store).

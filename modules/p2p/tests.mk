@@ -1,0 +1,1 @@
+# modules/p2p/ tests fragment (owner: tests).

@@ -1,0 +1,1 @@
+# modules/p2p/ tool fragment (owner: tool).

@@ -1,0 +1,1 @@
+# modules/p2p/ wire fragment (owner: wire).
