@@ -9,7 +9,7 @@ P2P_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/p2p -I$(top_srcdir)/probes
 P2P_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBCARES_CFLAGS)
 noinst_LIBRARIES += modules/p2p/libp2p.a
 modules_p2p_libp2p_a_SOURCES = modules/p2p/p2p.h modules/p2p/bencode.h modules/p2p/meta.h \
-	modules/p2p/p2p_wire.h modules/p2p/store.h modules/p2p/p2p_net.h
+	modules/p2p/p2p_wire.h modules/p2p/p2p_pick.h modules/p2p/store.h modules/p2p/p2p_net.h
 modules_p2p_libp2p_a_CPPFLAGS = $(P2P_CPPFLAGS)
 modules_p2p_libp2p_a_CFLAGS = $(P2P_CFLAGS)
 # What links the engine: it, then the probe engine's web part (HTTP and
