@@ -1,0 +1,389 @@
+/* test-p2p-engine: engines against each other on one loop over
+ * 127.0.0.1 only: a seeder and a leecher (single and multi-file), a
+ * peer sending bad blocks that must be banned, and a loopback rate
+ * check of the request pipeline. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "loop.h"
+#include "p2p.h"
+#include "p2p_wire.h"
+#include "tap.h"
+
+static struct loop *L;
+static char root[256];
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+struct tfile { const char *path; uint64_t len; };
+
+/* Write random content under dir and describe it as a v1 torrent. */
+static void make_content(const char *dir, const char *name, const struct tfile *f, size_t nf,
+    uint32_t piece_len, struct p2p_meta *m)
+{
+	uint64_t total = 0, off = 0;
+	uint8_t *all;
+	char path[512];
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < nf; i++)
+		total += f[i].len;
+	all = malloc(total);
+	for (uint64_t i = 0; i + 8 <= total; i += 8) {
+		uint64_t r = next_rand();
+		memcpy(all + i, &r, 8);
+	}
+	m->version = P2P_V1;
+	m->name = strdup(name);
+	m->piece_len = piece_len;
+	m->size = m->space = total;
+	m->npieces = (uint32_t)((total + piece_len - 1) / piece_len);
+	m->pieces = malloc(20 * (size_t)m->npieces);
+	for (uint32_t i = 0; i < m->npieces; i++) {
+		uint64_t a = (uint64_t)i * piece_len, b = a + piece_len < total ? a + piece_len : total;
+		SHA1(all + a, b - a, m->pieces + 20 * (size_t)i);
+	}
+	SHA1(m->pieces, 20 * (size_t)m->npieces, m->ih1);
+	m->ih1[0] ^= (uint8_t)next_rand();
+	m->files = calloc(nf, sizeof(*m->files));
+	m->nfiles = nf;
+	m->multi = nf > 1;
+	mkdir(dir, 0755);
+	if (m->multi) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		mkdir(path, 0755);
+	}
+	for (size_t i = 0; i < nf; i++) {
+		int fd;
+
+		m->files[i].path = strdup(f[i].path);
+		m->files[i].length = f[i].len;
+		m->files[i].offset = off;
+		snprintf(path, sizeof(path), "%s/%s", dir, f[i].path);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, all + off, f[i].len) != (ssize_t)f[i].len)
+			bail_out("write %s: %m", path);
+		close(fd);
+		off += f[i].len;
+	}
+	free(all);
+}
+
+static void meta_done(struct p2p_meta *m)
+{
+	for (size_t i = 0; i < m->nfiles; i++)
+		free(m->files[i].path);
+	free(m->files);
+	free(m->pieces);
+	free(m->name);
+}
+
+/* Whether dir_a/path and dir_b/path hold the same bytes. */
+static bool same_file(const char *a, const char *b, const char *path)
+{
+	char pa[512], pb[512], cmd[1200];
+
+	snprintf(pa, sizeof(pa), "%s/%s", a, path);
+	snprintf(pb, sizeof(pb), "%s/%s", b, path);
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", pa, pb);
+	return system(cmd) == 0;
+}
+
+struct watch {
+	bool done, failed;
+	unsigned banned, hash_fail;
+	char last[512];
+};
+
+static void on_ev(struct p2p_xfer *x, enum p2p_event ev, const char *text, void *arg)
+{
+	struct watch *w = arg;
+
+	(void)x;
+	if (ev == P2P_EV_DONE)
+		w->done = true;
+	if (ev == P2P_EV_FAILED)
+		w->failed = true;
+	if (ev == P2P_EV_BANNED)
+		w->banned++;
+	if (ev == P2P_EV_HASH_FAIL)
+		w->hash_fail++;
+	if (ev != P2P_EV_PEER && ev != P2P_EV_STATE)
+		diag("event %d: %s", ev, text);
+	snprintf(w->last, sizeof(w->last), "%s", text);
+}
+
+static bool run_until(bool *flag, unsigned *count, unsigned ms)
+{
+	uint64_t end = loop_now_ms() + ms;
+
+	while (loop_now_ms() < end) {
+		if ((flag && *flag) || (count && *count))
+			return true;
+		loop_run_once(L, 50);
+	}
+	return (flag && *flag) || (count && *count);
+}
+
+static struct p2p_ctx *ctx_new(void)
+{
+	struct p2p_ctx_opts o = { .listen_port = 0, .listen_addr = "127.0.0.1" };
+	struct p2p_ctx *c;
+	char why[256];
+
+	o.listen_port = 0;
+	/* port 0 means "do not listen" in the options: bind to an ephemeral
+	 * port through the address instead */
+	if (p2p_ctx_new(L, NULL, &o, &c, why, sizeof(why)) < 0)
+		bail_out("ctx: %s", why);
+	return c;
+}
+
+static void addr_of(struct p2p_ctx *c, struct p2p_addr *a)
+{
+	struct sockaddr_in *s = (void *)&a->ss;
+
+	memset(a, 0, sizeof(*a));
+	s->sin_family = AF_INET;
+	s->sin_port = htons(p2p_ctx_port(c));
+	s->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a->len = sizeof(*s);
+}
+
+static void check_transfer(const char *what, const struct tfile *f, size_t nf, uint32_t piece_len,
+    bool rate)
+{
+	char sdir[300], ldir[300], why[256];
+	struct p2p_meta m;
+	struct p2p_ctx *cs = ctx_new(), *cl = ctx_new();
+	struct p2p_xfer *xs, *xl;
+	struct watch ws = { 0 }, wl = { 0 };
+	struct p2p_addr a;
+	struct p2p_stats st;
+	uint64_t t0;
+	bool same = true;
+
+	snprintf(sdir, sizeof(sdir), "%s/%s-seed", root, what);
+	snprintf(ldir, sizeof(ldir), "%s/%s-leech", root, what);
+	make_content(sdir, what, f, nf, piece_len, &m);
+	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
+		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
+		bail_out("seed: %s", why);
+	addr_of(cs, &a);
+	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .peers = &a, .npeers = 1, .cb = on_ev,
+		.arg = &wl, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
+		bail_out("leech: %s", why);
+	t0 = loop_now_ms();
+	ok(run_until(&wl.done, NULL, rate ? 60000 : 20000), "%s: the leecher completes", what);
+	t0 = loop_now_ms() - t0;
+	for (size_t i = 0; i < nf; i++)
+		same = same && same_file(sdir, ldir, f[i].path);
+	ok(same, "%s: the leecher's files on disk equal the seeder's", what);
+	p2p_xfer_get_stats(xl, &st);
+	is_int(st.state, P2P_SEEDING, "%s: the leecher seeds after", what);
+	is_int(st.from_peers, m.size, "%s: every byte came from the peer once", what);
+	if (rate)
+		diag("%s: %llu bytes in %llu ms: %.1f MB/s", what, (unsigned long long)m.size,
+		    (unsigned long long)t0, t0 ? (double)m.size / 1000.0 / (double)t0 : 0);
+	p2p_xfer_get_stats(xs, &st);
+	ok(st.uploaded >= m.size, "%s: the seeder uploaded it all (%llu)", what,
+	    (unsigned long long)st.uploaded);
+	p2p_ctx_free(cl);
+	p2p_ctx_free(cs);
+	meta_done(&m);
+}
+
+/* ---- a peer that sends garbage for every block ---- */
+
+struct bad {
+	int lfd, fd;
+	uint8_t ih[20];
+	uint8_t in[1 << 16];
+	size_t n;
+	bool hs;
+	unsigned served;
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void bad_io(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct bad *b = arg;
+	ssize_t r = read(fd, b->in + b->n, sizeof(b->in) - b->n);
+	size_t off = 0;
+
+	(void)ev;
+	if (r <= 0) {
+		loop_fd_del(l, fd);
+		close(fd);
+		b->fd = -1;
+		return;
+	}
+	b->n += (size_t)r;
+	if (!b->hs && b->n >= 68) {
+		uint8_t h[68 + 5 + 5] = "\x13" "BitTorrent protocol";
+
+		memset(h + 20, 0, 8);
+		h[27] = 0x04;
+		memcpy(h + 28, b->in + 28, 20);
+		memcpy(h + 48, "-XX0000-badbadbadbad", 20);
+		put32(h + 68, 1); h[72] = P2P_HAVE_ALL;
+		put32(h + 73, 1); h[77] = P2P_UNCHOKE;
+		if (write(fd, h, sizeof(h)) != (ssize_t)sizeof(h))
+			bail_out("bad peer write");
+		b->hs = true;
+		off = 68;
+	}
+	while (b->hs && b->n - off >= 4 && b->n - off >= 4 + get32(b->in + off)) {
+		uint32_t len = get32(b->in + off);
+		const uint8_t *m = b->in + off + 4;
+
+		if (len == 13 && m[0] == P2P_REQUEST) {
+			uint32_t blen = get32(m + 9);
+			uint8_t *out = malloc(13 + blen);
+
+			put32(out, 9 + blen);
+			out[4] = P2P_PIECE;
+			memcpy(out + 5, m + 1, 8);
+			memset(out + 13, 0xAA, blen);
+			if (write(fd, out, 13 + blen) != (ssize_t)(13 + blen)) {
+				free(out);
+				break;	/* banned and gone: read sees the close */
+			}
+			free(out);
+			b->served++;
+		}
+		off += 4 + len;
+	}
+	memmove(b->in, b->in + off, b->n - off);
+	b->n -= off;
+}
+
+static void bad_accept(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct bad *b = arg;
+	int s = accept(fd, NULL, NULL);
+
+	(void)ev;
+	if (s < 0)
+		return;
+	if (b->fd >= 0) {
+		close(s);
+		return;
+	}
+	b->fd = s;
+	b->hs = false;
+	b->n = 0;
+	loop_fd_add(l, s, EPOLLIN, bad_io, b);
+}
+
+static void check_ban(void)
+{
+	static const struct tfile f[] = { { "ban", 1u << 20 } };
+	char sdir[300], ldir[300], why[256];
+	struct p2p_meta m;
+	struct p2p_ctx *cs = ctx_new(), *cl = ctx_new();
+	struct p2p_xfer *xs, *xl;
+	struct watch ws = { 0 }, wl = { 0 };
+	struct p2p_addr good, evil;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	struct bad b = { .fd = -1 };
+	struct p2p_stats st;
+
+	snprintf(sdir, sizeof(sdir), "%s/ban-seed", root);
+	snprintf(ldir, sizeof(ldir), "%s/ban-leech", root);
+	make_content(sdir, "ban", f, 1, 65536, &m);
+	b.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(b.lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(b.lfd, 4) < 0 ||
+	    getsockname(b.lfd, (struct sockaddr *)&sin, &sl) < 0)
+		bail_out("bad peer: %m");
+	loop_fd_add(L, b.lfd, EPOLLIN, bad_accept, &b);
+	memset(&evil, 0, sizeof(evil));
+	memcpy(&evil.ss, &sin, sizeof(sin));
+	evil.len = sizeof(sin);
+
+	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
+		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
+		bail_out("seed: %s", why);
+	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .peers = &evil, .npeers = 1,
+		.cb = on_ev, .arg = &wl, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
+		bail_out("leech: %s", why);
+	ok(run_until(NULL, &wl.banned, 10000), "bad peer: banned");
+	ok(wl.hash_fail >= 1, "bad peer: its piece failed the hash (%u)", wl.hash_fail);
+	ok(b.served > 0, "bad peer: it was asked for blocks (%u)", b.served);
+	run_until(NULL, NULL, 300);
+	ok(b.fd < 0, "bad peer: disconnected");
+	addr_of(cs, &good);
+	p2p_xfer_add_peer(xl, &good);
+	p2p_xfer_add_peer(xl, &evil);	/* known and banned: never again */
+	ok(run_until(&wl.done, NULL, 20000), "bad peer: completes from the good seeder");
+	ok(same_file(sdir, ldir, "ban"), "bad peer: the bytes on disk are the seeder's");
+	p2p_xfer_get_stats(xl, &st);
+	is_int(st.banned, 1, "bad peer: one ban in the stats");
+	ok(b.fd < 0, "bad peer: not reconnected after the ban");
+	p2p_ctx_free(cl);
+	p2p_ctx_free(cs);
+	loop_fd_del(L, b.lfd);
+	close(b.lfd);
+	meta_done(&m);
+}
+
+int main(void)
+{
+	static const struct tfile one[] = { { "one", (4u << 20) + 12345 } };
+	static const struct tfile multi[] = {
+		{ "multi/a", 100000 }, { "multi/b", 1 }, { "multi/c", (1u << 20) + 7 },
+		{ "multi/d", 300000 },
+	};
+	static const struct tfile big[] = { { "big", 128u << 20 } };
+	char cmd[300];
+
+	snprintf(root, sizeof(root), "/tmp/test-p2p-engine.XXXXXX");
+	if (!mkdtemp(root) || loop_new(&L) < 0)
+		bail_out("setup: %m");
+	srandom(1);
+	signal(SIGPIPE, SIG_IGN);
+	check_transfer("one", one, 1, 262144, false);
+	check_transfer("multi", multi, 4, 65536, false);
+	check_ban();
+	check_transfer("big", big, 1, 1u << 20, true);
+	loop_free(L);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		diag("could not remove %s", root);
+	return done_testing();
+}
