@@ -113,6 +113,7 @@ struct watch {
 	bool done, failed;
 	unsigned banned, hash_fail;
 	char last[512];
+	uint64_t t_down, t_done;
 };
 
 static void on_ev(struct p2p_xfer *x, enum p2p_event ev, const char *text, void *arg)
@@ -120,8 +121,12 @@ static void on_ev(struct p2p_xfer *x, enum p2p_event ev, const char *text, void 
 	struct watch *w = arg;
 
 	(void)x;
-	if (ev == P2P_EV_DONE)
+	if (ev == P2P_EV_DONE) {
 		w->done = true;
+		w->t_done = loop_now_ms();
+	}
+	if (ev == P2P_EV_STATE && !strcmp(text, "downloading"))
+		w->t_down = loop_now_ms();
 	if (ev == P2P_EV_FAILED)
 		w->failed = true;
 	if (ev == P2P_EV_BANNED)
@@ -171,7 +176,7 @@ static void addr_of(struct p2p_ctx *c, struct p2p_addr *a)
 }
 
 static void check_transfer(const char *what, const struct tfile *f, size_t nf, uint32_t piece_len,
-    bool rate)
+    bool rate, uint64_t down_limit, uint64_t up_limit)
 {
 	char sdir[300], ldir[300], why[256];
 	struct p2p_meta m;
@@ -187,26 +192,39 @@ static void check_transfer(const char *what, const struct tfile *f, size_t nf, u
 	snprintf(ldir, sizeof(ldir), "%s/%s-leech", root, what);
 	make_content(sdir, what, f, nf, piece_len, &m);
 	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
-		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true,
+		.limits = { .up_rate = up_limit } };
 	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
 		bail_out("seed: %s", why);
 	addr_of(cs, &a);
 	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .peers = &a, .npeers = 1, .cb = on_ev,
-		.arg = &wl, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+		.arg = &wl, .no_trackers = true, .no_webseeds = true, .no_lsd = true,
+		.limits = { .down_rate = down_limit } };
 	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
 		bail_out("leech: %s", why);
 	t0 = loop_now_ms();
 	ok(run_until(&wl.done, NULL, rate ? 60000 : 20000), "%s: the leecher completes", what);
-	t0 = loop_now_ms() - t0;
+	t0 = wl.t_done > wl.t_down ? wl.t_done - wl.t_down : loop_now_ms() - t0;
 	for (size_t i = 0; i < nf; i++)
 		same = same && same_file(sdir, ldir, f[i].path);
 	ok(same, "%s: the leecher's files on disk equal the seeder's", what);
 	p2p_xfer_get_stats(xl, &st);
 	is_int(st.state, P2P_SEEDING, "%s: the leecher seeds after", what);
 	is_int(st.from_peers, m.size, "%s: every byte came from the peer once", what);
-	if (rate)
+	if (down_limit || up_limit) {
+		uint64_t lim = down_limit ? down_limit : up_limit;
+		/* a quarter second of burst, then the rate */
+		uint64_t least = (m.size - lim / 4) * 1000 / lim;
+
+		ok(t0 >= least * 9 / 10 && t0 < least * 3 + 2000,
+		    "%s: took %llu ms at %llu B/s (at least ~%llu)", what, (unsigned long long)t0,
+		    (unsigned long long)lim, (unsigned long long)least);
+	}
+	if (rate) {
+		ok(t0 < 30000, "%s: under 30 s from the first request", what);
 		diag("%s: %llu bytes in %llu ms: %.1f MB/s", what, (unsigned long long)m.size,
 		    (unsigned long long)t0, t0 ? (double)m.size / 1000.0 / (double)t0 : 0);
+	}
 	p2p_xfer_get_stats(xs, &st);
 	ok(st.uploaded >= m.size, "%s: the seeder uploaded it all (%llu)", what,
 	    (unsigned long long)st.uploaded);
@@ -377,10 +395,14 @@ int main(void)
 		bail_out("setup: %m");
 	srandom(1);
 	signal(SIGPIPE, SIG_IGN);
-	check_transfer("one", one, 1, 262144, false);
-	check_transfer("multi", multi, 4, 65536, false);
+	static const struct tfile lim[] = { { "lim", 3u << 20 } };
+
+	check_transfer("one", one, 1, 262144, false, 0, 0);
+	check_transfer("multi", multi, 4, 65536, false, 0, 0);
 	check_ban();
-	check_transfer("big", big, 1, 1u << 20, true);
+	check_transfer("down-limit", lim, 1, 65536, false, 1u << 20, 0);
+	check_transfer("up-limit", lim, 1, 65536, false, 0, 1u << 20);
+	check_transfer("big", big, 1, 1u << 20, true, 0, 0);
 	loop_free(L);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)
