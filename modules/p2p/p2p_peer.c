@@ -300,7 +300,10 @@ void p2p_peer_fill(struct p2p_peer *p)
 
 	if (p->st != PS_ACTIVE || !x->pick || x->state != P2P_DOWNLOADING)
 		return;
-	p2p_peer_update_interest(p);
+	/* interest is rechecked (a scan of the pieces) only when it may
+	 * have changed: not yet interested, or nothing left to ask for */
+	if (!p->am_interested)
+		p2p_peer_update_interest(p);
 	if (p->st != PS_ACTIVE || !p->am_interested)
 		return;
 	if (p->peer_choking && !(p->fast && p->nfast))
@@ -341,6 +344,8 @@ void p2p_peer_fill(struct p2p_peer *p)
 		if (n < want || full)
 			break;
 	}
+	if (!p->nreqs && !p->peer_choking)
+		p2p_peer_update_interest(p);
 	flush(p);
 }
 

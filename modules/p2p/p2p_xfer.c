@@ -278,7 +278,9 @@ int p2p_xfer_piece(struct p2p_xfer *x, uint32_t piece, const uint8_t *data, uint
 			continue;
 		if (!p->have_all && !p2p_bit(p->bits, piece))
 			p2p_peer_send_have(p, piece);
-		p2p_peer_update_interest(p);
+		/* the piece may have been the last one this peer had for us */
+		if (p->am_interested && !p->nreqs && p2p_bit(p->bits, piece))
+			p2p_peer_update_interest(p);
 	}
 	if (p2p_store_complete(x->store))
 		finish(x);
