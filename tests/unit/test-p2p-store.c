@@ -124,10 +124,10 @@ static int open_dir(const char *dir, bool seed, struct p2p_store **s, char *why)
 
 static void poke(const char *path, off_t at)
 {
-	int fd = open(path, O_WRONLY);
-	uint8_t x;
+	int fd = open(path, O_RDWR);
+	uint8_t x = 0;
 
-	if (pread(open(path, O_RDONLY), &x, 1, at) != 1)
+	if (fd >= 0 && pread(fd, &x, 1, at) != 1)
 		x = 0;
 	x ^= 0x5a;
 	if (fd < 0 || pwrite(fd, &x, 1, at) != 1)
@@ -287,6 +287,35 @@ static void test_planted(const char *name, const char *rel, bool fifo)
 	p2p_store_close(rc == 0 ? s : NULL);
 }
 
+/* A link planted at a file's final place while downloading: finish must
+ * not write through it. */
+static void test_finish_planted(void)
+{
+	char dir[128], p[256], out[160], why[256] = "";
+	struct p2p_store *s = NULL;
+	struct stat st;
+	uint32_t i;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/fin", base);
+	snprintf(out, sizeof(out), "%s/outside-fin", base);
+	if (mkdir(out, 0755) < 0 || open_dir(dir, false, &s, why) != 0)
+		bail_out("setup fin: %s", why);
+	for (i = 0; i < meta.npieces; i++)
+		(void)p2p_store_write_piece(s, i, piece(i), p2p_piece_size(&meta, i), why, 256);
+	snprintf(p, sizeof(p), "%s/t", dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/t/b", dir);
+	snprintf(out, sizeof(out), "%s/outside-fin/x", base);
+	if (symlink(out, p) < 0)
+		bail_out("symlink");
+	rc = p2p_store_finish(s, why, 256);
+	ok(rc < 0 && !p2p_store_final(s), "finish refuses a link at a final place (%s)", why);
+	ok(lstat(p, &st) == 0 && S_ISLNK(st.st_mode), "the link is left as it was");
+	ok(lstat(out, &st) < 0 && errno == ENOENT, "nothing written through it");
+	p2p_store_close(s);
+}
+
 int main(void)
 {
 	unsigned seed = (unsigned)time(NULL);
@@ -304,6 +333,7 @@ int main(void)
 	test_planted("l3", ".outpost-p2p", false);
 	test_planted("f1", ".outpost-p2p/abababababababababababababababababababab/t/a", true);
 	test_planted("f2", "t/b", true);
+	test_finish_planted();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	if (system(cmd) != 0)
 		diag("could not remove %s", base);
