@@ -1,7 +1,7 @@
 /* p2p-doubles.c: small stand-ins for the parts the engine builds on
  * (meta, wire, pick, store, net), so test-p2p-engine runs before those
- * parts land. Just enough for v1 torrents over loopback; the real parts
- * replace this file. */
+ * parts land. Just enough for v1 torrents over loopback. Each part's
+ * section goes once it is real: -DP2P_REAL_STORE etc. (engine.mk). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -17,6 +17,7 @@
 
 #include "p2p_int.h"
 
+#ifndef P2P_REAL_META
 /* ---- meta ---- */
 uint32_t p2p_piece_size(const struct p2p_meta *m, uint32_t i)
 {
@@ -45,6 +46,9 @@ bool p2p_piece_verify(const struct p2p_meta *m, uint32_t i, const uint8_t *d, si
 const uint8_t *p2p_meta_wire_hash(const struct p2p_meta *m) { return m->ih1; }
 bool p2p_meta_hash_is(const struct p2p_meta *m, const uint8_t *h) { return !memcmp(m->ih1, h, 20); }
 
+#endif
+
+#ifndef P2P_REAL_WIRE
 /* ---- wire ---- */
 static const char pstr[] = "\x13" "BitTorrent protocol";
 int p2p_handshake_parse(const uint8_t *buf, size_t n, struct p2p_handshake *h)
@@ -167,6 +171,9 @@ bool p2p_bitfield_valid(const uint8_t *bits, size_t nbytes, uint32_t np)
 	return true;
 }
 
+#endif
+
+#ifndef P2P_REAL_PICK
 /* ---- pick: in order, per-block counts ---- */
 struct p2p_pick {
 	const struct p2p_meta *m;
@@ -283,6 +290,9 @@ bool p2p_pick_interesting(const struct p2p_pick *p, const uint8_t *bits)
 	return false;
 }
 
+#endif
+
+#ifndef P2P_REAL_STORE
 /* ---- store: the files in place, nothing staged ---- */
 struct p2p_store {
 	const struct p2p_meta *m;
@@ -401,6 +411,9 @@ int p2p_store_finish(struct p2p_store *s, char *why, size_t whylen)
 	return 0;
 }
 
+#endif
+
+#ifndef P2P_REAL_NET
 /* ---- net ---- */
 void p2p_addr_format(const struct p2p_addr *a, char *buf, size_t n)
 {
@@ -446,3 +459,4 @@ bool p2p_webseed_busy(const struct p2p_webseed *w) { (void)w; return true; }
 bool p2p_webseed_backoff(const struct p2p_webseed *w, uint64_t *u) { (void)w; (void)u; return true; }
 const char *p2p_webseed_url(const struct p2p_webseed *w) { (void)w; return "?"; }
 void p2p_webseed_free(struct p2p_webseed *w) { (void)w; }
+#endif
