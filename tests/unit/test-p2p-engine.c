@@ -24,6 +24,7 @@
 #include "tap.h"
 
 static struct loop *L;
+static size_t test_max_buffer;	/* the leecher's max_buffer, 0: default */
 static char root[256];
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -80,6 +81,11 @@ static void make_content(const char *dir, const char *name, const struct tfile *
 		m->files[i].length = f[i].len;
 		m->files[i].offset = off;
 		snprintf(path, sizeof(path), "%s/%s", dir, f[i].path);
+		for (char *q = path + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
+			*q = 0;
+			mkdir(path, 0755);
+			*q = '/';
+		}
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd < 0 || write(fd, all + off, f[i].len) != (ssize_t)f[i].len)
 			bail_out("write %s: %m", path);
@@ -199,7 +205,7 @@ static void check_transfer(const char *what, const struct tfile *f, size_t nf, u
 	addr_of(cs, &a);
 	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .peers = &a, .npeers = 1, .cb = on_ev,
 		.arg = &wl, .no_trackers = true, .no_webseeds = true, .no_lsd = true,
-		.limits = { .down_rate = down_limit } };
+		.limits = { .down_rate = down_limit, .max_buffer = test_max_buffer } };
 	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
 		bail_out("leech: %s", why);
 	t0 = loop_now_ms();
@@ -380,6 +386,55 @@ static void check_ban(void)
 	meta_done(&m);
 }
 
+/* A seeder and two leechers that know each other: both complete, and
+ * pieces also flow between the leechers (the seeder is limited so they
+ * have reason to). */
+static void check_swarm(void)
+{
+	static const struct tfile f[] = { { "swarm", 2u << 20 } };
+	char sdir[300], d1[300], d2[300], why[256];
+	struct p2p_meta m;
+	struct p2p_ctx *cs = ctx_new(), *c1 = ctx_new(), *c2 = ctx_new();
+	struct p2p_xfer *xs, *x1, *x2;
+	struct watch ws = { 0 }, w1 = { 0 }, w2 = { 0 };
+	struct p2p_addr a[2];
+	struct p2p_stats s1, s2;
+
+	snprintf(sdir, sizeof(sdir), "%s/swarm-seed", root);
+	snprintf(d1, sizeof(d1), "%s/swarm-l1", root);
+	snprintf(d2, sizeof(d2), "%s/swarm-l2", root);
+	make_content(sdir, "swarm", f, 1, 32768, &m);
+	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
+		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true,
+		.limits = { .up_rate = 1u << 20 } };
+	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
+		bail_out("seed: %s", why);
+	addr_of(cs, &a[0]);
+	addr_of(c2, &a[1]);
+	struct p2p_xfer_opts o1 = { .meta = &m, .dir = d1, .peers = a, .npeers = 2, .cb = on_ev,
+		.arg = &w1, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+	if (p2p_xfer_start(c1, &o1, &x1, why, sizeof(why)) < 0)
+		bail_out("leech 1: %s", why);
+	struct p2p_xfer_opts o2 = o1;
+	o2.dir = d2;
+	o2.arg = &w2;
+	o2.npeers = 1;
+	if (p2p_xfer_start(c2, &o2, &x2, why, sizeof(why)) < 0)
+		bail_out("leech 2: %s", why);
+	run_until(&w1.done, NULL, 20000);
+	ok(run_until(&w2.done, NULL, 20000) && w1.done, "swarm: both leechers complete");
+	ok(same_file(sdir, d1, "swarm") && same_file(sdir, d2, "swarm"),
+	    "swarm: both leechers hold the seeder's bytes");
+	p2p_xfer_get_stats(x1, &s1);
+	p2p_xfer_get_stats(x2, &s2);
+	ok(s1.uploaded + s2.uploaded > 0, "swarm: the leechers traded pieces (%llu + %llu bytes)",
+	    (unsigned long long)s1.uploaded, (unsigned long long)s2.uploaded);
+	p2p_ctx_free(c2);
+	p2p_ctx_free(c1);
+	p2p_ctx_free(cs);
+	meta_done(&m);
+}
+
 int main(void)
 {
 	static const struct tfile one[] = { { "one", (4u << 20) + 12345 } };
@@ -400,6 +455,10 @@ int main(void)
 	check_transfer("one", one, 1, 262144, false, 0, 0);
 	check_transfer("multi", multi, 4, 65536, false, 0, 0);
 	check_ban();
+	check_swarm();
+	test_max_buffer = 128 << 10;	/* two pieces: the buffer-full path */
+	check_transfer("small-buffer", multi, 4, 65536, false, 0, 0);
+	test_max_buffer = 0;
 	check_transfer("down-limit", lim, 1, 65536, false, 1u << 20, 0);
 	check_transfer("up-limit", lim, 1, 65536, false, 0, 1u << 20);
 	check_transfer("big", big, 1, 1u << 20, true, 0, 0);
