@@ -157,6 +157,7 @@ bool p2p_peer_is_seed(const struct p2p_peer *p);
 struct p2p_known {
 	struct p2p_addr	addr;
 	bool		banned, self, connected;
+	bool		nodial;		/* only seen incoming: a source port */
 	uint8_t		fails;		/* failed pieces it contributed to */
 	unsigned	tries;
 	uint64_t	next_ms;
@@ -188,6 +189,7 @@ struct p2p_ws {
 };
 
 #define P2P_PBUF_HASH	1024
+#define P2P_SPARE	4
 
 struct p2p_xfer {
 	struct p2p_xfer		*next;
@@ -210,6 +212,8 @@ struct p2p_xfer {
 	size_t			nknown, known_cap;
 	struct p2p_pbuf		*pbuf[P2P_PBUF_HASH];
 	size_t			buffered;
+	uint8_t			*spare[P2P_SPARE];	/* piece buffers to reuse */
+	size_t			nspare;
 	struct p2p_tracker	*trk;
 	size_t			ntrk;
 	struct p2p_ws		*ws;

@@ -455,6 +455,11 @@ static int bind_incoming(struct p2p_peer *p, struct p2p_xfer *x)
 	x->peers = p;
 	x->npeers++;
 	p->known = p2p_xfer_known_add(x, &p->addr);
+	if (p->known >= 0 && !x->known[p->known].connected) {
+		/* its source port is not where it listens: never dial it */
+		x->known[p->known].nodial = true;
+		x->known[p->known].connected = true;
+	}
 	return 0;
 }
 

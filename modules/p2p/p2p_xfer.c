@@ -97,7 +97,7 @@ static void try_connect(struct p2p_xfer *x, uint64_t now)
 
 		if (x->npeers >= x->lim.max_peers || x->c->nconns >= x->c->max_conns)
 			return;
-		if (k->connected || k->banned || k->self || now < k->next_ms)
+		if (k->connected || k->banned || k->self || k->nodial || now < k->next_ms)
 			continue;
 		if (p2p_peer_connect(x, &k->addr, (long)i) < 0) {
 			k->tries++;
@@ -119,6 +119,7 @@ int p2p_xfer_add_peer(struct p2p_xfer *x, const struct p2p_addr *a)
 	k = p2p_xfer_known_add(x, a);
 	if (k < 0)
 		return -ENOSPC;
+	x->known[k].nodial = false;	/* someone says it listens there */
 	try_connect(x, loop_now_ms());
 	return 0;
 }
@@ -167,7 +168,11 @@ static void pbuf_drop(struct p2p_xfer *x, uint32_t piece)
 		return;
 	*pp = b->next;
 	x->buffered -= b->size;
-	free(b->data);
+	/* keep a few full-size buffers: a fresh one costs page faults */
+	if (b->data && b->size == x->m->piece_len && x->nspare < P2P_SPARE)
+		x->spare[x->nspare++] = b->data;
+	else
+		free(b->data);
 	free(b);
 }
 
@@ -183,7 +188,12 @@ bool p2p_xfer_can_buffer(struct p2p_xfer *x, uint32_t piece)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return false;
-	b->data = calloc(1, size);	/* zeros: pad ranges need no bytes */
+	/* every block is received before the piece is verified (pad bytes
+	 * too, as zeros), so the buffer needs no clearing */
+	if (size == x->m->piece_len && x->nspare)
+		b->data = x->spare[--x->nspare];
+	else
+		b->data = malloc(size);
 	if (!b->data) {
 		free(b);
 		return false;
@@ -383,6 +393,8 @@ static void on_open(struct loop *l, void *arg)
 		if (p2p_store_final(x->store)) {
 			x->have_bytes = x->m->size;
 			set_state(x, P2P_SEEDING);
+			/* a second get of what is in place is done at once */
+			p2p_xfer_event(x, P2P_EV_DONE, "%s complete", x->m->name);
 		} else {
 			set_state(x, P2P_DOWNLOADING);
 			finish(x);
@@ -609,6 +621,8 @@ void p2p_xfer_free(struct p2p_xfer *x)
 			free(b);
 		}
 	}
+	while (x->nspare)
+		free(x->spare[--x->nspare]);
 	p2p_pick_free(x->pick);
 	p2p_store_close(x->store);
 	free(x->known);

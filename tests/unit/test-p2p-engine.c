@@ -236,6 +236,22 @@ static void check_transfer(const char *what, const struct tfile *f, size_t nf, u
 	    (unsigned long long)st.uploaded);
 	p2p_ctx_free(cl);
 	p2p_ctx_free(cs);
+	if (!strcmp(what, "one")) {
+		/* a second get of what is in place: done at once, nothing fetched */
+		struct watch w2 = { 0 };
+		struct p2p_ctx *c2 = ctx_new();
+		struct p2p_xfer *x2;
+		struct p2p_xfer_opts o2 = { .meta = &m, .dir = ldir, .cb = on_ev, .arg = &w2,
+			.no_trackers = true, .no_webseeds = true, .no_lsd = true };
+
+		if (p2p_xfer_start(c2, &o2, &x2, why, sizeof(why)) < 0)
+			bail_out("again: %s", why);
+		ok(run_until(&w2.done, NULL, 10000), "again: done without peers");
+		p2p_xfer_get_stats(x2, &st);
+		ok(st.from_peers == 0 && st.found_bytes == m.size,
+		    "again: nothing fetched, all found (%llu)", (unsigned long long)st.found_bytes);
+		p2p_ctx_free(c2);
+	}
 	meta_done(&m);
 }
 
