@@ -262,8 +262,8 @@ struct bad {
 	uint8_t ih[20];
 	uint8_t in[1 << 16];
 	size_t n;
-	bool hs;
-	unsigned served;
+	bool hs, silent;	/* silent: takes requests, never answers */
+	unsigned served, asked;
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -308,7 +308,9 @@ static void bad_io(struct loop *l, int fd, uint32_t ev, void *arg)
 		uint32_t len = get32(b->in + off);
 		const uint8_t *m = b->in + off + 4;
 
-		if (len == 13 && m[0] == P2P_REQUEST) {
+		if (len == 13 && m[0] == P2P_REQUEST)
+			b->asked++;
+		if (len == 13 && m[0] == P2P_REQUEST && !b->silent) {
 			uint32_t blen = get32(m + 9);
 			uint8_t *out = malloc(13 + blen);
 
@@ -451,6 +453,61 @@ static void check_swarm(void)
 	meta_done(&m);
 }
 
+/* A peer that has everything and answers nothing, beside a good seeder:
+ * the blocks it holds are fetched again from the seeder (endgame), long
+ * before any timeout. */
+static void check_silent(void)
+{
+	static const struct tfile f[] = { { "silent", 1u << 20 } };
+	char sdir[300], ldir[300], why[256];
+	struct p2p_meta m;
+	struct p2p_ctx *cs = ctx_new(), *cl = ctx_new();
+	struct p2p_xfer *xs, *xl;
+	struct watch ws = { 0 }, wl = { 0 };
+	struct p2p_addr pa[2];
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	struct bad b = { .fd = -1, .silent = true };
+	uint64_t t0;
+
+	snprintf(sdir, sizeof(sdir), "%s/silent-seed", root);
+	snprintf(ldir, sizeof(ldir), "%s/silent-leech", root);
+	make_content(sdir, "silent", f, 1, 32768, &m);
+	b.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(b.lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(b.lfd, 4) < 0 ||
+	    getsockname(b.lfd, (struct sockaddr *)&sin, &sl) < 0)
+		bail_out("silent peer: %m");
+	loop_fd_add(L, b.lfd, EPOLLIN, bad_accept, &b);
+	memset(pa, 0, sizeof(pa));
+	memcpy(&pa[0].ss, &sin, sizeof(sin));
+	pa[0].len = sizeof(sin);
+	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
+		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
+		bail_out("seed: %s", why);
+	addr_of(cs, &pa[1]);
+	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .peers = pa, .npeers = 2,
+		.cb = on_ev, .arg = &wl, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
+		bail_out("leech: %s", why);
+	t0 = loop_now_ms();
+	run_until(&wl.done, NULL, 15000);
+	t0 = loop_now_ms() - t0;
+	ok(wl.done, "silent peer: completes from the seeder (%llu ms)", (unsigned long long)t0);
+	ok(b.asked > 0, "silent peer: it was asked (%u requests)", b.asked);
+	ok(same_file(sdir, ldir, "silent"), "silent peer: the bytes on disk are the seeder's");
+	p2p_ctx_free(cl);
+	p2p_ctx_free(cs);
+	loop_fd_del(L, b.lfd);
+	close(b.lfd);
+	if (b.fd >= 0) {
+		loop_fd_del(L, b.fd);
+		close(b.fd);
+	}
+	meta_done(&m);
+}
+
 int main(void)
 {
 	static const struct tfile one[] = { { "one", (4u << 20) + 12345 } };
@@ -472,6 +529,7 @@ int main(void)
 	check_transfer("multi", multi, 4, 65536, false, 0, 0);
 	check_ban();
 	check_swarm();
+	check_silent();
 	test_max_buffer = 128 << 10;	/* two pieces: the buffer-full path */
 	check_transfer("small-buffer", multi, 4, 65536, false, 0, 0);
 	test_max_buffer = 0;
