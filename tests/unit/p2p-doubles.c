@@ -147,6 +147,20 @@ void p2p_put_piece_head(struct wire_buf *b, uint32_t i, uint32_t be, uint32_t le
 {
 	wire_put_u32be(b, 9 + len); wire_put_u8(b, P2P_PIECE); wire_put_u32be(b, i); wire_put_u32be(b, be);
 }
+bool p2p_bitfield_valid(const uint8_t *bits, size_t nbytes, uint32_t np)
+{
+	if (nbytes != p2p_bitfield_bytes(np))
+		return false;
+	for (uint32_t i = np; i < nbytes * 8; i++)
+		if (p2p_bit(bits, i))
+			return false;
+	return true;
+}
+
+#endif
+
+/* BEP 10 handshake: needs bencode (meta) in the real one */
+#ifndef P2P_REAL_EXT
 void p2p_put_ext_hs(struct wire_buf *b, const struct p2p_ext_hs *o)
 {
 	char d[64];
@@ -161,16 +175,6 @@ int p2p_ext_hs_parse(const uint8_t *p, size_t n, struct p2p_ext_hs *o)
 	memset(o, 0, sizeof(*o));
 	return 0;
 }
-bool p2p_bitfield_valid(const uint8_t *bits, size_t nbytes, uint32_t np)
-{
-	if (nbytes != p2p_bitfield_bytes(np))
-		return false;
-	for (uint32_t i = np; i < nbytes * 8; i++)
-		if (p2p_bit(bits, i))
-			return false;
-	return true;
-}
-
 #endif
 
 #ifndef P2P_REAL_PICK
