@@ -508,6 +508,64 @@ static void check_silent(void)
 	meta_done(&m);
 }
 
+/* Send bytes to a context's port from a raw socket; whether the engine
+ * closed the connection within ms (reading what it sent on the way). */
+static bool raw_closed(struct p2p_ctx *c, const void *bytes, size_t len, unsigned ms)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(p2p_ctx_port(c)) };
+	uint64_t end = loop_now_ms() + ms;
+	uint8_t buf[65536];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	bool closed = false;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	while (loop_now_ms() < end && !closed) {
+		ssize_t n;
+
+		loop_run_once(L, 20);
+		if (len && send(fd, bytes, len, MSG_NOSIGNAL) > 0)
+			len = 0;
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			closed = true;
+	}
+	close(fd);
+	return closed;
+}
+
+static void check_refusals(void)
+{
+	static const struct tfile f[] = { { "refuse", 100000 } };
+	char sdir[300], why[256];
+	struct p2p_meta m;
+	struct p2p_ctx *cs = ctx_new();
+	struct p2p_xfer *xs;
+	struct watch ws = { 0 };
+	uint8_t hs[68 + 5] = "\x13" "BitTorrent protocol";
+
+	snprintf(sdir, sizeof(sdir), "%s/refuse-seed", root);
+	make_content(sdir, "refuse", f, 1, 32768, &m);
+	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
+		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
+		bail_out("seed: %s", why);
+	run_until(&ws.done, NULL, 5000);
+	memset(hs + 20, 0, 48);
+	memcpy(hs + 48, "-XX0000-rawrawrawraw", 20);
+	ok(raw_closed(cs, hs, 68, 2000), "refuse: a handshake for an unknown torrent is dropped");
+	ok(raw_closed(cs, "GET / HTTP/1.1\r\n\r\n" "0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789", 98, 2000),
+	    "refuse: bytes that are not a handshake are dropped");
+	memcpy(hs + 28, m.ih1, 20);
+	put32(hs + 68, P2P_MSG_MAX + 1);
+	hs[72] = P2P_PIECE;
+	ok(raw_closed(cs, hs, sizeof(hs), 2000), "refuse: a message over P2P_MSG_MAX is dropped");
+	ok(!raw_closed(cs, hs, 68, 500), "refuse: a good handshake is kept");
+	p2p_ctx_free(cs);
+	meta_done(&m);
+}
+
 int main(void)
 {
 	static const struct tfile one[] = { { "one", (4u << 20) + 12345 } };
@@ -530,6 +588,7 @@ int main(void)
 	check_ban();
 	check_swarm();
 	check_silent();
+	check_refusals();
 	test_max_buffer = 128 << 10;	/* two pieces: the buffer-full path */
 	check_transfer("small-buffer", multi, 4, 65536, false, 0, 0);
 	test_max_buffer = 0;
