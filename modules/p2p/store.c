@@ -102,6 +102,8 @@ static int open_final(struct p2p_store *s, char *why, size_t whylen)
 			continue;
 		rc = p2p_fs_open(s->dirfd, m->files[i].path, s->seed_only ? O_RDONLY : O_RDWR, 0,
 		    &s->fds[i]);
+		if (rc == -EACCES && !s->seed_only)	/* complete read-only content is fine */
+			rc = p2p_fs_open(s->dirfd, m->files[i].path, O_RDONLY, 0, &s->fds[i]);
 		if (rc == -ENOENT || rc == -ENOTDIR) {
 			all = false;
 			continue;

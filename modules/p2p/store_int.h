@@ -3,6 +3,7 @@
 #define OUTPOST_P2P_STORE_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -39,6 +40,8 @@ int p2p_fs_parent(int base, const char *path, int dmode, int *pfd, const char **
 /* Resume: load into s->have when it matches the files (0), -ESTALE when
  * it does not or is damaged, -ENOENT when there is none. */
 int p2p_resume_load(struct p2p_store *s);
+/* The same from the file's bytes (the fuzz harness's way in). */
+int p2p_resume_parse(struct p2p_store *s, const uint8_t *buf, size_t len);
 int p2p_resume_write(struct p2p_store *s);
 
 #endif

@@ -146,14 +146,50 @@ static int read_all(int fd, uint8_t **out, size_t *len)
 	return 0;
 }
 
-int p2p_resume_load(struct p2p_store *s)
+int p2p_resume_parse(struct p2p_store *s, const uint8_t *buf, size_t len)
 {
 	const struct p2p_meta *m = s->m;
-	size_t nb = p2p_bitfield_bytes(m->npieces), i, len = 0;
-	uint8_t *buf = NULL, h[32], dig[32];
+	size_t nb = p2p_bitfield_bytes(m->npieces), i;
+	uint8_t h[32], dig[32];
 	struct wire_cur c;
 	const uint8_t *bits;
 	struct stat st;
+
+	if (len < 32)
+		return -ESTALE;
+	SHA256(buf, len - 32, dig);
+	if (memcmp(dig, buf + len - 32, 32) != 0)
+		return -ESTALE;
+	wire_cur_init(&c, buf, len - 32);
+	hash32(m, h);
+	bits = wire_read_ptr(&c, 4);
+	if (!bits || memcmp(bits, RESUME_MAGIC, 4) != 0 || wire_read_u32be(&c) != RESUME_VERSION)
+		return -ESTALE;
+	bits = wire_read_ptr(&c, 32);
+	if (!bits || memcmp(bits, h, 32) != 0 || wire_read_u32be(&c) != m->npieces ||
+	    wire_read_u32be(&c) != m->nfiles)
+		return -ESTALE;
+	for (i = 0; i < m->nfiles; i++) {
+		uint64_t size = read_u64(&c), mt = read_u64(&c);
+
+		memset(&st, 0, sizeof(st));
+		if (s->fds[i] >= 0 && fstat(s->fds[i], &st) < 0)
+			return -ESTALE;
+		if (wire_error(&c) || size != (uint64_t)st.st_size || mt != mtime_ns(&st))
+			return -ESTALE;
+	}
+	bits = wire_read_ptr(&c, nb);
+	if (!bits || wire_remaining(&c) != 0 ||
+	    (m->npieces % 8 && (bits[nb - 1] & (0xffu >> (m->npieces % 8)))))
+		return -ESTALE;
+	memcpy(s->have, bits, nb);
+	return 0;
+}
+
+int p2p_resume_load(struct p2p_store *s)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int sfd, fd, rc;
 
 	if ((rc = open_stage(s, &sfd)) < 0)
@@ -166,37 +202,7 @@ int p2p_resume_load(struct p2p_store *s)
 	close(fd);
 	if (rc < 0)
 		return rc == -ENOMEM ? rc : -ESTALE;
-	rc = -ESTALE;
-	if (len < 32)
-		goto out;
-	SHA256(buf, len - 32, dig);
-	if (memcmp(dig, buf + len - 32, 32) != 0)
-		goto out;
-	wire_cur_init(&c, buf, len - 32);
-	hash32(m, h);
-	bits = wire_read_ptr(&c, 4);
-	if (!bits || memcmp(bits, RESUME_MAGIC, 4) != 0 || wire_read_u32be(&c) != RESUME_VERSION)
-		goto out;
-	bits = wire_read_ptr(&c, 32);
-	if (!bits || memcmp(bits, h, 32) != 0 || wire_read_u32be(&c) != m->npieces ||
-	    wire_read_u32be(&c) != m->nfiles)
-		goto out;
-	for (i = 0; i < m->nfiles; i++) {
-		uint64_t size = read_u64(&c), mt = read_u64(&c);
-
-		memset(&st, 0, sizeof(st));
-		if (s->fds[i] >= 0 && fstat(s->fds[i], &st) < 0)
-			goto out;
-		if (wire_error(&c) || size != (uint64_t)st.st_size || mt != mtime_ns(&st))
-			goto out;
-	}
-	bits = wire_read_ptr(&c, nb);
-	if (!bits || wire_remaining(&c) != 0 ||
-	    (m->npieces % 8 && (bits[nb - 1] & (0xffu >> (m->npieces % 8)))))
-		goto out;
-	memcpy(s->have, bits, nb);
-	rc = 0;
-out:
+	rc = p2p_resume_parse(s, buf, len);
 	free(buf);
 	return rc;
 }

@@ -212,6 +212,16 @@ static void test_download(void)
 	p2p_store_close(s);
 	s = NULL;
 
+	/* Flip bits of the resume's bitfield (byte 112: after the header and
+	 * 4 files' size and mtime): the checksum fails, every piece is
+	 * checked, and only the right ones are kept. */
+	poke(p, 112);
+	rc = open_dir(dir, false, &s, why);
+	ok(rc == 0 && p2p_store_count(s) == n - 1 && !p2p_bit(p2p_store_have(s), n - 1),
+	    "damaged resume: the check finds the same pieces");
+	p2p_store_close(s);
+	s = NULL;
+
 	/* Touch b's byte 10 (piece 2): stale resume, only piece 2 lost. */
 	snprintf(p, sizeof(p), "%s/.outpost-p2p/abababababababababababababababababababab/t/b", dir);
 	poke(p, 10);
