@@ -174,7 +174,7 @@ static void ctx_tick(struct loop *l, void *arg)
 	reap_pending(c);
 	for (struct p2p_xfer *x = c->xfers; x; x = x->next) {
 		for (struct p2p_peer *p = x->peers; p; p = p->next)
-			if (p->throttled)
+			if (p->throttled || p->up_wait)
 				p2p_peer_wake(p);
 		if (second)
 			p2p_xfer_tick(x, now);

@@ -95,7 +95,9 @@ struct p2p_peer {
 	int			fd;
 	uint32_t		events;
 	enum p2p_peer_state	st;
-	bool			incoming, sent_hs, throttled;
+	bool			incoming, sent_hs;
+	bool			throttled;	/* reading paused by a bucket */
+	bool			up_wait;	/* serving or asking paused by a bucket */
 	struct p2p_addr		addr;
 	char			name[64];	/* address as text */
 	long			known;		/* index in x->known, -1 none */

@@ -346,6 +346,8 @@ void p2p_peer_fill(struct p2p_peer *p)
 	}
 	if (!p->nreqs && !p->peer_choking)
 		p2p_peer_update_interest(p);
+	if (p->nreqs < p->pipe && !down_allowed(p, now))
+		p->up_wait = true;	/* ask again when the bucket refills */
 	flush(p);
 }
 
@@ -374,7 +376,7 @@ void p2p_peer_serve(struct p2p_peer *p)
 		int err;
 
 		if (!p2p_bucket_avail(&x->up, now) || !p2p_bucket_avail(&p->c->up, now)) {
-			p->throttled = true;	/* the context's tick wakes us */
+			p->up_wait = true;	/* the context's tick wakes us */
 			break;
 		}
 		memmove(p->serve, p->serve + 1, --p->nserve * sizeof(p->serve[0]));
@@ -795,7 +797,7 @@ void p2p_peer_wake(struct p2p_peer *p)
 {
 	if (p->st == PS_DEAD)
 		return;
-	p->throttled = false;
+	p->throttled = p->up_wait = false;
 	set_events(p);
 	if (p->st == PS_ACTIVE) {
 		p2p_peer_serve(p);
