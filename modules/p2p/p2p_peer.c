@@ -729,6 +729,10 @@ static void do_read(struct p2p_peer *p)
 			if (room > lim)
 				room = lim;
 		}
+		if (!room) {	/* cannot happen with whole messages <= P2P_MSG_MAX */
+			p2p_peer_close(p, "input buffer full");
+			return;
+		}
 		n = recv(p->fd, p->in + p->in_len, room, MSG_DONTWAIT);
 		if (n == 0) {
 			p2p_peer_close(p, "closed by the peer");

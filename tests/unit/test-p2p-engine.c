@@ -156,9 +156,12 @@ static bool run_until(bool *flag, unsigned *count, unsigned ms)
 	return (flag && *flag) || (count && *count);
 }
 
-static struct p2p_ctx *ctx_new(void)
+static const char *seed_listen = "127.0.0.1";	/* the seeder's listen address */
+static int peer_family = AF_INET;		/* how the leecher dials it */
+
+static struct p2p_ctx *ctx_listen(const char *addr)
 {
-	struct p2p_ctx_opts o = { .listen_port = 0, .listen_addr = "127.0.0.1" };
+	struct p2p_ctx_opts o = { .listen_port = 0, .listen_addr = addr };
 	struct p2p_ctx *c;
 	char why[256];
 
@@ -170,11 +173,25 @@ static struct p2p_ctx *ctx_new(void)
 	return c;
 }
 
+static struct p2p_ctx *ctx_new(void)
+{
+	return ctx_listen("127.0.0.1");
+}
+
 static void addr_of(struct p2p_ctx *c, struct p2p_addr *a)
 {
 	struct sockaddr_in *s = (void *)&a->ss;
 
 	memset(a, 0, sizeof(*a));
+	if (peer_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (void *)&a->ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(p2p_ctx_port(c));
+		s6->sin6_addr = in6addr_loopback;
+		a->len = sizeof(*s6);
+		return;
+	}
 	s->sin_family = AF_INET;
 	s->sin_port = htons(p2p_ctx_port(c));
 	s->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -186,7 +203,7 @@ static void check_transfer(const char *what, const struct tfile *f, size_t nf, u
 {
 	char sdir[300], ldir[300], why[256];
 	struct p2p_meta m;
-	struct p2p_ctx *cs = ctx_new(), *cl = ctx_new();
+	struct p2p_ctx *cs = ctx_listen(seed_listen), *cl = ctx_new();
 	struct p2p_xfer *xs, *xl;
 	struct watch ws = { 0 }, wl = { 0 };
 	struct p2p_addr a;
@@ -585,6 +602,13 @@ int main(void)
 
 	check_transfer("one", one, 1, 262144, false, 0, 0);
 	check_transfer("multi", multi, 4, 65536, false, 0, 0);
+	/* the dual-stack listener, reached over v4 (mapped) and over v6 */
+	seed_listen = "::";
+	check_transfer("dual-v4", one, 1, 262144, false, 0, 0);
+	peer_family = AF_INET6;
+	check_transfer("dual-v6", one, 1, 262144, false, 0, 0);
+	seed_listen = "127.0.0.1";
+	peer_family = AF_INET;
 	check_ban();
 	check_swarm();
 	check_silent();
