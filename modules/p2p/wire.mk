@@ -1,7 +1,9 @@
-# modules/p2p/ wire fragment (owner: wire): the peer wire codec (BEP 3, 6,
+# modules/p2p/ wire fragment (owner: wire): bencode and metainfo parsing
+# (the meta part's create and tests are in meta.mk), the peer wire codec (BEP 3, 6,
 # 10, 52 messages) and the piece picker; their unit tests and the wire
 # fuzz harness.
-modules_p2p_libp2p_a_SOURCES += modules/p2p/bencode.c modules/p2p/p2p_wire.c modules/p2p/p2p_ext.c \
+modules_p2p_libp2p_a_SOURCES += modules/p2p/bencode.c modules/p2p/meta_int.h modules/p2p/meta.c \
+	modules/p2p/meta_v2.c modules/p2p/meta_path.c modules/p2p/p2p_wire.c modules/p2p/p2p_ext.c \
 	modules/p2p/p2p_pick.c
 
 check_PROGRAMS += tests/unit/test-p2p-wire tests/unit/test-p2p-pick
