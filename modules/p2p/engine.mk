@@ -9,6 +9,6 @@ check_PROGRAMS += tests/unit/test-p2p-engine
 TESTS += tests/unit/test-p2p-engine
 # Until meta, wire, store and net land, p2p-doubles.c stands in for them.
 tests_unit_test_p2p_engine_SOURCES = tests/unit/test-p2p-engine.c tests/unit/p2p-doubles.c
-tests_unit_test_p2p_engine_CPPFLAGS = $(P2P_CPPFLAGS) -DP2P_TEST_DOUBLES -DP2P_REAL_STORE
+tests_unit_test_p2p_engine_CPPFLAGS = $(P2P_CPPFLAGS) -DP2P_TEST_DOUBLES -DP2P_REAL_STORE -DP2P_REAL_META -DP2P_REAL_WIRE -DP2P_REAL_EXT -DP2P_REAL_PICK
 tests_unit_test_p2p_engine_CFLAGS = $(P2P_CFLAGS)
 tests_unit_test_p2p_engine_LDADD = $(LIBP2P)

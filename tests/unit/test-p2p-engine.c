@@ -18,6 +18,7 @@
 
 #include <openssl/sha.h>
 
+#include "bencode.h"
 #include "loop.h"
 #include "p2p.h"
 #include "p2p_wire.h"
@@ -38,6 +39,73 @@ static uint64_t next_rand(void)
 
 struct tfile { const char *path; uint64_t len; };
 
+#ifdef P2P_REAL_META
+/* A v1 .torrent for these files (paths "name/..." when several), parsed
+ * by the real meta. */
+static void meta_encode(const struct tfile *f, size_t nf, uint32_t piece_len, const uint8_t *all,
+    uint64_t total, struct p2p_meta *m)
+{
+	struct wire_buf b;
+	uint32_t np = (uint32_t)((total + piece_len - 1) / piece_len);
+	const char *slash = strchr(f[0].path, '/');
+	char why[256];
+
+	wire_buf_init(&b);
+	benc_put_dict(&b);
+	benc_put_cstr(&b, "info");
+	benc_put_dict(&b);
+	if (nf > 1) {
+		benc_put_cstr(&b, "files");
+		benc_put_list(&b);
+		for (size_t i = 0; i < nf; i++) {
+			const char *p = strchr(f[i].path, '/') + 1, *q;
+
+			benc_put_dict(&b);
+			benc_put_cstr(&b, "length");
+			benc_put_int(&b, (int64_t)f[i].len);
+			benc_put_cstr(&b, "path");
+			benc_put_list(&b);
+			while ((q = strchr(p, '/'))) {
+				benc_put_str(&b, p, (size_t)(q - p));
+				p = q + 1;
+			}
+			benc_put_cstr(&b, p);
+			benc_put_end(&b);
+			benc_put_end(&b);
+		}
+		benc_put_end(&b);
+	} else {
+		benc_put_cstr(&b, "length");
+		benc_put_int(&b, (int64_t)total);
+	}
+	benc_put_cstr(&b, "name");
+	if (nf > 1)
+		benc_put_str(&b, f[0].path, (size_t)(slash - f[0].path));
+	else
+		benc_put_cstr(&b, f[0].path);
+	benc_put_cstr(&b, "piece length");
+	benc_put_int(&b, piece_len);
+	benc_put_cstr(&b, "pieces");
+	{
+		uint8_t *h = malloc(20 * (size_t)np);
+
+		for (uint32_t i = 0; i < np; i++) {
+			uint64_t a = (uint64_t)i * piece_len;
+			uint64_t e = a + piece_len < total ? a + piece_len : total;
+
+			SHA1(all + a, e - a, h + 20 * (size_t)i);
+		}
+		benc_put_str(&b, h, 20 * (size_t)np);
+		free(h);
+	}
+	benc_put_end(&b);
+	benc_put_end(&b);
+	if (wire_buf_error(&b) || p2p_meta_parse(b.data, b.len, m, why, sizeof(why)) < 0)
+		bail_out("torrent: %s", why);
+	wire_buf_free(&b);
+}
+#endif
+
 /* Write random content under dir and describe it as a v1 torrent. */
 static void make_content(const char *dir, const char *name, const struct tfile *f, size_t nf,
     uint32_t piece_len, struct p2p_meta *m)
@@ -54,6 +122,10 @@ static void make_content(const char *dir, const char *name, const struct tfile *
 		uint64_t r = next_rand();
 		memcpy(all + i, &r, 8);
 	}
+#ifdef P2P_REAL_META
+	(void)name;
+	meta_encode(f, nf, piece_len, all, total, m);
+#else
 	m->version = P2P_V1;
 	m->name = strdup(name);
 	m->piece_len = piece_len;
@@ -69,17 +141,16 @@ static void make_content(const char *dir, const char *name, const struct tfile *
 	m->files = calloc(nf, sizeof(*m->files));
 	m->nfiles = nf;
 	m->multi = nf > 1;
+#endif
 	mkdir(dir, 0755);
-	if (m->multi) {
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		mkdir(path, 0755);
-	}
 	for (size_t i = 0; i < nf; i++) {
 		int fd;
 
+#ifndef P2P_REAL_META
 		m->files[i].path = strdup(f[i].path);
 		m->files[i].length = f[i].len;
 		m->files[i].offset = off;
+#endif
 		snprintf(path, sizeof(path), "%s/%s", dir, f[i].path);
 		for (char *q = path + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
 			*q = 0;
@@ -97,6 +168,10 @@ static void make_content(const char *dir, const char *name, const struct tfile *
 
 static void meta_done(struct p2p_meta *m)
 {
+#ifdef P2P_REAL_META
+	p2p_meta_free(m);
+	return;
+#endif
 	for (size_t i = 0; i < m->nfiles; i++)
 		free(m->files[i].path);
 	free(m->files);
