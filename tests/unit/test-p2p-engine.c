@@ -106,7 +106,198 @@ static void meta_encode(const struct tfile *f, size_t nf, uint32_t piece_len, co
 }
 #endif
 
-/* Write random content under dir and describe it as a v1 torrent. */
+#ifdef P2P_REAL_META
+static int torrent_version = P2P_V1;
+
+struct layer { uint8_t root[32]; uint8_t *hashes; size_t n; };
+
+static int by_root(const void *a, const void *b)
+{
+	return memcmp(((const struct layer *)a)->root, ((const struct layer *)b)->root, 32);
+}
+
+/* The BEP 52 hashes of one file: its pieces root and (when larger than a
+ * piece) its piece layer. */
+static void file_hashes(const uint8_t *data, uint64_t len, uint32_t piece_len, struct layer *ly)
+{
+	size_t n = (size_t)((len + P2P_BLOCK - 1) / P2P_BLOCK), bpp = piece_len / P2P_BLOCK, w = 1;
+	uint8_t *leaves = malloc(n * 32 + 32), *zeros = calloc(bpp, 32), pad[32];
+
+	p2p_merkle_leaves(data, len, leaves);
+	ly->hashes = NULL;
+	ly->n = 0;
+	if (len <= piece_len) {
+		while (w < n)
+			w <<= 1;
+		p2p_merkle_root(leaves, n, w, NULL, ly->root);
+	} else {
+		ly->n = (size_t)((len + piece_len - 1) / piece_len);
+		ly->hashes = malloc(ly->n * 32);
+		for (size_t k = 0; k < ly->n; k++) {
+			size_t nk = n - k * bpp < bpp ? n - k * bpp : bpp;
+
+			p2p_merkle_root(leaves + k * bpp * 32, nk, bpp, NULL, ly->hashes + k * 32);
+		}
+		p2p_merkle_root(zeros, bpp, bpp, NULL, pad);
+		while (w < ly->n)
+			w <<= 1;
+		p2p_merkle_root(ly->hashes, ly->n, w, pad, ly->root);
+	}
+	free(leaves);
+	free(zeros);
+}
+
+/* The v1 piece space of a hybrid: every file but the last padded to a
+ * piece boundary with a BEP 47 pad file. */
+static uint8_t *padded_space(const struct tfile *f, size_t nf, uint32_t piece_len,
+    const uint8_t *all, uint64_t *len)
+{
+	uint64_t off = 0, src = 0;
+	uint8_t *sp;
+
+	for (size_t i = 0; i < nf; i++)
+		off += i + 1 < nf ? (f[i].len + piece_len - 1) / piece_len * piece_len : f[i].len;
+	sp = calloc(1, off ? off : 1);
+	*len = off;
+	off = 0;
+	for (size_t i = 0; i < nf; i++) {
+		memcpy(sp + off, all + src, f[i].len);
+		src += f[i].len;
+		off += (f[i].len + piece_len - 1) / piece_len * piece_len;
+	}
+	return sp;
+}
+
+static void put_v1_padded(struct wire_buf *b, const struct tfile *f, size_t nf, uint32_t piece_len,
+    const uint8_t *all)
+{
+	(void)all;
+	if (nf == 1) {
+		benc_put_cstr(b, "length");
+		benc_put_int(b, (int64_t)f[0].len);
+		return;
+	}
+	benc_put_cstr(b, "files");
+	benc_put_list(b);
+	for (size_t i = 0; i < nf; i++) {
+		uint64_t pad = (piece_len - f[i].len % piece_len) % piece_len;
+		char n[32];
+
+		benc_put_dict(b);
+		benc_put_cstr(b, "length");
+		benc_put_int(b, (int64_t)f[i].len);
+		benc_put_cstr(b, "path");
+		benc_put_list(b);
+		benc_put_cstr(b, strchr(f[i].path, '/') + 1);
+		benc_put_end(b);
+		benc_put_end(b);
+		if (i + 1 == nf || !pad)
+			continue;
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)pad);
+		benc_put_dict(b);
+		benc_put_cstr(b, "attr");
+		benc_put_cstr(b, "p");
+		benc_put_cstr(b, "length");
+		benc_put_int(b, (int64_t)pad);
+		benc_put_cstr(b, "path");
+		benc_put_list(b);
+		benc_put_cstr(b, ".pad");
+		benc_put_cstr(b, n);
+		benc_put_end(b);
+		benc_put_end(b);
+	}
+	benc_put_end(b);
+}
+
+static void put_v1_pieces(struct wire_buf *b, const struct tfile *f, size_t nf, uint32_t piece_len,
+    const uint8_t *all)
+{
+	uint64_t len;
+	uint8_t *sp = padded_space(f, nf, piece_len, all, &len);
+	uint32_t np = (uint32_t)((len + piece_len - 1) / piece_len);
+	uint8_t *h = malloc(20 * (size_t)np + 1);
+
+	for (uint32_t i = 0; i < np; i++) {
+		uint64_t a = (uint64_t)i * piece_len, e = a + piece_len < len ? a + piece_len : len;
+
+		SHA1(sp + a, e - a, h + 20 * (size_t)i);
+	}
+	benc_put_cstr(b, "pieces");
+	benc_put_str(b, h, 20 * (size_t)np);
+	free(h);
+	free(sp);
+}
+
+/* A v2 .torrent (file tree, piece layers) for these files; with hybrid,
+ * the v1 keys over the padded space too. */
+static void meta_encode_v2(const struct tfile *f, size_t nf, uint32_t piece_len, const uint8_t *all,
+    struct p2p_meta *m, bool hybrid)
+{
+	struct wire_buf b;
+	struct layer *ly = calloc(nf, sizeof(*ly));
+	const char *slash = strchr(f[0].path, '/');
+	uint64_t off = 0;
+	size_t nl = 0;
+	char why[256];
+
+	for (size_t i = 0; i < nf; i++) {
+		file_hashes(all + off, f[i].len, piece_len, &ly[i]);
+		off += f[i].len;
+	}
+	wire_buf_init(&b);
+	benc_put_dict(&b);
+	benc_put_cstr(&b, "info");
+	benc_put_dict(&b);
+	benc_put_cstr(&b, "file tree");
+	benc_put_dict(&b);
+	for (size_t i = 0; i < nf; i++) {	/* flat, sorted names only */
+		benc_put_cstr(&b, nf > 1 ? strchr(f[i].path, '/') + 1 : f[i].path);
+		benc_put_dict(&b);
+		benc_put_cstr(&b, "");
+		benc_put_dict(&b);
+		benc_put_cstr(&b, "length");
+		benc_put_int(&b, (int64_t)f[i].len);
+		benc_put_cstr(&b, "pieces root");
+		benc_put_str(&b, ly[i].root, 32);
+		benc_put_end(&b);
+		benc_put_end(&b);
+	}
+	benc_put_end(&b);
+	if (hybrid)
+		put_v1_padded(&b, f, nf, piece_len, all);
+	benc_put_cstr(&b, "meta version");
+	benc_put_int(&b, 2);
+	benc_put_cstr(&b, "name");
+	if (nf > 1)
+		benc_put_str(&b, f[0].path, (size_t)(slash - f[0].path));
+	else
+		benc_put_cstr(&b, f[0].path);
+	benc_put_cstr(&b, "piece length");
+	benc_put_int(&b, piece_len);
+	if (hybrid)
+		put_v1_pieces(&b, f, nf, piece_len, all);
+	benc_put_end(&b);
+	benc_put_cstr(&b, "piece layers");
+	benc_put_dict(&b);
+	for (size_t i = 0; i < nf; i++)
+		if (ly[i].n)
+			ly[nl++] = ly[i];
+	qsort(ly, nl, sizeof(*ly), by_root);
+	for (size_t i = 0; i < nl; i++) {
+		benc_put_str(&b, ly[i].root, 32);
+		benc_put_str(&b, ly[i].hashes, ly[i].n * 32);
+		free(ly[i].hashes);
+	}
+	benc_put_end(&b);
+	benc_put_end(&b);
+	free(ly);
+	if (wire_buf_error(&b) || p2p_meta_parse(b.data, b.len, m, why, sizeof(why)) < 0)
+		bail_out("v2 torrent: %s", why);
+	wire_buf_free(&b);
+}
+#endif
+
+/* Write random content under dir and describe it as a torrent. */
 static void make_content(const char *dir, const char *name, const struct tfile *f, size_t nf,
     uint32_t piece_len, struct p2p_meta *m)
 {
@@ -124,7 +315,10 @@ static void make_content(const char *dir, const char *name, const struct tfile *
 	}
 #ifdef P2P_REAL_META
 	(void)name;
-	meta_encode(f, nf, piece_len, all, total, m);
+	if (torrent_version & P2P_V2)
+		meta_encode_v2(f, nf, piece_len, all, m, torrent_version == P2P_HYBRID);
+	else
+		meta_encode(f, nf, piece_len, all, total, m);
 #else
 	m->version = P2P_V1;
 	m->name = strdup(name);
@@ -289,6 +483,9 @@ static void check_transfer(const char *what, const struct tfile *f, size_t nf, u
 	snprintf(sdir, sizeof(sdir), "%s/%s-seed", root, what);
 	snprintf(ldir, sizeof(ldir), "%s/%s-leech", root, what);
 	make_content(sdir, what, f, nf, piece_len, &m);
+#ifdef P2P_REAL_META
+	is_int(m.version, torrent_version, "%s: the torrent is of the version meant", what);
+#endif
 	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
 		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true,
 		.limits = { .up_rate = up_limit } };
@@ -684,6 +881,15 @@ int main(void)
 	check_transfer("dual-v6", one, 1, 262144, false, 0, 0);
 	seed_listen = "127.0.0.1";
 	peer_family = AF_INET;
+#ifdef P2P_REAL_META
+	torrent_version = P2P_V2;
+	check_transfer("v2-one", one, 1, 262144, false, 0, 0);
+	check_transfer("v2-multi", multi, 4, 65536, false, 0, 0);
+	torrent_version = P2P_HYBRID;
+	check_transfer("hybrid-one", one, 1, 262144, false, 0, 0);
+	check_transfer("hybrid-multi", multi, 4, 65536, false, 0, 0);
+	torrent_version = P2P_V1;
+#endif
 	check_ban();
 	check_swarm();
 	check_silent();
