@@ -3,7 +3,7 @@
 # 10, 52 messages) and the piece picker; their unit tests and the wire
 # fuzz harness.
 modules_p2p_libp2p_a_SOURCES += modules/p2p/bencode.c modules/p2p/meta_int.h modules/p2p/meta.c \
-	modules/p2p/meta_v2.c modules/p2p/meta_path.c modules/p2p/p2p_wire.c modules/p2p/p2p_ext.c \
+	modules/p2p/meta_v2.c modules/p2p/meta_path.c modules/p2p/meta_create.c modules/p2p/p2p_wire.c modules/p2p/p2p_ext.c \
 	modules/p2p/p2p_pick.c
 
 check_PROGRAMS += tests/unit/test-p2p-wire tests/unit/test-p2p-pick
