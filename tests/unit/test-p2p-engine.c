@@ -1,7 +1,9 @@
 /* test-p2p-engine: engines against each other on one loop over
- * 127.0.0.1 only: a seeder and a leecher (single and multi-file), a
- * peer sending bad blocks that must be banned, and a loopback rate
- * check of the request pipeline. */
+ * 127.0.0.1 / ::1 only: a seeder and leechers for v1, v2 and hybrid
+ * torrents (single and multi-file; .torrent bytes parsed by the real
+ * meta), a three-engine swarm, a peer sending bad blocks that must be
+ * banned, a peer that never answers, refused handshakes, rate limits,
+ * and a loopback rate check of the request pipeline. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -39,7 +41,6 @@ static uint64_t next_rand(void)
 
 struct tfile { const char *path; uint64_t len; };
 
-#ifdef P2P_REAL_META
 /* A v1 .torrent for these files (paths "name/..." when several), parsed
  * by the real meta. */
 static void meta_encode(const struct tfile *f, size_t nf, uint32_t piece_len, const uint8_t *all,
@@ -104,9 +105,7 @@ static void meta_encode(const struct tfile *f, size_t nf, uint32_t piece_len, co
 		bail_out("torrent: %s", why);
 	wire_buf_free(&b);
 }
-#endif
 
-#ifdef P2P_REAL_META
 static int torrent_version = P2P_V1;
 
 struct layer { uint8_t root[32]; uint8_t *hashes; size_t n; };
@@ -295,7 +294,6 @@ static void meta_encode_v2(const struct tfile *f, size_t nf, uint32_t piece_len,
 		bail_out("v2 torrent: %s", why);
 	wire_buf_free(&b);
 }
-#endif
 
 /* Write random content under dir and describe it as a torrent. */
 static void make_content(const char *dir, const char *name, const struct tfile *f, size_t nf,
@@ -308,43 +306,20 @@ static void make_content(const char *dir, const char *name, const struct tfile *
 	memset(m, 0, sizeof(*m));
 	for (size_t i = 0; i < nf; i++)
 		total += f[i].len;
-	all = malloc(total);
+	all = calloc(1, total);
 	for (uint64_t i = 0; i + 8 <= total; i += 8) {
 		uint64_t r = next_rand();
 		memcpy(all + i, &r, 8);
 	}
-#ifdef P2P_REAL_META
 	(void)name;
 	if (torrent_version & P2P_V2)
 		meta_encode_v2(f, nf, piece_len, all, m, torrent_version == P2P_HYBRID);
 	else
 		meta_encode(f, nf, piece_len, all, total, m);
-#else
-	m->version = P2P_V1;
-	m->name = strdup(name);
-	m->piece_len = piece_len;
-	m->size = m->space = total;
-	m->npieces = (uint32_t)((total + piece_len - 1) / piece_len);
-	m->pieces = malloc(20 * (size_t)m->npieces);
-	for (uint32_t i = 0; i < m->npieces; i++) {
-		uint64_t a = (uint64_t)i * piece_len, b = a + piece_len < total ? a + piece_len : total;
-		SHA1(all + a, b - a, m->pieces + 20 * (size_t)i);
-	}
-	SHA1(m->pieces, 20 * (size_t)m->npieces, m->ih1);
-	m->ih1[0] ^= (uint8_t)next_rand();
-	m->files = calloc(nf, sizeof(*m->files));
-	m->nfiles = nf;
-	m->multi = nf > 1;
-#endif
 	mkdir(dir, 0755);
 	for (size_t i = 0; i < nf; i++) {
 		int fd;
 
-#ifndef P2P_REAL_META
-		m->files[i].path = strdup(f[i].path);
-		m->files[i].length = f[i].len;
-		m->files[i].offset = off;
-#endif
 		snprintf(path, sizeof(path), "%s/%s", dir, f[i].path);
 		for (char *q = path + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
 			*q = 0;
@@ -362,10 +337,8 @@ static void make_content(const char *dir, const char *name, const struct tfile *
 
 static void meta_done(struct p2p_meta *m)
 {
-#ifdef P2P_REAL_META
 	p2p_meta_free(m);
 	return;
-#endif
 	for (size_t i = 0; i < m->nfiles; i++)
 		free(m->files[i].path);
 	free(m->files);
@@ -483,9 +456,7 @@ static void check_transfer(const char *what, const struct tfile *f, size_t nf, u
 	snprintf(sdir, sizeof(sdir), "%s/%s-seed", root, what);
 	snprintf(ldir, sizeof(ldir), "%s/%s-leech", root, what);
 	make_content(sdir, what, f, nf, piece_len, &m);
-#ifdef P2P_REAL_META
 	is_int(m.version, torrent_version, "%s: the torrent is of the version meant", what);
-#endif
 	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
 		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true,
 		.limits = { .up_rate = up_limit } };
@@ -881,7 +852,6 @@ int main(void)
 	check_transfer("dual-v6", one, 1, 262144, false, 0, 0);
 	seed_listen = "127.0.0.1";
 	peer_family = AF_INET;
-#ifdef P2P_REAL_META
 	torrent_version = P2P_V2;
 	check_transfer("v2-one", one, 1, 262144, false, 0, 0);
 	check_transfer("v2-multi", multi, 4, 65536, false, 0, 0);
@@ -889,7 +859,6 @@ int main(void)
 	check_transfer("hybrid-one", one, 1, 262144, false, 0, 0);
 	check_transfer("hybrid-multi", multi, 4, 65536, false, 0, 0);
 	torrent_version = P2P_V1;
-#endif
 	check_ban();
 	check_swarm();
 	check_silent();
