@@ -1,0 +1,112 @@
+/* test-p2p-tracker: the net part's pure functions: peer addresses,
+ * percent-encoding, the BEP 48 scrape URL, BEP 14 datagrams. */
+#include <errno.h>
+#include <string.h>
+
+#include "p2p_net.h"
+#include "p2p_net_int.h"
+#include "tap.h"
+
+static void test_addr(void)
+{
+	struct p2p_addr a;
+	char buf[64];
+
+	is_int(p2p_addr_parse("192.0.2.1:6881", &a), 0, "v4 parses");
+	p2p_addr_format(&a, buf, sizeof(buf));
+	is_str(buf, "192.0.2.1:6881", "v4 round trip");
+	is_int(p2p_addr_parse("[2001:db8::1]:51413", &a), 0, "v6 parses");
+	p2p_addr_format(&a, buf, sizeof(buf));
+	is_str(buf, "[2001:db8::1]:51413", "v6 round trip");
+	is_int(p2p_addr_parse("192.0.2.1:0", &a), -EINVAL, "port 0 refused");
+	is_int(p2p_addr_parse("192.0.2.1:65536", &a), -EINVAL, "port 65536 refused");
+	is_int(p2p_addr_parse("example.org:80", &a), -EINVAL, "names refused");
+	is_int(p2p_addr_parse("2001:db8::1:80", &a), -EINVAL, "bare v6 refused");
+	is_int(p2p_addr_parse("[2001:db8::1]80", &a), -EINVAL, "v6 without colon refused");
+	is_int(p2p_addr_parse("192.0.2.1:+80", &a), -EINVAL, "signed port refused");
+}
+
+static void test_pct(void)
+{
+	static const uint8_t bin[] = { 0x00, 'A', 'z', '9', '-', '.', '_', '~', ' ', '/', 0xff };
+	char out[64];
+
+	is_int(p2p_pct_encode(bin, sizeof(bin), out, sizeof(out)), 19, "encoded length");
+	is_str(out, "%00Az9-._~%20%2F%FF", "unreserved kept, the rest percent-encoded");
+	is_int(p2p_pct_encode(bin, sizeof(bin), out, 19), -ENOSPC, "no room for the NUL");
+	is_int(p2p_pct_encode(bin, sizeof(bin), out, 20), 19, "exact room");
+}
+
+static void test_scrape_url(void)
+{
+	char out[128];
+
+	is_int(p2p_scrape_url("http://192.0.2.1:6969/announce", out, sizeof(out)), 0, "plain");
+	is_str(out, "http://192.0.2.1:6969/scrape", "announce -> scrape");
+	is_int(p2p_scrape_url("http://t.example/x/announce.php?passkey=a/b", out, sizeof(out)), 0,
+	    "suffix and query");
+	is_str(out, "http://t.example/x/scrape.php?passkey=a/b", "suffix and query kept");
+	is_int(p2p_scrape_url("http://t.example/a", out, sizeof(out)), -ENOTSUP, "no announce");
+	is_int(p2p_scrape_url("http://t.example/x/announce_x", out, sizeof(out)), 0,
+	    "BEP 48 keeps what follows");
+	is_int(p2p_scrape_url("http://t.example/announce/x", out, sizeof(out)), -ENOTSUP,
+	    "announce not last");
+	is_int(p2p_scrape_url("http://t.example:6969", out, sizeof(out)), -ENOTSUP, "no path");
+	is_int(p2p_scrape_url("http://192.0.2.1:6969/announce", out, 10), -ENOSPC, "too small");
+}
+
+#define H1 "0123456789abcdef0123456789ABCDEF01234567"
+#define H2 "ffffffffffffffffffffffffffffffffffffffff"
+
+static int lsd(const char *s, uint8_t (*ih)[20], size_t max, uint16_t *port, char *ck)
+{
+	return p2p_lsd_parse((const uint8_t *)s, strlen(s), ih, max, port, ck, 32);
+}
+
+static void test_lsd(void)
+{
+	uint8_t ih[4][20];
+	uint16_t port = 0;
+	char ck[32];
+
+	is_int(lsd("BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: 6881\r\n"
+	    "Infohash: " H1 "\r\nInfohash: " H2 "\r\ncookie: abc\r\n\r\n\r\n", ih, 4, &port, ck), 2,
+	    "two hashes");
+	is_int(port, 6881, "port");
+	is_str(ck, "abc", "cookie");
+	ok(ih[0][0] == 0x01 && ih[0][19] == 0x67 && ih[0][5] == 0xab && ih[0][13] == 0xab, "hash 1 decoded");
+	ok(ih[1][0] == 0xff && ih[1][19] == 0xff, "hash 2 decoded");
+	is_int(lsd("BT-SEARCH * HTTP/1.1\nPORT:  51413 \ninfohash:" H1 "\n\n", ih, 4, &port, ck), 1,
+	    "LF only, names in any case");
+	is_int(port, 51413, "port with spaces");
+	is_str(ck, "", "no cookie");
+	is_int(lsd("BT-SEARCH * HTTP/1.1\r\nPort: 6881\r\nInfohash: " H1 "\r\nInfohash: " H2
+	    "\r\n\r\n", ih, 1, &port, ck), 1, "capped at max");
+	is_int(lsd("BT-SEARCH * HTTP/1.1\r\nInfohash: " H1 "\r\n\r\n", ih, 4, &port, ck), -EBADMSG,
+	    "no port");
+	is_int(lsd("BT-SEARCH * HTTP/1.1\r\nPort: 6881\r\n\r\n", ih, 4, &port, ck), -EBADMSG,
+	    "no hash");
+	is_int(lsd("BT-SEARCH * HTTP/1.1\r\nPort: 70000\r\nInfohash: " H1 "\r\n\r\n", ih, 4, &port,
+	    ck), -EBADMSG, "port too big");
+	is_int(lsd("BT-SEARCH * HTTP/1.1\r\nPort: 6881\r\nInfohash: " H1 "0\r\n\r\n", ih, 4, &port,
+	    ck), -EBADMSG, "41 hex digits");
+	is_int(lsd("BT-SEARCH * HTTP/1.1\r\nPort: 6881\r\nInfohash: " H1 "\r\n", ih, 4, &port, ck),
+	    -EBADMSG, "no end of headers");
+	is_int(lsd("M-SEARCH * HTTP/1.1\r\nPort: 6881\r\nInfohash: " H1 "\r\n\r\n", ih, 4, &port,
+	    ck), -EBADMSG, "not BT-SEARCH");
+	is_int(lsd("BT-SEARCH * HTTP/1.1\r\nPort 6881\r\n\r\n", ih, 4, &port, ck), -EBADMSG,
+	    "header without colon");
+
+	uint8_t big[5000];
+	memset(big, 'a', sizeof(big));
+	is_int(p2p_lsd_parse(big, sizeof(big), ih, 4, &port, NULL, 0), -EBADMSG, "oversize");
+}
+
+int main(void)
+{
+	test_addr();
+	test_pct();
+	test_scrape_url();
+	test_lsd();
+	done_testing();
+}
