@@ -3,7 +3,7 @@
 # reply parsers (need bencode.c from meta.mk) and the BEP 14 parser.
 modules_p2p_libp2p_a_SOURCES += modules/p2p/p2p_net_int.h modules/p2p/p2p_addr.c \
 	modules/p2p/p2p_pct.c modules/p2p/p2p_tracker_url.c modules/p2p/p2p_tracker_parse.c \
-	modules/p2p/p2p_lsd_parse.c
+	modules/p2p/p2p_lsd_parse.c modules/p2p/p2p_lsd.c
 # Pure parts: addresses, percent-encoding, scrape URL, LSD datagrams.
 # The tracker reply cases join once bencode.c has landed (meta part).
 check_PROGRAMS += tests/unit/test-p2p-tracker
@@ -22,3 +22,11 @@ tests_fuzz_fuzz_p2p_tracker_LDADD = $(LIBP2P)
 tests_fuzz_fuzz_p2p_tracker_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz-p2p-tracker
+# The clients driven against real servers by tests/p2p/p2p-net.sh.
+check_PROGRAMS += tests/tools/p2p-net-check
+tests_tools_p2p_net_check_SOURCES = tests/tools/p2p-net-check.c
+tests_tools_p2p_net_check_CPPFLAGS = $(P2P_CPPFLAGS)
+tests_tools_p2p_net_check_CFLAGS = $(P2P_CFLAGS)
+tests_tools_p2p_net_check_LDADD = $(LIBP2P)
+TESTS += tests/p2p/p2p-net.sh
+EXTRA_DIST += tests/p2p/p2p-net.sh

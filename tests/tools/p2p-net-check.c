@@ -1,0 +1,90 @@
+/* p2p-net-check: drives the net part's clients for tests/p2p/p2p-net.sh.
+ *   p2p-net-check lsd IFNAME|- PORT HEX-INFOHASH SECONDS
+ * joins LSD (v4 and v6), announces the hash at once and every second,
+ * and prints "peer HEX ADDR" for each announce heard from another
+ * instance until SECONDS have passed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loop.h"
+#include "p2p_net.h"
+
+struct lsd_run {
+	struct loop	*l;
+	struct p2p_lsd	*d;
+	uint8_t		ih[1][20];
+	uint64_t	end;
+};
+
+static void on_peer(const uint8_t ih[20], const struct p2p_addr *a, void *arg)
+{
+	char buf[80];
+
+	(void)arg;
+	p2p_addr_format(a, buf, sizeof(buf));
+	printf("peer ");
+	for (int i = 0; i < 20; i++)
+		printf("%02x", ih[i]);
+	printf(" %s\n", buf);
+	fflush(stdout);
+}
+
+static void on_tick(struct loop *l, void *arg)
+{
+	struct lsd_run *r = arg;
+
+	if (loop_now_ms() >= r->end) {
+		loop_stop(l);
+		return;
+	}
+	(void)p2p_lsd_announce(r->d, (const uint8_t (*)[20])r->ih, 1);
+	loop_timer_add(l, 1000, on_tick, r);
+}
+
+static int hex20(const char *s, uint8_t out[20])
+{
+	if (strlen(s) != 40)
+		return -EINVAL;
+	for (int i = 0; i < 20; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int cmd_lsd(int argc, char **argv)
+{
+	struct lsd_run r = { 0 };
+	struct p2p_lsd_opts o = { .v4 = true, .v6 = true };
+	int rc;
+
+	if (argc != 6 || hex20(argv[4], r.ih[0]))
+		return 2;
+	o.ifname = strcmp(argv[2], "-") ? argv[2] : NULL;
+	o.port = (uint16_t)atoi(argv[3]);
+	if ((rc = loop_new(&r.l)) < 0)
+		return 1;
+	if ((rc = p2p_lsd_new(r.l, &o, on_peer, &r, &r.d)) < 0) {
+		fprintf(stderr, "p2p-net-check: lsd: %s\n", strerror(-rc));
+		loop_free(r.l);
+		return 1;
+	}
+	r.end = loop_now_ms() + 1000u * (unsigned)atoi(argv[5]);
+	on_tick(r.l, &r);
+	loop_run(r.l);
+	p2p_lsd_free(r.d);
+	loop_free(r.l);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "lsd") == 0)
+		return cmd_lsd(argc, argv);
+	fprintf(stderr, "usage: p2p-net-check lsd IFNAME|- PORT HEX-INFOHASH SECONDS\n");
+	return 2;
+}
