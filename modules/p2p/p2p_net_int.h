@@ -10,4 +10,19 @@
  * out, NUL-terminated. The length written, or -ENOSPC. */
 int p2p_pct_encode(const uint8_t *p, size_t n, char *out, size_t outlen);
 
+struct loop;
+struct resolver;
+struct p2p_http_req;
+/* The HTTP exchange's end: the final status code (0 on failure) with
+ * the body, or err -errno with why. The request frees itself after. */
+typedef void (*p2p_http_done)(int err, int code, const uint8_t *body, size_t n, const char *why,
+    void *arg);
+/* GET url (redirects followed, body capped at max, timeout_ms). */
+int p2p_http_start(struct loop *l, struct resolver *r, void *tls, const char *url, size_t max,
+    unsigned timeout_ms, p2p_http_done done, void *arg, struct p2p_http_req **out);
+struct p2p_announce;
+/* The announce URL with its query ("&" when the URL has one). 0 or
+ * -ENOSPC. */
+int p2p_announce_url(const struct p2p_announce *a, char *out, size_t n);
+
 #endif

@@ -55,6 +55,28 @@ static void test_scrape_url(void)
 	is_int(p2p_scrape_url("http://192.0.2.1:6969/announce", out, 10), -ENOSPC, "too small");
 }
 
+static void test_announce_url(void)
+{
+	struct p2p_announce a = { .url = "http://192.0.2.1:6969/announce", .port = 6881,
+	    .uploaded = 1, .downloaded = 2, .left = 3, .event = P2P_ANN_STARTED, .key = 0xbeef };
+	char out[512];
+
+	memset(a.info_hash, 0xab, 20);
+	memcpy(a.peer_id, "-OP0001-abcdefghij~.", 20);
+	is_int(p2p_announce_url(&a, out, sizeof(out)), 0, "announce url");
+	is_str(out, "http://192.0.2.1:6969/announce?info_hash="
+	    "%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB%AB"
+	    "&peer_id=-OP0001-abcdefghij~.&port=6881&uploaded=1&downloaded=2&left=3&compact=1"
+	    "&numwant=50&key=0000beef&event=started", "announce query");
+	a.url = "http://t.example/a?passkey=x";
+	a.event = P2P_ANN_NONE;
+	a.numwant = 10;
+	is_int(p2p_announce_url(&a, out, sizeof(out)), 0, "announce url with a query");
+	ok(strncmp(out, "http://t.example/a?passkey=x&info_hash=%AB", 42) == 0, "joined with &");
+	ok(strstr(out, "&numwant=10&") && !strstr(out, "event="), "numwant, no event");
+	is_int(p2p_announce_url(&a, out, 100), -ENOSPC, "too small");
+}
+
 #define H1 "0123456789abcdef0123456789ABCDEF01234567"
 #define H2 "ffffffffffffffffffffffffffffffffffffffff"
 
@@ -107,6 +129,7 @@ int main(void)
 	test_addr();
 	test_pct();
 	test_scrape_url();
+	test_announce_url();
 	test_lsd();
 	done_testing();
 }
