@@ -28,5 +28,5 @@ tests_tools_p2p_net_check_SOURCES = tests/tools/p2p-net-check.c
 tests_tools_p2p_net_check_CPPFLAGS = $(P2P_CPPFLAGS)
 tests_tools_p2p_net_check_CFLAGS = $(P2P_CFLAGS)
 tests_tools_p2p_net_check_LDADD = $(LIBP2P)
-TESTS += tests/p2p/p2p-net.sh
-EXTRA_DIST += tests/p2p/p2p-net.sh
+TESTS += tests/p2p/p2p-net.sh tests/p2p/p2p-http.sh
+EXTRA_DIST += tests/p2p/p2p-net.sh tests/p2p/p2p-http.sh

@@ -20,7 +20,7 @@ struct p2p_http_req {
 	SSL_CTX			*tls;
 	struct probe_url	url;
 	struct probe_conn	*conn;
-	struct probe_path	nopath;	/* zeroed: no line; probe_conn keeps a pointer */
+	struct probe_path	nopath;	/* no line; probe_conn keeps a pointer */
 	struct probe_http_parser parser;
 	struct wire_buf		out, body;
 	size_t			sent, max;
@@ -61,6 +61,7 @@ static int connect_url(struct p2p_http_req *q)
 	    .path = &q->nopath, .tls = q->url.tls ? q->tls : NULL, .verify = true };
 	char line[PROBE_URL_MAX + 512];
 
+	q->nopath.tos = q->nopath.ttl = -1;	/* 0 would set them (TTL 0 fails) */
 	if (q->url.tls && !q->tls)
 		return -ENOTSUP;
 	probe_conn_free(q->conn);

@@ -2,13 +2,19 @@
  *   p2p-net-check lsd IFNAME|- PORT HEX-INFOHASH SECONDS
  * joins LSD (v4 and v6), announces the hash at once and every second,
  * and prints "peer HEX ADDR" for each announce heard from another
- * instance until SECONDS have passed. */
+ * instance until SECONDS have passed.
+ *   p2p-net-check get URL [CA-FILE]
+ * fetches URL (p2p_http_get_start) and prints "ok SIZE SHA256" or
+ * "error ERRNO-NAME WHY" (exit 1). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "loop.h"
+#include "resolve.h"
 #include "p2p_net.h"
 
 struct lsd_run {
@@ -81,10 +87,67 @@ static int cmd_lsd(int argc, char **argv)
 	return 0;
 }
 
+struct get_run {
+	struct loop	*l;
+	int		rc;
+};
+
+static void on_get(int status, const uint8_t *body, size_t n, const char *why, void *arg)
+{
+	struct get_run *g = arg;
+	unsigned char md[32];
+	unsigned mdlen = 0;
+
+	if (status) {
+		printf("error %s %s\n", strerror(-status), why ? why : "");
+		g->rc = 1;
+	} else {
+		EVP_Digest(body, n, md, &mdlen, EVP_sha256(), NULL);
+		printf("ok %zu ", n);
+		for (unsigned i = 0; i < mdlen; i++)
+			printf("%02x", md[i]);
+		printf("\n");
+	}
+	loop_stop(g->l);
+}
+
+static int cmd_get(int argc, char **argv)
+{
+	struct get_run g = { 0 };
+	struct resolver *res = NULL;
+	struct resolver_opts ro = { 0 };
+	struct p2p_http_req *q;
+	SSL_CTX *tls;
+	char why[256];
+	int rc;
+
+	if (argc < 3 || argc > 4)
+		return 2;
+	if (!(tls = p2p_tls_ctx_new(argc == 4 ? argv[3] : NULL, why, sizeof(why)))) {
+		fprintf(stderr, "p2p-net-check: %s\n", why);
+		return 1;
+	}
+	if (loop_new(&g.l) < 0 || resolver_new(g.l, &ro, &res) < 0)
+		return 1;
+	if ((rc = p2p_http_get_start(g.l, res, tls, argv[2], 16u << 20, on_get, &g, &q)) < 0) {
+		printf("error %s start\n", strerror(-rc));
+		g.rc = 1;
+	} else {
+		loop_run(g.l);
+	}
+	resolver_free(res);
+	loop_free(g.l);
+	SSL_CTX_free(tls);
+	return g.rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "lsd") == 0)
 		return cmd_lsd(argc, argv);
-	fprintf(stderr, "usage: p2p-net-check lsd IFNAME|- PORT HEX-INFOHASH SECONDS\n");
+	if (argc >= 2 && strcmp(argv[1], "get") == 0)
+		return cmd_get(argc, argv);
+	fprintf(stderr, "usage: p2p-net-check lsd IFNAME|- PORT HEX-INFOHASH SECONDS\n"
+	    "       p2p-net-check get URL [CA-FILE]\n");
 	return 2;
 }
