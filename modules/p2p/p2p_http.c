@@ -27,6 +27,11 @@ struct p2p_http_req {
 	unsigned		redirects;
 	uint64_t		timer;
 	bool			too_big;
+	/* inside probe_conn_start: a failure reported there is deferred */
+	bool			starting;
+	int			deferred_err;
+	uint64_t		defer_timer;
+	char			deferred_why[160];
 	p2p_http_done		done;
 	void			*arg;
 	/* p2p_http_get_start's caller */
@@ -34,9 +39,30 @@ struct p2p_http_req {
 	void			*get_arg;
 };
 
+static void finish(struct p2p_http_req *q, int err, const char *why);
+
+static void on_deferred(struct loop *l, void *arg)
+{
+	struct p2p_http_req *q = arg;
+
+	(void)l;
+	q->defer_timer = 0;
+	finish(q, q->deferred_err, q->deferred_why);
+}
+
 static void finish(struct p2p_http_req *q, int err, const char *why)
 {
 	int code = err ? 0 : q->parser.status;
+
+	if (q->starting) {
+		/* the caller of probe_conn_start still holds q */
+		if (!q->defer_timer) {
+			q->deferred_err = err ? err : -EIO;
+			snprintf(q->deferred_why, sizeof(q->deferred_why), "%s", why ? why : "");
+			q->defer_timer = loop_timer_add(q->loop, 0, on_deferred, q);
+		}
+		return;
+	}
 
 	q->done(err, code, q->body.data, q->body.len, why, q->arg);
 	p2p_http_req_free(q);
@@ -80,7 +106,10 @@ static int connect_url(struct p2p_http_req *q)
 	if (hn < 0 || (size_t)hn >= sizeof(line))
 		return -E2BIG;
 	wire_put_bytes(&q->out, line, (size_t)hn);
-	return probe_conn_start(q->loop, q->res, &o, on_conn, q, &q->conn);
+	q->starting = true;
+	int rc = probe_conn_start(q->loop, q->res, &o, on_conn, q, &q->conn);
+	q->starting = false;
+	return rc;
 }
 
 static void flush(struct p2p_http_req *q)
@@ -163,7 +192,6 @@ static void on_conn(struct probe_conn *c, enum probe_conn_event ev, void *arg)
 {
 	struct p2p_http_req *q = arg;
 
-	(void)c;
 	switch (ev) {
 	case PROBE_CONN_OPEN:
 	case PROBE_CONN_WRITABLE:
@@ -173,7 +201,7 @@ static void on_conn(struct probe_conn *c, enum probe_conn_event ev, void *arg)
 		on_readable(q);
 		break;
 	case PROBE_CONN_ERROR:
-		finish(q, -ECONNABORTED, probe_conn_error(q->conn));
+		finish(q, -ECONNABORTED, probe_conn_error(c));
 		break;
 	}
 }
@@ -226,6 +254,8 @@ void p2p_http_req_free(struct p2p_http_req *q)
 		return;
 	if (q->timer)
 		loop_timer_cancel(q->loop, q->timer);
+	if (q->defer_timer)
+		loop_timer_cancel(q->loop, q->defer_timer);
 	probe_conn_free(q->conn);
 	probe_http_parser_free(&q->parser);
 	wire_buf_free(&q->out);
