@@ -3,7 +3,7 @@
 # reply parsers (need bencode.c from meta.mk) and the BEP 14 parser.
 modules_p2p_libp2p_a_SOURCES += modules/p2p/p2p_net_int.h modules/p2p/p2p_addr.c \
 	modules/p2p/p2p_pct.c modules/p2p/p2p_tracker_url.c modules/p2p/p2p_tracker_parse.c \
-	modules/p2p/p2p_lsd_parse.c modules/p2p/p2p_lsd.c modules/p2p/p2p_http.c modules/p2p/p2p_tracker.c
+	modules/p2p/p2p_lsd_parse.c modules/p2p/p2p_lsd.c modules/p2p/p2p_http.c modules/p2p/p2p_tracker.c modules/p2p/p2p_webseed.c
 # Pure parts: addresses, percent-encoding, scrape URL, LSD datagrams.
 # The tracker reply cases join once bencode.c has landed (meta part).
 check_PROGRAMS += tests/unit/test-p2p-tracker

@@ -27,6 +27,8 @@ struct p2p_http_req {
 	unsigned		redirects;
 	uint64_t		timer;
 	bool			too_big;
+	bool			has_range;
+	uint64_t		range_lo, range_hi;	/* inclusive */
 	/* inside probe_conn_start: a failure reported there is deferred */
 	bool			starting;
 	int			deferred_err;
@@ -72,6 +74,8 @@ static void on_body(void *arg, const uint8_t *p, size_t n)
 {
 	struct p2p_http_req *q = arg;
 
+	if (q->parser.status < 200 || q->parser.status > 299)
+		return;	/* an error page or a redirect: only its status counts */
 	if (q->body.len + n > q->max) {
 		q->too_big = true;
 		return;
@@ -98,11 +102,15 @@ static int connect_url(struct p2p_http_req *q)
 	wire_buf_reset(&q->body);
 	q->sent = 0;
 	q->too_big = false;
+	char range[64] = "";
+	if (q->has_range)
+		snprintf(range, sizeof(range), "Range: bytes=%llu-%llu\r\n",
+		    (unsigned long long)q->range_lo, (unsigned long long)q->range_hi);
 	int hn = snprintf(line, sizeof(line),
 	    "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nUser-Agent: outpost-p2p\r\n"
-	    "Accept-Encoding: identity\r\nConnection: close\r\n\r\n",
+	    "Accept-Encoding: identity\r\n%sConnection: close\r\n\r\n",
 	    q->url.path, q->url.host_is_ip && strchr(q->url.host, ':') ? "[" : "", q->url.host,
-	    q->url.host_is_ip && strchr(q->url.host, ':') ? "]" : "", q->url.port);
+	    q->url.host_is_ip && strchr(q->url.host, ':') ? "]" : "", q->url.port, range);
 	if (hn < 0 || (size_t)hn >= sizeof(line))
 		return -E2BIG;
 	wire_put_bytes(&q->out, line, (size_t)hn);
@@ -218,6 +226,13 @@ static void on_timeout(struct loop *l, void *arg)
 int p2p_http_start(struct loop *l, struct resolver *r, void *tls, const char *url, size_t max,
     unsigned timeout_ms, p2p_http_done done, void *arg, struct p2p_http_req **out)
 {
+	return p2p_http_start_range(l, r, tls, url, 0, 0, max, timeout_ms, done, arg, out);
+}
+
+int p2p_http_start_range(struct loop *l, struct resolver *r, void *tls, const char *url,
+    uint64_t lo, uint64_t len, size_t max, unsigned timeout_ms, p2p_http_done done, void *arg,
+    struct p2p_http_req **out)
+{
 	struct p2p_http_req *q;
 	int rc;
 
@@ -231,6 +246,11 @@ int p2p_http_start(struct loop *l, struct resolver *r, void *tls, const char *ur
 	q->max = max;
 	q->done = done;
 	q->arg = arg;
+	if (len) {
+		q->has_range = true;
+		q->range_lo = lo;
+		q->range_hi = lo + len - 1;
+	}
 	wire_buf_init(&q->out);
 	wire_buf_init(&q->body);
 	probe_http_parser_init(&q->parser);

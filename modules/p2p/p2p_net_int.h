@@ -20,6 +20,15 @@ typedef void (*p2p_http_done)(int err, int code, const uint8_t *body, size_t n, 
 /* GET url (redirects followed, body capped at max, timeout_ms). */
 int p2p_http_start(struct loop *l, struct resolver *r, void *tls, const char *url, size_t max,
     unsigned timeout_ms, p2p_http_done done, void *arg, struct p2p_http_req **out);
+/* The same with "Range: bytes=lo-(lo+len-1)" when len > 0. */
+int p2p_http_start_range(struct loop *l, struct resolver *r, void *tls, const char *url,
+    uint64_t lo, uint64_t len, size_t max, unsigned timeout_ms, p2p_http_done done, void *arg,
+    struct p2p_http_req **out);
+/* A web seed's URL for file f of m (BEP 19). 0 or -ENOSPC. */
+struct p2p_meta;
+int p2p_webseed_file_url(const char *base, const struct p2p_meta *m, size_t f, char *out,
+    size_t n);
+
 struct p2p_announce;
 /* The announce URL with its query ("&" when the URL has one). 0 or
  * -ENOSPC. */

@@ -19,11 +19,15 @@ web_world || bail "cannot build the namespaces"
 web_certs || bail "cannot make the test certificates"
 head -c 1048577 /dev/urandom >"$WEB_ROOT/t.torrent"
 echo "hello from nginx" >"$WEB_ROOT/hello.txt"
+mkdir -p "$WEB_ROOT/seed/dir/sub"
+head -c 40000 /dev/urandom >"$WEB_ROOT/seed/dir/a b.bin"
+head -c 30000 /dev/urandom >"$WEB_ROOT/seed/dir/sub/c.bin"
+A=$WEB_ROOT/seed/dir/a\ b.bin C=$WEB_ROOT/seed/dir/sub/c.bin
 web_nginx || bail "nginx did not start"
 CA=$WEB_PKI/ca.pem
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-plan 8
+plan 13
 get() { OUT=$(ns_exec c "$CHECK" get "$@" 2>&1); RC=$?; }
 
 get http://www.test/t.torrent
@@ -42,4 +46,23 @@ get https://www.test:8443/t.torrent "$CA"
 is "$RC" 1 "an expired certificate is refused"
 get https://www.test:9443/t.torrent "$CA"
 is "$RC" 1 "a certificate for another name is refused"
+
+# Web seeds (BEP 19): a piece across two files of a folder, the name
+# with a space percent-encoded; pad bytes zero and never requested.
+WS() { OUT=$(ns_exec c "$CHECK" webseed "$@" 2>&1); RC=$?; }
+WS http://www.test/seed - 32768 1 dir multi "dir/a b.bin:40000" dir/sub/c.bin:30000
+want=$( { tail -c +32769 "$A"; head -c 25536 "$C"; } | sha256sum | cut -d' ' -f1)
+is "$OUT" "ok 32768 $want 32768" "web seed: a piece spanning two files"
+WS https://www.test/seed/ "$CA" 32768 1 dir multi "dir/a b.bin:40000" dir/.pad/8768:8768:pad \
+	dir/sub/c.bin:30000
+want=$( { tail -c +32769 "$A"; head -c 8768 /dev/zero; head -c 16768 "$C"; } | sha256sum | cut -d' ' -f1)
+is "$OUT" "ok 32768 $want 24000" "web seed over https: pad bytes zero, not fetched"
+WS http://www.test/seed/dir/sub/ - 32768 0 c.bin single c.bin:30000
+is "$OUT" "ok 30000 $(sha "$C") 30000" "web seed: single file, the name appended to a URL ending in /"
+ok "$(web_log | grep -c 'GET /seed/dir/a%20b.bin HTTP/1.1' | grep -qx 2; echo $?)" \
+	"nginx saw the percent-encoded path"
+t0=$SECONDS
+WS http://www.test/seed - 32768 0 nothing multi nothing/x:100
+like "$OUT" "^error .*HTTP 404" "web seed: a missing file fails after the retries"
+diag "404 with 2 retries took $((SECONDS - t0)) s (backoff 1 s + 2 s)"
 done_testing

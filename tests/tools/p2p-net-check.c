@@ -5,7 +5,10 @@
  * instance until SECONDS have passed.
  *   p2p-net-check get URL [CA-FILE]
  * fetches URL (p2p_http_get_start) and prints "ok SIZE SHA256" or
- * "error ERRNO-NAME WHY" (exit 1). */
+ * "error ERRNO-NAME WHY" (exit 1).
+ *   p2p-net-check webseed URL CA-FILE|- PIECE-LEN PIECE NAME single|multi PATH:LEN[:pad]...
+ * builds the piece space of those files (PATH as in struct p2p_file),
+ * fetches PIECE from the web seed and prints "ok LEN SHA256 BYTES". */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,12 +144,102 @@ static int cmd_get(int argc, char **argv)
 	return g.rc;
 }
 
+static void print_sha(const uint8_t *p, size_t n)
+{
+	unsigned char md[32];
+	unsigned mdlen = 0;
+
+	EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < mdlen; i++)
+		printf("%02x", md[i]);
+}
+
+static void on_piece(struct p2p_webseed *w, uint32_t piece, int status, const uint8_t *data,
+    size_t len, const char *why, void *arg)
+{
+	struct get_run *g = arg;
+
+	(void)piece;
+	if (status) {
+		printf("error %s %s\n", strerror(-status), why ? why : "");
+		g->rc = 1;
+	} else {
+		printf("ok %zu ", len);
+		print_sha(data, len);
+		printf(" %llu\n", (unsigned long long)p2p_webseed_bytes(w));
+	}
+	loop_stop(g->l);
+}
+
+static int cmd_webseed(int argc, char **argv)
+{
+	struct p2p_file files[16];
+	struct p2p_meta m = { 0 };
+	struct p2p_webseed_opts o = { 0 };
+	struct get_run g = { 0 };
+	struct resolver *res = NULL;
+	struct resolver_opts ro = { 0 };
+	struct p2p_webseed *w;
+	SSL_CTX *tls;
+	char why[256];
+	uint64_t off = 0;
+	int rc;
+
+	if (argc < 9 || argc - 8 > 16)
+		return 2;
+	memset(files, 0, sizeof(files));
+	m.piece_len = (uint32_t)strtoul(argv[4], NULL, 10);
+	m.name = argv[6];
+	m.multi = strcmp(argv[7], "multi") == 0;
+	for (int i = 8; i < argc; i++) {
+		struct p2p_file *f = &files[m.nfiles++];
+		char *c = strchr(argv[i], ':');
+		if (!c)
+			return 2;
+		*c++ = '\0';
+		f->path = argv[i];
+		f->length = strtoull(c, &c, 10);
+		f->pad = strcmp(c, ":pad") == 0;
+		f->offset = off;
+		off += f->length;
+		if (!f->pad)
+			m.size += f->length;
+	}
+	m.files = files;
+	m.space = off;
+	m.npieces = (uint32_t)((off + m.piece_len - 1) / m.piece_len);
+	if (!(tls = p2p_tls_ctx_new(strcmp(argv[3], "-") ? argv[3] : NULL, why, sizeof(why)))) {
+		fprintf(stderr, "p2p-net-check: %s\n", why);
+		return 1;
+	}
+	if (loop_new(&g.l) < 0 || resolver_new(g.l, &ro, &res) < 0)
+		return 1;
+	o.url = argv[2];
+	o.meta = &m;
+	o.tls = tls;
+	o.retries = 2;
+	if ((rc = p2p_webseed_new(g.l, res, &o, on_piece, &g, &w)) < 0 ||
+	    (rc = p2p_webseed_fetch(w, (uint32_t)strtoul(argv[5], NULL, 10))) < 0) {
+		printf("error %s start\n", strerror(-rc));
+		g.rc = 1;
+	} else {
+		loop_run(g.l);
+	}
+	p2p_webseed_free(w);
+	resolver_free(res);
+	loop_free(g.l);
+	SSL_CTX_free(tls);
+	return g.rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "lsd") == 0)
 		return cmd_lsd(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "get") == 0)
 		return cmd_get(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "webseed") == 0)
+		return cmd_webseed(argc, argv);
 	fprintf(stderr, "usage: p2p-net-check lsd IFNAME|- PORT HEX-INFOHASH SECONDS\n"
 	    "       p2p-net-check get URL [CA-FILE]\n");
 	return 2;
