@@ -1,5 +1,6 @@
 /* test-p2p-tracker: the net part's pure functions: peer addresses,
- * percent-encoding, the BEP 48 scrape URL, BEP 14 datagrams. */
+ * percent-encoding, the BEP 48 scrape URL, the announce query, BEP 19
+ * URLs, BEP 14 datagrams. */
 #include <errno.h>
 #include <string.h>
 
@@ -77,6 +78,24 @@ static void test_announce_url(void)
 	is_int(p2p_announce_url(&a, out, 100), -ENOSPC, "too small");
 }
 
+static void test_webseed_url(void)
+{
+	struct p2p_file files[2] = { { .path = "my dir/sub/a b#.bin" }, { .path = "one.iso" } };
+	struct p2p_meta m = { .multi = true, .files = files, .nfiles = 2 };
+	char out[256];
+
+	is_int(p2p_webseed_file_url("http://s.example/seed", &m, 0, out, sizeof(out)), 0, "multi");
+	is_str(out, "http://s.example/seed/my%20dir/sub/a%20b%23.bin", "multi: / added, encoded");
+	is_int(p2p_webseed_file_url("http://s.example/seed/", &m, 0, out, sizeof(out)), 0, "multi /");
+	is_str(out, "http://s.example/seed/my%20dir/sub/a%20b%23.bin", "multi: no double /");
+	m.multi = false;
+	is_int(p2p_webseed_file_url("http://s.example/x.iso", &m, 1, out, sizeof(out)), 0, "single");
+	is_str(out, "http://s.example/x.iso", "single: the URL itself");
+	is_int(p2p_webseed_file_url("http://s.example/d/", &m, 1, out, sizeof(out)), 0, "single /");
+	is_str(out, "http://s.example/d/one.iso", "single: the name appended");
+	is_int(p2p_webseed_file_url("http://s.example/d/", &m, 1, out, 22), -ENOSPC, "too small");
+}
+
 #define H1 "0123456789abcdef0123456789ABCDEF01234567"
 #define H2 "ffffffffffffffffffffffffffffffffffffffff"
 
@@ -130,6 +149,7 @@ int main(void)
 	test_pct();
 	test_scrape_url();
 	test_announce_url();
+	test_webseed_url();
 	test_lsd();
 	done_testing();
 }
