@@ -5,7 +5,7 @@ modules_p2p_libp2p_a_SOURCES += modules/p2p/p2p_net_int.h modules/p2p/p2p_addr.c
 	modules/p2p/p2p_pct.c modules/p2p/p2p_tracker_url.c modules/p2p/p2p_tracker_parse.c \
 	modules/p2p/p2p_lsd_parse.c modules/p2p/p2p_lsd.c modules/p2p/p2p_http.c modules/p2p/p2p_tracker.c modules/p2p/p2p_webseed.c
 # Pure parts: addresses, percent-encoding, scrape URL, LSD datagrams.
-# The tracker reply cases join once bencode.c has landed (meta part).
+# Tracker replies parse through bencode.c (meta.mk).
 check_PROGRAMS += tests/unit/test-p2p-tracker
 TESTS += tests/unit/test-p2p-tracker
 tests_unit_test_p2p_tracker_SOURCES = tests/unit/test-p2p-tracker.c tests/tap.h

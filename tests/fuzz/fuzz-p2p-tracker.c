@@ -1,6 +1,5 @@
-/* fuzz-p2p-tracker: the BEP 14 datagram parser and the scrape URL mapping
- * (the announce and scrape reply parsers join once bencode.c has landed).
- * The first byte chooses the parser. */
+/* fuzz-p2p-tracker: the announce and scrape reply parsers, the BEP 14
+ * datagram parser and the scrape URL mapping. The first byte chooses. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -17,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] % 2) {
+	switch (data[0] % 4) {
 	case 0:
 		(void)p2p_lsd_parse(data + 1, size - 1, ih, 8, &port, ck, sizeof(ck));
 		break;
@@ -28,6 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		url[size - 1] = '\0';
 		(void)p2p_scrape_url(url, out, sizeof(out));
 		break;
+	case 2: {
+		struct p2p_tracker_reply r;
+		if (p2p_tracker_parse(data + 1, size - 1, &r, ck, sizeof(ck)) == 0)
+			p2p_tracker_reply_free(&r);
+		break;
+	}
+	case 3: {
+		struct p2p_scrape s;
+		memset(ih[0], 0xab, 20);
+		(void)p2p_scrape_parse(data + 1, size - 1, ih[0], &s, ck, sizeof(ck));
+		break;
+	}
 	}
 	return 0;
 }

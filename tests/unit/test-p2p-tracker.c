@@ -96,6 +96,57 @@ static void test_webseed_url(void)
 	is_int(p2p_webseed_file_url("http://s.example/d/", &m, 1, out, 22), -ENOSPC, "too small");
 }
 
+static int tp(const char *body, size_t n, struct p2p_tracker_reply *r)
+{
+	char why[128];
+	return p2p_tracker_parse((const uint8_t *)body, n, r, why, sizeof(why));
+}
+
+static void test_tracker_parse(void)
+{
+	struct p2p_tracker_reply r;
+	struct p2p_scrape sc;
+	char buf[64];
+	static const char compact[] = "d8:completei3e10:incompletei1e8:intervali1800e"
+	    "5:peers12:\xc0\x00\x02\x01\x1a\xe1\xc6\x33\x64\x07\x00\x50"
+	    "6:peers618:\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01\x1a\xe2" "e";
+	static const char dict[] = "d8:intervali60e5:peersld2:ip9:192.0.2.94:porti6881eed2:ip"
+	    "11:example.org4:porti80eeee";
+
+	is_int(tp(compact, sizeof(compact) - 1, &r), 0, "compact reply parses");
+	is_int((int)r.npeers, 3, "two v4 and one v6 peer");
+	p2p_addr_format(&r.peers[0], buf, sizeof(buf));
+	is_str(buf, "192.0.2.1:6881", "first compact peer");
+	p2p_addr_format(&r.peers[1], buf, sizeof(buf));
+	is_str(buf, "198.51.100.7:80", "second compact peer");
+	p2p_addr_format(&r.peers[2], buf, sizeof(buf));
+	is_str(buf, "[2001:db8::1]:6882", "peers6");
+	ok(r.interval == 1800 && r.complete == 3 && r.incomplete == 1, "interval and counts");
+	p2p_tracker_reply_free(&r);
+	is_int(tp(dict, sizeof(dict) - 1, &r), 0, "dict peers parse");
+	is_int((int)r.npeers, 1, "host names skipped");
+	p2p_tracker_reply_free(&r);
+	is_int(tp("d14:failure reason6:denied", 26, &r), -EBADMSG, "truncated reply");
+	is_int(tp("d14:failure reason6:deniede", 27, &r), 0, "failure parses");
+	is_str(r.failure, "denied", "failure reason");
+	p2p_tracker_reply_free(&r);
+	is_int(tp("d8:intervali60e5:peers5:abcdee", 30, &r), -EBADMSG, "compact not a multiple of 6");
+	is_int(tp("li1ee", 5, &r), -EBADMSG, "not a dictionary");
+
+	static const char scrape[] = "d5:filesd20:\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab"
+	    "\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab"
+	    "d8:completei5e10:downloadedi9e10:incompletei2eeee";
+	uint8_t ih[20];
+	memset(ih, 0xab, 20);
+	is_int(p2p_scrape_parse((const uint8_t *)scrape, sizeof(scrape) - 1, ih, &sc, NULL, 0), 0,
+	    "scrape parses");
+	ok(sc.found && sc.complete == 5 && sc.downloaded == 9 && sc.incomplete == 2, "scrape counts");
+	ih[0] = 0;
+	is_int(p2p_scrape_parse((const uint8_t *)scrape, sizeof(scrape) - 1, ih, &sc, NULL, 0), 0,
+	    "scrape of another hash");
+	ok(!sc.found, "not found");
+}
+
 #define H1 "0123456789abcdef0123456789ABCDEF01234567"
 #define H2 "ffffffffffffffffffffffffffffffffffffffff"
 
@@ -150,6 +201,7 @@ int main(void)
 	test_scrape_url();
 	test_announce_url();
 	test_webseed_url();
+	test_tracker_parse();
 	test_lsd();
 	done_testing();
 }
