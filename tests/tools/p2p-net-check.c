@@ -232,6 +232,55 @@ static int cmd_webseed(int argc, char **argv)
 	return g.rc;
 }
 
+static void on_ann(int status, const struct p2p_tracker_reply *r, const char *why, void *arg)
+{
+	struct get_run *g = arg;
+	char buf[80];
+
+	if (status) {
+		printf("error %s %s\n", strerror(-status), why ? why : "");
+		g->rc = 1;
+	} else if (r->failure[0]) {
+		printf("failure %s\n", r->failure);
+		g->rc = 1;
+	} else {
+		printf("interval %u\n", r->interval);
+		for (size_t i = 0; i < r->npeers; i++) {
+			p2p_addr_format(&r->peers[i], buf, sizeof(buf));
+			printf("peer %s\n", buf);
+		}
+	}
+	loop_stop(g->l);
+}
+
+/* announce URL HEX-INFOHASH PORT: one "started" announce, its peers. */
+static int cmd_announce(int argc, char **argv)
+{
+	struct p2p_announce a = { .event = P2P_ANN_STARTED, .left = 1 };
+	struct get_run g = { 0 };
+	struct resolver *res = NULL;
+	struct resolver_opts ro = { 0 };
+	struct p2p_http_req *q;
+	int rc;
+
+	if (argc != 5 || hex20(argv[3], a.info_hash))
+		return 2;
+	a.url = argv[2];
+	a.port = (uint16_t)atoi(argv[4]);
+	snprintf((char *)a.peer_id, sizeof(a.peer_id), "-OP0001-%012d", a.port);
+	if (loop_new(&g.l) < 0 || resolver_new(g.l, &ro, &res) < 0)
+		return 1;
+	if ((rc = p2p_announce_start(g.l, res, NULL, &a, on_ann, &g, &q)) < 0) {
+		printf("error %s start\n", strerror(-rc));
+		g.rc = 1;
+	} else {
+		loop_run(g.l);
+	}
+	resolver_free(res);
+	loop_free(g.l);
+	return g.rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "lsd") == 0)
@@ -240,6 +289,8 @@ int main(int argc, char **argv)
 		return cmd_get(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "webseed") == 0)
 		return cmd_webseed(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "announce") == 0)
+		return cmd_announce(argc, argv);
 	fprintf(stderr, "usage: p2p-net-check lsd IFNAME|- PORT HEX-INFOHASH SECONDS\n"
 	    "       p2p-net-check get URL [CA-FILE]\n");
 	return 2;
