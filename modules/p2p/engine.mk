@@ -7,8 +7,7 @@ modules_p2p_libp2p_a_SOURCES += modules/p2p/p2p_int.h modules/p2p/p2p_ctx.c \
 # Engines against each other on one loop over 127.0.0.1.
 check_PROGRAMS += tests/unit/test-p2p-engine
 TESTS += tests/unit/test-p2p-engine
-# Until net lands, p2p-doubles.c stands in for it (trackers, LSD, web seeds).
-tests_unit_test_p2p_engine_SOURCES = tests/unit/test-p2p-engine.c tests/unit/p2p-doubles.c
+tests_unit_test_p2p_engine_SOURCES = tests/unit/test-p2p-engine.c
 tests_unit_test_p2p_engine_CPPFLAGS = $(P2P_CPPFLAGS)
 tests_unit_test_p2p_engine_CFLAGS = $(P2P_CFLAGS)
 tests_unit_test_p2p_engine_LDADD = $(LIBP2P)
