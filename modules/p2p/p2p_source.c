@@ -135,6 +135,12 @@ int p2p_src_start(struct p2p_xfer *x)
 {
 	const struct p2p_meta *m = x->m;
 
+	if (!x->c->res) {	/* no resolver: peers only */
+		if ((!x->no_trackers && m->ntrackers) || (!x->no_webseeds && m->nwebseeds))
+			p2p_xfer_event(x, P2P_EV_WARNING, "no resolver: trackers and web seeds unused");
+		return 0;
+	}
+
 	if (!x->no_trackers && m->ntrackers) {
 		x->trk = calloc(m->ntrackers, sizeof(*x->trk));
 		if (!x->trk)

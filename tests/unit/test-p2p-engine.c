@@ -24,9 +24,11 @@
 #include "loop.h"
 #include "p2p.h"
 #include "p2p_wire.h"
+#include "resolve.h"
 #include "tap.h"
 
 static struct loop *L;
+static struct resolver *R;	/* loopback only: numeric URLs never ask it */
 static size_t test_max_buffer;	/* the leecher's max_buffer, 0: default */
 static char root[256];
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -40,6 +42,8 @@ static uint64_t next_rand(void)
 }
 
 struct tfile { const char *path; uint64_t len; };
+
+static const char *webseed_url;	/* url-list of the next v1 torrent */
 
 /* A v1 .torrent for these files (paths "name/..." when several), parsed
  * by the real meta. */
@@ -100,6 +104,10 @@ static void meta_encode(const struct tfile *f, size_t nf, uint32_t piece_len, co
 		free(h);
 	}
 	benc_put_end(&b);
+	if (webseed_url) {
+		benc_put_cstr(&b, "url-list");
+		benc_put_cstr(&b, webseed_url);
+	}
 	benc_put_end(&b);
 	if (wire_buf_error(&b) || p2p_meta_parse(b.data, b.len, m, why, sizeof(why)) < 0)
 		bail_out("torrent: %s", why);
@@ -410,7 +418,7 @@ static struct p2p_ctx *ctx_listen(const char *addr)
 	o.listen_port = 0;
 	/* port 0 means "do not listen" in the options: bind to an ephemeral
 	 * port through the address instead */
-	if (p2p_ctx_new(L, NULL, &o, &c, why, sizeof(why)) < 0)
+	if (p2p_ctx_new(L, R, &o, &c, why, sizeof(why)) < 0)
 		bail_out("ctx: %s", why);
 	return c;
 }
@@ -826,6 +834,125 @@ static void check_refusals(void)
 	meta_done(&m);
 }
 
+/* ---- a web seed: a small HTTP/1.1 server of one file with Range ---- */
+
+struct web {
+	int lfd, fd;
+	const char *path;	/* the file served */
+	char in[4096];
+	size_t n;
+	unsigned gets;
+};
+
+static void web_io(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct web *w = arg;
+	ssize_t r = read(fd, w->in + w->n, sizeof(w->in) - 1 - w->n);
+	char *end;
+
+	(void)ev;
+	if (r <= 0) {
+		loop_fd_del(l, fd);
+		close(fd);
+		w->fd = -1;
+		return;
+	}
+	w->n += (size_t)r;
+	w->in[w->n] = 0;
+	while ((end = strstr(w->in, "\r\n\r\n"))) {
+		unsigned long long lo = 0, hi = 0;
+		const char *rg = strstr(w->in, "Range: bytes=");
+		char head[256];
+		uint8_t *body;
+		int f, hl;
+
+		if (!rg || rg > end || sscanf(rg, "Range: bytes=%llu-%llu", &lo, &hi) != 2 || hi < lo)
+			bail_out("web seed: no range in %.200s", w->in);
+		body = malloc(hi - lo + 1);
+		f = open(w->path, O_RDONLY);
+		if (f < 0 || pread(f, body, hi - lo + 1, (off_t)lo) != (ssize_t)(hi - lo + 1))
+			bail_out("web seed: read %s", w->path);
+		close(f);
+		hl = snprintf(head, sizeof(head), "HTTP/1.1 206 Partial Content\r\n"
+		    "Content-Range: bytes %llu-%llu/*\r\nContent-Length: %llu\r\n\r\n", lo, hi,
+		    hi - lo + 1);
+		if (write(fd, head, (size_t)hl) != hl ||
+		    write(fd, body, hi - lo + 1) != (ssize_t)(hi - lo + 1))
+			bail_out("web seed: write");
+		free(body);
+		w->gets++;
+		end += 4;
+		w->n -= (size_t)(end - w->in);
+		memmove(w->in, end, w->n + 1);
+	}
+}
+
+static void web_accept(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct web *w = arg;
+	int s = accept(fd, NULL, NULL);
+
+	(void)ev;
+	if (s < 0)
+		return;
+	if (w->fd >= 0) {
+		loop_fd_del(l, w->fd);
+		close(w->fd);
+	}
+	w->fd = s;
+	w->n = 0;
+	loop_fd_add(l, s, EPOLLIN, web_io, w);
+}
+
+/* No peers at all: the whole download comes from the web seed. */
+static void check_webseed(void)
+{
+	static const struct tfile f[] = { { "web", (1u << 20) + 999 } };
+	char sdir[300], ldir[300], why[256], url[128], src[400];
+	struct p2p_meta m;
+	struct p2p_ctx *cl = ctx_new();
+	struct p2p_xfer *xl;
+	struct watch wl = { 0 };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	struct web w = { .fd = -1 };
+	struct p2p_stats st;
+
+	snprintf(sdir, sizeof(sdir), "%s/web-origin", root);
+	snprintf(ldir, sizeof(ldir), "%s/web-leech", root);
+	w.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(w.lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(w.lfd, 4) < 0 ||
+	    getsockname(w.lfd, (struct sockaddr *)&sin, &sl) < 0)
+		bail_out("web seed: %m");
+	loop_fd_add(L, w.lfd, EPOLLIN, web_accept, &w);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/web", ntohs(sin.sin_port));
+	snprintf(src, sizeof(src), "%s/web", sdir);
+	w.path = src;
+	webseed_url = url;
+	make_content(sdir, "web", f, 1, 65536, &m);
+	webseed_url = NULL;
+	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .cb = on_ev, .arg = &wl,
+		.no_trackers = true, .no_lsd = true };
+	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
+		bail_out("leech: %s", why);
+	ok(run_until(&wl.done, NULL, 20000), "web seed: the leecher completes without peers");
+	ok(same_file(sdir, ldir, "web"), "web seed: the bytes on disk are the origin's");
+	p2p_xfer_get_stats(xl, &st);
+	ok(st.from_webseeds >= m.size && st.from_peers == 0,
+	    "web seed: all from the web seed (%llu), none from peers",
+	    (unsigned long long)st.from_webseeds);
+	ok(w.gets >= m.npieces, "web seed: one range request per piece at least (%u)", w.gets);
+	p2p_ctx_free(cl);
+	loop_fd_del(L, w.lfd);
+	close(w.lfd);
+	if (w.fd >= 0) {
+		loop_fd_del(L, w.fd);
+		close(w.fd);
+	}
+	meta_done(&m);
+}
+
 int main(void)
 {
 	static const struct tfile one[] = { { "one", (4u << 20) + 12345 } };
@@ -837,7 +964,10 @@ int main(void)
 	char cmd[300];
 
 	snprintf(root, sizeof(root), "/tmp/test-p2p-engine.XXXXXX");
-	if (!mkdtemp(root) || loop_new(&L) < 0)
+	static const char *const dns[] = { "127.0.0.1:9" };
+	struct resolver_opts ro = { .servers = dns, .n_servers = 1, .no_system_config = true };
+
+	if (!mkdtemp(root) || loop_new(&L) < 0 || resolver_new(L, &ro, &R) < 0)
 		bail_out("setup: %m");
 	srandom(1);
 	signal(SIGPIPE, SIG_IGN);
@@ -863,12 +993,14 @@ int main(void)
 	check_swarm();
 	check_silent();
 	check_refusals();
+	check_webseed();
 	test_max_buffer = 128 << 10;	/* two pieces: the buffer-full path */
 	check_transfer("small-buffer", multi, 4, 65536, false, 0, 0);
 	test_max_buffer = 0;
 	check_transfer("down-limit", lim, 1, 65536, false, 1u << 20, 0);
 	check_transfer("up-limit", lim, 1, 65536, false, 0, 1u << 20);
 	check_transfer("big", big, 1, 1u << 20, true, 0, 0);
+	resolver_free(R);
 	loop_free(L);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)
