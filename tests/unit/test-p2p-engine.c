@@ -842,6 +842,7 @@ struct web {
 	char in[4096];
 	size_t n;
 	unsigned gets;
+	bool corrupt;		/* flip a byte of every reply */
 };
 
 static void web_io(struct loop *l, int fd, uint32_t ev, void *arg)
@@ -873,6 +874,8 @@ static void web_io(struct loop *l, int fd, uint32_t ev, void *arg)
 		if (f < 0 || pread(f, body, hi - lo + 1, (off_t)lo) != (ssize_t)(hi - lo + 1))
 			bail_out("web seed: read %s", w->path);
 		close(f);
+		if (w->corrupt)
+			body[0] ^= 0xff;
 		hl = snprintf(head, sizeof(head), "HTTP/1.1 206 Partial Content\r\n"
 		    "Content-Range: bytes %llu-%llu/*\r\nContent-Length: %llu\r\n\r\n", lo, hi,
 		    hi - lo + 1);
@@ -904,8 +907,10 @@ static void web_accept(struct loop *l, int fd, uint32_t ev, void *arg)
 	loop_fd_add(l, s, EPOLLIN, web_io, w);
 }
 
-/* No peers at all: the whole download comes from the web seed. */
-static void check_webseed(void)
+/* No peers at all: the whole download comes from the web seed. With
+ * corrupt, the web seed lies and a seeder is there: the bad pieces fail
+ * their hash, nobody is banned, and the seeder fills the download. */
+static void check_webseed(bool corrupt)
 {
 	static const struct tfile f[] = { { "web", (1u << 20) + 999 } };
 	char sdir[300], ldir[300], why[256], url[128], src[400];
@@ -915,11 +920,15 @@ static void check_webseed(void)
 	struct watch wl = { 0 };
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sin);
-	struct web w = { .fd = -1 };
+	struct web w = { .fd = -1, .corrupt = corrupt };
 	struct p2p_stats st;
+	struct p2p_ctx *cs = ctx_new();
+	struct p2p_xfer *xs;
+	struct watch ws = { 0 };
+	struct p2p_addr a;
 
-	snprintf(sdir, sizeof(sdir), "%s/web-origin", root);
-	snprintf(ldir, sizeof(ldir), "%s/web-leech", root);
+	snprintf(sdir, sizeof(sdir), "%s/web%s-origin", root, corrupt ? "-bad" : "");
+	snprintf(ldir, sizeof(ldir), "%s/web%s-leech", root, corrupt ? "-bad" : "");
 	w.lfd = socket(AF_INET, SOCK_STREAM, 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(w.lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(w.lfd, 4) < 0 ||
@@ -932,10 +941,24 @@ static void check_webseed(void)
 	webseed_url = url;
 	make_content(sdir, "web", f, 1, 65536, &m);
 	webseed_url = NULL;
+	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
+		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
+	if (corrupt && p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
+		bail_out("seed: %s", why);
+	addr_of(cs, &a);
 	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .cb = on_ev, .arg = &wl,
-		.no_trackers = true, .no_lsd = true };
+		.no_trackers = true, .no_lsd = true, .peers = &a, .npeers = corrupt };
 	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
 		bail_out("leech: %s", why);
+	if (corrupt) {
+		ok(run_until(&wl.done, NULL, 20000), "bad web seed: the seeder fills the download");
+		ok(same_file(sdir, ldir, "web"), "bad web seed: the bytes on disk are right");
+		p2p_xfer_get_stats(xl, &st);
+		ok(st.hash_fails >= 1 && st.banned == 0 && w.gets >= 1,
+		    "bad web seed: its pieces failed (%u), nobody banned (%u)", st.hash_fails,
+		    st.banned);
+		goto out;
+	}
 	ok(run_until(&wl.done, NULL, 20000), "web seed: the leecher completes without peers");
 	ok(same_file(sdir, ldir, "web"), "web seed: the bytes on disk are the origin's");
 	p2p_xfer_get_stats(xl, &st);
@@ -943,7 +966,9 @@ static void check_webseed(void)
 	    "web seed: all from the web seed (%llu), none from peers",
 	    (unsigned long long)st.from_webseeds);
 	ok(w.gets >= m.npieces, "web seed: one range request per piece at least (%u)", w.gets);
+out:
 	p2p_ctx_free(cl);
+	p2p_ctx_free(cs);
 	loop_fd_del(L, w.lfd);
 	close(w.lfd);
 	if (w.fd >= 0) {
@@ -993,7 +1018,8 @@ int main(void)
 	check_swarm();
 	check_silent();
 	check_refusals();
-	check_webseed();
+	check_webseed(false);
+	check_webseed(true);
 	test_max_buffer = 128 << 10;	/* two pieces: the buffer-full path */
 	check_transfer("small-buffer", multi, 4, 65536, false, 0, 0);
 	test_max_buffer = 0;
