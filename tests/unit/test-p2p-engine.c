@@ -996,7 +996,7 @@ int main(void)
 		bail_out("setup: %m");
 	srandom(1);
 	signal(SIGPIPE, SIG_IGN);
-	static const struct tfile lim[] = { { "lim", 3u << 20 } };
+	static const struct tfile lim[] = { { "lim", 3u << 19 } };
 
 	check_transfer("one", one, 1, 262144, false, 0, 0);
 	check_transfer("multi", multi, 4, 65536, false, 0, 0);
