@@ -1,7 +1,7 @@
 # modules/p2p/ engine fragment (owner: engine): contexts, peers, transfers,
 # choking and rates on top of meta, wire, store and net.
 modules_p2p_libp2p_a_SOURCES += modules/p2p/p2p_int.h modules/p2p/p2p_ctx.c \
-	modules/p2p/p2p_peer.c modules/p2p/p2p_xfer.c modules/p2p/p2p_source.c \
+	modules/p2p/p2p_peer.c modules/p2p/p2p_pipe.c modules/p2p/p2p_xfer.c modules/p2p/p2p_source.c \
 	modules/p2p/p2p_choke.c modules/p2p/p2p_rate.c
 
 # Engines against each other on one loop over 127.0.0.1.

@@ -137,6 +137,12 @@ int p2p_peer_accept(struct p2p_ctx *c, int fd, const struct p2p_addr *a);
 /* Close now; the memory goes at the next reap. why may be NULL. */
 void p2p_peer_close(struct p2p_peer *p, const char *why);
 void p2p_peer_free(struct p2p_peer *p);
+/* Send what is queued (as much as the socket takes). */
+void p2p_peer_flush(struct p2p_peer *p);
+static inline size_t p2p_out_pending(const struct p2p_peer *p)
+{
+	return p->out.len - p->out_off;
+}
 /* Queue messages, then flush. */
 void p2p_peer_send_simple(struct p2p_peer *p, enum p2p_msg_id id);
 void p2p_peer_send_have(struct p2p_peer *p, uint32_t piece);

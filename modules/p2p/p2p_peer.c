@@ -18,11 +18,6 @@
 
 static void on_io(struct loop *l, int fd, uint32_t events, void *arg);
 
-static size_t out_pending(const struct p2p_peer *p)
-{
-	return p->out.len - p->out_off;
-}
-
 static void set_events(struct p2p_peer *p)
 {
 	uint32_t ev;
@@ -32,7 +27,7 @@ static void set_events(struct p2p_peer *p)
 	if (p->st == PS_CONNECTING)
 		ev = EPOLLOUT;
 	else
-		ev = (p->throttled ? 0 : EPOLLIN) | (out_pending(p) ? EPOLLOUT : 0);
+		ev = (p->throttled ? 0 : EPOLLIN) | (p2p_out_pending(p) ? EPOLLOUT : 0);
 	if (ev != p->events && loop_fd_mod(p->c->loop, p->fd, ev) == 0)
 		p->events = ev;
 }
@@ -183,10 +178,10 @@ void p2p_peer_close(struct p2p_peer *p, const char *why)
 
 /* ---- output ---- */
 
-static void flush(struct p2p_peer *p)
+void p2p_peer_flush(struct p2p_peer *p)
 {
-	while (out_pending(p)) {
-		ssize_t n = send(p->fd, p->out.data + p->out_off, out_pending(p),
+	while (p2p_out_pending(p)) {
+		ssize_t n = send(p->fd, p->out.data + p->out_off, p2p_out_pending(p),
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
@@ -198,7 +193,7 @@ static void flush(struct p2p_peer *p)
 		p->out_off += (size_t)n;
 		p->last_tx_ms = loop_now_ms();
 	}
-	if (!out_pending(p)) {
+	if (!p2p_out_pending(p)) {
 		wire_buf_reset(&p->out);
 		p->out_off = 0;
 	} else if (p->out_off > p->out.len / 2) {
@@ -217,7 +212,7 @@ void p2p_peer_send_simple(struct p2p_peer *p, enum p2p_msg_id id)
 	if (p->st != PS_ACTIVE)
 		return;
 	p2p_put_simple(&p->out, id);
-	flush(p);
+	p2p_peer_flush(p);
 }
 
 void p2p_peer_send_have(struct p2p_peer *p, uint32_t piece)
@@ -225,7 +220,7 @@ void p2p_peer_send_have(struct p2p_peer *p, uint32_t piece)
 	if (p->st != PS_ACTIVE)
 		return;
 	p2p_put_index(&p->out, P2P_HAVE, piece);
-	flush(p);
+	p2p_peer_flush(p);
 }
 
 void p2p_peer_send_cancel(struct p2p_peer *p, const struct p2p_req *r)
@@ -233,7 +228,7 @@ void p2p_peer_send_cancel(struct p2p_peer *p, const struct p2p_req *r)
 	if (p->st != PS_ACTIVE)
 		return;
 	p2p_put_request(&p->out, P2P_CANCEL, r->piece, r->begin, r->len);
-	flush(p);
+	p2p_peer_flush(p);
 }
 
 void p2p_peer_choke(struct p2p_peer *p, bool choke)
@@ -252,7 +247,7 @@ void p2p_peer_choke(struct p2p_peer *p, bool choke)
 		p->unchoked_ms = loop_now_ms();
 	}
 	p2p_put_simple(&p->out, choke ? P2P_CHOKE : P2P_UNCHOKE);
-	flush(p);
+	p2p_peer_flush(p);
 }
 
 bool p2p_peer_is_seed(const struct p2p_peer *p)
@@ -273,131 +268,6 @@ void p2p_peer_update_interest(struct p2p_peer *p)
 		return;
 	p->am_interested = want;
 	p2p_peer_send_simple(p, want ? P2P_INTERESTED : P2P_NOT_INTERESTED);
-}
-
-/* ---- requesting ---- */
-
-static bool in_flight(uint32_t piece, uint32_t begin, void *arg)
-{
-	struct p2p_peer *p = arg;
-
-	for (size_t i = 0; i < p->nreqs; i++)
-		if (p->reqs[i].piece == piece && p->reqs[i].begin == begin)
-			return true;
-	return false;
-}
-
-static bool down_allowed(struct p2p_peer *p, uint64_t now)
-{
-	return p2p_bucket_avail(&p->x->down, now) > 0 && p2p_bucket_avail(&p->c->down, now) > 0;
-}
-
-void p2p_peer_fill(struct p2p_peer *p)
-{
-	struct p2p_xfer *x = p->x;
-	struct p2p_block_req br[32];
-	uint64_t now = loop_now_ms();
-
-	if (p->st != PS_ACTIVE || !x->pick || x->state != P2P_DOWNLOADING)
-		return;
-	/* interest is rechecked (a scan of the pieces) only when it may
-	 * have changed: not yet interested, or nothing left to ask for */
-	if (!p->am_interested)
-		p2p_peer_update_interest(p);
-	if (p->st != PS_ACTIVE || !p->am_interested)
-		return;
-	if (p->peer_choking && !(p->fast && p->nfast))
-		return;
-	if (!p->reqs) {
-		p->reqs = calloc(P2P_PIPE_MAX, sizeof(*p->reqs));
-		if (!p->reqs)
-			return;
-	}
-	while (p->nreqs < p->pipe && down_allowed(p, now)) {
-		size_t want = p->pipe - p->nreqs, n;
-		bool full = false;
-
-		if (want > 32)
-			want = 32;
-		if (p->peer_choking)
-			n = p2p_pick_next_in(x->pick, p->fastp, p->nfast,
-			    p->have_all ? NULL : p->bits, br, want);
-		else
-			n = p2p_pick_next(x->pick, p->have_all ? NULL : p->bits, br, want,
-			    in_flight, p);
-		for (size_t i = 0; i < n; i++) {
-			struct p2p_req *r;
-
-			if (full || !p2p_xfer_can_buffer(x, br[i].piece)) {
-				/* the block memory is full: finish what is begun first */
-				p2p_pick_dropped(x->pick, br[i].piece, br[i].begin);
-				full = true;
-				continue;
-			}
-			r = &p->reqs[p->nreqs++];
-			r->piece = br[i].piece;
-			r->begin = br[i].begin;
-			r->len = br[i].len;
-			r->sent_ms = now;
-			p2p_put_request(&p->out, P2P_REQUEST, r->piece, r->begin, r->len);
-		}
-		if (n < want || full)
-			break;
-	}
-	if (!p->nreqs && !p->peer_choking)
-		p2p_peer_update_interest(p);
-	if (p->nreqs < p->pipe && !down_allowed(p, now))
-		p->up_wait = true;	/* ask again when the bucket refills */
-	flush(p);
-}
-
-bool p2p_peer_forget_req(struct p2p_peer *p, uint32_t piece, uint32_t begin)
-{
-	for (size_t i = 0; i < p->nreqs; i++) {
-		if (p->reqs[i].piece == piece && p->reqs[i].begin == begin) {
-			p->reqs[i] = p->reqs[--p->nreqs];
-			return true;
-		}
-	}
-	return false;
-}
-
-/* ---- serving ---- */
-
-void p2p_peer_serve(struct p2p_peer *p)
-{
-	struct p2p_xfer *x = p->x;
-	uint64_t now = loop_now_ms();
-
-	if (p->st != PS_ACTIVE)
-		return;
-	while (p->nserve && out_pending(p) < P2P_OUT_CAP) {
-		struct p2p_req r = p->serve[0];
-		int err;
-
-		if (!p2p_bucket_avail(&x->up, now) || !p2p_bucket_avail(&p->c->up, now)) {
-			p->up_wait = true;	/* the context's tick wakes us */
-			break;
-		}
-		memmove(p->serve, p->serve + 1, --p->nserve * sizeof(p->serve[0]));
-		if (!wire_buf_reserve(&p->out, 13 + (size_t)r.len))
-			break;
-		p2p_put_piece_head(&p->out, r.piece, r.begin, r.len);
-		err = p2p_store_read(x->store, r.piece, r.begin, p->out.data + p->out.len, r.len);
-		if (err < 0) {
-			p->out.len -= 13;
-			if (p->fast)
-				p2p_put_request(&p->out, P2P_REJECT, r.piece, r.begin, r.len);
-			continue;
-		}
-		p->out.len += r.len;
-		p2p_bucket_spend(&x->up, r.len);
-		p2p_bucket_spend(&p->c->up, r.len);
-		p2p_meter_add(&p->up, r.len, now);
-		p2p_meter_add(&x->mup, r.len, now);
-		x->uploaded += r.len;
-	}
-	flush(p);
 }
 
 /* ---- the handshakes ---- */
@@ -541,7 +411,7 @@ static int got_request(struct p2p_peer *p, const struct p2p_msg *m)
 	}
 	if (p->fast) {
 		p2p_put_request(&p->out, P2P_REJECT, m->index, m->begin, m->length);
-		flush(p);
+		p2p_peer_flush(p);
 	}
 	return 0;
 }
@@ -774,7 +644,7 @@ static void on_connected(struct p2p_peer *p)
 	p->st = PS_HANDSHAKE;
 	p->start_ms = p->last_rx_ms = loop_now_ms();
 	send_handshake(p, p2p_meta_wire_hash(p->x->m));
-	flush(p);
+	p2p_peer_flush(p);
 }
 
 static void on_io(struct loop *l, int fd, uint32_t events, void *arg)
@@ -789,7 +659,7 @@ static void on_io(struct loop *l, int fd, uint32_t events, void *arg)
 		return;
 	}
 	if (events & EPOLLOUT) {
-		flush(p);
+		p2p_peer_flush(p);
 		if (p->st == PS_ACTIVE && p->nserve)
 			p2p_peer_serve(p);
 	}
@@ -825,7 +695,7 @@ void p2p_peer_tick(struct p2p_peer *p, uint64_t now)
 	}
 	if (now - p->last_tx_ms >= P2P_KEEPALIVE_MS) {
 		p2p_put_keepalive(&p->out);
-		flush(p);
+		p2p_peer_flush(p);
 		if (p->st == PS_DEAD)
 			return;
 	}
