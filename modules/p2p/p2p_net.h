@@ -85,7 +85,8 @@ int p2p_scrape_start(struct loop *l, struct resolver *r, SSL_CTX *tls, const cha
 typedef void (*p2p_get_cb)(int status, const uint8_t *body, size_t n, const char *why, void *arg);
 int p2p_http_get_start(struct loop *l, struct resolver *r, SSL_CTX *tls, const char *url,
     size_t max, p2p_get_cb cb, void *arg, struct p2p_http_req **out);
-/* Cancel (no callback afterwards). NULL-safe. */
+/* Cancel (no callback afterwards). NULL-safe. After its callback a
+ * request is gone by itself: do not free it then. */
 void p2p_http_req_free(struct p2p_http_req *q);
 /* The client TLS context for trackers, web seeds and URLs: TLS 1.2+,
  * chain and host name verified against ca_file or the system store. */
