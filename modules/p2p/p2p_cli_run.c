@@ -146,10 +146,14 @@ static void on_tick(struct loop *l, void *arg)
 		r->last_have_ms = now;
 	} else if (r->c->cmd == P2P_CMD_GET && !r->done &&
 	    now - r->last_have_ms >= r->c->stall_ms) {
-		if (r->c->stall_ms % 60000 == 0)
-			snprintf(d, sizeof(d), "%llum", (unsigned long long)(r->c->stall_ms / 60000));
+		unsigned long long ms = r->c->stall_ms;
+
+		if (ms % 60000 == 0)
+			snprintf(d, sizeof(d), "%llum", ms / 60000);
+		else if (ms % 1000 == 0)
+			snprintf(d, sizeof(d), "%llus", ms / 1000);
 		else
-			snprintf(d, sizeof(d), "%.1fs", (double)r->c->stall_ms / 1000.0);
+			snprintf(d, sizeof(d), "%llums", ms);
 		snprintf(why, sizeof(why), "stalled: no verified data for %s", d);
 		fail(r, why);
 		return;

@@ -185,9 +185,9 @@ void p2p_progress_done(struct p2p_run *r, const struct p2p_stats *st)
 	p2p_fmt_bytes(st->from_webseeds, o, sizeof(o));
 	p2p_fmt_bytes(st->from_peers, p, sizeof(p));
 	p2p_fmt_bytes(st->found_bytes, f, sizeof(f));
-	printf("%s: done, %s in %s/%s in %.1f s (%s/s): origin %s / peers %s, found %s%s\n",
-	    r->meta.name, sz, r->c->dir, r->meta.name, secs, rate, o, p, f,
-	    st->hash_fails ? ", hash failures" : "");
+	printf("%s: done, %s in %s/%s in %.1f s (%s/s): origin %s / peers %s, found %s, "
+	    "%u hash failures, %u banned\n", r->meta.name, sz, r->c->dir, r->meta.name, secs,
+	    rate, o, p, f, st->hash_fails, st->banned);
 	fflush(stdout);
 }
 
