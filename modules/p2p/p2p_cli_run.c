@@ -371,7 +371,7 @@ int p2p_cmd_run(const struct p2p_cli *c)
 		r.tick_timer = loop_timer_add(r.loop, TICK_MS, on_tick, &r);
 		if (c->cmd == P2P_CMD_SEED && c->duration_ms)
 			r.end_timer = loop_timer_add(r.loop, c->duration_ms, on_end_timer, &r);
-		if (!r.done && !r.failed && loop_run(r.loop) < 0)
+		if (!r.failed && (!r.done || r.end_timer) && loop_run(r.loop) < 0)
 			r.rc = P2P_EXIT_SYSTEM;
 		p2p_progress_clear(&r);
 		if (c->cmd == P2P_CMD_SEED && !r.failed && r.x) {
