@@ -104,14 +104,15 @@ void p2p_progress_tick(struct p2p_run *r)
 
 	if (r->c->quiet || !r->x)
 		return;
+	/* get's done line stays the last, also while --seed-after runs. */
+	if (r->done && r->c->cmd == P2P_CMD_GET && (r->c->json || !r->tty))
+		return;
 	p2p_xfer_get_stats(r->x, &st);
 	if (r->c->json) {
 		if (r->ticks % TICKS_PER_S == 0)
 			progress_json(r, &st);
 		return;
 	}
-	if (r->done && r->c->cmd == P2P_CMD_GET && !r->tty)
-		return;
 	line(&st, buf, sizeof(buf));
 	if (r->tty) {
 		fprintf(stderr, "\r\033[K%s", buf[0] == ' ' ? buf + 1 : buf);
@@ -136,6 +137,8 @@ void p2p_progress_event(struct p2p_run *r, enum p2p_event ev, const char *text)
 {
 	struct json j;
 
+	if (r->done && r->c->cmd == P2P_CMD_GET && r->c->json)
+		return;
 	if (r->c->json) {
 		json_init(&j);
 		json_obj_begin(&j);
