@@ -239,7 +239,10 @@ static int start_ctx(struct p2p_run *r)
 			break;
 	}
 	if (e < 0) {
-		fprintf(stderr, "%s: %s\n", P2P_PROG, why[0] ? why : strerror(-e));
+		snprintf(r->reason, sizeof(r->reason), "%s", why[0] ? why : strerror(-e));
+		fprintf(stderr, "%s: %s\n", P2P_PROG, r->reason);
+		if (c->cmd == P2P_CMD_GET)
+			publish(r, "failed", NULL);
 		return e == -EINVAL ? P2P_EXIT_USAGE : P2P_EXIT_SYSTEM;
 	}
 	return 0;
@@ -361,6 +364,8 @@ int p2p_cmd_run(const struct p2p_cli *c)
 	r.c = c;
 	r.tty = isatty(STDERR_FILENO) && !c->json && !c->quiet;
 	rc = prepare(&r);
+	if (rc != 0 && r.interrupted)
+		p2p_progress_failed(&r);	/* ^C while fetching the torrent */
 	if (rc == 0)
 		rc = start_ctx(&r);
 	if (rc == 0) {
