@@ -20,6 +20,7 @@
 struct vfile {
 	int	fd;		/* -1: not open */
 	bool	missing;	/* absent, not a regular file, or of another size */
+	bool	resized;	/* of those: a regular file of another size */
 	bool	bad;		/* holds (part of) a piece that does not match */
 };
 
@@ -55,13 +56,15 @@ static int open_under(int dirfd, const char *path)
 
 static void vfile_open(int dirfd, const struct p2p_file *f, struct vfile *v)
 {
-	struct stat st;
+	struct stat st = { .st_mode = 0 };
 
 	v->fd = open_under(dirfd, f->path);
 	if (v->fd < 0 || fstat(v->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size != f->length) {
-		if (v->fd >= 0)
+		if (v->fd >= 0) {
+			v->resized = S_ISREG(st.st_mode);
 			close(v->fd);
+		}
 		v->fd = -1;
 		v->missing = true;
 	}
@@ -145,7 +148,8 @@ static int print_result(const struct p2p_cli *c, const struct p2p_meta *m,
 	    bad, m->npieces, nbad, nbad == 1 ? "" : "s");
 	for (size_t k = 0; k < m->nfiles; k++)
 		if (!m->files[k].pad && (vf[k].bad || vf[k].missing))
-			printf("  %s: %s\n", vf[k].missing ? "missing" : "bad", m->files[k].path);
+			printf("  %s: %s\n", vf[k].resized ? "wrong size" : vf[k].missing ? "missing" :
+			    "bad", m->files[k].path);
 	return rc;
 }
 
