@@ -10,7 +10,8 @@
 #    file), 1 with the file missing; --json says the same;
 #  - info on a torrent made by mktorrent (another tool's v1) works;
 #  - a torrent with a ".." path component is refused with exit 2 and the
-#    reason names the file and the component.
+#    reason names the file and the component, by info, verify and get
+#    (which writes nothing); a --peer without a port is refused by get.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
@@ -149,5 +150,13 @@ like "$(cat err)" 'evil.torrent' "the refusal names the file"
 like "$(cat err)" '\.\.' "and the component"
 "$P2P" verify evil.torrent src >out 2>err
 is "$?" 2 "verify refuses it the same way"
+# get refuses it before any socket: no port, no LSD, nothing to reach.
+"$P2P" get evil.torrent -o out --port 0 --no-lsd --no-trackers --no-webseeds --quiet >o 2>err
+is "$?" 2 "get refuses it with exit 2"
+like "$(cat err)" 'evil.torrent' "get names the file"
+is "$(find out -mindepth 1 2>/dev/null | head -3)" "" "get wrote nothing"
+"$P2P" get pkg.torrent -o out --peer 10.0.0.2 --port 0 >o 2>err
+is "$?" 2 "get with a --peer without a port exits 2"
+like "$(cat err)" "--peer: '10.0.0.2' is not ADDR:PORT" "and names the peer"
 
 done_testing
