@@ -12,6 +12,7 @@
 
 #define TICKS_PER_S	4	/* p2p_cli_run.c ticks every 250 ms */
 #define PLAIN_EVERY	(5 * TICKS_PER_S)
+#define BAR_W		20	/* the bar and its line fit in 100 columns */
 
 static void emit(struct json *j)
 {
@@ -115,7 +116,13 @@ void p2p_progress_tick(struct p2p_run *r)
 	}
 	line(&st, buf, sizeof(buf));
 	if (r->tty) {
-		fprintf(stderr, "\r\033[K%s", buf[0] == ' ' ? buf + 1 : buf);
+		char bar[BAR_W + 1];
+		unsigned fill = st.size ? (unsigned)(st.have_bytes * BAR_W / st.size) : BAR_W;
+
+		for (unsigned i = 0; i < BAR_W; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[BAR_W] = '\0';
+		fprintf(stderr, "\r\033[K[%s] %s", bar, buf[0] == ' ' ? buf + 1 : buf);
 		fflush(stderr);
 		r->bar_shown = true;
 	} else if (r->ticks % PLAIN_EVERY == 0) {
