@@ -231,6 +231,11 @@ static int start_ctx(struct p2p_run *r)
 	char why[512] = "";
 	int e = 0;
 
+	/* --port 0 is "do not listen", also with --bind (the engine would
+	 * take an address with port 0 for an ephemeral port). */
+	if (c->port == 0)
+		o.listen_addr = NULL;
+
 	for (unsigned i = 0; i < tries; i++) {
 		o.listen_port = (uint16_t)(c->port + i);
 		why[0] = '\0';
