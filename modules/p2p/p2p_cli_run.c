@@ -391,6 +391,11 @@ int p2p_cmd_run(const struct p2p_cli *c)
 			if (st.state == P2P_FAILED) {
 				r.failed = true;
 				snprintf(r.reason, sizeof(r.reason), "%s", st.error);
+			} else if (st.state != P2P_CHECKING && st.pieces < st.npieces) {
+				/* Seeding less than all of it is not seeding it. */
+				r.failed = true;
+				snprintf(r.reason, sizeof(r.reason), "%u of %u pieces do not match",
+				    st.npieces - st.pieces, st.npieces);
 			}
 		}
 		if (r.failed) {
