@@ -928,8 +928,8 @@ part_p2p()
 	head -c 6000000 /dev/urandom >"$dir/origin/pkg-1.0/lib/core.bin"
 	head -c 2000000 /dev/urandom >"$dir/origin/pkg-1.0/update.bin"
 	printf 'pkg 1.0\n' >"$dir/origin/pkg-1.0/VERSION"
-	say "\$ outpost-p2p create pkg-1.0    (in namespace origin)"
-	(cd "$dir/origin" && ns_exec origin "$P2P" create pkg-1.0 -o "$dir/pkg.torrent") 2>&1 |
+	say "\$ outpost-p2p create origin/pkg-1.0 -o pkg.torrent    (in namespace origin)"
+	(cd "$dir" && ns_exec origin "$P2P" create origin/pkg-1.0 -o pkg.torrent) 2>&1 |
 		sed 's/^/  | /'
 	[ "${PIPESTATUS[0]}" = 0 ] || { say "FAILED: outpost-p2p create"; return 1; }
 	bg_run origin "$P2P" seed "$dir/pkg.torrent" "$dir/origin" --no-lsd --no-trackers \
