@@ -166,6 +166,7 @@ struct p2p_known {
 	struct p2p_addr	addr;
 	bool		banned, self, connected;
 	bool		nodial;		/* only seen incoming: a source port */
+	bool		complete;	/* was a seed when last connected */
 	uint8_t		fails;		/* failed pieces it contributed to */
 	unsigned	tries;
 	uint64_t	next_ms;

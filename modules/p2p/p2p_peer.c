@@ -169,6 +169,7 @@ void p2p_peer_close(struct p2p_peer *p, const char *why)
 		uint64_t back = 5000ull << (k->tries < 7 ? k->tries : 7);
 
 		k->connected = false;
+		k->complete = was_active && p2p_peer_is_seed(p);
 		k->tries++;
 		k->next_ms = loop_now_ms() + back;
 	}

@@ -90,7 +90,9 @@ static void try_connect(struct p2p_xfer *x, uint64_t now)
 {
 	unsigned started = 0;
 
-	if (x->state != P2P_DOWNLOADING)
+	/* A seed dials too: peers that only listen (aria2, or a leech that
+	 * heard of us by LSD or a tracker) are reached that way. */
+	if (x->state != P2P_DOWNLOADING && x->state != P2P_SEEDING)
 		return;
 	for (size_t i = 0; i < x->nknown && started < 10; i++) {
 		struct p2p_known *k = &x->known[i];
@@ -99,6 +101,8 @@ static void try_connect(struct p2p_xfer *x, uint64_t now)
 			return;
 		if (k->connected || k->banned || k->self || k->nodial || now < k->next_ms)
 			continue;
+		if (x->state == P2P_SEEDING && k->complete)
+			continue;	/* a seed has nothing for a seed */
 		if (p2p_peer_connect(x, &k->addr, (long)i) < 0) {
 			k->tries++;
 			k->next_ms = now + 30000;
@@ -428,6 +432,10 @@ void p2p_xfer_tick(struct p2p_xfer *x, uint64_t now)
 		x->last_save_ms = now;
 	}
 	p2p_src_tick(x, now);
+	if (x->state == P2P_SEEDING)
+		for (struct p2p_peer *p = x->peers; p; p = p->next)
+			if (p->st == PS_ACTIVE && p2p_peer_is_seed(p))
+				p2p_peer_close(p, "both complete");
 	try_connect(x, now);
 }
 
@@ -457,7 +465,7 @@ void p2p_xfer_lsd_announce(struct p2p_ctx *c)
 	if (!cap || !(ih = calloc(cap, sizeof(*ih))))
 		return;
 	for (struct p2p_xfer *x = c->xfers; x; x = x->next)
-		if (!x->no_lsd && !x->m->private_ && x->pick)
+		if (!x->no_lsd && !x->m->private_)
 			memcpy(ih[n++], p2p_meta_wire_hash(x->m), 20);
 	if (n)
 		p2p_lsd_announce(c->lsd, (const uint8_t (*)[20])ih, n);
