@@ -372,6 +372,19 @@ for line in open(sys.argv[1], errors="replace"):
 print(n)' "$NETNS_TMP/op-$1.json" "$2"
 }
 
+# p2p_event_texts NODE EVENT: the text of each such event, one a line.
+p2p_event_texts()
+{
+	python3 -c 'import json, sys
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        o = json.loads(line)
+    except Exception:
+        continue
+    if o.get("type") == "event" and o.get("event") == sys.argv[2]:
+        print(o.get("text"))' "$NETNS_TMP/op-$1.json" "$2"
+}
+
 # p2p_diag_logs NAMES...: the tails of the named logs in $T, for a failure.
 p2p_diag_logs()
 {

@@ -4,15 +4,16 @@
   bt-lt.py create [--v1|--v2|--hybrid] [--piece-size N] [--tracker URL]...
                   [--webseed URL]... SRC OUT
   bt-lt.py [--listen IP:PORT] [--peer IP:PORT]... [--seed] [--seed-time S]
-           [--timeout S] [--max-upload-rate B/s] TORRENT DIR
+           [--timeout S] [--max-upload-rate B/s] [--lsd] TORRENT DIR
 
 get (default): downloads TORRENT into DIR, prints one JSON line
 {"type":"done",...} and exits 0 when every piece is verified (after
 --seed-time seconds of seeding), 1 on timeout. --seed: checks DIR, prints
 {"type":"seeding",...} once the content verified (exit 1 if it does not),
 then seeds until SIGTERM/SIGINT or --seed-time, printing
-{"type":"stopped","uploaded":N}. No DHT, LSD, UPnP, NAT-PMP or uTP: peers
-come from --peer, the torrent's trackers or incoming connections.
+{"type":"stopped","uploaded":N}. No DHT, UPnP, NAT-PMP or uTP, no LSD
+unless --lsd: peers come from --peer, the torrent's trackers or incoming
+connections.
 """
 import argparse
 import json
@@ -56,7 +57,7 @@ def create(a):
 def run(a):
     settings = {
         "listen_interfaces": a.listen,
-        "enable_dht": False, "enable_lsd": False, "enable_upnp": False,
+        "enable_dht": False, "enable_lsd": a.lsd, "enable_upnp": False,
         "enable_natpmp": False, "enable_outgoing_utp": False,
         "enable_incoming_utp": False, "allow_multiple_connections_per_ip": True,
         "alert_mask": lt.alert.category_t.error_notification
@@ -131,6 +132,7 @@ def main():
     p.add_argument("--listen", default="0.0.0.0:6881")
     p.add_argument("--peer", action="append", default=[])
     p.add_argument("--seed", action="store_true")
+    p.add_argument("--lsd", action="store_true")
     p.add_argument("--seed-time", type=float)
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--max-upload-rate", type=int, default=0)
