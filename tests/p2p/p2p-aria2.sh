@@ -38,7 +38,7 @@ p2p_wait_listen seed || diag "aria2c seed does not listen"
 run_ok "outpost gets from aria2c" p2p_get p1 "$T/v1.torrent" -o "$T/o1" \
 	--peer "$P2P_SEED4:$P2P_PORT" --no-lsd --no-trackers --stall 30s --json
 done=$(p2p_last p1)
-is "$(p2p_jget "$done" type)" done "the last JSON line is done"
+is "$(p2p_jget "$done" type)" "done" "the last JSON line is done"
 is "$(p2p_jget "$done" from_peers)" "$size" "every byte came from peers"
 is "$(p2p_sha "$T/o1/data")" "$want" "outpost's files have the right SHA-256"
 run_ok "verify agrees" "$P2P" verify "$T/v1.torrent" "$T/o1"
