@@ -4,7 +4,8 @@
 #     aria2c (--peer), aria2c exits when done; the files' SHA-256 match.
 #  2. aria2c seeds, outpost gets with --peer: exit 0, "done" says every
 #     byte came from peers, SHA-256 match, verify agrees.
-#  3. the same with a .torrent made by mktorrent, not by us.
+#  3. the same with a .torrent made by mktorrent, not by us;
+#  4. and that over IPv6 ([2001:db8::2]:6881).
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
@@ -43,7 +44,7 @@ is "$(p2p_jget "$done" from_peers)" "$size" "every byte came from peers"
 is "$(p2p_sha "$T/o1/data")" "$want" "outpost's files have the right SHA-256"
 run_ok "verify agrees" "$P2P" verify "$T/v1.torrent" "$T/o1"
 
-# 3. a mktorrent .torrent, aria2c still seeding the same files
+# 3. a mktorrent .torrent, aria2c seeding the same files with it
 p2p_mktorrent "$T/src/data" "$T/mk.torrent"
 bg_kill "$s"
 p2p_aria2 seed "$T/mk.torrent" "$T/src" seed
@@ -51,4 +52,9 @@ p2p_wait_listen seed || diag "aria2c seed does not listen"
 run_ok "outpost gets a mktorrent torrent from aria2c" p2p_get p2 "$T/mk.torrent" \
 	-o "$T/o2" --peer "$P2P_SEED4:$P2P_PORT" --no-lsd --no-trackers --stall 30s --quiet
 is "$(p2p_sha "$T/o2/data")" "$want" "those files have the right SHA-256"
+
+# 4. the same over IPv6
+run_ok "outpost gets from aria2c over IPv6" p2p_get p1 "$T/mk.torrent" -o "$T/o3" \
+	--peer "[$P2P_SEED6]:$P2P_PORT" --no-lsd --no-trackers --stall 30s --quiet
+is "$(p2p_sha "$T/o3/data")" "$want" "IPv6: right SHA-256"
 done_testing

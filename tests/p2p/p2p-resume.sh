@@ -1,7 +1,7 @@
 #!/bin/bash
 # p2p-resume.sh: a get killed with SIGKILL halfway resumes. The only
-# source is nginx (web seed) at limit_rate 2 MiB/s, so 8 MiB take ~4 s:
-# once outpost's progress says >= 40 % it is killed -9, then run again:
+# source is nginx (web seed) at limit_rate 1 MiB/s a connection, so
+# 8 MiB take seconds: once outpost's progress says >= 40 % it is killed -9, then run again:
 # exit 0, right SHA-256, the second run fetched less than 70 % of the
 # size, and nginx's log (body bytes of every response, the killed ones
 # included) totals at most size + 4 pieces.
@@ -15,7 +15,7 @@ p2p_content "$T/www" data 8
 want=$(p2p_sha "$T/www/data")
 size=$(p2p_size "$T/www/data")
 piece=262144
-p2p_nginx "$T/www" 2m || bail "no nginx"
+p2p_nginx "$T/www" 1m || bail "no nginx"
 run_ok "create with a web seed" "$P2P" create "$T/www/data" -o "$T/t.torrent" \
 	--webseed "$P2P_WEB/" --piece-size 256KiB
 
