@@ -5,7 +5,7 @@
 EXTRA_DIST += tests/p2p/p2p-lib.sh tests/tools/bt-lt.py tests/tools/bt-corrupt.py \
 	tests/tools/bt-badmeta.py
 
-p2p_tests = tests/p2p/p2p-aria2.sh tests/p2p/p2p-transmission.sh tests/p2p/p2p-libtorrent.sh \
+p2p_tests = tests/p2p/p2p-world.sh tests/p2p/p2p-aria2.sh tests/p2p/p2p-transmission.sh tests/p2p/p2p-libtorrent.sh \
 	tests/p2p/p2p-tracker.sh tests/p2p/p2p-lsd.sh tests/p2p/p2p-webseed.sh \
 	tests/p2p/p2p-resume.sh tests/p2p/p2p-corrupt.sh tests/p2p/p2p-badmeta.sh \
 	tests/p2p/p2p-swarm.sh

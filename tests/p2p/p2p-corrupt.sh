@@ -14,7 +14,7 @@ p2p_begin 2 aria2c
 p2p_content "$T/src" data 4
 want=$(p2p_sha "$T/src/data")
 run_ok "create" "$P2P" create "$T/src/data" -o "$T/t.torrent" --v1 --piece-size 64KiB
-p2p_aria2 seed "$T/t.torrent" "$T/src" seed --max-upload-limit=1M
+p2p_aria2 seed "$T/t.torrent" "$T/src" seed --max-upload-limit=512K
 p2p_wait_listen seed || diag "aria2c does not listen"
 bg_run p2 python3 "$P2P_TOOLS/bt-corrupt.py" --listen "$(p2p_ip p2):$P2P_PORT" \
 	--counters "$T/corrupt.json" "$T/t.torrent" >"$T/corrupt.log" 2>&1

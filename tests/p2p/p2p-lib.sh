@@ -239,6 +239,14 @@ for f in sys.argv[1:]:
 	}
 }
 
+# p2p_tx_bytes NODE: bytes NODE's eth0 has sent (the kernel's count,
+# headers included), independent of what any client reports.
+p2p_tx_bytes()
+{
+	ip -n "$(ns "$1")" -s -j link show dev eth0 |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["bytes"])'
+}
+
 # p2p_port_open NS ADDR PORT: something listens there.
 p2p_port_open()
 {
