@@ -8,7 +8,9 @@
 #  - transmission-cli seeds, aria2c gets, through opentracker only;
 #  - libtorrent seeds a v2 torrent, libtorrent gets it by LSD only;
 #  - aria2c gets from nginx alone (web seed); nginx's log sums to the
-#    size; https with the test CA works, without it is refused.
+#    size; https with the test CA works, without it is refused;
+#  - bt-badmeta.py's files: libtorrent takes the control and refuses
+#    those of its defects it checks when parsing.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
@@ -71,6 +73,18 @@ is "$(p2p_origin_bytes)" "$size" "nginx's log sums to the size"
 run_ok "https with the test CA" ns_exec p1 curl -sf --cacert "$T/pki/ca.pem" -o /dev/null \
 	"$P2P_WEBS/data/file1.bin"
 run_fails "https without it" ns_exec p1 curl -sf -o /dev/null "$P2P_WEBS/data/file1.bin"
+# bt-badmeta.py: libtorrent accepts the control and refuses the cases it
+# checks at parse time (it sanitises paths instead of refusing them).
+python3 "$P2P_TOOLS/bt-badmeta.py" "$T/bad" || bail "bt-badmeta.py failed"
+lt_refused=$("$LT_PY" -c 'import sys, libtorrent as lt
+for f in sys.argv[1:]:
+    try:
+        lt.torrent_info(f)
+    except Exception:
+        print(f.rsplit("/", 1)[1][:-8])' "$T"/bad/*.torrent | LC_ALL=C sort | tr '\n' ' ')
+is "$lt_refused" "deep-dicts deep-lists empty-file empty-name empty-path huge-length huge-piece-count huge-string-length negative-length no-info pieces-count-wrong pieces-not-20 truncated v2-bad-piece-length v2-dotdot zero-piece-length " \
+	"libtorrent refuses exactly the parse-time defects, and takes the control"
+
 [ "$TAP_FAILED" = 0 ] || p2p_diag_logs aria2-seed.log lt-p1.log lt-p3.log corrupt.log tr-seed.log \
 	aria2-p1.log tracker/log lt-p2.log aria2-p3.log
 done_testing
