@@ -14,10 +14,15 @@
 #                                      test CA) and opentracker (:6969)
 #   p<I>    10.0.0.1I  2001:db8::1I    peers p1..pN (I < 10)
 #
+# tests/p2p/p2p-world.sh proves all of this with the real clients alone.
 # Every BitTorrent client listens on 6881 in its own namespace, so a peer
 # is always ADDR:6881. Files go to $NETNS_TMP (removed at teardown).
 # Clients: p2p_aria2, p2p_tr (transmission-cli), p2p_lt (bt-lt.py,
-# libtorrent 2.0 through /usr/bin/python3), p2p_op (outpost-p2p).
+# libtorrent 2.0 through /usr/bin/python3), p2p_op / p2p_get (outpost-p2p).
+# Their quirks: aria2c cannot be given a peer (an outpost seed dials it,
+# or the tracker); transmission-cli neither, and never exits (watch the
+# files, kill it); this opentracker serves whitelisted hashes only
+# (p2p_tracker TORRENT... allows them).
 P2P=${P2P:-$top_builddir/modules/p2p/outpost-p2p}
 P2P_TOOLS=$top_srcdir/tests/tools
 P2P_PORT=6881
