@@ -1,0 +1,201 @@
+/* test-meta.c: bencode (strictness, reasons, limits), metainfo refusals
+ * (paths, sizes, layers, hybrids) with their reasons, and create ->
+ * parse -> verify for v1, v2 and hybrid, single and multi-file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bencode.h"
+#include "meta.h"
+#include "tap.h"
+
+static void test_bencode(void)
+{
+	static const struct { const char *in; int err; const char *why; } t[] = {
+		{ "i42e", 0, NULL }, { "i-7e", 0, NULL }, { "4:spam", 0, NULL }, { "le", 0, NULL },
+		{ "d1:ai1e1:bi2ee", 0, NULL },
+		{ "i-0e", -EBADMSG, "negative zero" }, { "i042e", -EBADMSG, "leading zero" },
+		{ "ie", -EBADMSG, "digits expected" }, { "i1", -EBADMSG, "'e' expected" },
+		{ "5:spam", -EBADMSG, "past the end" }, { "l", -EBADMSG, "ends inside" },
+		{ "d1:bi1e1:ai2ee", -EBADMSG, "not sorted" }, { "d1:ai1e1:ai2ee", -EBADMSG, "not sorted" },
+		{ "di1ei2ee", -EBADMSG, "key is not a string" }, { "d1:ae", -EBADMSG, "without a value" },
+		{ "i1ei2e", -EBADMSG, "trailing bytes" }, { "x", -EBADMSG, "not a bencoded value" },
+		{ "i9223372036854775808e", -EBADMSG, "out of range" },
+	};
+	struct benc_doc d;
+	char why[160], deep[400];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int e = benc_decode((const uint8_t *)t[i].in, strlen(t[i].in), &d, why, sizeof(why));
+
+		ok(e == t[i].err && (!t[i].why || strstr(why, t[i].why)), "bencode %s: %d %s",
+		    t[i].in, e, e ? why : "");
+		if (!e)
+			benc_doc_free(&d);
+	}
+	memset(deep, 'l', 200);
+	memset(deep + 200, 'e', 200);
+	is_int(benc_decode((uint8_t *)deep, sizeof(deep), &d, why, sizeof(why)), -E2BIG,
+	    "200 levels of nesting refused (%s)", why);
+	benc_decode((const uint8_t *)"d1:ai1e1:bl3:xyzee", 18, &d, why, sizeof(why));
+	ok(benc_get_list(d.root, "b") && benc_str_is(&benc_get_list(d.root, "b")->kids[0], "xyz") &&
+	    !benc_get_str(d.root, "a"), "typed lookups");
+	benc_doc_free(&d);
+}
+
+/* A v1 torrent around info (a bencoded dict text). */
+static int parse_info(const char *info, char *why, size_t wl)
+{
+	char buf[4096];
+	struct p2p_meta m;
+	int n = snprintf(buf, sizeof(buf), "d4:info%se", info), e;
+
+	e = p2p_meta_parse((uint8_t *)buf, (size_t)n, &m, why, wl);
+	p2p_meta_free(&m);
+	return e;
+}
+
+static void test_refusals(void)
+{
+	static const struct { const char *what, *info, *why; } t[] = {
+		{ "\"..\" in a path", "d5:filesld6:lengthi5e4:pathl2:..6:passwdeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae", "\"..\"" },
+		{ "\"/\" inside a component", "d5:filesld6:lengthi5e4:pathl8:etc/passeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae", "\"/\"" },
+		{ "an empty component", "d5:filesld6:lengthi5e4:pathl0:1:aeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae", "empty path component" },
+		{ "an absolute name", "d6:lengthi5e4:name4:/etc12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae", "\"/\"" },
+		{ "the name \"..\"", "d6:lengthi5e4:name2:..12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae", "\"..\"" },
+		{ "pieces not a multiple of 20", "d6:lengthi5e4:name1:x12:piece lengthi16384e6:pieces19:aaaaaaaaaaaaaaaaaaae", "19 bytes" },
+		{ "a huge piece count", "d6:lengthi9000000000000000e4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae", "pieces" },
+		{ "a piece length of 1", "d6:lengthi5e4:name1:x12:piece lengthi1e6:pieces20:aaaaaaaaaaaaaaaaaaaae", "piece length" },
+		{ "two files with one path", "d5:filesld6:lengthi5e4:pathl1:aeed6:lengthi5e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae", "two files" },
+		{ "a file that is a folder", "d5:filesld6:lengthi5e4:pathl1:aeed6:lengthi5e4:pathl1:a1:beee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae", "also a folder" },
+		{ "no data", "d6:lengthi0e4:name1:x12:piece lengthi16384e6:pieces0:e", "no data" },
+		{ "a v2 piece layer missing", "d9:file treed1:xd0:d6:lengthi40000e11:pieces root32:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaeee12:meta versioni2e4:name1:x12:piece lengthi16384ee", "piece layers" },
+	};
+	char why[256];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int e = parse_info(t[i].info, why, sizeof(why));
+
+		ok(e < 0 && strstr(why, t[i].why), "refused: %s (%s)", t[i].what, why);
+	}
+	is_int(p2p_meta_parse((const uint8_t *)"d4:infod", 8, &(struct p2p_meta){ 0 }, why,
+	    sizeof(why)), -EBADMSG, "truncated bencode refused (%s)", why);
+}
+
+static void write_file(const char *path, size_t n, unsigned seed)
+{
+	FILE *f = fopen(path, "wb");
+
+	for (size_t i = 0; i < n; i++)
+		fputc((int)((i * 31 + seed * 7 + (i >> 9)) % 251), f);
+	fclose(f);
+}
+
+/* Read piece i from the content under dir, as the store would. */
+static uint8_t *read_piece(const struct p2p_meta *m, const char *dir, uint32_t i, uint32_t *n)
+{
+	uint64_t start = (uint64_t)i * m->piece_len;
+	uint8_t *buf;
+
+	*n = p2p_piece_size(m, i);
+	buf = calloc(1, *n ? *n : 1);
+	for (size_t k = 0; k < m->nfiles; k++) {
+		const struct p2p_file *f = &m->files[k];
+		uint64_t a = f->offset > start ? f->offset : start;
+		uint64_t b = f->offset + f->length < start + *n ? f->offset + f->length : start + *n;
+		char p[4096];
+		FILE *fp;
+
+		if (f->pad || a >= b)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, f->path);
+		fp = fopen(p, "rb");
+		if (!fp)
+			continue;
+		fseek(fp, (long)(a - f->offset), SEEK_SET);
+		if (fread(buf + (a - start), 1, (size_t)(b - a), fp) != b - a)
+			memset(buf, 0xee, 1);
+		fclose(fp);
+	}
+	return buf;
+}
+
+static void round_trip(const char *dir, const char *path, int ver, const char *what)
+{
+	struct p2p_create_opts o = { .path = path, .version = ver, .piece_len = 32768 };
+	struct wire_buf b;
+	struct p2p_meta m;
+	char why[256];
+	uint32_t bad = 0, n;
+	bool flip_seen = false;
+	int e;
+
+	wire_buf_init(&b);
+	e = p2p_create(&o, &b, why, sizeof(why));
+	is_int(e, 0, "%s: created %s", what, e ? why : "");
+	e = p2p_meta_parse(b.data, b.len, &m, why, sizeof(why));
+	is_int(e, 0, "%s: parses back %s", what, e ? why : "");
+	if (e == 0) {
+		is_int(m.version, ver, "%s: version", what);
+		for (uint32_t i = 0; i < m.npieces; i++) {
+			uint8_t *p = read_piece(&m, dir, i, &n);
+
+			if (!p2p_piece_verify(&m, i, p, n))
+				bad++;
+			p[n / 2] ^= 0x40;
+			if (p2p_piece_verify(&m, i, p, n))
+				flip_seen = true;
+			free(p);
+		}
+		is_int(bad, 0, "%s: all %u pieces of the content verify", what, m.npieces);
+		ok(!flip_seen, "%s: a flipped byte fails its piece", what);
+		p2p_meta_free(&m);
+	}
+	wire_buf_free(&b);
+}
+
+static void test_create(void)
+{
+	char dir[] = "/tmp/test-meta-XXXXXX", p[512], q[512];
+
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp");
+	snprintf(p, sizeof(p), "%s/pkg", dir);
+	mkdir(p, 0755);
+	snprintf(q, sizeof(q), "%s/pkg/sub", dir);
+	mkdir(q, 0755);
+	snprintf(q, sizeof(q), "%s/pkg/a.bin", dir);
+	write_file(q, 100000, 1);
+	snprintf(q, sizeof(q), "%s/pkg/sub/b.bin", dir);
+	write_file(q, 32768, 2);
+	snprintf(q, sizeof(q), "%s/pkg/c", dir);
+	write_file(q, 5, 3);
+	snprintf(q, sizeof(q), "%s/pkg/empty", dir);
+	write_file(q, 0, 4);
+	snprintf(q, sizeof(q), "%s/one.bin", dir);
+	write_file(q, 200001, 5);
+	for (int v = 1; v <= 3; v++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "multi-file v%d%s", v, v == 3 ? " (hybrid)" : "");
+		round_trip(dir, p, v, what);
+		snprintf(what, sizeof(what), "single file v%d%s", v, v == 3 ? " (hybrid)" : "");
+		round_trip(dir, q, v, what);
+	}
+	is_int(p2p_piece_len_for(1 << 20), 16384, "1 MiB: 16 KiB pieces");
+	is_int(p2p_piece_len_for(1ull << 30), 1 << 20, "1 GiB: 1 MiB pieces");
+	snprintf(q, sizeof(q), "rm -rf %s", dir);
+	if (system(q) != 0)
+		diag("could not remove %s", dir);
+}
+
+int main(void)
+{
+	test_bencode();
+	test_refusals();
+	test_create();
+	return done_testing();
+}
