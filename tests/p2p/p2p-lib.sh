@@ -313,8 +313,10 @@ p2p_aria2()
 		-d "$dir" "${extra[@]}" "$@" "$tor" >"$NETNS_TMP/aria2-$node.log" 2>&1
 }
 
-# p2p_tr NODE TORRENT DIR: transmission-cli in NODE (no DHT, LPD, PEX),
-# HOME and config of its own; it never exits: kill BG_PID when done.
+# p2p_tr NODE TORRENT DIR: transmission-cli in NODE (no DHT, LPD, PEX;
+# plaintext first: outpost does not speak MSE),
+# HOME and config of its own; -v: checks what DIR holds first, as its
+# resume file may be stale. It never exits: kill BG_PID when done.
 p2p_tr()
 {
 	local node=$1 tor=$2 dir=$3 cfg=$NETNS_TMP/tr-$1
@@ -323,13 +325,13 @@ p2p_tr()
 { "dht-enabled": false, "lpd-enabled": false, "pex-enabled": false,
   "utp-enabled": false, "port-forwarding-enabled": false,
   "peer-port": $P2P_PORT, "peer-port-random-on-start": false,
-  "encryption": 1, "bind-address-ipv4": "$(p2p_ip "$node")",
+  "encryption": 0, "bind-address-ipv4": "$(p2p_ip "$node")",
   "download-dir": "$dir", "incomplete-dir-enabled": false,
   "ratio-limit-enabled": false, "speed-limit-up-enabled": false,
   "message-level": 1 }
 EOF
 	HOME=$cfg bg_run "$node" transmission-cli -g "$cfg" -w "$dir" -p "$P2P_PORT" \
-		-er "$tor" >"$NETNS_TMP/tr-$node.log" 2>&1
+		-et -v "$tor" >"$NETNS_TMP/tr-$node.log" 2>&1
 }
 
 # p2p_lt NODE ARGS...: bt-lt.py (libtorrent) in NODE listening on
