@@ -475,8 +475,14 @@ static int on_msg(struct p2p_peer *p, const struct p2p_msg *m)
 		p2p_peer_fill(p);
 		break;
 	case P2P_BITFIELD:
-		if (p->in_pick || !p2p_bitfield_valid(m->data, m->data_len, np))
+		if (!p2p_bitfield_valid(m->data, m->data_len, np))
 			return -EBADMSG;
+		/* aria2 sends a fresh bitfield after HAVE_NONE once it has
+		 * pieces: take it as a replacement, not as an error. */
+		if (p->in_pick && x->pick)
+			p2p_pick_remove_peer(x->pick, p->have_all ? NULL : p->bits);
+		p->in_pick = false;
+		p->have_all = false;
 		memcpy(p->bits, m->data, m->data_len);
 		p->nhave = 0;
 		for (uint32_t i = 0; i < np; i++)
