@@ -1,0 +1,98 @@
+#!/bin/bash
+# p2p-meta-interop.sh: metainfo against other tools, no network at all.
+# Torrents made by transmission-create, mktorrent and libtorrent (v1, v2,
+# hybrid) must parse to the info-hashes libtorrent computes for them and
+# verify every piece of the real content, one flipped byte failing
+# exactly one piece; torrents made by p2p_create must load in libtorrent
+# with the info-hashes we computed.
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/tap.sh"
+MK=$top_builddir/tests/tools/p2p-mkmeta
+PY=/usr/bin/python3
+
+require_cmd transmission-create mktorrent
+$PY -c 'import libtorrent' 2>/dev/null || require_cmd python3-libtorrent
+[ -x "$MK" ] || bail "no $MK (make check builds it)"
+
+T=$(mktemp -d /tmp/p2p-meta-interop.XXXXXX) || bail "mktemp"
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/ok/multi/sub" "$T/bad"
+head -c 40000 /dev/urandom >"$T/ok/multi/a.bin"
+head -c 70001 /dev/urandom >"$T/ok/multi/sub/b.bin"
+head -c 333 /dev/urandom >"$T/ok/multi/c.txt"
+head -c 50000 /dev/urandom >"$T/ok/single.bin"
+cp -a "$T/ok/." "$T/bad/"
+# One byte flipped in the middle of b.bin and of single.bin.
+flip() { printf '\x5a' | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+flip "$T/bad/multi/sub/b.bin" 35000
+flip "$T/bad/single.bin" 25000
+
+# libtorrent's view of a torrent: "v1 HEX v2 HEX" ("-" when absent).
+lt_hashes()
+{
+	$PY - "$1" <<'PYEOF'
+import sys, libtorrent as lt
+ih = lt.torrent_info(sys.argv[1]).info_hashes()
+print("v1", str(ih.v1) if ih.has_v1() else "-", "v2", str(ih.v2) if ih.has_v2() else "-")
+PYEOF
+}
+lt_make()	# FLAGS(v1|v2|hybrid) PATH OUT
+{
+	(cd "$T/ok" && $PY - "$@" <<'PYEOF'
+import sys, libtorrent as lt
+flags = {"v1": lt.create_torrent.v1_only, "v2": lt.create_torrent.v2_only, "hybrid": 0}
+fs = lt.file_storage()
+lt.add_files(fs, sys.argv[2])
+ct = lt.create_torrent(fs, 16384, flags=flags[sys.argv[1]])
+lt.set_piece_hashes(ct, ".")
+open(sys.argv[3], "wb").write(lt.bencode(ct.generate()))
+PYEOF
+	)
+}
+
+(cd "$T/ok" &&
+	transmission-create -s 16 -o "$T/tr-multi.torrent" multi >/dev/null 2>&1 &&
+	transmission-create -s 32 -o "$T/tr-single.torrent" single.bin >/dev/null 2>&1 &&
+	mktorrent -a http://192.0.2.1/announce -l 15 -o "$T/mk-multi.torrent" multi >/dev/null 2>&1 &&
+	mktorrent -a http://192.0.2.1/announce -l 15 -o "$T/mk-single.torrent" single.bin >/dev/null 2>&1) ||
+	bail "transmission-create or mktorrent failed"
+for v in v1 v2 hybrid; do
+	lt_make $v multi "$T/lt-$v-multi.torrent" && lt_make $v single.bin "$T/lt-$v-single.torrent" ||
+		bail "libtorrent could not make a $v torrent"
+done
+
+THEIRS="tr-multi tr-single mk-multi mk-single lt-v1-multi lt-v1-single lt-v2-multi lt-v2-single lt-hybrid-multi lt-hybrid-single"
+plan $((4 * 10 + 4 * 6))
+
+for t in $THEIRS; do
+	f=$T/$t.torrent
+	OUT=$("$MK" info "$f" "$T/ok" 2>&1)
+	ok $? "$t: parses ($(head -c 200 <<<"$OUT"))"
+	is "$(awk 'NR == 1 { print $3, $4, $5, $6 }' <<<"$OUT")" "$(lt_hashes "$f")" \
+	    "$t: our info-hashes are libtorrent's"
+	n=$(awk 'NR == 1 { print $8 }' <<<"$OUT")
+	is "$(sed -n 2p <<<"$OUT")" "verified $n/$n" "$t: every piece of the content verifies"
+	BAD=$("$MK" info "$f" "$T/bad" 2>&1 | sed -n 2p)
+	is "$BAD" "verified $((n - 1))/$n" "$t: one flipped byte fails exactly one piece"
+done
+
+for v in v1 v2 hybrid; do
+	for what in multi single.bin; do
+		f=$T/ours-$v-${what%.bin}.torrent
+		"$MK" create $v "$T/ok/$what" "$f"
+		ok $? "ours $v ${what%.bin}: created"
+		OUT=$("$MK" info "$f" "$T/ok" 2>&1)
+		n=$(awk 'NR == 1 { print $8 }' <<<"$OUT")
+		is "$(sed -n 2p <<<"$OUT")" "verified $n/$n" "ours $v ${what%.bin}: verifies the content"
+		LT=$(lt_hashes "$f" 2>&1)
+		is "$LT" "$(awk 'NR == 1 { print $3, $4, $5, $6 }' <<<"$OUT")" \
+		    "ours $v ${what%.bin}: libtorrent loads it with the same info-hashes"
+		ver=$(awk 'NR == 1 { print $2 }' <<<"$OUT")
+		is "$ver" "$(case $v in v1) echo 1;; v2) echo 2;; *) echo 3;; esac)" \
+		    "ours $v ${what%.bin}: the version asked for"
+	done
+done
+done_testing
