@@ -39,14 +39,14 @@ ih = lt.torrent_info(sys.argv[1]).info_hashes()
 print("v1", str(ih.v1) if ih.has_v1() else "-", "v2", str(ih.v2) if ih.has_v2() else "-")
 PYEOF
 }
-lt_make()	# FLAGS(v1|v2|hybrid) PATH OUT
+lt_make()	# FLAGS(v1|v2|hybrid) PATH OUT PIECE_LEN
 {
 	(cd "$T/ok" && $PY - "$@" <<'PYEOF'
 import sys, libtorrent as lt
 flags = {"v1": lt.create_torrent.v1_only, "v2": lt.create_torrent.v2_only, "hybrid": 0}
 fs = lt.file_storage()
 lt.add_files(fs, sys.argv[2])
-ct = lt.create_torrent(fs, 16384, flags=flags[sys.argv[1]])
+ct = lt.create_torrent(fs, int(sys.argv[4]), flags=flags[sys.argv[1]])
 lt.set_piece_hashes(ct, ".")
 open(sys.argv[3], "wb").write(lt.bencode(ct.generate()))
 PYEOF
@@ -60,12 +60,15 @@ PYEOF
 	mktorrent -a http://192.0.2.1/announce -l 15 -o "$T/mk-single.torrent" single.bin >/dev/null 2>&1) ||
 	bail "transmission-create or mktorrent failed"
 for v in v1 v2 hybrid; do
-	lt_make $v multi "$T/lt-$v-multi.torrent" && lt_make $v single.bin "$T/lt-$v-single.torrent" ||
+	lt_make $v multi "$T/lt-$v-multi.torrent" 16384 &&
+		lt_make $v single.bin "$T/lt-$v-single.torrent" 16384 &&
+		lt_make $v multi "$T/lt-$v-multi64k.torrent" 65536 ||
 		bail "libtorrent could not make a $v torrent"
 done
 
-THEIRS="tr-multi tr-single mk-multi mk-single lt-v1-multi lt-v1-single lt-v2-multi lt-v2-single lt-hybrid-multi lt-hybrid-single"
-plan $((4 * 10 + 4 * 6))
+THEIRS="tr-multi tr-single mk-multi mk-single lt-v1-multi lt-v1-single lt-v2-multi lt-v2-single lt-hybrid-multi lt-hybrid-single\
+    lt-v1-multi64k lt-v2-multi64k lt-hybrid-multi64k"
+plan $((4 * 13 + 4 * 9))
 
 for t in $THEIRS; do
 	f=$T/$t.torrent
@@ -80,19 +83,22 @@ for t in $THEIRS; do
 done
 
 for v in v1 v2 hybrid; do
-	for what in multi single.bin; do
-		f=$T/ours-$v-${what%.bin}.torrent
-		"$MK" create $v "$T/ok/$what" "$f"
-		ok $? "ours $v ${what%.bin}: created"
+	for what in multi single.bin multi64k; do
+		plen=
+		[ $what = multi64k ] && { what=multi; plen=65536; }
+		lab="$v ${what%.bin}${plen:+ $plen}"
+		f=$T/ours-$v-${what%.bin}$plen.torrent
+		"$MK" create $v "$T/ok/$what" "$f" $plen
+		ok $? "ours $lab: created"
 		OUT=$("$MK" info "$f" "$T/ok" 2>&1)
 		n=$(awk 'NR == 1 { print $8 }' <<<"$OUT")
-		is "$(sed -n 2p <<<"$OUT")" "verified $n/$n" "ours $v ${what%.bin}: verifies the content"
+		is "$(sed -n 2p <<<"$OUT")" "verified $n/$n" "ours $lab: verifies the content"
 		LT=$(lt_hashes "$f" 2>&1)
 		is "$LT" "$(awk 'NR == 1 { print $3, $4, $5, $6 }' <<<"$OUT")" \
-		    "ours $v ${what%.bin}: libtorrent loads it with the same info-hashes"
+		    "ours $lab: libtorrent loads it with the same info-hashes"
 		ver=$(awk 'NR == 1 { print $2 }' <<<"$OUT")
 		is "$ver" "$(case $v in v1) echo 1;; v2) echo 2;; *) echo 3;; esac)" \
-		    "ours $v ${what%.bin}: the version asked for"
+		    "ours $lab: the version asked for"
 	done
 done
 done_testing
