@@ -32,3 +32,5 @@ tests_tools_p2p_mkmeta_CFLAGS = $(P2P_CFLAGS)
 tests_tools_p2p_mkmeta_LDADD = $(LIBP2P)
 TESTS += tests/p2p/p2p-meta-interop.sh
 EXTRA_DIST += tests/p2p/p2p-meta-interop.sh
+# Fixtures made by other tools (tests/p2p/data/make-fixtures.sh), read by test-meta.
+EXTRA_DIST += tests/p2p/data

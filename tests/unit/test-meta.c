@@ -157,6 +157,72 @@ static void round_trip(const char *dir, const char *path, int ver, const char *w
 	wire_buf_free(&b);
 }
 
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+/* Torrents made by transmission-create, mktorrent and libtorrent
+ * (tests/p2p/data/make-fixtures.sh): our info-hashes must be the ones
+ * libtorrent computed, the checked-in content must verify piece by piece
+ * and a flipped byte must not; a piece layer that does not hash to its
+ * root is refused. */
+static void test_fixtures(void)
+{
+	const char *top = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
+	char data[1024], p[1200], line[256], name[64], e1[80], e2[80], why[512];
+	struct p2p_meta m;
+	int nfix = 0;
+	FILE *fp;
+
+	snprintf(data, sizeof(data), "%s/tests/p2p/data", top);
+	snprintf(p, sizeof(p), "%s/expected.txt", data);
+	fp = fopen(p, "r");
+	if (!fp)
+		bail_out("no %s", p);
+	while (fgets(line, sizeof(line), fp) && sscanf(line, "%63s %79s %79s", name, e1, e2) == 3) {
+		char h1[41] = "-", h2[65] = "-", dir[1100];
+		uint32_t bad = 0, n;
+		bool flip_seen = false;
+		int e;
+
+		nfix++;
+		snprintf(p, sizeof(p), "%s/%s.torrent", data, name);
+		e = p2p_meta_load(p, &m, why, sizeof(why));
+		is_int(e, 0, "%s: parses %s", name, e ? why : "");
+		if (e)
+			continue;
+		if (m.version & P2P_V1)
+			hex(m.ih1, 20, h1);
+		if (m.version & P2P_V2)
+			hex(m.ih2, 32, h2);
+		is_str(h1, e1, "%s: v1 info-hash is libtorrent's", name);
+		is_str(h2, e2, "%s: v2 info-hash is libtorrent's", name);
+		snprintf(dir, sizeof(dir), "%s/content", data);
+		for (uint32_t i = 0; i < m.npieces; i++) {
+			uint8_t *pc = read_piece(&m, dir, i, &n);
+
+			if (!p2p_piece_verify(&m, i, pc, n))
+				bad++;
+			pc[n - 1] ^= 0x01;
+			if (p2p_piece_verify(&m, i, pc, n))
+				flip_seen = true;
+			free(pc);
+		}
+		ok(m.npieces > 1 && bad == 0, "%s: all %u pieces of the content verify", name,
+		    m.npieces);
+		ok(!flip_seen, "%s: a flipped byte fails its piece", name);
+		p2p_meta_free(&m);
+	}
+	fclose(fp);
+	is_int(nfix, 5, "five fixtures from three other tools");
+	snprintf(p, sizeof(p), "%s/bad-layer-v2.torrent", data);
+	ok(p2p_meta_load(p, &m, why, sizeof(why)) == -EBADMSG &&
+	    strstr(why, "does not hash to its pieces root"),
+	    "a tampered piece layer is refused (%s)", why);
+}
+
 static void test_create(void)
 {
 	char dir[] = "/tmp/test-meta-XXXXXX", p[512], q[512];
@@ -196,6 +262,7 @@ int main(void)
 {
 	test_bencode();
 	test_refusals();
+	test_fixtures();
 	test_create();
 	return done_testing();
 }
