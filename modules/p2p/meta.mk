@@ -34,3 +34,9 @@ TESTS += tests/p2p/p2p-meta-interop.sh
 EXTRA_DIST += tests/p2p/p2p-meta-interop.sh
 # Fixtures made by other tools (tests/p2p/data/make-fixtures.sh), read by test-meta.
 EXTRA_DIST += tests/p2p/data
+check_PROGRAMS += tests/unit/test-bencode
+TESTS += tests/unit/test-bencode
+tests_unit_test_bencode_SOURCES = tests/unit/test-bencode.c tests/tap.h
+tests_unit_test_bencode_CPPFLAGS = $(P2P_CPPFLAGS)
+tests_unit_test_bencode_CFLAGS = $(P2P_CFLAGS)
+tests_unit_test_bencode_LDADD = $(LIBP2P)
