@@ -167,7 +167,7 @@ static void hex(const uint8_t *p, size_t n, char *out)
  * (tests/p2p/data/make-fixtures.sh): our info-hashes must be the ones
  * libtorrent computed, the checked-in content must verify piece by piece
  * and a flipped byte must not; a piece layer that does not hash to its
- * root is refused. */
+ * root, or hybrids whose halves disagree, are refused. */
 static void test_fixtures(void)
 {
 	const char *top = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
@@ -217,10 +217,19 @@ static void test_fixtures(void)
 	}
 	fclose(fp);
 	is_int(nfix, 5, "five fixtures from three other tools");
-	snprintf(p, sizeof(p), "%s/bad-layer-v2.torrent", data);
-	ok(p2p_meta_load(p, &m, why, sizeof(why)) == -EBADMSG &&
-	    strstr(why, "does not hash to its pieces root"),
-	    "a tampered piece layer is refused (%s)", why);
+	static const struct { const char *file, *why, *what; } bad[] = {
+		{ "bad-layer-v2", "does not hash to its pieces root", "a tampered piece layer" },
+		{ "bad-hybrid-name", "is not the v2 file tree's next file",
+		    "a hybrid whose v1 file is not v2's" },
+		{ "bad-hybrid-pad", "does not start on a piece boundary",
+		    "a hybrid whose pad files misalign a file" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s.torrent", data, bad[i].file);
+		why[0] = 0;
+		ok(p2p_meta_load(p, &m, why, sizeof(why)) == -EBADMSG && strstr(why, bad[i].why),
+		    "%s is refused (%s)", bad[i].what, why);
+	}
 }
 
 static void test_create(void)

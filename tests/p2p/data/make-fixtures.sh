@@ -4,7 +4,8 @@
 # transmission-create, mktorrent and libtorrent, and expected.txt with
 # libtorrent's info-hashes ("-" when absent) that test-meta checks ours
 # against. bad-layer-v2.torrent is lt-v2 with one piece-layer byte
-# flipped. Needs transmission-create, mktorrent, python3-libtorrent.
+# flipped; bad-hybrid-*.torrent are lt-hybrid with v1 and v2 made to
+# disagree. Needs transmission-create, mktorrent, python3-libtorrent.
 set -eu
 cd "$(dirname "$0")"
 PY=/usr/bin/python3
@@ -39,4 +40,20 @@ with open("expected.txt", "w") as out:
         ih = lt.torrent_info(n + ".torrent").info_hashes()
         out.write("%s %s %s\n" % (n, str(ih.v1) if ih.has_v1() else "-",
                                   str(ih.v2) if ih.has_v2() else "-"))
+PYEOF
+# Hybrids whose v1 and v2 halves disagree: a renamed v1 file, and pad
+# files moved by a byte so the next file leaves its piece boundary.
+$PY - <<'PYEOF'
+import libtorrent as lt
+def mutate(out, fn):
+    e = lt.bdecode(open("lt-hybrid.torrent", "rb").read())
+    fn(e[b"info"][b"files"])
+    open(out, "wb").write(lt.bencode(e))
+def rename(fs):
+    fs[2][b"path"] = [b"d.txt"]
+def shift(fs):
+    fs[1][b"length"] -= 1
+    fs[3][b"length"] += 1
+mutate("bad-hybrid-name.torrent", rename)
+mutate("bad-hybrid-pad.torrent", shift)
 PYEOF
