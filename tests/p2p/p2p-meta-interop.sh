@@ -4,7 +4,8 @@
 # hybrid) must parse to the info-hashes libtorrent computes for them and
 # verify every piece of the real content, one flipped byte failing
 # exactly one piece; torrents made by p2p_create must load in libtorrent
-# with the info-hashes we computed.
+# with the info-hashes we computed, and v2 ones hash exactly as
+# libtorrent's own torrent of the same content.
 set -u
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -68,7 +69,7 @@ done
 
 THEIRS="tr-multi tr-single mk-multi mk-single lt-v1-multi lt-v1-single lt-v2-multi lt-v2-single lt-hybrid-multi lt-hybrid-single\
     lt-v1-multi64k lt-v2-multi64k lt-hybrid-multi64k"
-plan $((4 * 13 + 4 * 9))
+plan $((4 * 13 + 4 * 9 + 3))
 
 for t in $THEIRS; do
 	f=$T/$t.torrent
@@ -100,5 +101,16 @@ for v in v1 v2 hybrid; do
 		is "$ver" "$(case $v in v1) echo 1;; v2) echo 2;; *) echo 3;; esac)" \
 		    "ours $lab: the version asked for"
 	done
+done
+# A v2 info dict holds nothing but the file tree, name, piece length and
+# meta version, so ours must hash exactly as libtorrent's of the same
+# content: every pieces root, hence our merkle trees, the same.
+for c in "multi 16384 lt-v2-multi" "single.bin 16384 lt-v2-single" "multi 65536 lt-v2-multi64k"; do
+	set -- $c
+	"$MK" create v2 "$T/ok/$1" "$T/same-$3.torrent" "$2" &&
+		OUT=$("$MK" info "$T/same-$3.torrent" 2>&1)
+	a=$(awk 'NR == 1 { print $6 }' <<<"$OUT") b=$(lt_hashes "$T/$3.torrent" | awk '{ print $4 }')
+	[ ${#a} = 64 ] && [ "$a" = "$b" ]
+	ok $? "ours v2 ${1%.bin} $2: the v2 info-hash of libtorrent's own torrent ($a, $b)"
 done
 done_testing
