@@ -98,6 +98,9 @@ ExecStop=$P/sbin/outpost-shape clear" \
 	"the oneshot unit applies the installed config on start and reload, clears on stop"
 is "$(grep '^TOOL=' "$sinit")" "TOOL=$P/sbin/outpost-shape" "so does the SysV script"
 ok "$([ -x "$sinit" ]; echo $?)" "outpost-shape's SysV script is installed executable"
+# outpost-p2p: a user tool in bin, its page in section 1 (owner: tool).
+ok "$([ -x "$D$P/bin/outpost-p2p" ]; echo $?)" "outpost-p2p is installed in bin"
+ok "$([ -f "$D$P/share/man/man1/outpost-p2p.1" ]; echo $?)" "outpost-p2p(1) is installed"
 
 # The files do what they say, in a scratch root (no change to this system).
 S=$T/scratch

@@ -31,7 +31,9 @@ struct p2p_limits {
 };
 
 struct p2p_ctx_opts {
-	uint16_t		listen_port;	/* 0: do not listen (a leech behind NAT) */
+	uint16_t		listen_port;	/* 0: do not listen (a leech behind NAT),
+						 * unless listen_addr is given: then an
+						 * ephemeral port (tests; p2p_ctx_port) */
 	const char		*listen_addr;	/* NULL: any (v6 socket, dual stack) */
 	bool			lsd;		/* join BEP 14 */
 	const char		*lsd_ifname;
@@ -89,6 +91,8 @@ struct p2p_stats {
 };
 
 struct p2p_xfer;
+/* Called from inside the engine: it must not free x (or the context);
+ * stop the loop or defer the free to a timer instead. */
 typedef void (*p2p_event_cb)(struct p2p_xfer *x, enum p2p_event ev, const char *text, void *arg);
 
 struct p2p_xfer_opts {

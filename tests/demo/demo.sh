@@ -37,7 +37,9 @@ fi
 . "$top_srcdir/tests/lib/netns.sh"
 . "$top_srcdir/tests/lib/broker.sh"	# certs_make, for the DoT reference
 
-PARTS=(world map connectivity config mqtt routing probe dns shape)
+PARTS=(world map connectivity config mqtt routing probe dns shape p2p)
+# DEMO_PARTS="world p2p" runs only those (world first: the rest need it).
+[ -z "${DEMO_PARTS:-}" ] || read -r -a PARTS <<<"$DEMO_PARTS"
 
 say()
 {
@@ -887,6 +889,83 @@ part_shape()
 	return "$rc"
 }
 # ---- END shape ----
+
+# ---- BEGIN p2p: the package transfer part ----
+# The origin makes a package and its torrent and seeds it; dev1 fetches
+# it over line tel; dev2 then fetches it from dev1 inside the LAN only,
+# so the package crossed the line once for two devices.
+P2P=$top_builddir/modules/p2p/outpost-p2p
+
+# p2p_done_show FILE WHO: the "done" line of a get --json, for people.
+p2p_done_show()
+{
+	python3 -c '
+import json, sys
+d = None
+for line in open(sys.argv[1]):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if o.get("type") in ("done", "failed"):
+        d = o
+if not d or d["type"] != "done":
+    print("  %s: FAILED: %s" % (sys.argv[2], d["reason"] if d else "no result"))
+    sys.exit(1)
+print("  %s: %d bytes in %.1f s: %d from peers, %d from web seeds, %d hash failures"
+      % (sys.argv[2], d["size"], d["seconds"], d["from_peers"], d["from_webseeds"],
+         d["hash_fails"]))' "$1" "$2"
+}
+
+part_p2p()
+{
+	local dir=$NETNS_TMP/p2p rc=0 seed1 seed2 want got
+	if [ ! -x "$P2P" ]; then
+		say "FAILED: $P2P is not built in this tree"
+		return 1
+	fi
+	mkdir -p "$dir/origin/pkg-1.0/lib" "$dir/dev1" "$dir/dev2" || return 1
+	head -c 6000000 /dev/urandom >"$dir/origin/pkg-1.0/lib/core.bin"
+	head -c 2000000 /dev/urandom >"$dir/origin/pkg-1.0/update.bin"
+	printf 'pkg 1.0\n' >"$dir/origin/pkg-1.0/VERSION"
+	say "\$ outpost-p2p create origin/pkg-1.0 -o pkg.torrent    (in namespace origin)"
+	(cd "$dir" && ns_exec origin "$P2P" create origin/pkg-1.0 -o pkg.torrent) 2>&1 |
+		sed 's/^/  | /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { say "FAILED: outpost-p2p create"; return 1; }
+	bg_run origin "$P2P" seed "$dir/pkg.torrent" "$dir/origin" --no-lsd --no-trackers \
+		--quiet >"$dir/origin.log" 2>&1
+	seed1=$BG_PID
+	wait_for 10 eval 'ns_exec origin ss -Hltn "sport = :6881" | grep -q .' ||
+		{ say "FAILED: the origin's seed did not listen"; cat "$dir/origin.log"; bg_kill "$seed1"; return 1; }
+	say "the origin 192.0.2.10 seeds it on port 6881"
+	say "\$ outpost-p2p get pkg.torrent -o dev1 --peer 192.0.2.10:6881    (in namespace dev1)"
+	ns_exec dev1 timeout 20 "$P2P" get "$dir/pkg.torrent" -o "$dir/dev1" --peer 192.0.2.10:6881 \
+		--no-lsd --port 0 --stall 10s --json >"$dir/dev1.json" 2>"$dir/dev1.err"
+	p2p_done_show "$dir/dev1.json" "dev1 (from the origin, over line tel)" ||
+		{ sed 's/^/  | /' "$dir/dev1.err"; rc=1; }
+	bg_run dev1 "$P2P" seed "$dir/pkg.torrent" "$dir/dev1" --no-lsd --no-trackers \
+		--quiet >"$dir/dev1-seed.log" 2>&1
+	seed2=$BG_PID
+	wait_for 10 eval 'ns_exec dev1 ss -Hltn "sport = :6881" | grep -q .' || rc=1
+	say "\$ outpost-p2p get pkg.torrent -o dev2 --peer 10.20.0.11:6881    (in namespace dev2)"
+	ns_exec dev2 timeout 20 "$P2P" get "$dir/pkg.torrent" -o "$dir/dev2" --peer 10.20.0.11:6881 \
+		--no-lsd --port 0 --stall 10s --json >"$dir/dev2.json" 2>"$dir/dev2.err"
+	p2p_done_show "$dir/dev2.json" "dev2 (from dev1, inside the LAN)" ||
+		{ sed 's/^/  | /' "$dir/dev2.err"; rc=1; }
+	bg_kill "$seed1" "$seed2"
+	want=$(cd "$dir/origin" && find pkg-1.0 -type f | sort | xargs sha256sum | sha256sum)
+	for d in dev1 dev2; do
+		got=$(cd "$dir/$d" 2>/dev/null && find pkg-1.0 -type f | sort | xargs sha256sum | sha256sum)
+		if [ "$got" = "$want" ]; then
+			say "  $d: SHA-256 of every file matches the origin's"
+		else
+			say "FAILED: $d: the files differ from the origin's"
+			rc=1
+		fi
+	done
+	return "$rc"
+}
+# ---- END p2p ----
 
 failed=()
 for p in "${PARTS[@]}"; do

@@ -267,7 +267,12 @@ static int cmd_announce(int argc, char **argv)
 		return 2;
 	a.url = argv[2];
 	a.port = (uint16_t)atoi(argv[4]);
-	snprintf((char *)a.peer_id, sizeof(a.peer_id), "-OP0001-%012d", a.port);
+	{
+		char id[32];
+
+		snprintf(id, sizeof(id), "-OP0001-%012d", a.port);
+		memcpy(a.peer_id, id, sizeof(a.peer_id));
+	}
 	if (loop_new(&g.l) < 0 || resolver_new(g.l, &ro, &res) < 0)
 		return 1;
 	if ((rc = p2p_announce_start(g.l, res, NULL, &a, on_ann, &g, &q)) < 0) {
