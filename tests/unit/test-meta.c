@@ -267,11 +267,81 @@ static void test_create(void)
 		diag("could not remove %s", dir);
 }
 
+struct prog { uint64_t last, total; unsigned calls; bool backwards; };
+
+static void on_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct prog *pr = arg;
+
+	pr->backwards |= done < pr->last;
+	pr->last = done;
+	pr->total = total;
+	pr->calls++;
+}
+
+/* What p2p_create refuses, with its reason, and its progress reports. */
+static void test_create_refusals(void)
+{
+	char dir[] = "/tmp/test-meta-XXXXXX", p[512], q[512], why[512];
+	struct p2p_create_opts o = { .version = P2P_HYBRID };
+	struct prog pr = { 0 };
+	struct wire_buf b;
+	int e;
+
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp");
+	wire_buf_init(&b);
+	snprintf(p, sizeof(p), "%s/empty", dir);
+	mkdir(p, 0755);
+	o.path = p;
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == -EINVAL && strstr(why, "no data to share"), "an empty folder refused (%s)", why);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	mkdir(p, 0755);
+	snprintf(q, sizeof(q), "%s/link/data", dir);
+	write_file(q, 1000, 7);
+	snprintf(q, sizeof(q), "%s/link/passwd", dir);
+	if (symlink("/etc/passwd", q) < 0)
+		bail_out("symlink");
+	o.path = p;
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == -EINVAL && strstr(why, "a symbolic link"), "a symlink inside refused (%s)", why);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	mkdir(p, 0755);
+	snprintf(q, sizeof(q), "%s/fifo/pipe", dir);
+	if (mkfifo(q, 0600) < 0)
+		bail_out("mkfifo");
+	o.path = p;
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == -EINVAL && strstr(why, "a special file"), "a fifo inside refused (%s)", why);
+	snprintf(q, sizeof(q), "%s/link/data", dir);
+	o.path = q;
+	o.piece_len = 20000;
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == -EINVAL && strstr(why, "power of two"), "a 20000-byte piece refused (%s)", why);
+	snprintf(q, sizeof(q), "%s/big", dir);
+	write_file(q, 2621440 + 5, 8);	/* progress comes per 1 MiB read */
+	o.path = q;
+	o.piece_len = 16384;
+	o.progress = on_progress;
+	o.arg = &pr;
+	wire_buf_reset(&b);
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == 0 && pr.calls >= 2 && !pr.backwards && pr.last == 2621445 && pr.total == 2621445,
+	    "progress climbs to the total (%u calls, %llu of %llu)", pr.calls,
+	    (unsigned long long)pr.last, (unsigned long long)pr.total);
+	wire_buf_free(&b);
+	snprintf(q, sizeof(q), "rm -rf %s", dir);
+	if (system(q) != 0)
+		diag("could not remove %s", dir);
+}
+
 int main(void)
 {
 	test_bencode();
 	test_refusals();
 	test_fixtures();
 	test_create();
+	test_create_refusals();
 	return done_testing();
 }
