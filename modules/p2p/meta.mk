@@ -22,3 +22,21 @@ tests_fuzz_fuzz_metainfo_LDADD = $(LIBP2P)
 tests_fuzz_fuzz_metainfo_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz-bencode tests/fuzz/corpus/fuzz-metainfo
+
+# Interop with other tools: their torrents parse to their info-hashes and
+# verify the content; ours load in libtorrent with the same hashes.
+check_PROGRAMS += tests/tools/p2p-mkmeta
+tests_tools_p2p_mkmeta_SOURCES = tests/tools/p2p-mkmeta.c
+tests_tools_p2p_mkmeta_CPPFLAGS = $(P2P_CPPFLAGS)
+tests_tools_p2p_mkmeta_CFLAGS = $(P2P_CFLAGS)
+tests_tools_p2p_mkmeta_LDADD = $(LIBP2P)
+TESTS += tests/p2p/p2p-meta-interop.sh
+EXTRA_DIST += tests/p2p/p2p-meta-interop.sh
+# Fixtures made by other tools (tests/p2p/data/make-fixtures.sh), read by test-meta.
+EXTRA_DIST += tests/p2p/data
+check_PROGRAMS += tests/unit/test-bencode
+TESTS += tests/unit/test-bencode
+tests_unit_test_bencode_SOURCES = tests/unit/test-bencode.c tests/tap.h
+tests_unit_test_bencode_CPPFLAGS = $(P2P_CPPFLAGS)
+tests_unit_test_bencode_CFLAGS = $(P2P_CFLAGS)
+tests_unit_test_bencode_LDADD = $(LIBP2P)

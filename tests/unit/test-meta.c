@@ -157,6 +157,81 @@ static void round_trip(const char *dir, const char *path, int ver, const char *w
 	wire_buf_free(&b);
 }
 
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+/* Torrents made by transmission-create, mktorrent and libtorrent
+ * (tests/p2p/data/make-fixtures.sh): our info-hashes must be the ones
+ * libtorrent computed, the checked-in content must verify piece by piece
+ * and a flipped byte must not; a piece layer that does not hash to its
+ * root, or hybrids whose halves disagree, are refused. */
+static void test_fixtures(void)
+{
+	const char *top = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
+	char data[1024], p[1200], line[256], name[64], e1[80], e2[80], why[512];
+	struct p2p_meta m;
+	int nfix = 0;
+	FILE *fp;
+
+	snprintf(data, sizeof(data), "%s/tests/p2p/data", top);
+	snprintf(p, sizeof(p), "%s/expected.txt", data);
+	fp = fopen(p, "r");
+	if (!fp)
+		bail_out("no %s", p);
+	while (fgets(line, sizeof(line), fp) && sscanf(line, "%63s %79s %79s", name, e1, e2) == 3) {
+		char h1[41] = "-", h2[65] = "-", dir[1100];
+		uint32_t bad = 0, n;
+		bool flip_seen = false;
+		int e;
+
+		nfix++;
+		snprintf(p, sizeof(p), "%s/%s.torrent", data, name);
+		e = p2p_meta_load(p, &m, why, sizeof(why));
+		is_int(e, 0, "%s: parses %s", name, e ? why : "");
+		if (e)
+			continue;
+		if (m.version & P2P_V1)
+			hex(m.ih1, 20, h1);
+		if (m.version & P2P_V2)
+			hex(m.ih2, 32, h2);
+		is_str(h1, e1, "%s: v1 info-hash is libtorrent's", name);
+		is_str(h2, e2, "%s: v2 info-hash is libtorrent's", name);
+		snprintf(dir, sizeof(dir), "%s/content", data);
+		for (uint32_t i = 0; i < m.npieces; i++) {
+			uint8_t *pc = read_piece(&m, dir, i, &n);
+
+			if (!p2p_piece_verify(&m, i, pc, n))
+				bad++;
+			pc[n - 1] ^= 0x01;
+			if (p2p_piece_verify(&m, i, pc, n))
+				flip_seen = true;
+			free(pc);
+		}
+		ok(m.npieces > 1 && bad == 0, "%s: all %u pieces of the content verify", name,
+		    m.npieces);
+		ok(!flip_seen, "%s: a flipped byte fails its piece", name);
+		p2p_meta_free(&m);
+	}
+	fclose(fp);
+	is_int(nfix, 5, "five fixtures from three other tools");
+	static const struct { const char *file, *why, *what; } bad[] = {
+		{ "bad-layer-v2", "does not hash to its pieces root", "a tampered piece layer" },
+		{ "bad-hybrid-name", "is not the v2 file tree's next file",
+		    "a hybrid whose v1 file is not v2's" },
+		{ "bad-hybrid-pad", "does not start on a piece boundary",
+		    "a hybrid whose pad files misalign a file" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s.torrent", data, bad[i].file);
+		why[0] = 0;
+		ok(p2p_meta_load(p, &m, why, sizeof(why)) == -EBADMSG && strstr(why, bad[i].why),
+		    "%s is refused (%s)", bad[i].what, why);
+	}
+}
+
 static void test_create(void)
 {
 	char dir[] = "/tmp/test-meta-XXXXXX", p[512], q[512];
@@ -192,10 +267,81 @@ static void test_create(void)
 		diag("could not remove %s", dir);
 }
 
+struct prog { uint64_t last, total; unsigned calls; bool backwards; };
+
+static void on_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct prog *pr = arg;
+
+	pr->backwards |= done < pr->last;
+	pr->last = done;
+	pr->total = total;
+	pr->calls++;
+}
+
+/* What p2p_create refuses, with its reason, and its progress reports. */
+static void test_create_refusals(void)
+{
+	char dir[] = "/tmp/test-meta-XXXXXX", p[512], q[512], why[512];
+	struct p2p_create_opts o = { .version = P2P_HYBRID };
+	struct prog pr = { 0 };
+	struct wire_buf b;
+	int e;
+
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp");
+	wire_buf_init(&b);
+	snprintf(p, sizeof(p), "%s/empty", dir);
+	mkdir(p, 0755);
+	o.path = p;
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == -EINVAL && strstr(why, "no data to share"), "an empty folder refused (%s)", why);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	mkdir(p, 0755);
+	snprintf(q, sizeof(q), "%s/link/data", dir);
+	write_file(q, 1000, 7);
+	snprintf(q, sizeof(q), "%s/link/passwd", dir);
+	if (symlink("/etc/passwd", q) < 0)
+		bail_out("symlink");
+	o.path = p;
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == -EINVAL && strstr(why, "a symbolic link"), "a symlink inside refused (%s)", why);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	mkdir(p, 0755);
+	snprintf(q, sizeof(q), "%s/fifo/pipe", dir);
+	if (mkfifo(q, 0600) < 0)
+		bail_out("mkfifo");
+	o.path = p;
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == -EINVAL && strstr(why, "a special file"), "a fifo inside refused (%s)", why);
+	snprintf(q, sizeof(q), "%s/link/data", dir);
+	o.path = q;
+	o.piece_len = 20000;
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == -EINVAL && strstr(why, "power of two"), "a 20000-byte piece refused (%s)", why);
+	snprintf(q, sizeof(q), "%s/big", dir);
+	write_file(q, 2621440 + 5, 8);	/* progress comes per 1 MiB read */
+	o.path = q;
+	o.piece_len = 16384;
+	o.progress = on_progress;
+	o.arg = &pr;
+	wire_buf_reset(&b);
+	e = p2p_create(&o, &b, why, sizeof(why));
+	ok(e == 0 && pr.calls >= 2 && !pr.backwards && pr.last == 2621445 && pr.total == 2621445,
+	    "progress climbs to the total (%u calls, %llu of %llu)", pr.calls,
+	    (unsigned long long)pr.last, (unsigned long long)pr.total);
+	wire_buf_free(&b);
+	snprintf(q, sizeof(q), "rm -rf %s", dir);
+	if (system(q) != 0)
+		diag("could not remove %s", dir);
+}
+
 int main(void)
 {
 	test_bencode();
 	test_refusals();
+	test_fixtures();
 	test_create();
+	test_create_refusals();
 	return done_testing();
 }
