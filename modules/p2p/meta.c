@@ -382,6 +382,19 @@ uint32_t p2p_piece_size(const struct p2p_meta *m, uint32_t i)
 	return 0;
 }
 
+uint32_t p2p_piece_span(const struct p2p_meta *m, uint32_t i)
+{
+	uint64_t start = (uint64_t)i * m->piece_len;
+
+	if (i >= m->npieces)
+		return 0;
+	/* v2 pieces are whole in libtorrent's view, the last one too (it
+	 * pads after the last file as well) */
+	if (m->version & P2P_V2)
+		return m->piece_len;
+	return m->space - start < m->piece_len ? (uint32_t)(m->space - start) : m->piece_len;
+}
+
 uint32_t p2p_piece_blocks(const struct p2p_meta *m, uint32_t i)
 {
 	return (p2p_piece_size(m, i) + P2P_BLOCK - 1) / P2P_BLOCK;

@@ -96,6 +96,11 @@ void p2p_meta_free(struct p2p_meta *m);
 
 /* Bytes of piece i to fetch and verify (see above); 0 for i out of range. */
 uint32_t p2p_piece_size(const struct p2p_meta *m, uint32_t i);
+/* Bytes piece i spans in the piece space, trailing padding included:
+ * what a peer may ask for (libtorrent asks for whole blocks across the
+ * padding after a file's end, and with v2 after the last file too; those
+ * bytes are zeros). */
+uint32_t p2p_piece_span(const struct p2p_meta *m, uint32_t i);
 /* Number of 16 KiB blocks of piece i (the last may be short). */
 uint32_t p2p_piece_blocks(const struct p2p_meta *m, uint32_t i);
 /* Whether data (p2p_piece_size(m, i) bytes, pad ranges zero) is piece i:

@@ -399,7 +399,7 @@ static int got_request(struct p2p_peer *p, const struct p2p_msg *m)
 	struct p2p_xfer *x = p->x;
 	bool ok = m->index < x->m->npieces && m->length && m->length <= P2P_BLOCK &&
 	    p2p_bit(p2p_store_have(x->store), m->index) &&
-	    (uint64_t)m->begin + m->length <= p2p_piece_size(x->m, m->index);
+	    (uint64_t)m->begin + m->length <= p2p_piece_span(x->m, m->index);
 
 	if (ok && !p->am_choking && p->nserve < P2P_SERVE_MAX) {
 		struct p2p_req *r = &p->serve[p->nserve++];

@@ -348,7 +348,7 @@ int p2p_store_read(struct p2p_store *s, uint32_t i, uint32_t begin, uint8_t *buf
 {
 	if (i >= s->m->npieces || !p2p_bit(s->have, i))
 		return -ENOENT;
-	if ((uint64_t)begin + len > p2p_piece_size(s->m, i))
+	if ((uint64_t)begin + len > p2p_piece_span(s->m, i))
 		return -EINVAL;
 	return range_io(s, (uint64_t)i * s->m->piece_len + begin, buf, len, false);
 }
