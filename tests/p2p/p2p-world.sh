@@ -54,11 +54,14 @@ is "$(p2p_sha "$T/a1/data")" "$want" "... right SHA-256"
 bg_kill "$t"
 
 p2p_lt_create "$T/src/data" "$T/v2.torrent" v2 >/dev/null
+# The getter first: libtorrent announces once at start, so the seed's
+# announce must find it listening (either way round is a race).
+p2p_lt p2 --lsd --timeout 30 "$T/v2.torrent" "$T/l2"
+g=$BG_PID
+p2p_wait_listen p2 || diag "libtorrent does not listen"
 p2p_lt seed --seed --lsd "$T/v2.torrent" "$T/src"
 s=$BG_PID
-p2p_wait_listen seed || diag "libtorrent does not listen"
-p2p_lt p2 --lsd --timeout 30 "$T/v2.torrent" "$T/l2"
-p2p_wait_exit "$BG_PID" 40
+p2p_wait_exit "$g" 40
 is "$P2P_RC" 0 "libtorrent got a v2 torrent by LSD alone"
 is "$(p2p_sha "$T/l2/data")" "$want" "... right SHA-256"
 bg_kill "$s"
