@@ -17,39 +17,6 @@
 #include "store.h"
 #include "tap.h"
 
-/* Until meta.c lands, v1-only stand-ins for the two meta functions the
- * store uses (weak: the real ones win once they are in libp2p.a). */
-__attribute__((weak)) uint32_t p2p_piece_size(const struct p2p_meta *m, uint32_t i)
-{
-	uint64_t start = (uint64_t)i * m->piece_len, end = start + m->piece_len, dend = start;
-	size_t k;
-
-	if (i >= m->npieces)
-		return 0;
-	if (end > m->space)
-		end = m->space;
-	for (k = 0; k < m->nfiles; k++) {
-		const struct p2p_file *f = &m->files[k];
-		uint64_t fe = f->offset + f->length;
-
-		if (f->pad || !f->length || f->offset >= end || fe <= start)
-			continue;
-		dend = fe < end ? fe : end;
-	}
-	return (uint32_t)(dend - start);
-}
-
-__attribute__((weak)) bool p2p_piece_verify(const struct p2p_meta *m, uint32_t i,
-    const uint8_t *data, size_t len)
-{
-	uint8_t h[20];
-
-	if (len != p2p_piece_size(m, i))
-		return false;
-	SHA1(data, len, h);
-	return memcmp(h, m->pieces + 20 * (size_t)i, 20) == 0;
-}
-
 #define PL	32768u
 
 static struct p2p_file files[] = {
@@ -90,7 +57,7 @@ static void build_meta(void)
 	memset(space + files[1].offset, 0, files[1].length);
 	meta.pieces = calloc(meta.npieces, 20);
 	for (i = 0; i < meta.npieces; i++)
-		SHA1(space + (size_t)i * PL, p2p_piece_size(&meta, i), meta.pieces + 20 * i);
+		SHA1(space + (size_t)i * PL, p2p_piece_span(&meta, i), meta.pieces + 20 * i);	/* BEP 47: pads hash as zeros */
 }
 
 static const uint8_t *piece(uint32_t i)
