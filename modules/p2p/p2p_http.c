@@ -36,6 +36,7 @@ struct p2p_http_req {
 	char			deferred_why[160];
 	p2p_http_done		done;
 	void			*arg;
+	void			(*arg_free)(void *);	/* arg, when freed unanswered */
 	/* p2p_http_get_start's caller */
 	p2p_get_cb		get_cb;
 	void			*get_arg;
@@ -66,6 +67,7 @@ static void finish(struct p2p_http_req *q, int err, const char *why)
 		return;
 	}
 
+	q->arg_free = NULL;	/* done takes arg back */
 	q->done(err, code, q->body.data, q->body.len, why, q->arg);
 	p2p_http_req_free(q);
 }
@@ -272,6 +274,8 @@ void p2p_http_req_free(struct p2p_http_req *q)
 {
 	if (!q)
 		return;
+	if (q->arg_free)
+		q->arg_free(q->arg);
 	if (q->timer)
 		loop_timer_cancel(q->loop, q->timer);
 	if (q->defer_timer)
@@ -317,4 +321,9 @@ SSL_CTX *p2p_tls_ctx_new(const char *ca_file, char *why, size_t whylen)
 	if (!ctx && why && whylen)
 		snprintf(why, whylen, "%s", w ? w : "cannot make the TLS context");
 	return ctx;
+}
+
+void p2p_http_own_arg(struct p2p_http_req *q, void (*arg_free)(void *))
+{
+	q->arg_free = arg_free;
 }

@@ -20,6 +20,9 @@ typedef void (*p2p_http_done)(int err, int code, const uint8_t *body, size_t n, 
 /* GET url (redirects followed, body capped at max, timeout_ms). */
 int p2p_http_start(struct loop *l, struct resolver *r, void *tls, const char *url, size_t max,
     unsigned timeout_ms, p2p_http_done done, void *arg, struct p2p_http_req **out);
+/* Free the done callback's arg with arg_free if the request is freed
+ * before it answers (a caller cancelling it). */
+void p2p_http_own_arg(struct p2p_http_req *q, void (*arg_free)(void *));
 /* The same with "Range: bytes=lo-(lo+len-1)" when len > 0. */
 int p2p_http_start_range(struct loop *l, struct resolver *r, void *tls, const char *url,
     uint64_t lo, uint64_t len, size_t max, unsigned timeout_ms, p2p_http_done done, void *arg,

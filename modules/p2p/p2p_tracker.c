@@ -57,6 +57,8 @@ int p2p_announce_start(struct loop *l, struct resolver *r, SSL_CTX *tls,
 	    out);
 	if (rc)
 		free(t);
+	else
+		p2p_http_own_arg(*out, free);
 	return rc;
 }
 
@@ -102,5 +104,7 @@ int p2p_scrape_start(struct loop *l, struct resolver *r, SSL_CTX *tls, const cha
 	rc = p2p_http_start(l, r, tls, url, TRACKER_REPLY_MAX, TRACKER_TIMEOUT_MS, scrape_done, t, out);
 	if (rc)
 		free(t);
+	else
+		p2p_http_own_arg(*out, free);
 	return rc;
 }

@@ -17,6 +17,7 @@ p2p_tracker "$T/t.torrent" || bail "no tracker"
 p2p_op seed seed "$T/t.torrent" "$T/src" --no-lsd --json
 s=$BG_PID
 p2p_wait_listen seed || diag "the seed does not listen"
+p2p_tracker_seeded "$T/t.torrent"
 run_fails "without trackers nobody is found" p2p_get p3 "$T/t.torrent" -o "$T/o3" \
 	--no-lsd --no-trackers --stall 4s --quiet
 is "$RUN_STATUS" 1 "... and that is exit 1"

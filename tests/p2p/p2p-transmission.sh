@@ -33,6 +33,7 @@ bg_kill "$s"
 p2p_tr p1 "$T/v1.torrent" "$T/t1"
 t=$BG_PID
 p2p_wait_listen p1 || diag "transmission does not listen"
+p2p_tracker_seeded "$T/v1.torrent"
 run_ok "outpost gets from transmission-cli via the tracker" p2p_get p2 \
 	"$T/v1.torrent" -o "$T/o2" --no-lsd --stall 40s --json
 is "$(p2p_sha "$T/o2/data")" "$want" "outpost's files have the right SHA-256"

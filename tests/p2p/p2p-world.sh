@@ -47,6 +47,7 @@ mktorrent -a "$P2P_TRACKER" -l 18 -o "$T/t.torrent" "$T/src/data" >/dev/null
 p2p_tracker "$T/t.torrent" || bail "no tracker"
 p2p_tr seed "$T/t.torrent" "$T/src"
 t=$BG_PID
+p2p_tracker_seeded "$T/t.torrent"
 p2p_aria2 p1 "$T/t.torrent" "$T/a1" get
 p2p_wait_exit "$BG_PID" 45
 is "$P2P_RC" 0 "aria2c got transmission-cli's seed through opentracker"
