@@ -21,34 +21,34 @@ bg_run c python3 "$top_srcdir/tests/tools/dns-sink.py" 127.0.0.1 "$NETNS_TMP/dns
 	>"$NETNS_TMP/dns.out" 2>&1
 wait_until 5 grep -q ready "$NETNS_TMP/dns.out" || bail "dns-sink did not start"
 
-start=$SECONDS
+start=$(date +%s%N)
 probe tls --json -W 500ms --ca-file "$WEB_PKI/ca.pem" silent.example 10.9.1.2
-took=$((SECONDS - start))
+took=$((($(date +%s%N) - start) / 1000000))
 is "$PROBE_RC" 2 "tls: a name the DNS never answers: exit 2"
 is "$(printf '%s\n' "$PROBE_OUT" | jq -r '.target + " " + .outcome' | sort | tr '\n' ' ')" \
 	"10.9.1.2 reached silent.example unresolved " "tls: the address reached, the name unresolved"
 like "$(printf '%s\n' "$PROBE_OUT" | jq -r 'select(.target == "silent.example") | .error')" \
 	'during resolve' "tls: the error says it was the lookup"
-ok "$([ "$took" -lt 3 ]; echo $?)" "tls: given up at -W, not at the resolver's retries ($took s)"
+ok "$([ "$took" -lt 4000 ]; echo $?)" "tls: given up at -W, not at the resolver's retries ($took ms)"
 grep -q 'silent.example' "$NETNS_TMP/dns.log"
 ok $? "the lookup did reach the DNS server"
 
-start=$SECONDS
+start=$(date +%s%N)
 probe http --json -W 500ms http://silent.example/hello.txt http://10.9.1.2/hello.txt
-took=$((SECONDS - start))
+took=$((($(date +%s%N) - start) / 1000000))
 is "$PROBE_RC" 2 "http: exit 2"
 is "$(printf '%s\n' "$PROBE_OUT" | jq -r '.target + " " + .outcome' | sort | tr '\n' ' ')" \
 	"http://10.9.1.2/hello.txt reached http://silent.example/hello.txt unresolved " \
 	"http: the address fetched, the name unresolved"
-ok "$([ "$took" -lt 3 ]; echo $?)" "http: given up at -W ($took s)"
+ok "$([ "$took" -lt 4000 ]; echo $?)" "http: given up at -W ($took ms)"
 
-start=$SECONDS
+start=$(date +%s%N)
 probe tcp --json -W 500ms -p 80 silent.example 10.9.1.2
-took=$((SECONDS - start))
+took=$((($(date +%s%N) - start) / 1000000))
 is "$PROBE_RC" 2 "tcp: exit 2"
 is "$(printf '%s\n' "$PROBE_OUT" | jq -r '.target + " " + .outcome' | sort | tr '\n' ' ')" \
 	"10.9.1.2 reached silent.example unresolved " "tcp: the address open, the name unresolved"
-ok "$([ "$took" -lt 3 ]; echo $?)" "tcp: given up at -W, not at the resolver's retries ($took s)"
+ok "$([ "$took" -lt 4000 ]; echo $?)" "tcp: given up at -W, not at the resolver's retries ($took ms)"
 
 # SIGINT while the name is still being looked up (ip netns exec itself,
 # so the signal reaches the probe). A script's background job starts
