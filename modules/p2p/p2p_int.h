@@ -97,6 +97,8 @@ struct p2p_peer {
 	enum p2p_peer_state	st;
 	bool			incoming, sent_hs;
 	bool			throttled;	/* reading paused by a bucket */
+	bool			corked;		/* parsing: sends wait for the batch */
+	bool			refill;		/* blocks came in: refill after the batch */
 	bool			up_wait;	/* serving or asking paused by a bucket */
 	struct p2p_addr		addr;
 	char			name[64];	/* address as text */

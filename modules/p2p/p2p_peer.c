@@ -181,6 +181,10 @@ void p2p_peer_close(struct p2p_peer *p, const char *why)
 
 void p2p_peer_flush(struct p2p_peer *p)
 {
+	/* one send per batch of input, not one per request or block: on a
+	 * LAN each send costs as much as the copy of a block */
+	if (p->corked)
+		return;
 	while (p2p_out_pending(p)) {
 		ssize_t n = send(p->fd, p->out.data + p->out_off, p2p_out_pending(p),
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -509,8 +513,7 @@ static int on_msg(struct p2p_peer *p, const struct p2p_msg *m)
 		return got_request(p, m);
 	case P2P_PIECE:
 		got_piece(p, m);
-		if (p->st == PS_ACTIVE)
-			p2p_peer_fill(p);
+		p->refill = true;	/* once for the batch, in parse_input */
 		break;
 	case P2P_CANCEL:
 		for (size_t i = 0; i < p->nserve; i++) {
@@ -563,18 +566,32 @@ static int parse_input(struct p2p_peer *p)
 			return err;
 		off = P2P_HANDSHAKE_LEN;
 	}
+	p->corked = true;
 	while (p->st == PS_ACTIVE && off < p->in_len) {
 		struct p2p_msg m;
 		ssize_t n = p2p_msg_decode(p->in + off, p->in_len - off, P2P_MSG_MAX, &m, NULL);
 
-		if (n < 0)
-			return (int)n;
+		if (n < 0) {
+			err = (int)n;
+			break;
+		}
 		if (n == 0)
 			break;
 		off += (size_t)n;
 		err = on_msg(p, &m);
 		if (err < 0)
-			return err;
+			break;
+	}
+	p->corked = false;
+	if (err < 0)
+		return err;
+	if (p->st == PS_DEAD)
+		return 0;
+	if (p->refill && p->st == PS_ACTIVE) {
+		p->refill = false;
+		p2p_peer_fill(p);	/* flushes too */
+	} else {
+		p2p_peer_flush(p);
 	}
 	if (p->st == PS_DEAD)
 		return 0;
