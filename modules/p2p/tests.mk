@@ -14,4 +14,4 @@ dist_check_SCRIPTS += $(p2p_tests)
 
 # make bench: throughput and CPU per GiB against aria2c both ways; time
 # for 1 seed to 8 peers.
-bench_scripts += tests/bench/p2p-aria2.sh tests/bench/p2p-swarm.sh
+bench_scripts += tests/bench/p2p-aria2.sh tests/bench/p2p-swarm.sh tests/bench/p2p-lan.sh
