@@ -72,24 +72,6 @@ int p2p_webseed_file_url(const char *base, const struct p2p_meta *m, size_t f, c
 	return 0;
 }
 
-/* The piece's wire size: up to the end of its last non-pad byte. */
-static uint32_t wire_size(const struct p2p_meta *m, uint32_t i)
-{
-	uint64_t lo = (uint64_t)i * m->piece_len, hi = lo + m->piece_len, end = lo;
-
-	if (i >= m->npieces)
-		return 0;
-	for (size_t f = 0; f < m->nfiles; f++) {
-		const struct p2p_file *fl = &m->files[f];
-		uint64_t a = fl->offset, b = fl->offset + fl->length;
-		if (fl->pad || b <= lo || a >= hi)
-			continue;
-		if ((b < hi ? b : hi) > end)
-			end = b < hi ? b : hi;
-	}
-	return (uint32_t)(end - lo);
-}
-
 static void next_segment(struct p2p_webseed *w);
 
 static void deliver(struct p2p_webseed *w, int status, const char *why)
@@ -240,7 +222,7 @@ int p2p_webseed_fetch(struct p2p_webseed *w, uint32_t piece)
 		return -ERANGE;
 	w->busy = true;
 	w->piece = piece;
-	w->len = wire_size(w->meta, piece);
+	w->len = p2p_piece_size(w->meta, piece);
 	w->done = 0;
 	w->fails = 0;
 	if (w->timer)
