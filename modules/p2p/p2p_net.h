@@ -140,6 +140,9 @@ int p2p_webseed_fetch(struct p2p_webseed *w, uint32_t piece);
 bool p2p_webseed_busy(const struct p2p_webseed *w);
 /* Whether it is backing off after failures (and until when, loop ms). */
 bool p2p_webseed_backoff(const struct p2p_webseed *w, uint64_t *until_ms);
+/* Connections opened so far (keep-alive makes it far fewer than the
+ * requests). */
+unsigned p2p_webseed_connections(const struct p2p_webseed *w);
 /* Bytes of body received in all (for "bytes from the origin"). */
 uint64_t p2p_webseed_bytes(const struct p2p_webseed *w);
 const char *p2p_webseed_url(const struct p2p_webseed *w);

@@ -1,7 +1,7 @@
 /* p2p_webseed.c: BEP 19 web seeds: a piece is fetched as one Range
  * request per file segment it covers (pad ranges are zeros, never
- * asked for); failures back off 1 s doubling to 60 s. One connection
- * per request for now (keep-alive is not there yet). (owner: net) */
+ * asked for), all on one kept-alive connection; failures back off 1 s
+ * doubling to 60 s. (owner: net) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,7 @@ struct p2p_webseed {
 	p2p_webseed_cb		cb;
 	void			*arg;
 	struct p2p_http_req	*req;
+	struct p2p_http_conn	*keep;	/* the connection between requests */
 	bool			busy;
 	uint32_t		piece;
 	uint8_t			*data;
@@ -185,7 +186,7 @@ static void next_segment(struct p2p_webseed *w)
 		return;
 	}
 	rc = p2p_http_start_range(w->loop, w->res, w->tls, url, off, len, len, WS_TIMEOUT_MS,
-	    seg_done, w, &w->req);
+	    w->keep, seg_done, w, &w->req);
 	if (rc)
 		seg_failed(w, rc, "cannot start the request");
 }
@@ -199,7 +200,7 @@ int p2p_webseed_new(struct loop *l, struct resolver *r, const struct p2p_webseed
 	if (!o->url || !o->meta || o->meta->piece_len == 0)
 		return -EINVAL;
 	if (!(w = calloc(1, sizeof(*w))) || !(w->url = strdup(o->url)) ||
-	    !(w->data = malloc(o->meta->piece_len))) {
+	    !(w->data = malloc(o->meta->piece_len)) || !(w->keep = p2p_http_conn_new(l))) {
 		p2p_webseed_free(w);
 		return -ENOMEM;
 	}
@@ -243,6 +244,11 @@ bool p2p_webseed_backoff(const struct p2p_webseed *w, uint64_t *until_ms)
 	return w->until_ms > loop_now_ms();
 }
 
+unsigned p2p_webseed_connections(const struct p2p_webseed *w)
+{
+	return p2p_http_conn_opened(w->keep);
+}
+
 uint64_t p2p_webseed_bytes(const struct p2p_webseed *w)
 {
 	return w->bytes;
@@ -258,6 +264,7 @@ void p2p_webseed_free(struct p2p_webseed *w)
 	if (!w)
 		return;
 	p2p_http_req_free(w->req);
+	p2p_http_conn_free(w->keep);
 	if (w->timer)
 		loop_timer_cancel(w->loop, w->timer);
 	free(w->url);
