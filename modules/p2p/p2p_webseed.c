@@ -1,7 +1,8 @@
 /* p2p_webseed.c: BEP 19 web seeds: a piece is fetched as one Range
  * request per file segment it covers (pad ranges are zeros, never
- * asked for), all on one kept-alive connection; failures back off 1 s
- * doubling to 60 s. (owner: net) */
+ * asked for), all on one kept-alive connection. Network errors, 5xx,
+ * 408 and 429 back off 1 s doubling to 60 s; any other 4xx means the
+ * seed does not have the file, and it is not asked again. (owner: net) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ struct p2p_webseed {
 	struct p2p_http_req	*req;
 	struct p2p_http_conn	*keep;	/* the connection between requests */
 	bool			busy;
+	bool			gone;	/* answered 404 and the like */
 	uint32_t		piece;
 	uint8_t			*data;
 	uint32_t		len;	/* the piece's wire size */
@@ -130,7 +132,7 @@ static void seg_done(int err, int code, const uint8_t *body, size_t n, const cha
 	size_t fi;
 	uint64_t off;
 	uint32_t len;
-	char msg[96];
+	char msg[1024];
 
 	w->req = NULL;
 	w->bytes += n;
@@ -143,9 +145,22 @@ static void seg_done(int err, int code, const uint8_t *body, size_t n, const cha
 		return;
 	}
 	bool whole = off == 0 && len == w->meta->files[fi].length;
+	if (code >= 400 && code <= 499 && code != 408 && code != 429) {
+		/* 404, 410, 403...: asking again will not make the file appear */
+		char url[4096];
+
+		if (p2p_webseed_file_url(w->url, w->meta, fi, url, sizeof(url)))
+			snprintf(url, sizeof(url), "%s", w->url);
+		snprintf(msg, sizeof(msg), "HTTP %d for %.*s: not asking this web seed again", code,
+		    (int)(sizeof(msg) - 64), url);
+		w->gone = true;
+		deliver(w, -ENOENT, msg);
+		return;
+	}
 	if (!(code == 206 || (code == 200 && whole))) {
+		/* 5xx, 408 Request Timeout, 429 Too Many Requests: later */
 		snprintf(msg, sizeof(msg), "web seed answered HTTP %d to a range request", code);
-		seg_failed(w, code >= 500 ? -EAGAIN : -EPROTO, msg);
+		seg_failed(w, code >= 500 || code == 408 || code == 429 ? -EAGAIN : -EPROTO, msg);
 		return;
 	}
 	if (n != len) {
@@ -219,6 +234,8 @@ int p2p_webseed_fetch(struct p2p_webseed *w, uint32_t piece)
 {
 	if (w->busy)
 		return -EBUSY;
+	if (w->gone)
+		return -ENOENT;
 	if (piece >= w->meta->npieces)
 		return -ERANGE;
 	w->busy = true;
@@ -242,6 +259,11 @@ bool p2p_webseed_backoff(const struct p2p_webseed *w, uint64_t *until_ms)
 	if (until_ms)
 		*until_ms = w->until_ms;
 	return w->until_ms > loop_now_ms();
+}
+
+bool p2p_webseed_gone(const struct p2p_webseed *w)
+{
+	return w->gone;
 }
 
 unsigned p2p_webseed_connections(const struct p2p_webseed *w)

@@ -10,7 +10,9 @@
 #  - keep-alive: over http and https, nginx logs many range requests on
 #    at most 2 connections ($connection in the log);
 #  - nginx on :8080 closes each connection after 2 requests: still the
-#    right SHA-256, nothing fetched twice, and nginx did close them.
+#    right SHA-256, nothing fetched twice, and nginx did close them;
+#  - a web seed without the file (404): asked once, a warning names the
+#    URL and the status, and the get gives up (--stall) with exit 1.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
@@ -27,6 +29,8 @@ run_ok "create with an https web seed" "$P2P" create "$T/www/data" -o "$T/https.
 	--webseed "$P2P_WEBS/"
 run_ok "create with a web seed that closes connections" "$P2P" create "$T/www/data" \
 	-o "$T/close.torrent" --webseed "$P2P_WEB:8080/"
+run_ok "create with a web seed that lacks the files" "$P2P" create "$T/www/data" \
+	-o "$T/missing.torrent" --webseed "$P2P_WEB/missing/"
 
 # keep_alive WHAT MARK: many requests after MARK, on 2 connections at most.
 keep_alive()
@@ -74,4 +78,13 @@ diag "closing server: $rc requests on $conns connections"
 ok "$([ "$rc" -ge 4 ] && [ $((conns * 2)) -ge "$rc" ]; echo $?)" \
 	"closing server: nginx did close them ($conns connections for $rc requests)"
 
+# 404: the seed does not have the file; asking again would not help.
+mark=$(p2p_origin_lines)
+run_fails "missing files: the get gives up" p2p_get p1 "$T/missing.torrent" -o "$T/o5" \
+	--no-lsd --no-trackers --stall 5s --json
+is "$RUN_STATUS" 1 "... exit 1"
+is "$(tail -n +$((mark + 1)) "$T/nginx/access.log" | grep -c '^404 .*GET /missing/')" 1 \
+	"missing files: asked once, not again"
+like "$(p2p_event_texts p1 warning)" "HTTP 404 for $P2P_WEB/missing/data/.*not asking" \
+	"missing files: a warning names the URL and the status"
 done_testing
