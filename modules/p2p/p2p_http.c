@@ -216,7 +216,8 @@ static void on_conn(struct probe_conn *c, enum probe_conn_event ev, void *arg);
 static void flush(struct p2p_http_req *q);
 
 /* The request on a parked connection to the same server, else on a new
- * one (always when fresh). The request bytes are in q->out. */
+ * one (always when fresh), with a new parser and body: a retry starts
+ * over. The request bytes are in q->out. */
 static int open_conn(struct p2p_http_req *q, bool fresh)
 {
 	struct probe_conn_opts o = { .host = q->url.host, .port = q->url.port, .family = AF_UNSPEC,
@@ -225,8 +226,11 @@ static int open_conn(struct p2p_http_req *q, bool fresh)
 
 	probe_conn_free(q->conn);
 	q->conn = NULL;
+	probe_http_parser_free(&q->parser);
+	probe_http_parser_init(&q->parser);
+	wire_buf_reset(&q->body);
 	q->sent = 0;
-	q->got_bytes = q->reusable = q->extra = false;
+	q->too_big = q->got_bytes = q->reusable = q->extra = false;
 	q->reused = !fresh && q->keep && (q->conn = keep_take(q->keep, &q->url));
 	q->starting = true;	/* a failure inside is reported from the loop */
 	if (q->reused) {
@@ -248,11 +252,7 @@ static int connect_url(struct p2p_http_req *q)
 
 	if (q->url.tls && !q->tls)
 		return -ENOTSUP;
-	probe_http_parser_free(&q->parser);
-	probe_http_parser_init(&q->parser);
 	wire_buf_reset(&q->out);
-	wire_buf_reset(&q->body);
-	q->too_big = false;
 	char range[64] = "";
 	if (q->has_range)
 		snprintf(range, sizeof(range), "Range: bytes=%llu-%llu\r\n",
