@@ -30,7 +30,6 @@ struct p2p_http_conn {
 	char			host[256];
 	uint16_t		port;
 	uint64_t		idle_timer;
-	unsigned		opened;		/* connections made for its requests */
 };
 
 struct p2p_http_req {
@@ -140,11 +139,6 @@ struct p2p_http_conn *p2p_http_conn_new(struct loop *l)
 	return k;
 }
 
-unsigned p2p_http_conn_opened(const struct p2p_http_conn *k)
-{
-	return k->opened;
-}
-
 void p2p_http_conn_free(struct p2p_http_conn *k)
 {
 	if (!k)
@@ -231,15 +225,15 @@ static int open_conn(struct p2p_http_req *q, bool fresh)
 	wire_buf_reset(&q->body);
 	q->sent = 0;
 	q->too_big = q->got_bytes = q->reusable = q->extra = false;
-	q->reused = !fresh && q->keep && (q->conn = keep_take(q->keep, &q->url));
+	if (!fresh && q->keep)
+		q->conn = keep_take(q->keep, &q->url);
+	q->reused = q->conn != NULL;
 	q->starting = true;	/* a failure inside is reported from the loop */
 	if (q->reused) {
 		probe_conn_set_cb(q->conn, on_conn, q);
 		flush(q);
 		rc = 0;
 	} else {
-		if (q->keep)
-			q->keep->opened++;
 		rc = probe_conn_start(q->loop, q->res, &o, on_conn, q, &q->conn);
 	}
 	q->starting = false;

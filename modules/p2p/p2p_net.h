@@ -145,9 +145,6 @@ bool p2p_webseed_backoff(const struct p2p_webseed *w, uint64_t *until_ms);
 /* Whether it answered a 4xx other than 408/429 for a file (it does not
  * have it): fetch refuses with -ENOENT from then on. */
 bool p2p_webseed_gone(const struct p2p_webseed *w);
-/* Connections opened so far (keep-alive makes it far fewer than the
- * requests). */
-unsigned p2p_webseed_connections(const struct p2p_webseed *w);
 /* Bytes of body received in all (for "bytes from the origin"). */
 uint64_t p2p_webseed_bytes(const struct p2p_webseed *w);
 const char *p2p_webseed_url(const struct p2p_webseed *w);

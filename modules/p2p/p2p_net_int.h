@@ -30,8 +30,6 @@ struct p2p_http_conn;
  * Connection: close), for at most 30 s idle, and the next one to the
  * same scheme, host and port reuses it. NULL on ENOMEM. */
 struct p2p_http_conn *p2p_http_conn_new(struct loop *l);
-/* How many connections its requests opened (a reused one not counted). */
-unsigned p2p_http_conn_opened(const struct p2p_http_conn *k);
 /* Close the parked connection and free. NULL-safe. */
 void p2p_http_conn_free(struct p2p_http_conn *k);
 /* The same with "Range: bytes=lo-(lo+len-1)" when len > 0, on keep's

@@ -266,11 +266,6 @@ bool p2p_webseed_gone(const struct p2p_webseed *w)
 	return w->gone;
 }
 
-unsigned p2p_webseed_connections(const struct p2p_webseed *w)
-{
-	return p2p_http_conn_opened(w->keep);
-}
-
 uint64_t p2p_webseed_bytes(const struct p2p_webseed *w)
 {
 	return w->bytes;
