@@ -316,6 +316,12 @@ int probe_conn_start(struct loop *l, struct resolver *r, const struct probe_conn
 	return 0;
 }
 
+void probe_conn_set_cb(struct probe_conn *c, probe_conn_cb cb, void *arg)
+{
+	c->cb = cb;
+	c->arg = arg;
+}
+
 void probe_conn_free(struct probe_conn *c)
 {
 	if (!c)

@@ -150,6 +150,29 @@ static bool last_coding_chunked(const uint8_t *v, size_t n)
 	return n - s == 7 && !strncasecmp((const char *)v + s, "chunked", 7);
 }
 
+/* Connection: a list of options; only "close" and "keep-alive" matter. */
+static void connection_options(struct probe_http_parser *p, const uint8_t *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s, e;
+
+		while (i < n && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
+			i++;
+		s = i;
+		while (i < n && v[i] != ',')
+			i++;
+		e = i;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (name_is(v + s, e - s, "close"))
+			p->conn_close = true;
+		else if (name_is(v + s, e - s, "keep-alive"))
+			p->conn_keep_alive = true;
+	}
+}
+
 static int status_line(struct probe_http_parser *p, const uint8_t *l, size_t len)
 {
 	size_t r;
@@ -191,6 +214,7 @@ static int head_parse(struct probe_http_parser *p)
 	if ((rc = status_line(p, l, len)) < 0)
 		return rc;
 	p->has_length = p->has_location = p->location_too_long = false;
+	p->conn_close = p->conn_keep_alive = false;
 	p->content_length = 0;
 	while ((l = next_line(&c, &len)) && len > 0) {
 		if (l[0] == ' ' || l[0] == '\t')
@@ -203,6 +227,8 @@ static int head_parse(struct probe_http_parser *p)
 		} else if (name_is(l, nlen, "transfer-encoding")) {
 			te = true;
 			chunked = last_coding_chunked(v, vlen);
+		} else if (name_is(l, nlen, "connection")) {
+			connection_options(p, v, vlen);
 		} else if (name_is(l, nlen, "location")) {
 			if (vlen >= sizeof(p->location)) {
 				p->location_too_long = true;
@@ -440,6 +466,7 @@ int probe_http_parse(struct probe_http_parser *p, const uint8_t *buf, size_t n,
 	struct wire_cur c;
 	int rc;
 
+	p->used = 0;
 	if (p->state == ST_ERROR)
 		return -EINVAL;
 	if (p->state == ST_DONE)
@@ -449,7 +476,15 @@ int probe_http_parse(struct probe_http_parser *p, const uint8_t *buf, size_t n,
 		return rc;
 	if (p->state != ST_HEAD && p->state != ST_DONE && (rc = body_feed(p, &c, body, arg)) < 0)
 		return rc;
+	p->used = n - wire_remaining(&c);
 	return p->state == ST_DONE ? 1 : 0;
+}
+
+bool probe_http_reusable(const struct probe_http_parser *p)
+{
+	if (p->state != ST_DONE || p->framing == PROBE_HTTP_CLOSE || p->conn_close)
+		return false;
+	return p->version_minor >= 1 || p->conn_keep_alive;
 }
 
 int probe_http_parse_eof(struct probe_http_parser *p)

@@ -43,11 +43,15 @@ struct probe_http_parser {
 	char			location[PROBE_HTTP_LOCATION_MAX];
 	bool			has_location;
 	bool			location_too_long;
+	/* Connection options of the final head (RFC 9112 section 9.3). */
+	bool			conn_close, conn_keep_alive;
 	unsigned		interim;	/* 1xx heads skipped */
 	size_t			head_bytes;	/* bytes of the final head */
 	uint64_t		body_bytes;	/* body bytes delivered */
 	uint64_t		chunk_left;
 	unsigned		chunks, trailers;
+	/* Bytes of the last buffer fed that belong to the response. */
+	size_t			used;
 	/* Why parsing stopped: a static string, or NULL. */
 	const char		*error;
 };
@@ -67,6 +71,10 @@ int probe_http_parse(struct probe_http_parser *p, const uint8_t *buf, size_t n,
 /* The server closed the connection: 1 when that completes the response,
  * else -EBADMSG with p->error ("body truncated", ...). */
 int probe_http_parse_eof(struct probe_http_parser *p);
+/* Whether a complete response leaves the connection usable for another
+ * request: its end was framed (not the close of the stream) and the
+ * server did not ask to close (HTTP/1.1, or 1.0 with keep-alive). */
+bool probe_http_reusable(const struct probe_http_parser *p);
 /* Whether the head of the final response has been parsed. */
 bool probe_http_head_done(const struct probe_http_parser *p);
 /* The framing as in the JSON "framing" field. */

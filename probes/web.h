@@ -96,6 +96,9 @@ int probe_conn_start(struct loop *l, struct resolver *r, const struct probe_conn
     probe_conn_cb cb, void *arg, struct probe_conn **out);
 /* Close and free; no callback runs afterwards. NULL-safe. */
 void probe_conn_free(struct probe_conn *c);
+/* Hand an open connection to another owner (a keep-alive client parks
+ * it between requests): cb and arg from the next event on. */
+void probe_conn_set_cb(struct probe_conn *c, probe_conn_cb cb, void *arg);
 /* Send up to n bytes: the count, -EAGAIN (a WRITABLE event follows) or
  * -errno. */
 ssize_t probe_conn_write(struct probe_conn *c, const void *buf, size_t n);

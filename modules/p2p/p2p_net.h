@@ -120,7 +120,8 @@ int p2p_lsd_parse(const uint8_t *buf, size_t n, uint8_t (*ih)[20], size_t max, u
 struct p2p_webseed;
 /* A piece fetched: status 0 with data (p2p_piece_size bytes, not yet
  * verified: the engine does it), or -errno with why (after the retries
- * are spent for this piece, or -ECANCELED). */
+ * are spent for this piece; -ENOENT at once for a 4xx, the seed gone;
+ * or -ECANCELED). */
 typedef void (*p2p_webseed_cb)(struct p2p_webseed *w, uint32_t piece, int status,
     const uint8_t *data, size_t len, const char *why, void *arg);
 struct p2p_webseed_opts {
@@ -135,11 +136,15 @@ struct p2p_webseed_opts {
  * a single-file URL ending in "/" gets the name appended). */
 int p2p_webseed_new(struct loop *l, struct resolver *r, const struct p2p_webseed_opts *o,
     p2p_webseed_cb cb, void *arg, struct p2p_webseed **out);
-/* Start fetching piece i; -EBUSY when one is in flight. */
+/* Start fetching piece i; -EBUSY when one is in flight, -ENOENT when
+ * the seed is gone. */
 int p2p_webseed_fetch(struct p2p_webseed *w, uint32_t piece);
 bool p2p_webseed_busy(const struct p2p_webseed *w);
 /* Whether it is backing off after failures (and until when, loop ms). */
 bool p2p_webseed_backoff(const struct p2p_webseed *w, uint64_t *until_ms);
+/* Whether it answered a 4xx other than 408/429 for a file (it does not
+ * have it): fetch refuses with -ENOENT from then on. */
+bool p2p_webseed_gone(const struct p2p_webseed *w);
 /* Bytes of body received in all (for "bytes from the origin"). */
 uint64_t p2p_webseed_bytes(const struct p2p_webseed *w);
 const char *p2p_webseed_url(const struct p2p_webseed *w);

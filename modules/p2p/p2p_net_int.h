@@ -23,10 +23,22 @@ int p2p_http_start(struct loop *l, struct resolver *r, void *tls, const char *ur
 /* Free the done callback's arg with arg_free if the request is freed
  * before it answers (a caller cancelling it). */
 void p2p_http_own_arg(struct p2p_http_req *q, void (*arg_free)(void *));
-/* The same with "Range: bytes=lo-(lo+len-1)" when len > 0. */
+struct p2p_http_conn;
+/* A connection kept for a series of requests to one server (a web
+ * seed's): requests started with it leave their connection parked in it
+ * when the server allows (HTTP/1.1 or keep-alive, a framed end, no
+ * Connection: close), for at most 30 s idle, and the next one to the
+ * same scheme, host and port reuses it. NULL on ENOMEM. */
+struct p2p_http_conn *p2p_http_conn_new(struct loop *l);
+/* Close the parked connection and free. NULL-safe. */
+void p2p_http_conn_free(struct p2p_http_conn *k);
+/* The same with "Range: bytes=lo-(lo+len-1)" when len > 0, on keep's
+ * connection when keep is not NULL (no Connection: close then). A kept
+ * connection that fails before any byte of the response (the server
+ * closed it while idle) is retried once on a new one, unseen by done. */
 int p2p_http_start_range(struct loop *l, struct resolver *r, void *tls, const char *url,
-    uint64_t lo, uint64_t len, size_t max, unsigned timeout_ms, p2p_http_done done, void *arg,
-    struct p2p_http_req **out);
+    uint64_t lo, uint64_t len, size_t max, unsigned timeout_ms, struct p2p_http_conn *keep,
+    p2p_http_done done, void *arg, struct p2p_http_req **out);
 /* A web seed's URL for file f of m (BEP 19). 0 or -ENOSPC. */
 struct p2p_meta;
 int p2p_webseed_file_url(const char *base, const struct p2p_meta *m, size_t f, char *out,

@@ -212,8 +212,8 @@ void p2p_src_tick(struct p2p_xfer *x, uint64_t now)
 		struct p2p_ws *s = &x->ws[i];
 		int64_t piece;
 
-		if (s->piece >= 0 || p2p_webseed_busy(s->w) || now < s->until_ms ||
-		    p2p_webseed_backoff(s->w, NULL))
+		if (s->piece >= 0 || p2p_webseed_busy(s->w) || p2p_webseed_gone(s->w) ||
+		    now < s->until_ms || p2p_webseed_backoff(s->w, NULL))
 			continue;
 		piece = p2p_pick_whole(x->pick, NULL);
 		if (piece < 0)

@@ -1,7 +1,8 @@
 /* p2p_webseed.c: BEP 19 web seeds: a piece is fetched as one Range
  * request per file segment it covers (pad ranges are zeros, never
- * asked for); failures back off 1 s doubling to 60 s. One connection
- * per request for now (keep-alive is not there yet). (owner: net) */
+ * asked for), all on one kept-alive connection. Network errors, 5xx,
+ * 408 and 429 back off 1 s doubling to 60 s; any other 4xx means the
+ * seed does not have the file, and it is not asked again. (owner: net) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,9 @@ struct p2p_webseed {
 	p2p_webseed_cb		cb;
 	void			*arg;
 	struct p2p_http_req	*req;
+	struct p2p_http_conn	*keep;	/* the connection between requests */
 	bool			busy;
+	bool			gone;	/* answered 404 and the like */
 	uint32_t		piece;
 	uint8_t			*data;
 	uint32_t		len;	/* the piece's wire size */
@@ -70,24 +73,6 @@ int p2p_webseed_file_url(const char *base, const struct p2p_meta *m, size_t f, c
 		p = e + 1;
 	}
 	return 0;
-}
-
-/* The piece's wire size: up to the end of its last non-pad byte. */
-static uint32_t wire_size(const struct p2p_meta *m, uint32_t i)
-{
-	uint64_t lo = (uint64_t)i * m->piece_len, hi = lo + m->piece_len, end = lo;
-
-	if (i >= m->npieces)
-		return 0;
-	for (size_t f = 0; f < m->nfiles; f++) {
-		const struct p2p_file *fl = &m->files[f];
-		uint64_t a = fl->offset, b = fl->offset + fl->length;
-		if (fl->pad || b <= lo || a >= hi)
-			continue;
-		if ((b < hi ? b : hi) > end)
-			end = b < hi ? b : hi;
-	}
-	return (uint32_t)(end - lo);
 }
 
 static void next_segment(struct p2p_webseed *w);
@@ -147,7 +132,7 @@ static void seg_done(int err, int code, const uint8_t *body, size_t n, const cha
 	size_t fi;
 	uint64_t off;
 	uint32_t len;
-	char msg[96];
+	char msg[1024];
 
 	w->req = NULL;
 	w->bytes += n;
@@ -160,9 +145,22 @@ static void seg_done(int err, int code, const uint8_t *body, size_t n, const cha
 		return;
 	}
 	bool whole = off == 0 && len == w->meta->files[fi].length;
+	if (code >= 400 && code <= 499 && code != 408 && code != 429) {
+		/* 404, 410, 403...: asking again will not make the file appear */
+		char url[4096];
+
+		if (p2p_webseed_file_url(w->url, w->meta, fi, url, sizeof(url)))
+			snprintf(url, sizeof(url), "%s", w->url);
+		snprintf(msg, sizeof(msg), "HTTP %d for %.*s: not asking this web seed again", code,
+		    (int)(sizeof(msg) - 64), url);
+		w->gone = true;
+		deliver(w, -ENOENT, msg);
+		return;
+	}
 	if (!(code == 206 || (code == 200 && whole))) {
+		/* 5xx, 408 Request Timeout, 429 Too Many Requests: later */
 		snprintf(msg, sizeof(msg), "web seed answered HTTP %d to a range request", code);
-		seg_failed(w, code >= 500 ? -EAGAIN : -EPROTO, msg);
+		seg_failed(w, code >= 500 || code == 408 || code == 429 ? -EAGAIN : -EPROTO, msg);
 		return;
 	}
 	if (n != len) {
@@ -203,7 +201,7 @@ static void next_segment(struct p2p_webseed *w)
 		return;
 	}
 	rc = p2p_http_start_range(w->loop, w->res, w->tls, url, off, len, len, WS_TIMEOUT_MS,
-	    seg_done, w, &w->req);
+	    w->keep, seg_done, w, &w->req);
 	if (rc)
 		seg_failed(w, rc, "cannot start the request");
 }
@@ -217,7 +215,7 @@ int p2p_webseed_new(struct loop *l, struct resolver *r, const struct p2p_webseed
 	if (!o->url || !o->meta || o->meta->piece_len == 0)
 		return -EINVAL;
 	if (!(w = calloc(1, sizeof(*w))) || !(w->url = strdup(o->url)) ||
-	    !(w->data = malloc(o->meta->piece_len))) {
+	    !(w->data = malloc(o->meta->piece_len)) || !(w->keep = p2p_http_conn_new(l))) {
 		p2p_webseed_free(w);
 		return -ENOMEM;
 	}
@@ -236,11 +234,13 @@ int p2p_webseed_fetch(struct p2p_webseed *w, uint32_t piece)
 {
 	if (w->busy)
 		return -EBUSY;
+	if (w->gone)
+		return -ENOENT;
 	if (piece >= w->meta->npieces)
 		return -ERANGE;
 	w->busy = true;
 	w->piece = piece;
-	w->len = wire_size(w->meta, piece);
+	w->len = p2p_piece_size(w->meta, piece);
 	w->done = 0;
 	w->fails = 0;
 	if (w->timer)
@@ -261,6 +261,11 @@ bool p2p_webseed_backoff(const struct p2p_webseed *w, uint64_t *until_ms)
 	return w->until_ms > loop_now_ms();
 }
 
+bool p2p_webseed_gone(const struct p2p_webseed *w)
+{
+	return w->gone;
+}
+
 uint64_t p2p_webseed_bytes(const struct p2p_webseed *w)
 {
 	return w->bytes;
@@ -276,6 +281,7 @@ void p2p_webseed_free(struct p2p_webseed *w)
 	if (!w)
 		return;
 	p2p_http_req_free(w->req);
+	p2p_http_conn_free(w->keep);
 	if (w->timer)
 		loop_timer_cancel(w->loop, w->timer);
 	free(w->url);

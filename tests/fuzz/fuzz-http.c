@@ -7,7 +7,10 @@
  * body_bytes long; a refusal always says why; a complete response has a
  * status of 200..599 (1xx are skipped). The input cut at its first line
  * end is also tried as a Location against a fixed base: a resolved URL
- * must format and parse back to itself. */
+ * must format and parse back to itself. Where the response ended in the
+ * input, and whether it leaves the connection reusable, must not depend
+ * on the cuts either (a keep-alive client sends the next request on
+ * it). */
 #include "config.h"
 
 #include <stdint.h>
@@ -35,7 +38,7 @@ static void on_body(void *arg, const uint8_t *p, size_t n)
 }
 
 static int feed(const uint8_t *d, size_t n, unsigned step, struct probe_http_parser *p,
-    struct sink *s)
+    struct sink *s, size_t *end)
 {
 	size_t off = 0;
 	int rc = 0;
@@ -48,10 +51,15 @@ static int feed(const uint8_t *d, size_t n, unsigned step, struct probe_http_par
 		if (k > n - off)
 			k = n - off;
 		rc = probe_http_parse(p, d + off, k, on_body, s);
+		if (p->used > k)
+			abort();
+		*end = off + p->used;
 		off += k;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = probe_http_parse_eof(p);
+		*end = n;
+	}
 	return rc;
 }
 
@@ -87,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct probe_http_parser a, b;
 	struct sink sa, sb;
 	unsigned step;
+	size_t ea = 0, eb = 0;
 	int ra, rb;
 
 	if (size < 1 || size > 256 * 1024)
@@ -94,8 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	step = data[0] % 32 + 1;
 	data++;
 	size--;
-	ra = feed(data, size, 0, &a, &sa);
-	rb = feed(data, size, step, &b, &sb);
+	ra = feed(data, size, 0, &a, &sa, &ea);
+	rb = feed(data, size, step, &b, &sb, &eb);
 	if (ra != rb || a.status != b.status || sa.n != sb.n || sa.sum != sb.sum)
 		abort();
 	if (sa.n != a.body_bytes || sb.n != b.body_bytes)
@@ -107,6 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    a.trailers != b.trailers))
 		abort();
 	if (ra == 1 && a.framing == PROBE_HTTP_LENGTH && a.body_bytes != a.content_length)
+		abort();
+	if (ra == 1 && (ea != eb || probe_http_reusable(&a) != probe_http_reusable(&b) ||
+	    (probe_http_reusable(&a) && a.framing == PROBE_HTTP_CLOSE)))
 		abort();
 	probe_http_parser_free(&a);
 	probe_http_parser_free(&b);

@@ -167,8 +167,10 @@ p2p_lt_create()
 }
 
 # p2p_nginx DIR [LIMIT_RATE]: nginx in origin serving DIR on :80 and
-# :443 (cert for 10.0.0.3 and origin.test by the test CA $T/pki/ca.pem), access log
-# with the bytes of each response's body.
+# :443 (cert for 10.0.0.3 and origin.test by the test CA $T/pki/ca.pem),
+# and on :8080 closing every connection after 2 requests or 1 s idle;
+# access log with the bytes of each response's body (field 2) and, last,
+# the connection's serial number and its request count.
 p2p_nginx()
 {
 	local root=$1 rate=${2:-0} dir=$NETNS_TMP/nginx
@@ -183,7 +185,7 @@ pid $dir/nginx.pid;
 error_log $dir/error.log info;
 events { worker_connections 256; }
 http {
-  log_format p2p '\$status \$body_bytes_sent "\$request" "\$http_range"';
+  log_format p2p '\$status \$body_bytes_sent "\$request" "\$http_range" \$connection \$connection_requests';
   access_log $dir/access.log p2p;
   client_body_temp_path $dir/body; proxy_temp_path $dir/proxy;
   fastcgi_temp_path $dir/fastcgi; uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
@@ -191,6 +193,7 @@ http {
   root $root;
   limit_rate $rate;
   server { listen $P2P_ORIGIN4:80; listen [$P2P_ORIGIN6]:80; }
+  server { listen $P2P_ORIGIN4:8080; keepalive_requests 2; keepalive_timeout 1s; }
   server { listen $P2P_ORIGIN4:443 ssl; listen [$P2P_ORIGIN6]:443 ssl; server_name origin.test;
     ssl_certificate $NETNS_TMP/pki/origin.pem; ssl_certificate_key $NETNS_TMP/pki/origin.key; }
 }
@@ -206,6 +209,21 @@ EOF
 p2p_origin_bytes()
 {
 	awk '{ s += $2 } END { print s + 0 }' "$NETNS_TMP/nginx/access.log" 2>/dev/null
+}
+
+# p2p_origin_lines: how many requests nginx logged so far (a mark for
+# p2p_origin_conns).
+p2p_origin_lines()
+{
+	wc -l <"$NETNS_TMP/nginx/access.log" 2>/dev/null || echo 0
+}
+
+# p2p_origin_conns [MARK]: "REQUESTS CONNECTIONS" nginx logged after
+# line MARK (default 0): keep-alive shows as far fewer connections.
+p2p_origin_conns()
+{
+	awk -v from="${1:-0}" 'NR > from { n++; if (!seen[$(NF - 1)]++) c++ }
+		END { print n + 0, c + 0 }' "$NETNS_TMP/nginx/access.log" 2>/dev/null
 }
 
 # A test CA and a certificate for origin.test (and 10.0.0.3).

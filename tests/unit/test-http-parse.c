@@ -162,6 +162,53 @@ out:
 	probe_http_parser_free(&p);
 }
 
+/* Whether the connection may carry the next request, and where the
+ * response ended in the buffer (a keep-alive client must not take the
+ * next response's bytes, nor trust a stream whose end it cannot see). */
+static const struct rcase {
+	const char	*name;
+	const char	*in;
+	bool		eof;
+	bool		reusable;
+	size_t		extra;		/* bytes after the response */
+} reuse_cases[] = {
+	{ "1.1 with a length", "HTTP/1.1 206 Partial\r\nContent-Length: 2\r\n\r\nab", false,
+	  true, 0 },
+	{ "1.1 chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "1\r\na\r\n0\r\n\r\n", false, true, 0 },
+	{ "1.1 Connection: close", "HTTP/1.1 200 OK\r\nConnection: Close\r\n"
+	  "Content-Length: 0\r\n\r\n", false, false, 0 },
+	{ "close among options", "HTTP/1.1 200 OK\r\nConnection: upgrade , close\r\n"
+	  "Content-Length: 0\r\n\r\n", false, false, 0 },
+	{ "1.0 without keep-alive", "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx", false,
+	  false, 0 },
+	{ "1.0 with keep-alive", "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n"
+	  "Content-Length: 1\r\n\r\nx", false, true, 0 },
+	{ "close-delimited", "HTTP/1.1 200 OK\r\n\r\nxyz", true, false, 0 },
+	{ "a 404 with a body", "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!", false,
+	  true, 0 },
+	{ "bytes after the body", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabHTTP", false,
+	  true, 4 },
+	{ "interim head's close does not count", "HTTP/1.1 100 Continue\r\nConnection: close"
+	  "\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false, true, 0 },
+};
+
+static void test_reuse(void)
+{
+	for (size_t i = 0; i < sizeof(reuse_cases) / sizeof(reuse_cases[0]); i++) {
+		const struct rcase *c = &reuse_cases[i];
+		size_t len = strlen(c->in);
+		struct probe_http_parser p;
+		struct body b;
+		int rc = run(c->in, len, len, c->eof, &p, &b);
+
+		ok(rc == 1 && probe_http_reusable(&p) == c->reusable &&
+		    (c->eof || len - p.used == c->extra), "reuse: %s: %s, %zu bytes after",
+		    c->name, c->reusable ? "reusable" : "not reusable", c->extra);
+		probe_http_parser_free(&p);
+	}
+}
+
 static void test_limits(void)
 {
 	struct probe_http_parser p;
@@ -262,6 +309,7 @@ int main(void)
 		check_case(&cases[i], 0, "random splits");
 	}
 	test_limits();
+	test_reuse();
 	test_urls();
 	return done_testing();
 }
