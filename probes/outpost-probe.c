@@ -18,7 +18,6 @@
 #include "conf.h"
 #include "loop.h"
 #include "probe.h"
-#include "priv.h"
 #include "probe_cli.h"
 #include "resolve.h"
 #include "spool.h"
@@ -144,34 +143,6 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	loop_stop(l);
 }
 
-/* [node] and its spool, for --publish. */
-static int open_spool(struct run *r, const struct conf *conf)
-{
-	const struct conf_section *node = conf_section_get(conf, "node", NULL);
-	char why[256] = "";
-	struct spool_opts so = {
-		.dir = conf_get_str(node, "spool"),
-		.max_bytes = conf_get_size(node, "spool-max"),
-		.node = conf_get_str(node, "id"),
-		.region = conf_get_str(node, "region"),
-		.why = why, .whylen = sizeof(why),
-	};
-	uid_t uid;
-	gid_t gid;
-	int e;
-
-	/* As root, as outpost-pub does: the spool is [node] user's or nobody's. */
-	if (geteuid() == 0 && priv_user_ids(conf_get_str(node, "user"), &uid, &gid) == 0)
-		so.owner = uid;
-	e = spool_open(&r->spool, &so);
-	if (e < 0) {
-		fprintf(stderr, PROG ": spool %s: %s\n", so.dir, why[0] ? why : strerror(-e));
-		return -1;
-	}
-	r->event_name = r->cli.name ? r->cli.name : probe_type_name(r->cli.spec.type);
-	return 0;
-}
-
 /* The config, the line and the limits: everything that can refuse the
  * run before a packet leaves. Returns an exit status, or -1 to go on. */
 static int prepare(struct run *r, struct conf **confp)
@@ -201,8 +172,11 @@ static int prepare(struct run *r, struct conf **confp)
 		fprintf(stderr, PROG ": %s\n", err);
 		return PROBE_EXIT_USAGE;
 	}
-	if (c->publish && open_spool(r, *confp) < 0)
-		return PROBE_EXIT_SYSTEM;
+	if (c->publish) {
+		if (cli_tool_spool(PROG, *confp, &r->spool) < 0)
+			return PROBE_EXIT_SYSTEM;
+		r->event_name = c->name ? c->name : probe_type_name(c->spec.type);
+	}
 	return -1;
 }
 

@@ -141,6 +141,31 @@ int cli_tool_config(const char *path, const struct conf_opts *opts, struct conf 
 	return 0;
 }
 
+int cli_tool_spool(const char *prog, const struct conf *conf, struct spool **out)
+{
+	const struct conf_section *node = conf_section_get(conf, "node", NULL);
+	char why[256] = "";
+	struct spool_opts so = {
+		.dir = conf_get_str(node, "spool"),
+		.max_bytes = conf_get_size(node, "spool-max"),
+		.node = conf_get_str(node, "id"),
+		.region = conf_get_str(node, "region"),
+		.why = why, .whylen = sizeof(why),
+	};
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	/* As root, as outpost-pub does: the spool is [node] user's or nobody's. */
+	if (geteuid() == 0 && priv_user_ids(conf_get_str(node, "user"), &uid, &gid) == 0)
+		so.owner = uid;
+	if ((r = spool_open(out, &so)) < 0) {
+		fprintf(stderr, "%s: spool %s: %s\n", prog, so.dir, why[0] ? why : strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
 int cli_daemon_start(const struct cli_daemon *d, const char *pidfile)
 {
 	int r;

@@ -80,6 +80,12 @@ int cli_daemon_spool(const struct conf *conf, const char *dir, const char *user,
  * Prints diagnostics to stderr. Returns 0 with *confp set, or -1. */
 int cli_tool_config(const char *path, const struct conf_opts *opts, struct conf **confp);
 
+/* For ad hoc tools that record events (--publish): open [node] spool of
+ * conf with its spool-max, id and region; as root, one owned by [node]
+ * user is accepted. Prints "prog: spool DIR: why" to stderr and returns
+ * -1 when refused, else 0 with *out set. */
+int cli_tool_spool(const char *prog, const struct conf *conf, struct spool **out);
+
 /* Print every diagnostic of conf, one per line. */
 void cli_print_diags(const struct conf *conf, FILE *fp);
 

@@ -15,7 +15,6 @@
 #include "conf.h"
 #include "json.h"
 #include "p2p_cli_run.h"
-#include "priv.h"
 #include "spool.h"
 
 #define TICK_MS 250
@@ -284,32 +283,6 @@ static int start_xfer(struct p2p_run *r)
 	return 0;
 }
 
-/* [node] and its spool, for --publish, as outpost-probe opens it. */
-static int open_spool(struct p2p_run *r)
-{
-	const struct conf_section *node = conf_section_get(r->conf, "node", NULL);
-	char why[256] = "";
-	struct spool_opts so = {
-		.dir = conf_get_str(node, "spool"),
-		.max_bytes = conf_get_size(node, "spool-max"),
-		.node = conf_get_str(node, "id"),
-		.region = conf_get_str(node, "region"),
-		.why = why, .whylen = sizeof(why),
-	};
-	uid_t uid;
-	gid_t gid;
-	int e;
-
-	if (geteuid() == 0 && priv_user_ids(conf_get_str(node, "user"), &uid, &gid) == 0)
-		so.owner = uid;
-	if ((e = spool_open(&r->spool, &so)) < 0) {
-		fprintf(stderr, "%s: spool %s: %s\n", P2P_PROG, so.dir, why[0] ? why :
-		    strerror(-e));
-		return -1;
-	}
-	return 0;
-}
-
 /* --peer ADDR:PORT, numeric only: refused before anything starts. */
 static int parse_peers(struct p2p_run *r)
 {
@@ -341,7 +314,7 @@ static int prepare(struct p2p_run *r)
 		return e;
 	if ((c->publish || c->config) && cli_tool_config(c->config, &copts, &r->conf) < 0)
 		return P2P_EXIT_USAGE;
-	if (c->publish && open_spool(r) < 0)
+	if (c->publish && cli_tool_spool(P2P_PROG, r->conf, &r->spool) < 0)
 		return P2P_EXIT_SYSTEM;
 	if ((e = loop_new(&r->loop)) < 0 || (e = resolver_new(r->loop, NULL, &r->res)) < 0) {
 		fprintf(stderr, "%s: %s\n", P2P_PROG, strerror(-e));

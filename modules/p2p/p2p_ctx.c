@@ -146,22 +146,6 @@ static void on_lsd(const uint8_t ih[20], const struct p2p_addr *a, void *arg)
 		p2p_xfer_add_peer(x, a);
 }
 
-static void reap_pending(struct p2p_ctx *c)
-{
-	struct p2p_peer **pp = &c->pending;
-
-	while (*pp) {
-		struct p2p_peer *p = *pp;
-
-		if (p->st == PS_DEAD) {
-			*pp = p->next;
-			p2p_peer_free(p);
-		} else {
-			pp = &p->next;
-		}
-	}
-}
-
 static void ctx_tick(struct loop *l, void *arg)
 {
 	struct p2p_ctx *c = arg;
@@ -171,14 +155,14 @@ static void ctx_tick(struct loop *l, void *arg)
 	for (struct p2p_peer *p = c->pending; p; p = p->next)
 		if (p->st != PS_DEAD && now - p->start_ms > P2P_CONNECT_MS)
 			p2p_peer_close(p, "no handshake");
-	reap_pending(c);
+	p2p_peers_reap(&c->pending);
 	for (struct p2p_xfer *x = c->xfers; x; x = x->next) {
 		for (struct p2p_peer *p = x->peers; p; p = p->next)
 			if (p->throttled || p->up_wait)
 				p2p_peer_wake(p);
 		if (second)
 			p2p_xfer_tick(x, now);
-		p2p_xfer_reap(x);
+		p2p_peers_reap(&x->peers);
 	}
 	if (c->lsd && now >= c->lsd_next_ms) {
 		p2p_xfer_lsd_announce(c);
@@ -282,7 +266,7 @@ void p2p_ctx_free(struct p2p_ctx *c)
 	for (struct p2p_peer *p = c->pending; p; p = p->next)
 		if (p->st != PS_DEAD)
 			p2p_peer_close(p, NULL);
-	reap_pending(c);
+	p2p_peers_reap(&c->pending);
 	loop_timer_cancel(c->loop, c->timer);
 	for (size_t i = 0; i < c->nstops; i++) {
 		if (!c->stops[i]->done)

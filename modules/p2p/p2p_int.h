@@ -251,7 +251,9 @@ bool p2p_xfer_is_banned(struct p2p_xfer *x, const struct p2p_addr *a);
 /* An incoming peer bound to x: give it a known entry. */
 long p2p_xfer_known_add(struct p2p_xfer *x, const struct p2p_addr *a);
 void p2p_xfer_tick(struct p2p_xfer *x, uint64_t now);
-void p2p_xfer_reap(struct p2p_xfer *x);
+/* Unlink and free the PS_DEAD peers of a list: a transfer's, or the
+ * context's not yet handshaken ones (p2p_xfer.c). */
+void p2p_peers_reap(struct p2p_peer **list);
 bool p2p_xfer_complete(const struct p2p_xfer *x);
 void p2p_xfer_lsd_announce(struct p2p_ctx *c);
 

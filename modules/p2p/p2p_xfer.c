@@ -439,10 +439,9 @@ void p2p_xfer_tick(struct p2p_xfer *x, uint64_t now)
 	try_connect(x, now);
 }
 
-void p2p_xfer_reap(struct p2p_xfer *x)
+/* One loop for both lists of peers, so the unlinking is written once. */
+void p2p_peers_reap(struct p2p_peer **pp)
 {
-	struct p2p_peer **pp = &x->peers;
-
 	while (*pp) {
 		struct p2p_peer *p = *pp;
 
@@ -619,7 +618,7 @@ void p2p_xfer_free(struct p2p_xfer *x)
 	p2p_src_stop(x);
 	for (struct p2p_peer *p = x->peers; p; p = p->next)
 		p2p_peer_close(p, NULL);
-	p2p_xfer_reap(x);
+	p2p_peers_reap(&x->peers);
 	for (size_t i = 0; i < P2P_PBUF_HASH; i++) {
 		while (x->pbuf[i]) {
 			struct p2p_pbuf *b = x->pbuf[i];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "spool.h"
 #include "../tap.h"
 
 static char tmpdir[] = "/tmp/test-cli.XXXXXX";
@@ -185,6 +186,39 @@ int main(void)
 		is_int(r, 0, "tool: no default file is fine");
 		is_str(conf_get_str(conf_section_get(conf, "node", NULL), "user"), "outpost",
 		       "tool: no default file gives defaults");
+		conf_free(conf);
+	}
+
+	/* --publish: [node] spool opens, or the refusal names the folder. */
+	{
+		struct spool *sp = NULL;
+		char text[256];
+
+		snprintf(text, sizeof(text), "[node]\nid = kiosk-7\nspool = %s/spool\n", tmpdir);
+		write_file("spool.conf", text);
+		if (cli_tool_config("spool.conf", NULL, &conf) < 0)
+			bail_out("spool.conf does not load");
+		is_int(cli_tool_spool("outpost-x", conf, &sp), 0, "tool spool: opens");
+		ok(sp && access("spool/new", F_OK) == 0, "tool spool: the folder is made");
+		spool_close(sp);
+		conf_free(conf);
+
+		if (symlink("/nonexistent", "linkspool") < 0)
+			bail_out("symlink: %s", strerror(errno));
+		snprintf(text, sizeof(text), "[node]\nspool = %s/linkspool\n", tmpdir);
+		write_file("link.conf", text);
+		if (cli_tool_config("link.conf", NULL, &conf) < 0)
+			bail_out("link.conf does not load");
+		fflush(stderr);
+		if (!freopen("err", "w", stderr))
+			bail_out("freopen");
+		sp = NULL;
+		is_int(cli_tool_spool("outpost-x", conf, &sp), -1, "tool spool: a link is refused");
+		fflush(stderr);
+		snprintf(text, sizeof(text), "outpost-x: spool %s/linkspool: ", tmpdir);
+		is_int(strncmp(slurp("err"), text, strlen(text)), 0,
+		       "tool spool: the message names the tool and the folder");
+		ok(!sp, "tool spool: nothing open on refusal");
 		conf_free(conf);
 	}
 

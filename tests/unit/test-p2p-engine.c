@@ -1,7 +1,7 @@
 /* test-p2p-engine: engines against each other on one loop over
  * 127.0.0.1 / ::1 only: a seeder and leechers for v1, v2 and hybrid
- * torrents (single and multi-file; .torrent bytes parsed by the real
- * meta), a three-engine swarm, a peer sending bad blocks that must be
+ * torrents (single and multi-file, made by p2p_create and parsed by the
+ * real meta), a three-engine swarm, a peer sending bad blocks that must be
  * banned, a peer that never answers, refused handshakes, rate limits,
  * and a loopback rate check of the request pipeline. */
 #include "config.h"
@@ -18,9 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
-
-#include "bencode.h"
 #include "loop.h"
 #include "p2p.h"
 #include "p2p_wire.h"
@@ -43,291 +40,30 @@ static uint64_t next_rand(void)
 
 struct tfile { const char *path; uint64_t len; };
 
-static const char *webseed_url;	/* url-list of the next v1 torrent */
-
-/* A v1 .torrent for these files (paths "name/..." when several), parsed
- * by the real meta. */
-static void meta_encode(const struct tfile *f, size_t nf, uint32_t piece_len, const uint8_t *all,
-    uint64_t total, struct p2p_meta *m)
-{
-	struct wire_buf b;
-	uint32_t np = (uint32_t)((total + piece_len - 1) / piece_len);
-	const char *slash = strchr(f[0].path, '/');
-	char why[256];
-
-	wire_buf_init(&b);
-	benc_put_dict(&b);
-	benc_put_cstr(&b, "info");
-	benc_put_dict(&b);
-	if (nf > 1) {
-		benc_put_cstr(&b, "files");
-		benc_put_list(&b);
-		for (size_t i = 0; i < nf; i++) {
-			const char *p = strchr(f[i].path, '/') + 1, *q;
-
-			benc_put_dict(&b);
-			benc_put_cstr(&b, "length");
-			benc_put_int(&b, (int64_t)f[i].len);
-			benc_put_cstr(&b, "path");
-			benc_put_list(&b);
-			while ((q = strchr(p, '/'))) {
-				benc_put_str(&b, p, (size_t)(q - p));
-				p = q + 1;
-			}
-			benc_put_cstr(&b, p);
-			benc_put_end(&b);
-			benc_put_end(&b);
-		}
-		benc_put_end(&b);
-	} else {
-		benc_put_cstr(&b, "length");
-		benc_put_int(&b, (int64_t)total);
-	}
-	benc_put_cstr(&b, "name");
-	if (nf > 1)
-		benc_put_str(&b, f[0].path, (size_t)(slash - f[0].path));
-	else
-		benc_put_cstr(&b, f[0].path);
-	benc_put_cstr(&b, "piece length");
-	benc_put_int(&b, piece_len);
-	benc_put_cstr(&b, "pieces");
-	{
-		uint8_t *h = malloc(20 * (size_t)np);
-
-		for (uint32_t i = 0; i < np; i++) {
-			uint64_t a = (uint64_t)i * piece_len;
-			uint64_t e = a + piece_len < total ? a + piece_len : total;
-
-			SHA1(all + a, e - a, h + 20 * (size_t)i);
-		}
-		benc_put_str(&b, h, 20 * (size_t)np);
-		free(h);
-	}
-	benc_put_end(&b);
-	if (webseed_url) {
-		benc_put_cstr(&b, "url-list");
-		benc_put_cstr(&b, webseed_url);
-	}
-	benc_put_end(&b);
-	if (wire_buf_error(&b) || p2p_meta_parse(b.data, b.len, m, why, sizeof(why)) < 0)
-		bail_out("torrent: %s", why);
-	wire_buf_free(&b);
-}
-
+static const char *webseed_url;	/* url-list of the next torrent */
 static int torrent_version = P2P_V1;
 
-struct layer { uint8_t root[32]; uint8_t *hashes; size_t n; };
-
-static int by_root(const void *a, const void *b)
+/* Write random content under dir (paths "name/..." when several files)
+ * and make its torrent with the real creator, parsed by the real meta. */
+static void make_content(const char *dir, const struct tfile *f, size_t nf, uint32_t piece_len,
+    struct p2p_meta *m)
 {
-	return memcmp(((const struct layer *)a)->root, ((const struct layer *)b)->root, 32);
-}
-
-/* The BEP 52 hashes of one file: its pieces root and (when larger than a
- * piece) its piece layer. */
-static void file_hashes(const uint8_t *data, uint64_t len, uint32_t piece_len, struct layer *ly)
-{
-	size_t n = (size_t)((len + P2P_BLOCK - 1) / P2P_BLOCK), bpp = piece_len / P2P_BLOCK, w = 1;
-	uint8_t *leaves = malloc(n * 32 + 32), *zeros = calloc(bpp, 32), pad[32];
-
-	p2p_merkle_leaves(data, len, leaves);
-	ly->hashes = NULL;
-	ly->n = 0;
-	if (len <= piece_len) {
-		while (w < n)
-			w <<= 1;
-		p2p_merkle_root(leaves, n, w, NULL, ly->root);
-	} else {
-		ly->n = (size_t)((len + piece_len - 1) / piece_len);
-		ly->hashes = malloc(ly->n * 32);
-		for (size_t k = 0; k < ly->n; k++) {
-			size_t nk = n - k * bpp < bpp ? n - k * bpp : bpp;
-
-			p2p_merkle_root(leaves + k * bpp * 32, nk, bpp, NULL, ly->hashes + k * 32);
-		}
-		p2p_merkle_root(zeros, bpp, bpp, NULL, pad);
-		while (w < ly->n)
-			w <<= 1;
-		p2p_merkle_root(ly->hashes, ly->n, w, pad, ly->root);
-	}
-	free(leaves);
-	free(zeros);
-}
-
-/* The v1 piece space of a hybrid: every file but the last padded to a
- * piece boundary with a BEP 47 pad file. */
-static uint8_t *padded_space(const struct tfile *f, size_t nf, uint32_t piece_len,
-    const uint8_t *all, uint64_t *len)
-{
-	uint64_t off = 0, src = 0;
-	uint8_t *sp;
-
-	for (size_t i = 0; i < nf; i++)
-		off += i + 1 < nf ? (f[i].len + piece_len - 1) / piece_len * piece_len : f[i].len;
-	sp = calloc(1, off ? off : 1);
-	*len = off;
-	off = 0;
-	for (size_t i = 0; i < nf; i++) {
-		memcpy(sp + off, all + src, f[i].len);
-		src += f[i].len;
-		off += (f[i].len + piece_len - 1) / piece_len * piece_len;
-	}
-	return sp;
-}
-
-static void put_v1_padded(struct wire_buf *b, const struct tfile *f, size_t nf, uint32_t piece_len,
-    const uint8_t *all)
-{
-	(void)all;
-	if (nf == 1) {
-		benc_put_cstr(b, "length");
-		benc_put_int(b, (int64_t)f[0].len);
-		return;
-	}
-	benc_put_cstr(b, "files");
-	benc_put_list(b);
-	for (size_t i = 0; i < nf; i++) {
-		uint64_t pad = (piece_len - f[i].len % piece_len) % piece_len;
-		char n[32];
-
-		benc_put_dict(b);
-		benc_put_cstr(b, "length");
-		benc_put_int(b, (int64_t)f[i].len);
-		benc_put_cstr(b, "path");
-		benc_put_list(b);
-		benc_put_cstr(b, strchr(f[i].path, '/') + 1);
-		benc_put_end(b);
-		benc_put_end(b);
-		if (i + 1 == nf || !pad)
-			continue;
-		snprintf(n, sizeof(n), "%llu", (unsigned long long)pad);
-		benc_put_dict(b);
-		benc_put_cstr(b, "attr");
-		benc_put_cstr(b, "p");
-		benc_put_cstr(b, "length");
-		benc_put_int(b, (int64_t)pad);
-		benc_put_cstr(b, "path");
-		benc_put_list(b);
-		benc_put_cstr(b, ".pad");
-		benc_put_cstr(b, n);
-		benc_put_end(b);
-		benc_put_end(b);
-	}
-	benc_put_end(b);
-}
-
-static void put_v1_pieces(struct wire_buf *b, const struct tfile *f, size_t nf, uint32_t piece_len,
-    const uint8_t *all)
-{
-	uint64_t len;
-	uint8_t *sp = padded_space(f, nf, piece_len, all, &len);
-	uint32_t np = (uint32_t)((len + piece_len - 1) / piece_len);
-	uint8_t *h = malloc(20 * (size_t)np + 1);
-
-	for (uint32_t i = 0; i < np; i++) {
-		uint64_t a = (uint64_t)i * piece_len, e = a + piece_len < len ? a + piece_len : len;
-
-		SHA1(sp + a, e - a, h + 20 * (size_t)i);
-	}
-	benc_put_cstr(b, "pieces");
-	benc_put_str(b, h, 20 * (size_t)np);
-	free(h);
-	free(sp);
-}
-
-/* A v2 .torrent (file tree, piece layers) for these files; with hybrid,
- * the v1 keys over the padded space too. */
-static void meta_encode_v2(const struct tfile *f, size_t nf, uint32_t piece_len, const uint8_t *all,
-    struct p2p_meta *m, bool hybrid)
-{
+	struct p2p_create_opts co = { .version = torrent_version, .piece_len = piece_len,
+		.webseeds = &webseed_url, .nwebseeds = webseed_url != NULL };
 	struct wire_buf b;
-	struct layer *ly = calloc(nf, sizeof(*ly));
-	const char *slash = strchr(f[0].path, '/');
-	uint64_t off = 0;
-	size_t nl = 0;
-	char why[256];
-
-	for (size_t i = 0; i < nf; i++) {
-		file_hashes(all + off, f[i].len, piece_len, &ly[i]);
-		off += f[i].len;
-	}
-	wire_buf_init(&b);
-	benc_put_dict(&b);
-	benc_put_cstr(&b, "info");
-	benc_put_dict(&b);
-	benc_put_cstr(&b, "file tree");
-	benc_put_dict(&b);
-	for (size_t i = 0; i < nf; i++) {	/* flat, sorted names only */
-		benc_put_cstr(&b, nf > 1 ? strchr(f[i].path, '/') + 1 : f[i].path);
-		benc_put_dict(&b);
-		benc_put_cstr(&b, "");
-		benc_put_dict(&b);
-		benc_put_cstr(&b, "length");
-		benc_put_int(&b, (int64_t)f[i].len);
-		benc_put_cstr(&b, "pieces root");
-		benc_put_str(&b, ly[i].root, 32);
-		benc_put_end(&b);
-		benc_put_end(&b);
-	}
-	benc_put_end(&b);
-	if (hybrid)
-		put_v1_padded(&b, f, nf, piece_len, all);
-	benc_put_cstr(&b, "meta version");
-	benc_put_int(&b, 2);
-	benc_put_cstr(&b, "name");
-	if (nf > 1)
-		benc_put_str(&b, f[0].path, (size_t)(slash - f[0].path));
-	else
-		benc_put_cstr(&b, f[0].path);
-	benc_put_cstr(&b, "piece length");
-	benc_put_int(&b, piece_len);
-	if (hybrid)
-		put_v1_pieces(&b, f, nf, piece_len, all);
-	benc_put_end(&b);
-	benc_put_cstr(&b, "piece layers");
-	benc_put_dict(&b);
-	for (size_t i = 0; i < nf; i++)
-		if (ly[i].n)
-			ly[nl++] = ly[i];
-	qsort(ly, nl, sizeof(*ly), by_root);
-	for (size_t i = 0; i < nl; i++) {
-		benc_put_str(&b, ly[i].root, 32);
-		benc_put_str(&b, ly[i].hashes, ly[i].n * 32);
-		free(ly[i].hashes);
-	}
-	benc_put_end(&b);
-	benc_put_end(&b);
-	free(ly);
-	if (wire_buf_error(&b) || p2p_meta_parse(b.data, b.len, m, why, sizeof(why)) < 0)
-		bail_out("v2 torrent: %s", why);
-	wire_buf_free(&b);
-}
-
-/* Write random content under dir and describe it as a torrent. */
-static void make_content(const char *dir, const char *name, const struct tfile *f, size_t nf,
-    uint32_t piece_len, struct p2p_meta *m)
-{
-	uint64_t total = 0, off = 0;
-	uint8_t *all;
-	char path[512];
+	char path[512], why[256] = "";
 
 	memset(m, 0, sizeof(*m));
-	for (size_t i = 0; i < nf; i++)
-		total += f[i].len;
-	all = calloc(1, total);
-	for (uint64_t i = 0; i + 8 <= total; i += 8) {
-		uint64_t r = next_rand();
-		memcpy(all + i, &r, 8);
-	}
-	(void)name;
-	if (torrent_version & P2P_V2)
-		meta_encode_v2(f, nf, piece_len, all, m, torrent_version == P2P_HYBRID);
-	else
-		meta_encode(f, nf, piece_len, all, total, m);
 	mkdir(dir, 0755);
 	for (size_t i = 0; i < nf; i++) {
+		uint8_t *data = malloc(f[i].len + 8);
 		int fd;
 
+		for (uint64_t k = 0; k < f[i].len; k += 8) {
+			uint64_t r = next_rand();
+
+			memcpy(data + k, &r, 8);
+		}
 		snprintf(path, sizeof(path), "%s/%s", dir, f[i].path);
 		for (char *q = path + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
 			*q = 0;
@@ -335,23 +71,19 @@ static void make_content(const char *dir, const char *name, const struct tfile *
 			*q = '/';
 		}
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || write(fd, all + off, f[i].len) != (ssize_t)f[i].len)
+		if (fd < 0 || write(fd, data, f[i].len) != (ssize_t)f[i].len)
 			bail_out("write %s: %m", path);
 		close(fd);
-		off += f[i].len;
+		free(data);
 	}
-	free(all);
-}
-
-static void meta_done(struct p2p_meta *m)
-{
-	p2p_meta_free(m);
-	return;
-	for (size_t i = 0; i < m->nfiles; i++)
-		free(m->files[i].path);
-	free(m->files);
-	free(m->pieces);
-	free(m->name);
+	/* the torrent's root: the file, or the folder of "name/..." */
+	snprintf(path, sizeof(path), "%s/%.*s", dir, (int)strcspn(f[0].path, "/"), f[0].path);
+	co.path = path;
+	wire_buf_init(&b);
+	if (p2p_create(&co, &b, why, sizeof(why)) < 0 ||
+	    p2p_meta_parse(b.data, b.len, m, why, sizeof(why)) < 0)
+		bail_out("torrent of %s: %s", path, why);
+	wire_buf_free(&b);
 }
 
 /* Whether dir_a/path and dir_b/path hold the same bytes. */
@@ -448,47 +180,121 @@ static void addr_of(struct p2p_ctx *c, struct p2p_addr *a)
 	a->len = sizeof(*s);
 }
 
+/* Start a transfer of m in dir on c, events to w; trackers and LSD off
+ * (loopback only), web seeds too unless webseeds. */
+static struct p2p_xfer *xfer_start(struct p2p_ctx *c, struct p2p_xfer_opts o,
+    const struct p2p_meta *m, const char *dir, struct watch *w, bool webseeds)
+{
+	struct p2p_xfer *x;
+	char why[256] = "";
+
+	o.meta = m;
+	o.dir = dir;
+	o.cb = on_ev;
+	o.arg = w;
+	o.no_trackers = o.no_lsd = true;
+	o.no_webseeds = !webseeds;
+	if (p2p_xfer_start(c, &o, &x, why, sizeof(why)) < 0)
+		bail_out("%s: %s", dir, why);
+	return x;
+}
+
+/* One transfer: content and torrent in root/what-seed, a seeder's
+ * context (on seed_listen) and a getter's, each with its watch. */
+struct fx {
+	char sdir[300], ldir[300];
+	struct p2p_meta m;
+	struct p2p_ctx *cs, *cl;
+	struct p2p_xfer *xs, *xl;
+	struct watch ws, wl;
+};
+
+static void fx_init(struct fx *x, const char *what, const struct tfile *f, size_t nf,
+    uint32_t piece_len)
+{
+	memset(x, 0, sizeof(*x));
+	snprintf(x->sdir, sizeof(x->sdir), "%s/%s-seed", root, what);
+	snprintf(x->ldir, sizeof(x->ldir), "%s/%s-leech", root, what);
+	make_content(x->sdir, f, nf, piece_len, &x->m);
+	x->cs = ctx_listen(seed_listen);
+	x->cl = ctx_new();
+}
+
+/* The seeder, uploading at most up_rate (0: unlimited). */
+static void fx_seed(struct fx *x, uint64_t up_rate)
+{
+	struct p2p_xfer_opts o = { .seed_only = true, .limits = { .up_rate = up_rate } };
+
+	x->xs = xfer_start(x->cs, o, &x->m, x->sdir, &x->ws, false);
+}
+
+/* The getter, from these peers with these limits. */
+static void fx_get(struct fx *x, const struct p2p_addr *peers, size_t npeers,
+    struct p2p_limits lim, bool webseeds)
+{
+	struct p2p_xfer_opts o = { .peers = peers, .npeers = npeers, .limits = lim };
+
+	x->xl = xfer_start(x->cl, o, &x->m, x->ldir, &x->wl, webseeds);
+}
+
+/* Both contexts and their transfers; the content and torrent stay. */
+static void fx_stop(struct fx *x)
+{
+	p2p_ctx_free(x->cl);
+	p2p_ctx_free(x->cs);
+	x->cl = x->cs = NULL;
+	x->xl = x->xs = NULL;
+}
+
+static void fx_free(struct fx *x)
+{
+	fx_stop(x);
+	p2p_meta_free(&x->m);
+}
+
+/* A listening socket on 127.0.0.1 with an ephemeral port, in *sin. */
+static int listen_lo(struct sockaddr_in *sin, const char *who)
+{
+	socklen_t sl = sizeof(*sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)sin, sizeof(*sin)) < 0 || listen(fd, 4) < 0 ||
+	    getsockname(fd, (struct sockaddr *)sin, &sl) < 0)
+		bail_out("%s: %m", who);
+	return fd;
+}
+
 static void check_transfer(const char *what, const struct tfile *f, size_t nf, uint32_t piece_len,
     bool rate, uint64_t down_limit, uint64_t up_limit)
 {
-	char sdir[300], ldir[300], why[256];
-	struct p2p_meta m;
-	struct p2p_ctx *cs = ctx_listen(seed_listen), *cl = ctx_new();
-	struct p2p_xfer *xs, *xl;
-	struct watch ws = { 0 }, wl = { 0 };
+	struct fx x;
 	struct p2p_addr a;
 	struct p2p_stats st;
 	uint64_t t0;
 	bool same = true;
 
-	snprintf(sdir, sizeof(sdir), "%s/%s-seed", root, what);
-	snprintf(ldir, sizeof(ldir), "%s/%s-leech", root, what);
-	make_content(sdir, what, f, nf, piece_len, &m);
-	is_int(m.version, torrent_version, "%s: the torrent is of the version meant", what);
-	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
-		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true,
-		.limits = { .up_rate = up_limit } };
-	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
-		bail_out("seed: %s", why);
-	addr_of(cs, &a);
-	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .peers = &a, .npeers = 1, .cb = on_ev,
-		.arg = &wl, .no_trackers = true, .no_webseeds = true, .no_lsd = true,
-		.limits = { .down_rate = down_limit, .max_buffer = test_max_buffer } };
-	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
-		bail_out("leech: %s", why);
+	fx_init(&x, what, f, nf, piece_len);
+	is_int(x.m.version, torrent_version, "%s: the torrent is of the version meant", what);
+	fx_seed(&x, up_limit);
+	addr_of(x.cs, &a);
+	fx_get(&x, &a, 1, (struct p2p_limits){ .down_rate = down_limit,
+	    .max_buffer = test_max_buffer }, false);
 	t0 = loop_now_ms();
-	ok(run_until(&wl.done, NULL, rate ? 60000 : 20000), "%s: the leecher completes", what);
-	t0 = wl.t_done > wl.t_down ? wl.t_done - wl.t_down : loop_now_ms() - t0;
+	ok(run_until(&x.wl.done, NULL, rate ? 60000 : 20000), "%s: the leecher completes", what);
+	t0 = x.wl.t_done > x.wl.t_down ? x.wl.t_done - x.wl.t_down : loop_now_ms() - t0;
 	for (size_t i = 0; i < nf; i++)
-		same = same && same_file(sdir, ldir, f[i].path);
+		same = same && same_file(x.sdir, x.ldir, f[i].path);
 	ok(same, "%s: the leecher's files on disk equal the seeder's", what);
-	p2p_xfer_get_stats(xl, &st);
+	p2p_xfer_get_stats(x.xl, &st);
 	is_int(st.state, P2P_SEEDING, "%s: the leecher seeds after", what);
-	is_int(st.from_peers, m.size, "%s: every byte came from the peer once", what);
+	is_int(st.from_peers, x.m.size, "%s: every byte came from the peer once", what);
 	if (down_limit || up_limit) {
 		uint64_t lim = down_limit ? down_limit : up_limit;
 		/* a quarter second of burst, then the rate */
-		uint64_t least = (m.size - lim / 4) * 1000 / lim;
+		uint64_t least = (x.m.size - lim / 4) * 1000 / lim;
 
 		ok(t0 >= least * 9 / 10 && t0 < least * 3 + 2000,
 		    "%s: took %llu ms at %llu B/s (at least ~%llu)", what, (unsigned long long)t0,
@@ -496,31 +302,27 @@ static void check_transfer(const char *what, const struct tfile *f, size_t nf, u
 	}
 	if (rate) {
 		ok(t0 < 30000, "%s: under 30 s from the first request", what);
-		diag("%s: %llu bytes in %llu ms: %.1f MB/s", what, (unsigned long long)m.size,
-		    (unsigned long long)t0, t0 ? (double)m.size / 1000.0 / (double)t0 : 0);
+		diag("%s: %llu bytes in %llu ms: %.1f MB/s", what, (unsigned long long)x.m.size,
+		    (unsigned long long)t0, t0 ? (double)x.m.size / 1000.0 / (double)t0 : 0);
 	}
-	p2p_xfer_get_stats(xs, &st);
-	ok(st.uploaded >= m.size, "%s: the seeder uploaded it all (%llu)", what,
+	p2p_xfer_get_stats(x.xs, &st);
+	ok(st.uploaded >= x.m.size, "%s: the seeder uploaded it all (%llu)", what,
 	    (unsigned long long)st.uploaded);
-	p2p_ctx_free(cl);
-	p2p_ctx_free(cs);
+	fx_stop(&x);
 	if (!strcmp(what, "one")) {
 		/* a second get of what is in place: done at once, nothing fetched */
 		struct watch w2 = { 0 };
 		struct p2p_ctx *c2 = ctx_new();
-		struct p2p_xfer *x2;
-		struct p2p_xfer_opts o2 = { .meta = &m, .dir = ldir, .cb = on_ev, .arg = &w2,
-			.no_trackers = true, .no_webseeds = true, .no_lsd = true };
+		struct p2p_xfer *x2 = xfer_start(c2, (struct p2p_xfer_opts){ 0 }, &x.m, x.ldir, &w2,
+		    false);
 
-		if (p2p_xfer_start(c2, &o2, &x2, why, sizeof(why)) < 0)
-			bail_out("again: %s", why);
 		ok(run_until(&w2.done, NULL, 10000), "again: done without peers");
 		p2p_xfer_get_stats(x2, &st);
-		ok(st.from_peers == 0 && st.found_bytes == m.size,
+		ok(st.from_peers == 0 && st.found_bytes == x.m.size,
 		    "again: nothing fetched, all found (%llu)", (unsigned long long)st.found_bytes);
 		p2p_ctx_free(c2);
 	}
-	meta_done(&m);
+	fx_free(&x);
 }
 
 /* ---- a peer that sends garbage for every block ---- */
@@ -620,56 +422,37 @@ static void bad_accept(struct loop *l, int fd, uint32_t ev, void *arg)
 static void check_ban(void)
 {
 	static const struct tfile f[] = { { "ban", 1u << 20 } };
-	char sdir[300], ldir[300], why[256];
-	struct p2p_meta m;
-	struct p2p_ctx *cs = ctx_new(), *cl = ctx_new();
-	struct p2p_xfer *xs, *xl;
-	struct watch ws = { 0 }, wl = { 0 };
+	struct fx x;
 	struct p2p_addr good, evil;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
+	struct sockaddr_in sin;
 	struct bad b = { .fd = -1 };
 	struct p2p_stats st;
 
-	snprintf(sdir, sizeof(sdir), "%s/ban-seed", root);
-	snprintf(ldir, sizeof(ldir), "%s/ban-leech", root);
-	make_content(sdir, "ban", f, 1, 65536, &m);
-	b.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(b.lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(b.lfd, 4) < 0 ||
-	    getsockname(b.lfd, (struct sockaddr *)&sin, &sl) < 0)
-		bail_out("bad peer: %m");
+	fx_init(&x, "ban", f, 1, 65536);
+	b.lfd = listen_lo(&sin, "bad peer");
 	loop_fd_add(L, b.lfd, EPOLLIN, bad_accept, &b);
 	memset(&evil, 0, sizeof(evil));
 	memcpy(&evil.ss, &sin, sizeof(sin));
 	evil.len = sizeof(sin);
-
-	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
-		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
-	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
-		bail_out("seed: %s", why);
-	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .peers = &evil, .npeers = 1,
-		.cb = on_ev, .arg = &wl, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
-	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
-		bail_out("leech: %s", why);
-	ok(run_until(NULL, &wl.banned, 10000), "bad peer: banned");
-	ok(wl.hash_fail >= 1, "bad peer: its piece failed the hash (%u)", wl.hash_fail);
+	fx_seed(&x, 0);
+	fx_get(&x, &evil, 1, (struct p2p_limits){ 0 }, false);
+	ok(run_until(NULL, &x.wl.banned, 10000), "bad peer: banned");
+	ok(x.wl.hash_fail >= 1, "bad peer: its piece failed the hash (%u)", x.wl.hash_fail);
 	ok(b.served > 0, "bad peer: it was asked for blocks (%u)", b.served);
 	run_until(NULL, NULL, 300);
 	ok(b.fd < 0, "bad peer: disconnected");
-	addr_of(cs, &good);
-	p2p_xfer_add_peer(xl, &good);
-	p2p_xfer_add_peer(xl, &evil);	/* known and banned: never again */
-	ok(run_until(&wl.done, NULL, 20000), "bad peer: completes from the good seeder");
-	ok(same_file(sdir, ldir, "ban"), "bad peer: the bytes on disk are the seeder's");
-	p2p_xfer_get_stats(xl, &st);
+	addr_of(x.cs, &good);
+	p2p_xfer_add_peer(x.xl, &good);
+	p2p_xfer_add_peer(x.xl, &evil);	/* known and banned: never again */
+	ok(run_until(&x.wl.done, NULL, 20000), "bad peer: completes from the good seeder");
+	ok(same_file(x.sdir, x.ldir, "ban"), "bad peer: the bytes on disk are the seeder's");
+	p2p_xfer_get_stats(x.xl, &st);
 	is_int(st.banned, 1, "bad peer: one ban in the stats");
 	ok(b.fd < 0, "bad peer: not reconnected after the ban");
-	p2p_ctx_free(cl);
-	p2p_ctx_free(cs);
+	fx_stop(&x);
 	loop_fd_del(L, b.lfd);
 	close(b.lfd);
-	meta_done(&m);
+	fx_free(&x);
 }
 
 /* A seeder and two leechers that know each other: both complete, and
@@ -678,47 +461,31 @@ static void check_ban(void)
 static void check_swarm(void)
 {
 	static const struct tfile f[] = { { "swarm", 2u << 20 } };
-	char sdir[300], d1[300], d2[300], why[256];
-	struct p2p_meta m;
-	struct p2p_ctx *cs = ctx_new(), *c1 = ctx_new(), *c2 = ctx_new();
-	struct p2p_xfer *xs, *x1, *x2;
-	struct watch ws = { 0 }, w1 = { 0 }, w2 = { 0 };
+	char d2[300];
+	struct fx x;
+	struct p2p_ctx *c2 = ctx_new();
+	struct p2p_xfer *x2;
+	struct watch w2 = { 0 };
 	struct p2p_addr a[2];
 	struct p2p_stats s1, s2;
 
-	snprintf(sdir, sizeof(sdir), "%s/swarm-seed", root);
-	snprintf(d1, sizeof(d1), "%s/swarm-l1", root);
+	fx_init(&x, "swarm", f, 1, 32768);
 	snprintf(d2, sizeof(d2), "%s/swarm-l2", root);
-	make_content(sdir, "swarm", f, 1, 32768, &m);
-	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
-		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true,
-		.limits = { .up_rate = 1u << 20 } };
-	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
-		bail_out("seed: %s", why);
-	addr_of(cs, &a[0]);
+	fx_seed(&x, 1u << 20);
+	addr_of(x.cs, &a[0]);
 	addr_of(c2, &a[1]);
-	struct p2p_xfer_opts o1 = { .meta = &m, .dir = d1, .peers = a, .npeers = 2, .cb = on_ev,
-		.arg = &w1, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
-	if (p2p_xfer_start(c1, &o1, &x1, why, sizeof(why)) < 0)
-		bail_out("leech 1: %s", why);
-	struct p2p_xfer_opts o2 = o1;
-	o2.dir = d2;
-	o2.arg = &w2;
-	o2.npeers = 1;
-	if (p2p_xfer_start(c2, &o2, &x2, why, sizeof(why)) < 0)
-		bail_out("leech 2: %s", why);
-	run_until(&w1.done, NULL, 20000);
-	ok(run_until(&w2.done, NULL, 20000) && w1.done, "swarm: both leechers complete");
-	ok(same_file(sdir, d1, "swarm") && same_file(sdir, d2, "swarm"),
+	fx_get(&x, a, 2, (struct p2p_limits){ 0 }, false);
+	x2 = xfer_start(c2, (struct p2p_xfer_opts){ .peers = a, .npeers = 1 }, &x.m, d2, &w2, false);
+	run_until(&x.wl.done, NULL, 20000);
+	ok(run_until(&w2.done, NULL, 20000) && x.wl.done, "swarm: both leechers complete");
+	ok(same_file(x.sdir, x.ldir, "swarm") && same_file(x.sdir, d2, "swarm"),
 	    "swarm: both leechers hold the seeder's bytes");
-	p2p_xfer_get_stats(x1, &s1);
+	p2p_xfer_get_stats(x.xl, &s1);
 	p2p_xfer_get_stats(x2, &s2);
 	ok(s1.uploaded + s2.uploaded > 0, "swarm: the leechers traded pieces (%llu + %llu bytes)",
 	    (unsigned long long)s1.uploaded, (unsigned long long)s2.uploaded);
 	p2p_ctx_free(c2);
-	p2p_ctx_free(c1);
-	p2p_ctx_free(cs);
-	meta_done(&m);
+	fx_free(&x);
 }
 
 /* A peer that has everything and answers nothing, beside a good seeder:
@@ -727,53 +494,35 @@ static void check_swarm(void)
 static void check_silent(void)
 {
 	static const struct tfile f[] = { { "silent", 1u << 20 } };
-	char sdir[300], ldir[300], why[256];
-	struct p2p_meta m;
-	struct p2p_ctx *cs = ctx_new(), *cl = ctx_new();
-	struct p2p_xfer *xs, *xl;
-	struct watch ws = { 0 }, wl = { 0 };
+	struct fx x;
 	struct p2p_addr pa[2];
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
+	struct sockaddr_in sin;
 	struct bad b = { .fd = -1, .silent = true };
 	uint64_t t0;
 
-	snprintf(sdir, sizeof(sdir), "%s/silent-seed", root);
-	snprintf(ldir, sizeof(ldir), "%s/silent-leech", root);
-	make_content(sdir, "silent", f, 1, 32768, &m);
-	b.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(b.lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(b.lfd, 4) < 0 ||
-	    getsockname(b.lfd, (struct sockaddr *)&sin, &sl) < 0)
-		bail_out("silent peer: %m");
+	fx_init(&x, "silent", f, 1, 32768);
+	b.lfd = listen_lo(&sin, "silent peer");
 	loop_fd_add(L, b.lfd, EPOLLIN, bad_accept, &b);
 	memset(pa, 0, sizeof(pa));
 	memcpy(&pa[0].ss, &sin, sizeof(sin));
 	pa[0].len = sizeof(sin);
-	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
-		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
-	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
-		bail_out("seed: %s", why);
-	addr_of(cs, &pa[1]);
-	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .peers = pa, .npeers = 2,
-		.cb = on_ev, .arg = &wl, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
-	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
-		bail_out("leech: %s", why);
+	fx_seed(&x, 0);
+	addr_of(x.cs, &pa[1]);
+	fx_get(&x, pa, 2, (struct p2p_limits){ 0 }, false);
 	t0 = loop_now_ms();
-	run_until(&wl.done, NULL, 15000);
+	run_until(&x.wl.done, NULL, 15000);
 	t0 = loop_now_ms() - t0;
-	ok(wl.done, "silent peer: completes from the seeder (%llu ms)", (unsigned long long)t0);
+	ok(x.wl.done, "silent peer: completes from the seeder (%llu ms)", (unsigned long long)t0);
 	ok(b.asked > 0, "silent peer: it was asked (%u requests)", b.asked);
-	ok(same_file(sdir, ldir, "silent"), "silent peer: the bytes on disk are the seeder's");
-	p2p_ctx_free(cl);
-	p2p_ctx_free(cs);
+	ok(same_file(x.sdir, x.ldir, "silent"), "silent peer: the bytes on disk are the seeder's");
+	fx_stop(&x);
 	loop_fd_del(L, b.lfd);
 	close(b.lfd);
 	if (b.fd >= 0) {
 		loop_fd_del(L, b.fd);
 		close(b.fd);
 	}
-	meta_done(&m);
+	fx_free(&x);
 }
 
 /* Send bytes to a context's port from a raw socket; whether the engine
@@ -805,33 +554,24 @@ static bool raw_closed(struct p2p_ctx *c, const void *bytes, size_t len, unsigne
 static void check_refusals(void)
 {
 	static const struct tfile f[] = { { "refuse", 100000 } };
-	char sdir[300], why[256];
-	struct p2p_meta m;
-	struct p2p_ctx *cs = ctx_new();
-	struct p2p_xfer *xs;
-	struct watch ws = { 0 };
+	struct fx x;
 	uint8_t hs[68 + 5] = "\x13" "BitTorrent protocol";
 
-	snprintf(sdir, sizeof(sdir), "%s/refuse-seed", root);
-	make_content(sdir, "refuse", f, 1, 32768, &m);
-	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
-		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
-	if (p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
-		bail_out("seed: %s", why);
-	run_until(&ws.done, NULL, 5000);
+	fx_init(&x, "refuse", f, 1, 32768);
+	fx_seed(&x, 0);
+	run_until(&x.ws.done, NULL, 5000);
 	memset(hs + 20, 0, 48);
 	memcpy(hs + 48, "-XX0000-rawrawrawraw", 20);
-	ok(raw_closed(cs, hs, 68, 2000), "refuse: a handshake for an unknown torrent is dropped");
-	ok(raw_closed(cs, "GET / HTTP/1.1\r\n\r\n" "0123456789012345678901234567890123456789"
+	ok(raw_closed(x.cs, hs, 68, 2000), "refuse: a handshake for an unknown torrent is dropped");
+	ok(raw_closed(x.cs, "GET / HTTP/1.1\r\n\r\n" "0123456789012345678901234567890123456789"
 	    "0123456789012345678901234567890123456789", 98, 2000),
 	    "refuse: bytes that are not a handshake are dropped");
-	memcpy(hs + 28, m.ih1, 20);
+	memcpy(hs + 28, x.m.ih1, 20);
 	put32(hs + 68, P2P_MSG_MAX + 1);
 	hs[72] = P2P_PIECE;
-	ok(raw_closed(cs, hs, sizeof(hs), 2000), "refuse: a message over P2P_MSG_MAX is dropped");
-	ok(!raw_closed(cs, hs, 68, 500), "refuse: a good handshake is kept");
-	p2p_ctx_free(cs);
-	meta_done(&m);
+	ok(raw_closed(x.cs, hs, sizeof(hs), 2000), "refuse: a message over P2P_MSG_MAX is dropped");
+	ok(!raw_closed(x.cs, hs, 68, 500), "refuse: a good handshake is kept");
+	fx_free(&x);
 }
 
 /* ---- a web seed: a small HTTP/1.1 server of one file with Range ---- */
@@ -913,69 +653,50 @@ static void web_accept(struct loop *l, int fd, uint32_t ev, void *arg)
 static void check_webseed(bool corrupt)
 {
 	static const struct tfile f[] = { { "web", (1u << 20) + 999 } };
-	char sdir[300], ldir[300], why[256], url[128], src[400];
-	struct p2p_meta m;
-	struct p2p_ctx *cl = ctx_new();
-	struct p2p_xfer *xl;
-	struct watch wl = { 0 };
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
+	char url[128], src[400];
+	struct fx x;
+	struct sockaddr_in sin;
 	struct web w = { .fd = -1, .corrupt = corrupt };
 	struct p2p_stats st;
-	struct p2p_ctx *cs = ctx_new();
-	struct p2p_xfer *xs;
-	struct watch ws = { 0 };
 	struct p2p_addr a;
 
-	snprintf(sdir, sizeof(sdir), "%s/web%s-origin", root, corrupt ? "-bad" : "");
-	snprintf(ldir, sizeof(ldir), "%s/web%s-leech", root, corrupt ? "-bad" : "");
-	w.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(w.lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(w.lfd, 4) < 0 ||
-	    getsockname(w.lfd, (struct sockaddr *)&sin, &sl) < 0)
-		bail_out("web seed: %m");
+	w.lfd = listen_lo(&sin, "web seed");
 	loop_fd_add(L, w.lfd, EPOLLIN, web_accept, &w);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/web", ntohs(sin.sin_port));
-	snprintf(src, sizeof(src), "%s/web", sdir);
-	w.path = src;
 	webseed_url = url;
-	make_content(sdir, "web", f, 1, 65536, &m);
+	fx_init(&x, corrupt ? "web-bad" : "web", f, 1, 65536);
 	webseed_url = NULL;
-	struct p2p_xfer_opts so = { .meta = &m, .dir = sdir, .seed_only = true, .cb = on_ev,
-		.arg = &ws, .no_trackers = true, .no_webseeds = true, .no_lsd = true };
-	if (corrupt && p2p_xfer_start(cs, &so, &xs, why, sizeof(why)) < 0)
-		bail_out("seed: %s", why);
-	addr_of(cs, &a);
-	struct p2p_xfer_opts lo = { .meta = &m, .dir = ldir, .cb = on_ev, .arg = &wl,
-		.no_trackers = true, .no_lsd = true, .peers = &a, .npeers = corrupt };
-	if (p2p_xfer_start(cl, &lo, &xl, why, sizeof(why)) < 0)
-		bail_out("leech: %s", why);
+	snprintf(src, sizeof(src), "%s/web", x.sdir);
+	w.path = src;
+	if (corrupt)
+		fx_seed(&x, 0);
+	addr_of(x.cs, &a);
+	fx_get(&x, &a, corrupt, (struct p2p_limits){ 0 }, true);
 	if (corrupt) {
-		ok(run_until(&wl.done, NULL, 20000), "bad web seed: the seeder fills the download");
-		ok(same_file(sdir, ldir, "web"), "bad web seed: the bytes on disk are right");
-		p2p_xfer_get_stats(xl, &st);
+		ok(run_until(&x.wl.done, NULL, 20000), "bad web seed: the seeder fills the download");
+		ok(same_file(x.sdir, x.ldir, "web"), "bad web seed: the bytes on disk are right");
+		p2p_xfer_get_stats(x.xl, &st);
 		ok(st.hash_fails >= 1 && st.banned == 0 && w.gets >= 1,
 		    "bad web seed: its pieces failed (%u), nobody banned (%u)", st.hash_fails,
 		    st.banned);
 		goto out;
 	}
-	ok(run_until(&wl.done, NULL, 20000), "web seed: the leecher completes without peers");
-	ok(same_file(sdir, ldir, "web"), "web seed: the bytes on disk are the origin's");
-	p2p_xfer_get_stats(xl, &st);
-	ok(st.from_webseeds >= m.size && st.from_peers == 0,
+	ok(run_until(&x.wl.done, NULL, 20000), "web seed: the leecher completes without peers");
+	ok(same_file(x.sdir, x.ldir, "web"), "web seed: the bytes on disk are the origin's");
+	p2p_xfer_get_stats(x.xl, &st);
+	ok(st.from_webseeds >= x.m.size && st.from_peers == 0,
 	    "web seed: all from the web seed (%llu), none from peers",
 	    (unsigned long long)st.from_webseeds);
-	ok(w.gets >= m.npieces, "web seed: one range request per piece at least (%u)", w.gets);
+	ok(w.gets >= x.m.npieces, "web seed: one range request per piece at least (%u)", w.gets);
 out:
-	p2p_ctx_free(cl);
-	p2p_ctx_free(cs);
+	fx_stop(&x);
 	loop_fd_del(L, w.lfd);
 	close(w.lfd);
 	if (w.fd >= 0) {
 		loop_fd_del(L, w.fd);
 		close(w.fd);
 	}
-	meta_done(&m);
+	fx_free(&x);
 }
 
 int main(void)
