@@ -38,7 +38,9 @@ ok "$([ "$(rss_kib "$T/rss")" -lt $((330 * 1024)) ]; echo $?)" "-s from a 300 MB
 rm -f "$T/big"
 
 # One 128 MiB line: CPU time stays linear (9 s of CPU before, for what
-# -f does in 0.14 s).
+# -f does in 0.14 s). The bound is generous: sending over loopback
+# charges the receiver's kernel work to the sender, and on a loaded
+# 2-core machine that alone reached 3.1 s.
 sub_start l "$P" in/line || bail "no subscriber"
 python3 -c "
 import sys
@@ -46,7 +48,7 @@ sys.stdout.buffer.write(b'y' * (128 << 20) + b'\n')" >"$T/line"
 /usr/bin/time -o "$T/cpu" -f '%U %S' "$PUB" -p "$P" -t in/line -q 1 -l <"$T/line" 2>"$T/err"
 is "$?" 0 "-l with one 128 MiB line: exit 0"
 cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$T/cpu")
-ok "$([ "$cpu" -lt 3000 ]; echo $?)" "-l with one 128 MiB line: $cpu ms of CPU (< 3000)"
+ok "$([ "$cpu" -lt 6000 ]; echo $?)" "-l with one 128 MiB line: $cpu ms of CPU (< 6000)"
 sub_wait l 1 60
 is "$(tr -d y <"$NETNS_TMP/sub-l.got" | wc -c)/$(wc -c <"$NETNS_TMP/sub-l.got")" "1/$(((128 << 20) + 1))" \
 	"-l: the subscriber got the line whole"
