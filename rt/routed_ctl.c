@@ -282,20 +282,13 @@ out:
 
 int routed_ctl_open(struct routed *d, uid_t uid, gid_t gid)
 {
-	char dir[sizeof(d->control)];
-	char *slash;
 	int r;
 
-	/* The socket's folder (RUNSTATEDIR/outpost) is root's: made here,
-	 * 0755, when missing. */
-	snprintf(dir, sizeof(dir), "%s", d->control);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			log_err("cannot make the control socket's folder %s: %m", dir);
-			return -1;
-		}
+	/* The socket's folder (RUNSTATEDIR/outpost) is root's. */
+	if ((r = ctl_make_folder(d->control)) < 0) {
+		log_err("cannot make the control socket's folder for %s: %s", d->control,
+		    strerror(-r));
+		return -1;
 	}
 	r = ctl_listen(d->loop, d->control, uid, gid, handle, d, &d->ctl);
 	if (r < 0) {

@@ -6,30 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 
 #include "rt_line.h"
 
 #define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
-
-/* The daemon writes these files whatever its working folder. */
-static int check_path(const char *raw, char *msg, size_t msglen)
-{
-	if (raw[0] == '/' && strlen(raw) < 256)
-		return 0;
-	snprintf(msg, msglen, "is not an absolute path (at most 255 bytes)");
-	return 1;
-}
-
-/* A Unix socket's path must fit in sun_path with its terminator. */
-static int check_socket(const char *raw, char *msg, size_t msglen)
-{
-	if (raw[0] == '/' && strlen(raw) < sizeof(((struct sockaddr_un *)0)->sun_path))
-		return 0;
-	snprintf(msg, msglen, "is not an absolute path of at most %zu bytes (a Unix socket)",
-	    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-	return 1;
-}
 
 static const struct conf_key_def routing_keys[] = {
 	/* 0-4 are unspec, redirect, kernel, boot and static: the kernel's
@@ -37,11 +17,14 @@ static const struct conf_key_def routing_keys[] = {
 	{ .name = "protocol", .type = CONF_INT, .def = "158", .min = 5, .max = 255,
 	  .help = "protocol number of every rule and route outpost-routed installs (5 to 255)" },
 	{ .name = "rt-tables", .type = CONF_STR, .def = "/etc/iproute2/rt_tables.d/outpost.conf",
-	  .check = check_path, .help = "file where outpost-routed names the lines' tables for ip(8)" },
+	  .check = conf_check_abs_path,
+	  .help = "file where outpost-routed names the lines' tables for ip(8)" },
 	{ .name = "rt-protos", .type = CONF_STR, .def = "/etc/iproute2/rt_protos.d/outpost.conf",
-	  .check = check_path, .help = "file where outpost-routed names its protocol for ip(8)" },
+	  .check = conf_check_abs_path,
+	  .help = "file where outpost-routed names its protocol for ip(8)" },
 	{ .name = "control", .type = CONF_STR, .def = RUNSTATEDIR "/outpost/routed.sock",
-	  .check = check_socket, .help = "control socket of outpost-routed (outpost-routed -s)" },
+	  .check = conf_check_socket_path,
+	  .help = "control socket of outpost-routed (outpost-routed -s)" },
 };
 
 const struct conf_section_def rt_routing_conf_section = {

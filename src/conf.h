@@ -300,6 +300,12 @@ const char *conf_type_name(enum conf_type type);
  * that does not parse, a key twice. Returns 0, or -EINVAL with msg set. */
 int conf_schema_verify(const struct conf_section_def *sdef, char *msg, size_t msglen);
 
+/* Checks for conf_key_def.check that several sections share: an
+ * absolute path of at most 255 bytes (files a daemon writes whatever its
+ * working folder), and one that also fits a Unix socket's sun_path. */
+int conf_check_abs_path(const char *raw, char *msg, size_t msglen);
+int conf_check_socket_path(const char *raw, char *msg, size_t msglen);
+
 /* Look up a section definition or a key definition by name. */
 const struct conf_section_def *conf_schema_section(const struct conf_schema *schema,
 						   const char *name);

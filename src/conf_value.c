@@ -5,9 +5,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/un.h>
 
 #include "conf.h"
 
@@ -431,4 +433,21 @@ int conf_value_format(const struct conf_value *val, unsigned flags, char *buf, s
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;
 	return 0;
+}
+
+int conf_check_abs_path(const char *raw, char *msg, size_t msglen)
+{
+	if (raw[0] == '/' && strlen(raw) < 256)
+		return 0;
+	snprintf(msg, msglen, "is not an absolute path (at most 255 bytes)");
+	return 1;
+}
+
+int conf_check_socket_path(const char *raw, char *msg, size_t msglen)
+{
+	if (raw[0] == '/' && strlen(raw) < sizeof(((struct sockaddr_un *)0)->sun_path))
+		return 0;
+	snprintf(msg, msglen, "is not an absolute path of at most %zu bytes (a Unix socket)",
+	    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	return 1;
 }

@@ -31,6 +31,9 @@ typedef int (*ctl_handler)(const char *req, char **reply, size_t *len, void *arg
  * it on l. 0 or -errno. */
 int ctl_listen(struct loop *l, const char *path, uid_t uid, gid_t gid, ctl_handler h, void *arg,
 	       struct ctl_server **out);
+/* Make the socket's folder (root's, 0755) when it is missing, as root
+ * before ctl_listen. 0 or -errno. */
+int ctl_make_folder(const char *path);
 /* Stop serving, unlink the socket (when it is still ours) and free;
  * NULL-safe. */
 void ctl_close(struct ctl_server *s);
