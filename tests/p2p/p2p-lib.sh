@@ -36,7 +36,9 @@ P2P_WEBS=https://10.0.0.3
 P2P_N=0
 LT_PY=/usr/bin/python3
 
-# p2p_ip NODE [6]: a node's address.
+# p2p_ip NODE [6]: a node's address. A node of another world (one not
+# named seed, origin or p<I>) answers with the first global address of
+# its eth0, so the helpers below work there too.
 p2p_ip()
 {
 	local h
@@ -44,7 +46,11 @@ p2p_ip()
 	seed) h=2 ;;
 	origin) h=3 ;;
 	p*) h=1${1#p} ;;
-	*) return 1 ;;
+	*)
+		ip -n "$(ns "$1")" -"${2:-4}" -o addr show dev eth0 scope global 2>/dev/null |
+			awk '{ sub("/.*", "", $4); print $4; f = 1; exit } END { exit !f }'
+		return
+		;;
 	esac
 	if [ "${2:-4}" = 6 ]; then printf '2001:db8::%s\n' "$h"; else printf '10.0.0.%s\n' "$h"; fi
 }
@@ -170,7 +176,8 @@ p2p_lt_create()
 # :443 (cert for 10.0.0.3 and origin.test by the test CA $T/pki/ca.pem),
 # and on :8080 closing every connection after 2 requests or 1 s idle;
 # access log with the bytes of each response's body (field 2) and, last,
-# the connection's serial number and its request count.
+# the connection's serial number, its request count and the client's
+# address. P2P_ORIGIN4/6 say where it listens.
 p2p_nginx()
 {
 	local root=$1 rate=${2:-0} dir=$NETNS_TMP/nginx
@@ -185,7 +192,7 @@ pid $dir/nginx.pid;
 error_log $dir/error.log info;
 events { worker_connections 256; }
 http {
-  log_format p2p '\$status \$body_bytes_sent "\$request" "\$http_range" \$connection \$connection_requests';
+  log_format p2p '\$status \$body_bytes_sent "\$request" "\$http_range" \$connection \$connection_requests \$remote_addr';
   access_log $dir/access.log p2p;
   client_body_temp_path $dir/body; proxy_temp_path $dir/proxy;
   fastcgi_temp_path $dir/fastcgi; uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
@@ -222,7 +229,7 @@ p2p_origin_lines()
 # line MARK (default 0): keep-alive shows as far fewer connections.
 p2p_origin_conns()
 {
-	awk -v from="${1:-0}" 'NR > from { n++; if (!seen[$(NF - 1)]++) c++ }
+	awk -v from="${1:-0}" 'NR > from { n++; if (!seen[$(NF - 2)]++) c++ }
 		END { print n + 0, c + 0 }' "$NETNS_TMP/nginx/access.log" 2>/dev/null
 }
 
@@ -246,9 +253,10 @@ p2p_pki()
 # p2p_tracker TORRENT...: opentracker in origin on 10.0.0.3:6969 (TCP and
 # UDP), chrooted to $T/tracker. This build only serves whitelisted info-hashes: the torrents' v1
 # and (truncated) v2 hashes, computed by libtorrent, are allowed.
+# Elsewhere: P2P_TRACKER_NS (namespace) and P2P_TRACKER_ADDR (address).
 p2p_tracker()
 {
-	local d=$NETNS_TMP/tracker
+	local d=$NETNS_TMP/tracker tns=${P2P_TRACKER_NS:-origin} taddr=${P2P_TRACKER_ADDR:-$P2P_ORIGIN4}
 	mkdir -p "$d"
 	"$LT_PY" -c 'import sys, libtorrent as lt
 for f in sys.argv[1:]:
@@ -257,9 +265,9 @@ for f in sys.argv[1:]:
         print(ih.v1)
     if ih.has_v2():
         print(str(ih.v2)[:40])' "$@" >"$d/whitelist" || return 1
-	bg_run origin opentracker -i "$P2P_ORIGIN4" -p 6969 -P 6969 -d "$d" -w whitelist \
+	bg_run "$tns" opentracker -i "$taddr" -p 6969 -P 6969 -d "$d" -w whitelist \
 		>"$d/log" 2>&1
-	wait_until 10 p2p_port_open origin "$P2P_ORIGIN4" 6969 || {
+	wait_until 10 p2p_port_open "$tns" "$taddr" 6969 || {
 		diag "opentracker did not come up: $(cat "$d/log")"
 		return 1
 	}
@@ -268,6 +276,7 @@ for f in sys.argv[1:]:
 # p2p_tracker_seeded TORRENT: wait (30 s at most) until opentracker's
 # scrape counts a seed of TORRENT, so a getter started next finds it on
 # its first announce (the next one would be half an hour later).
+# P2P_TRACKER_NS and P2P_TRACKER_ADDR as for p2p_tracker.
 p2p_tracker_seeded()
 {
 	local q
@@ -279,7 +288,8 @@ print(urllib.parse.quote(bytes.fromhex(str(ih.v1 if ih.has_v1() else ih.v2)[:40]
 
 _p2p_scrape_seeded()
 {
-	ns_exec origin curl -s --max-time 2 "http://$P2P_ORIGIN4:6969/scrape?info_hash=$1" 2>/dev/null |
+	ns_exec "${P2P_TRACKER_NS:-origin}" curl -s --max-time 2 \
+		"http://${P2P_TRACKER_ADDR:-$P2P_ORIGIN4}:6969/scrape?info_hash=$1" 2>/dev/null |
 		grep -aq 'completei[1-9]'
 }
 
