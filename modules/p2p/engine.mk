@@ -2,7 +2,7 @@
 # choking and rates on top of meta, wire, store and net.
 modules_p2p_libp2p_a_SOURCES += modules/p2p/p2p_int.h modules/p2p/p2p_ctx.c \
 	modules/p2p/p2p_peer.c modules/p2p/p2p_pipe.c modules/p2p/p2p_xfer.c modules/p2p/p2p_source.c \
-	modules/p2p/p2p_choke.c modules/p2p/p2p_rate.c
+	modules/p2p/p2p_choke.c modules/p2p/p2p_rate.c modules/p2p/p2p_region.c
 
 # Engines against each other on one loop over 127.0.0.1.
 check_PROGRAMS += tests/unit/test-p2p-engine

@@ -52,6 +52,9 @@ int p2p_ctx_new(struct loop *l, struct resolver *r, const struct p2p_ctx_opts *o
 void p2p_ctx_free(struct p2p_ctx *c);
 /* The port actually listened on (after a bind to port 0 in tests). */
 uint16_t p2p_ctx_port(const struct p2p_ctx *c);
+/* The context's TLS settings, for fetching a .torrent by https. */
+SSL_CTX *p2p_ctx_tls(const struct p2p_ctx *c);
+struct resolver *p2p_ctx_resolver(const struct p2p_ctx *c);
 
 enum p2p_state {
 	P2P_CHECKING,		/* verifying what is on disk */
@@ -87,6 +90,7 @@ struct p2p_stats {
 	unsigned	known;			/* addresses known */
 	unsigned	webseeds_active;
 	unsigned	hash_fails, banned;
+	unsigned	members;		/* region mode: live members, we included */
 	char		error[256];		/* P2P_FAILED: why */
 };
 
@@ -95,6 +99,31 @@ struct p2p_xfer;
  * stop the loop or defer the free to a timer instead. */
 typedef void (*p2p_event_cb)(struct p2p_xfer *x, enum p2p_event ev, const char *text, void *arg);
 
+/* A LAN prefix of the region (network byte order). */
+struct p2p_prefix {
+	int		family;		/* AF_INET or AF_INET6 */
+	uint8_t		addr[16];
+	unsigned	len;
+};
+
+/* Region mode (outpost-p2pd): the peers of one region share the origin.
+ * Each missing piece no connected peer has is fetched from the origin
+ * (web seeds) by one member only: the one of the live members with the
+ * highest rendezvous score for it (p2p_rendezvous.h); the others wait
+ * for it over the LAN, and skip a member that has delivered nothing for
+ * lease_ms. Members are the peers that name the same region in their
+ * extension handshake, and we; peers outside the region (neither the
+ * same region nor an address in lan) are refused unless other_regions. */
+struct p2p_region_opts {
+	const char		*node;		/* our member name: the [node] id */
+	const char		*name;		/* the region */
+	uint64_t		lease_ms;
+	uint64_t		origin_rate;	/* bytes/s for the whole region, 0: none */
+	bool			other_regions;
+	const struct p2p_prefix	*lan;
+	size_t			nlan;
+};
+
 struct p2p_xfer_opts {
 	const struct p2p_meta	*meta;		/* must outlive the transfer */
 	const char		*dir;		/* target folder */
@@ -102,7 +131,10 @@ struct p2p_xfer_opts {
 	const struct p2p_addr	*peers;		/* given on the command line */
 	size_t			npeers;
 	bool			no_trackers, no_webseeds, no_lsd;
+	const char *const	*trackers;	/* announced to besides the .torrent's */
+	size_t			ntrackers;
 	struct p2p_limits	limits;
+	const struct p2p_region_opts *region;	/* NULL: plain BitTorrent */
 	p2p_event_cb		cb;
 	void			*arg;
 };

@@ -162,6 +162,8 @@ static void ctx_tick(struct loop *l, void *arg)
 				p2p_peer_wake(p);
 		if (second)
 			p2p_xfer_tick(x, now);
+		else if (x->rg)
+			p2p_src_tick(x, now);	/* the origin share refills between seconds */
 		p2p_peers_reap(&x->peers);
 	}
 	if (c->lsd && now >= c->lsd_next_ms) {
@@ -287,6 +289,16 @@ void p2p_ctx_free(struct p2p_ctx *c)
 uint16_t p2p_ctx_port(const struct p2p_ctx *c)
 {
 	return c ? c->port : 0;
+}
+
+SSL_CTX *p2p_ctx_tls(const struct p2p_ctx *c)
+{
+	return c->tls;
+}
+
+struct resolver *p2p_ctx_resolver(const struct p2p_ctx *c)
+{
+	return c->res;
 }
 
 const char *p2p_state_name(enum p2p_state s)

@@ -15,6 +15,14 @@ void p2p_put_ext_hs(struct wire_buf *b, const struct p2p_ext_hs *ours)
 	benc_put_cstr(&d, "m");
 	benc_put_dict(&d);
 	benc_put_end(&d);
+	if (ours->node[0]) {
+		benc_put_cstr(&d, "outpost_node");
+		benc_put_cstr(&d, ours->node);
+	}
+	if (ours->region[0]) {
+		benc_put_cstr(&d, "outpost_region");
+		benc_put_cstr(&d, ours->region);
+	}
 	if (ours->port) {
 		benc_put_cstr(&d, "p");
 		benc_put_int(&d, ours->port);
@@ -53,6 +61,16 @@ static uint8_t ext_id(const struct benc *m, const char *name)
 	return (uint8_t)v;
 }
 
+/* A string value as printable text ('?' for anything else), cut to fit. */
+static void printable(const struct benc *s, char *out, size_t size)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; s && i < s->len && k + 1 < size; i++)
+		out[k++] = s->s[i] >= 0x20 && s->s[i] < 0x7f ? (char)s->s[i] : '?';
+	out[k] = '\0';
+}
+
 int p2p_ext_hs_parse(const uint8_t *payload, size_t n, struct p2p_ext_hs *out)
 {
 	struct benc_doc doc;
@@ -73,14 +91,9 @@ int p2p_ext_hs_parse(const uint8_t *payload, size_t n, struct p2p_ext_hs *out)
 		out->reqq = v > 100000 ? 100000 : (uint32_t)v;
 	if (benc_get_int(doc.root, "upload_only", &v))
 		out->upload_only = v != 0;
-	s = benc_get_str(doc.root, "v");
-	if (s) {
-		size_t k = 0;
-
-		for (size_t i = 0; i < s->len && k + 1 < sizeof(out->client); i++)
-			out->client[k++] = s->s[i] >= 0x20 && s->s[i] < 0x7f ? (char)s->s[i] : '?';
-		out->client[k] = '\0';
-	}
+	printable(benc_get_str(doc.root, "v"), out->client, sizeof(out->client));
+	printable(benc_get_str(doc.root, "outpost_node"), out->node, sizeof(out->node));
+	printable(benc_get_str(doc.root, "outpost_region"), out->region, sizeof(out->region));
 	s = benc_get_str(doc.root, "yourip");
 	if (s && (s->len == 4 || s->len == 16)) {
 		memcpy(out->yourip, s->s, s->len);

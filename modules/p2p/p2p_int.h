@@ -106,6 +106,7 @@ struct p2p_peer {
 	uint8_t			id[20];
 	bool			fast, ext;
 	uint32_t		reqq;
+	char			node[64], region[64];	/* its extension handshake's */
 	/* what the peer has */
 	uint8_t			*bits;
 	uint32_t		nhave;
@@ -129,6 +130,7 @@ struct p2p_peer {
 	size_t			out_off;
 	/* time */
 	uint64_t		start_ms, last_rx_ms, last_tx_ms, last_block_ms, unchoked_ms;
+	uint64_t		last_have_ms;	/* it announced a piece */
 	struct p2p_meter	down, up;
 	double			down_rate, up_rate;
 };
@@ -227,6 +229,8 @@ struct p2p_xfer {
 	size_t			nspare;
 	struct p2p_tracker	*trk;
 	size_t			ntrk;
+	char			**extra_trk;	/* the caller's, besides the .torrent's */
+	size_t			nextra_trk;
 	struct p2p_ws		*ws;
 	size_t			nws;
 	uint64_t		last_choke_ms, last_opt_ms, last_save_ms, start_ms;
@@ -236,6 +240,7 @@ struct p2p_xfer {
 	uint64_t		from_peers, from_webseeds, uploaded, wasted, have_bytes;
 	unsigned		hash_fails, banned;
 	struct p2p_meter	mdown, mup;
+	struct p2p_region	*rg;		/* region mode, or NULL */
 };
 
 /* p2p_xfer.c */
@@ -274,6 +279,24 @@ void p2p_src_stop(struct p2p_xfer *x);
 void p2p_choke_round(struct p2p_xfer *x, uint64_t now, bool rotate_opt);
 /* p became interested: unchoke it now when a slot is free. */
 void p2p_choke_interested(struct p2p_xfer *x, struct p2p_peer *p);
+
+/* p2p_region.c: region mode (p2p.h, struct p2p_region_opts). */
+struct p2p_region;
+int p2p_region_init(struct p2p_xfer *x, const struct p2p_region_opts *o);
+void p2p_region_free(struct p2p_xfer *x);
+const char *p2p_region_node(const struct p2p_xfer *x);	/* "" when off */
+const char *p2p_region_name(const struct p2p_xfer *x);
+/* A peer came, left, or told its region: the member set is stale. */
+void p2p_region_changed(struct p2p_xfer *x);
+/* Whether p may stay (its region, or its address in the LAN). */
+bool p2p_region_peer_ok(const struct p2p_xfer *x, const struct p2p_peer *p);
+unsigned p2p_region_members(struct p2p_xfer *x);
+/* A whole piece for the origin that is ours to fetch now, or -1; then
+ * p2p_region_spent with its size. */
+int64_t p2p_region_pick(struct p2p_xfer *x, uint64_t now);
+void p2p_region_spent(struct p2p_xfer *x, size_t bytes);
+/* An origin fetch of ours succeeded or failed (see p2p_region.c). */
+void p2p_region_origin(struct p2p_xfer *x, bool ok);
 
 /* p2p_ctx.c */
 void p2p_ctx_keep_stop(struct p2p_ctx *c, struct p2p_stop *s);

@@ -164,6 +164,7 @@ void p2p_peer_close(struct p2p_peer *p, const char *why)
 		p2p_pick_remove_peer(x->pick, p->have_all ? NULL : p->bits);
 	p->in_pick = false;
 	x->npeers--;
+	p2p_region_changed(x);
 	if (p->known >= 0 && (size_t)p->known < x->nknown) {
 		struct p2p_known *k = &x->known[p->known];
 		uint64_t back = 5000ull << (k->tries < 7 ? k->tries : 7);
@@ -308,6 +309,8 @@ static void send_intro(struct p2p_peer *p)
 			hs.yourip_len = 16;
 		}
 		hs.upload_only = x->state == P2P_SEEDING;
+		snprintf(hs.node, sizeof(hs.node), "%s", p2p_region_node(x));
+		snprintf(hs.region, sizeof(hs.region), "%s", p2p_region_name(x));
 		p2p_put_ext_hs(&p->out, &hs);
 	}
 }
@@ -367,6 +370,11 @@ static int on_handshake(struct p2p_peer *p, const uint8_t *buf)
 	memcpy(p->id, h.peer_id, 20);
 	p->fast = P2P_RSV_FAST(h.reserved);
 	p->ext = P2P_RSV_EXT(h.reserved);
+	if (!p->ext && !p2p_region_peer_ok(x, p)) {
+		/* no extension handshake to name a region: its address decides */
+		p2p_peer_close(p, "not of this region");
+		return 0;
+	}
 	p->bits = calloc(1, p2p_bitfield_bytes(x->m->npieces));
 	if (!p->bits)
 		return -ENOMEM;
@@ -382,6 +390,7 @@ static int on_handshake(struct p2p_peer *p, const uint8_t *buf)
 
 static void got_have(struct p2p_peer *p, uint32_t i)
 {
+	p->last_have_ms = loop_now_ms();
 	if (p->have_all || p2p_bit(p->bits, i))
 		return;
 	p2p_bit_set(p->bits, i);
@@ -488,6 +497,7 @@ static int on_msg(struct p2p_peer *p, const struct p2p_msg *m)
 		p->in_pick = false;
 		p->have_all = false;
 		memcpy(p->bits, m->data, m->data_len);
+		p->last_have_ms = loop_now_ms();
 		p->nhave = 0;
 		for (uint32_t i = 0; i < np; i++)
 			p->nhave += p2p_bit(p->bits, i);
@@ -498,6 +508,7 @@ static int on_msg(struct p2p_peer *p, const struct p2p_msg *m)
 		if (!p->fast || p->in_pick)
 			return -EBADMSG;
 		p->have_all = true;
+		p->last_have_ms = loop_now_ms();
 		p->nhave = np;
 		for (uint32_t i = 0; i < np; i++)
 			p2p_bit_set(p->bits, i);
@@ -543,6 +554,13 @@ static int on_msg(struct p2p_peer *p, const struct p2p_msg *m)
 				p->reqq = hs.reqq;
 				if (p->reqq && p->pipe > p->reqq)
 					p->pipe = p->reqq < 2 ? 2 : p->reqq;
+				memcpy(p->node, hs.node, sizeof(p->node));
+				memcpy(p->region, hs.region, sizeof(p->region));
+				if (!p2p_region_peer_ok(x, p)) {
+					p2p_peer_close(p, "not of this region");
+					return 0;
+				}
+				p2p_region_changed(x);
 			}
 		}
 		break;

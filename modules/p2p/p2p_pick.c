@@ -435,15 +435,14 @@ void p2p_pick_done(struct p2p_pick *p, uint32_t piece)
 	order_remove(p, piece);
 }
 
-int64_t p2p_pick_whole(struct p2p_pick *p, const uint8_t *bits)
+int64_t p2p_pick_whole_if(struct p2p_pick *p, bool (*ok)(uint32_t piece, void *arg), void *arg)
 {
-	(void)bits;
 	/* From the front: pieces no peer has come first. */
 	for (uint32_t j = 0; j < p->live; j++) {
 		uint32_t piece = p->order[j];
 		struct active *a;
 
-		if (p->act_of[piece] >= 0)
+		if (p->act_of[piece] >= 0 || (ok && !ok(piece, arg)))
 			continue;
 		a = act_start(p, piece);
 		if (!a)
@@ -454,6 +453,17 @@ int64_t p2p_pick_whole(struct p2p_pick *p, const uint8_t *bits)
 		return piece;
 	}
 	return -1;
+}
+
+int64_t p2p_pick_whole(struct p2p_pick *p, const uint8_t *bits)
+{
+	(void)bits;
+	return p2p_pick_whole_if(p, NULL, NULL);
+}
+
+uint32_t p2p_pick_avail(const struct p2p_pick *p, uint32_t piece)
+{
+	return piece < p->n ? p->avail[piece] : 0;
 }
 
 void p2p_pick_whole_dropped(struct p2p_pick *p, uint32_t piece)

@@ -66,6 +66,10 @@ void p2p_pick_done(struct p2p_pick *p, uint32_t piece);
  * preferring pieces no connected peer has, then the rarest. Marks all its
  * blocks requested. -1 when none is left. */
 int64_t p2p_pick_whole(struct p2p_pick *p, const uint8_t *bits);
+/* The same among the pieces ok(piece, arg) accepts. */
+int64_t p2p_pick_whole_if(struct p2p_pick *p, bool (*ok)(uint32_t piece, void *arg), void *arg);
+/* How many connected peers have piece. */
+uint32_t p2p_pick_avail(const struct p2p_pick *p, uint32_t piece);
 /* A whole piece taken by p2p_pick_whole was given up (the web seed failed). */
 void p2p_pick_whole_dropped(struct p2p_pick *p, uint32_t piece);
 

@@ -105,6 +105,7 @@ static void on_ws(struct p2p_webseed *w, uint32_t piece, int status, const uint8
 		if (status != -ECANCELED) {
 			s->fails++;
 			s->until_ms = loop_now_ms() + WS_BACKOFF_MS;
+			p2p_region_origin(x, false);
 			p2p_xfer_event(x, P2P_EV_WARNING, "web seed %s: piece %u: %s",
 			    p2p_webseed_url(s->w), piece, why ? why : strerror(-status));
 		}
@@ -126,6 +127,7 @@ static void on_ws(struct p2p_webseed *w, uint32_t piece, int status, const uint8
 		    p2p_webseed_url(s->w), piece);
 	} else if (err == 0) {
 		s->fails = 0;
+		p2p_region_origin(x, true);
 	}
 	if (x->state == P2P_DOWNLOADING)
 		p2p_src_tick(x, loop_now_ms());
@@ -141,15 +143,22 @@ int p2p_src_start(struct p2p_xfer *x)
 		return 0;
 	}
 
-	if (!x->no_trackers && m->ntrackers) {
-		x->trk = calloc(m->ntrackers, sizeof(*x->trk));
+	if (!x->no_trackers && (m->ntrackers || x->nextra_trk)) {
+		x->trk = calloc(m->ntrackers + x->nextra_trk, sizeof(*x->trk));
 		if (!x->trk)
 			return -ENOMEM;
-		for (size_t i = 0; i < m->ntrackers; i++) {
+		for (size_t i = 0; i < m->ntrackers + x->nextra_trk; i++) {
+			const char *url = i < m->ntrackers ? m->trackers[i] :
+			    x->extra_trk[i - m->ntrackers];
 			struct p2p_tracker *t = &x->trk[x->ntrk];
+			bool dup = false;
 
+			for (size_t j = 0; j < x->ntrk; j++)
+				dup |= !strcmp(x->trk[j].url, url);
+			if (dup)
+				continue;	/* a region tracker the .torrent names too */
 			t->x = x;
-			t->url = strdup(m->trackers[i]);
+			t->url = strdup(url);
 			if (!t->url)
 				return -ENOMEM;
 			t->pending_ev = P2P_ANN_STARTED;
@@ -157,20 +166,25 @@ int p2p_src_start(struct p2p_xfer *x)
 		}
 	}
 	if (!x->no_webseeds && m->nwebseeds) {
-		x->ws = calloc(m->nwebseeds, sizeof(*x->ws));
+		/* In a region each member fetches at a share of the line: two
+		 * fetches in flight per web seed keep its share busy between
+		 * pieces (the bucket still holds the rate). */
+		size_t per = x->rg ? 2 : 1;
+
+		x->ws = calloc(m->nwebseeds * per, sizeof(*x->ws));
 		if (!x->ws)
 			return -ENOMEM;
-		for (size_t i = 0; i < m->nwebseeds; i++) {
+		for (size_t i = 0; i < m->nwebseeds * per; i++) {
 			struct p2p_ws *s = &x->ws[x->nws];
 			struct p2p_webseed_opts o = {
-				.url = m->webseeds[i], .meta = m, .tls = x->c->tls,
+				.url = m->webseeds[i / per], .meta = m, .tls = x->c->tls,
 			};
 
 			s->x = x;
 			s->piece = -1;
 			if (p2p_webseed_new(x->c->loop, x->c->res, &o, on_ws, s, &s->w) < 0) {
 				p2p_xfer_event(x, P2P_EV_WARNING, "web seed %s: not usable",
-				    m->webseeds[i]);
+				    m->webseeds[i / per]);
 				continue;
 			}
 			x->nws++;
@@ -206,7 +220,10 @@ void p2p_src_tick(struct p2p_xfer *x, uint64_t now)
 		if (!t->q && now >= t->next_ms)
 			tracker_go(x, t, t->started ? P2P_ANN_NONE : P2P_ANN_STARTED);
 	}
-	if (x->state != P2P_DOWNLOADING || !x->pick || !x->nws || !peers_short(x, now))
+	/* In a region the origin is no fallback: each member fetches its
+	 * own pieces from the start, at its share of the region's rate. */
+	if (x->state != P2P_DOWNLOADING || !x->pick || !x->nws ||
+	    (!x->rg && !peers_short(x, now)))
 		return;
 	for (size_t i = 0; i < x->nws; i++) {
 		struct p2p_ws *s = &x->ws[i];
@@ -215,13 +232,14 @@ void p2p_src_tick(struct p2p_xfer *x, uint64_t now)
 		if (s->piece >= 0 || p2p_webseed_busy(s->w) || p2p_webseed_gone(s->w) ||
 		    now < s->until_ms || p2p_webseed_backoff(s->w, NULL))
 			continue;
-		piece = p2p_pick_whole(x->pick, NULL);
+		piece = x->rg ? p2p_region_pick(x, now) : p2p_pick_whole(x->pick, NULL);
 		if (piece < 0)
 			return;
 		if (p2p_webseed_fetch(s->w, (uint32_t)piece) < 0) {
 			p2p_pick_whole_dropped(x->pick, (uint32_t)piece);
 			continue;
 		}
+		p2p_region_spent(x, p2p_piece_size(x->m, (uint32_t)piece));
 		s->piece = piece;
 	}
 }

@@ -97,6 +97,9 @@ struct p2p_ext_hs {
 	uint8_t		ut_pex;		/* "m" ids we may use, 0 = not offered */
 	uint8_t		ut_metadata;
 	bool		upload_only;	/* "upload_only" = 1 */
+	/* outpost-p2pd's region swarm: the node id and region of the peer
+	 * ("outpost_node", "outpost_region"; printable only, "" if absent) */
+	char		node[64], region[64];
 };
 
 /* Append a whole EXTENDED message (id 0) with our handshake: m (no

@@ -510,6 +510,15 @@ static int seed_present(const struct p2p_meta *m, const char *dir, char *why, si
 	return 0;
 }
 
+static void free_extra_trk(struct p2p_xfer *x)
+{
+	for (size_t i = 0; i < x->nextra_trk; i++)
+		free(x->extra_trk[i]);
+	free(x->extra_trk);
+	x->extra_trk = NULL;
+	x->nextra_trk = 0;
+}
+
 int p2p_xfer_start(struct p2p_ctx *c, const struct p2p_xfer_opts *o, struct p2p_xfer **out,
     char *why, size_t whylen)
 {
@@ -546,10 +555,25 @@ int p2p_xfer_start(struct p2p_ctx *c, const struct p2p_xfer_opts *o, struct p2p_
 	x->state = P2P_CHECKING;
 	limits_apply(x, &o->limits);
 	x->last_choke_ms = x->last_opt_ms = x->last_save_ms = x->start_ms = loop_now_ms();
+	if (o->ntrackers && !(x->extra_trk = calloc(o->ntrackers, sizeof(*x->extra_trk))))
+		goto oom;
+	for (size_t i = 0; i < o->ntrackers; i++)
+		if (!(x->extra_trk[x->nextra_trk++] = strdup(o->trackers[i])))
+			goto oom;
+	if (o->region && p2p_region_init(x, o->region) < 0) {
+oom:
+		free_extra_trk(x);
+		free(x->dir);
+		free(x);
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < o->npeers; i++)
 		p2p_xfer_known_add(x, &o->peers[i]);
 	x->open_timer = loop_timer_add(c->loop, 0, on_open, x);
 	if (!x->open_timer) {
+		p2p_region_free(x);
+		free_extra_trk(x);
 		free(x->dir);
 		free(x->known);
 		free(x);
@@ -593,6 +617,7 @@ void p2p_xfer_get_stats(const struct p2p_xfer *cx, struct p2p_stats *st)
 			st->webseeds_active++;
 	st->hash_fails = x->hash_fails;
 	st->banned = x->banned;
+	st->members = p2p_region_members(x);
 	snprintf(st->error, sizeof(st->error), "%s", x->error);
 }
 
@@ -632,6 +657,8 @@ void p2p_xfer_free(struct p2p_xfer *x)
 		free(x->spare[--x->nspare]);
 	p2p_pick_free(x->pick);
 	p2p_store_close(x->store);
+	p2p_region_free(x);
+	free_extra_trk(x);
 	free(x->known);
 	free(x->dir);
 	free(x);

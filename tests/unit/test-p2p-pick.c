@@ -159,6 +159,36 @@ static void test_whole(void)
 	p2p_pick_free(p);
 }
 
+static bool odd_only(uint32_t piece, void *arg)
+{
+	(void)arg;
+	return piece % 2 == 1;
+}
+
+/* Region mode's picks: only pieces the filter takes, and availability
+ * as the peers tell it. */
+static void test_whole_if(void)
+{
+	struct p2p_meta m;
+	struct p2p_file f;
+	struct p2p_pick *p;
+	uint8_t bits[1];
+	const uint32_t pb[] = { 3 };
+
+	fake_meta(&m, &f, 6 * P2P_BLOCK, P2P_BLOCK);
+	p2p_pick_new(&m, NULL, 6, &p);
+	bits_of(bits, 1, pb, 1);
+	p2p_pick_add_peer(p, bits);
+	is_int((int)p2p_pick_avail(p, 3), 1, "avail: one peer has piece 3");
+	is_int((int)p2p_pick_avail(p, 2), 0, "... none has piece 2");
+	is_int((int)p2p_pick_avail(p, 99), 0, "... and a piece past the end counts 0");
+	is_int(p2p_pick_whole_if(p, odd_only, NULL), 1, "the filter's first piece no peer has");
+	is_int(p2p_pick_whole_if(p, odd_only, NULL), 5, "... then the next");
+	is_int(p2p_pick_whole_if(p, odd_only, NULL), 3, "... then one a peer has");
+	is_int(p2p_pick_whole_if(p, odd_only, NULL), -1, "... then none: the even ones are not taken");
+	p2p_pick_free(p);
+}
+
 /* Peers with random bitfields fetch everything; until endgame no block is
  * asked twice, and every block arrives once. */
 static void test_swarm(void)
@@ -210,6 +240,7 @@ int main(void)
 	test_last_block_and_received();
 	test_endgame();
 	test_whole();
+	test_whole_if();
 	test_swarm();
 	return done_testing();
 }

@@ -1,6 +1,7 @@
 /* test-p2p-wire.c: the peer wire codec: round trips, size rules,
  * truncation at every length, the BEP 6 allowed-fast example. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "p2p_wire.h"
@@ -138,9 +139,56 @@ static void test_allowed_fast(void)
 	    got[0] != got[2], "k above the piece count gives every piece once");
 }
 
+/* The BEP 10 handshake: ours round-trips (with outpost-p2pd's node and
+ * region), another client's parses, and odd strings stay printable. */
+static void test_ext_hs(void)
+{
+	static const char lt[] = "d1:md11:ut_metadatai2e6:ut_pexi1ee1:pi6881e4:reqqi500e"
+	    "1:v16:libtorrent/2.0.8e";
+	struct p2p_ext_hs a, b;
+	struct wire_buf w;
+	struct p2p_msg m;
+
+	memset(&a, 0, sizeof(a));
+	a.port = 6999;
+	a.reqq = 250;
+	a.upload_only = true;
+	snprintf(a.client, sizeof(a.client), "Outpost/0.1.0");
+	snprintf(a.node, sizeof(a.node), "kiosk-0042");
+	snprintf(a.region, sizeof(a.region), "chaoyang");
+	memcpy(a.yourip, "\x0a\x00\x00\x11", 4);
+	a.yourip_len = 4;
+	wire_buf_init(&w);
+	p2p_put_ext_hs(&w, &a);
+	ok(decode(&w, &m) > 0 && m.id == P2P_EXTENDED && m.ext_id == 0, "ours is an EXTENDED 0");
+	is_int(p2p_ext_hs_parse(m.data, m.data_len, &b), 0, "... and parses back");
+	ok(b.port == 6999 && b.reqq == 250 && b.upload_only && !strcmp(b.client, a.client) &&
+	   b.yourip_len == 4 && !memcmp(b.yourip, a.yourip, 4), "... with port, reqq, v, yourip");
+	is_str(b.node, "kiosk-0042", "... the node id");
+	is_str(b.region, "chaoyang", "... the region");
+	wire_buf_free(&w);
+
+	is_int(p2p_ext_hs_parse((const uint8_t *)lt, sizeof(lt) - 1, &b), 0, "libtorrent's parses");
+	ok(b.port == 6881 && b.reqq == 500 && b.ut_metadata == 2 && b.ut_pex == 1 &&
+	   !strcmp(b.client, "libtorrent/2.0.8") && !b.node[0] && !b.region[0],
+	    "... with no node or region");
+
+	memset(&a, 0, sizeof(a));
+	memset(a.node, 'n', sizeof(a.node) - 1);
+	snprintf(a.region, sizeof(a.region), "a\x01" "b");
+	wire_buf_init(&w);
+	p2p_put_ext_hs(&w, &a);
+	ok(decode(&w, &m) > 0 && p2p_ext_hs_parse(m.data, m.data_len, &b) == 0 &&
+	   strlen(b.node) == sizeof(b.node) - 1 && !strcmp(b.region, "a?b"),
+	    "a long node id is kept to 63 bytes, a control byte shows as '?'");
+	wire_buf_free(&w);
+	is_int(p2p_ext_hs_parse((const uint8_t *)"li1ee", 5, &b), -EBADMSG, "a list is refused");
+}
+
 int main(void)
 {
 	test_handshake();
+	test_ext_hs();
 	test_round_trips();
 	test_bad();
 	test_truncated();
