@@ -47,6 +47,9 @@ int main(int argc, char **argv)
 	case P2P_CMD_VERIFY:
 		rc = p2p_cmd_verify(&c);
 		break;
+	case P2P_CMD_ADD: case P2P_CMD_LIST: case P2P_CMD_REMOVE: case P2P_CMD_STATUS:
+		rc = p2p_cmd_ctl(&c);
+		break;
 	default:
 		rc = p2p_cmd_run(&c);
 		break;

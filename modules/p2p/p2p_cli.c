@@ -26,6 +26,10 @@ static const char synopsis[] =
 "                   [--no-lsd] [--no-trackers] [--duration DURATION]\n"
 "                   [--max-upload-rate RATE] [--json] [--quiet]\n"
 "       outpost-p2p verify TORRENT DIR [--json]\n"
+"       outpost-p2p add TORRENT|URL [--json] [--config FILE]\n"
+"       outpost-p2p list [--json] [--config FILE]\n"
+"       outpost-p2p remove NAME|INFO-HASH [--json] [--config FILE]\n"
+"       outpost-p2p status [--json] [--config FILE]\n"
 "       outpost-p2p -h | --help | -V | --version\n";
 
 void p2p_cli_usage(FILE *fp)
@@ -38,7 +42,9 @@ void p2p_cli_usage(FILE *fp)
 #define C_GET		(1u << P2P_CMD_GET)
 #define C_SEED		(1u << P2P_CMD_SEED)
 #define C_VERIFY	(1u << P2P_CMD_VERIFY)
-#define C_ALL		(C_CREATE | C_INFO | C_GET | C_SEED | C_VERIFY)
+#define C_DAEMON	((1u << P2P_CMD_ADD) | (1u << P2P_CMD_LIST) | (1u << P2P_CMD_REMOVE) | \
+			 (1u << P2P_CMD_STATUS))
+#define C_ALL		(C_CREATE | C_INFO | C_GET | C_SEED | C_VERIFY | C_DAEMON)
 
 enum {
 	O_WEBSEED = 0x100, O_TRACKER, O_V1, O_V2, O_HYBRID, O_PIECE_SIZE, O_PRIVATE,
@@ -96,6 +102,8 @@ static unsigned allowed(int opt)
 		return C_GET | C_SEED;
 	case O_DURATION:
 		return C_SEED;
+	case O_CONFIG:
+		return C_GET | C_DAEMON;
 	default:	/* the rest are get's */
 		return C_GET;
 	}
@@ -103,7 +111,8 @@ static unsigned allowed(int opt)
 
 static const char *const cmd_names[] = {
 	[P2P_CMD_CREATE] = "create", [P2P_CMD_INFO] = "info", [P2P_CMD_GET] = "get",
-	[P2P_CMD_SEED] = "seed", [P2P_CMD_VERIFY] = "verify",
+	[P2P_CMD_SEED] = "seed", [P2P_CMD_VERIFY] = "verify", [P2P_CMD_ADD] = "add",
+	[P2P_CMD_LIST] = "list", [P2P_CMD_REMOVE] = "remove", [P2P_CMD_STATUS] = "status",
 };
 
 /* The option as the user wrote it, for messages. */
@@ -249,9 +258,12 @@ static int positionals(struct p2p_cli *c, char **args, int n, char *err, size_t 
 	static const char *const want[] = {
 		[P2P_CMD_CREATE] = "PATH", [P2P_CMD_INFO] = "TORRENT",
 		[P2P_CMD_GET] = "TORRENT or URL", [P2P_CMD_SEED] = "TORRENT and DIR",
-		[P2P_CMD_VERIFY] = "TORRENT and DIR",
+		[P2P_CMD_VERIFY] = "TORRENT and DIR", [P2P_CMD_ADD] = "TORRENT or URL",
+		[P2P_CMD_LIST] = "nothing", [P2P_CMD_REMOVE] = "NAME or INFO-HASH",
+		[P2P_CMD_STATUS] = "nothing",
 	};
-	int need = c->cmd == P2P_CMD_SEED || c->cmd == P2P_CMD_VERIFY ? 2 : 1;
+	int need = c->cmd == P2P_CMD_SEED || c->cmd == P2P_CMD_VERIFY ? 2 :
+	    c->cmd == P2P_CMD_LIST || c->cmd == P2P_CMD_STATUS ? 0 : 1;
 
 	if (n < need) {
 		snprintf(err, errlen, "%s: %s needed", cmd_names[c->cmd], want[c->cmd]);
@@ -261,7 +273,8 @@ static int positionals(struct p2p_cli *c, char **args, int n, char *err, size_t 
 		snprintf(err, errlen, "%s: unexpected argument '%s'", cmd_names[c->cmd], args[need]);
 		return -EINVAL;
 	}
-	c->target = args[0];
+	if (need)
+		c->target = args[0];
 	if (need == 2)
 		c->dir = args[1];
 	for (int i = 0; i < n; i++)
@@ -286,7 +299,8 @@ int p2p_cli_parse(struct p2p_cli *c, int argc, char **argv, char *err, size_t er
 	c->port = P2P_DEFAULT_PORT;
 	err[0] = '\0';
 	if (argc < 2) {
-		snprintf(err, errlen, "a command is needed: create, info, get, seed or verify");
+		snprintf(err, errlen, "a command is needed: create, info, get, seed, verify, add, "
+		    "list, remove or status");
 		return -EINVAL;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
@@ -297,8 +311,8 @@ int p2p_cli_parse(struct p2p_cli *c, int argc, char **argv, char *err, size_t er
 		if (!strcmp(argv[1], cmd_names[i]))
 			cmd = (int)i;
 	if (cmd < 0) {
-		snprintf(err, errlen, "unknown command '%s' (create, info, get, seed, verify)",
-		    argv[1]);
+		snprintf(err, errlen, "unknown command '%s' (create, info, get, seed, verify, add, "
+		    "list, remove, status)", argv[1]);
 		return -EINVAL;
 	}
 	c->cmd = (enum p2p_cmd)cmd;

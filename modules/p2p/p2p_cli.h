@@ -19,7 +19,11 @@ enum p2p_exit {
 	P2P_EXIT_SYSTEM = 3,
 };
 
-enum p2p_cmd { P2P_CMD_CREATE, P2P_CMD_INFO, P2P_CMD_GET, P2P_CMD_SEED, P2P_CMD_VERIFY };
+enum p2p_cmd {
+	P2P_CMD_CREATE, P2P_CMD_INFO, P2P_CMD_GET, P2P_CMD_SEED, P2P_CMD_VERIFY,
+	/* the daemon's, through its control socket (p2p_cli_ctl.c) */
+	P2P_CMD_ADD, P2P_CMD_LIST, P2P_CMD_REMOVE, P2P_CMD_STATUS,
+};
 
 /* What p2p_cli_parse returns besides 0 and -EINVAL. */
 #define P2P_CLI_HELP	1
@@ -92,5 +96,7 @@ int p2p_cmd_create(const struct p2p_cli *c);	/* p2p_cli_create.c */
 int p2p_cmd_info(const struct p2p_cli *c);	/* p2p_cli_info.c */
 int p2p_cmd_verify(const struct p2p_cli *c);	/* p2p_cli_verify.c */
 int p2p_cmd_run(const struct p2p_cli *c);	/* get and seed: p2p_cli_run.c */
+/* add, list, remove, status: p2p_cli_ctl.c */
+int p2p_cmd_ctl(const struct p2p_cli *c);
 
 #endif

@@ -13,5 +13,8 @@ TESTS += $(p2p_tests)
 dist_check_SCRIPTS += $(p2p_tests)
 
 # make bench: throughput and CPU per GiB against aria2c both ways; time
-# for 1 seed to 8 peers.
-bench_scripts += tests/bench/p2p-aria2.sh tests/bench/p2p-swarm.sh tests/bench/p2p-lan.sh
+# for 1 seed to 8 peers; a region behind one capped line (curl, aria2c,
+# outpost-p2pd) and the scaling simulation driven by it.
+bench_scripts += tests/bench/p2p-aria2.sh tests/bench/p2p-swarm.sh tests/bench/p2p-lan.sh \
+	tests/bench/p2pd-region.sh
+EXTRA_DIST += tests/bench/p2pd-sim.py

@@ -13,6 +13,7 @@ modules_p2p_outpost_p2p_SOURCES = $(P2P_TOOL_SOURCES) \
 	modules/p2p/p2p_cli_verify.c \
 	modules/p2p/p2p_cli_run.c \
 	modules/p2p/p2p_cli_run.h \
+	modules/p2p/p2p_cli_ctl.c \
 	modules/p2p/p2p_progress.c
 modules_p2p_outpost_p2p_CPPFLAGS = $(P2P_CPPFLAGS)
 modules_p2p_outpost_p2p_CFLAGS = $(P2P_CFLAGS)

@@ -226,6 +226,10 @@ struct shape_apply_opts {
 	 * namespace's lock (not for dry runs): 0 fails at once with -EBUSY,
 	 * as a daemon on its loop wants; outpost-shape waits 10 s. */
 	unsigned lock_wait_ms;
+	/* What an earlier apply probed, as root: a daemon that dropped root
+	 * (keeping CAP_NET_ADMIN, not CAP_SYS_ADMIN) cannot probe again.
+	 * NULL or not probed: probe now. */
+	const struct shape_caps *caps;
 };
 
 /* Probe the kernel, read what it holds, plan cfg, and change the

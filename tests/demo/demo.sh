@@ -37,7 +37,7 @@ fi
 . "$top_srcdir/tests/lib/netns.sh"
 . "$top_srcdir/tests/lib/broker.sh"	# certs_make, for the DoT reference
 
-PARTS=(world map connectivity config mqtt routing probe dns shape p2p)
+PARTS=(world map connectivity config mqtt routing probe dns shape p2p region)
 # DEMO_PARTS="world p2p" runs only those (world first: the rest need it).
 [ -z "${DEMO_PARTS:-}" ] || read -r -a PARTS <<<"$DEMO_PARTS"
 
@@ -966,6 +966,104 @@ part_p2p()
 	return "$rc"
 }
 # ---- END p2p ----
+
+# ---- BEGIN region: outpost-p2pd on the region's devices ----
+# The origin serves a package and its .torrent (the origin as web seed)
+# with nginx; outpost-p2pd runs on dev1..dev3, each told the .torrent's
+# URL. They share the work: each piece crosses line tel once, and the
+# origin's log shows the bytes it sent next to the package's size.
+P2PD=$top_builddir/modules/p2p/outpost-p2pd
+
+# region_nginx DIR: nginx on the origin serving DIR/www, logging the
+# body bytes of every response.
+region_nginx()
+{
+	local dir=$1
+	{
+		echo "user root;"
+		echo "worker_processes 1;"
+		echo "pid $dir/nginx.pid;"
+		echo "error_log $dir/nginx.err;"
+		echo "events { worker_connections 64; }"
+		echo "http {"
+		echo "  log_format bytes '\$remote_addr \$body_bytes_sent \"\$request\"';"
+		echo "  access_log $dir/access.log bytes;"
+		echo "  client_body_temp_path $dir/body; proxy_temp_path $dir/proxy;"
+		echo "  fastcgi_temp_path $dir/fastcgi; uwsgi_temp_path $dir/uwsgi;"
+		echo "  scgi_temp_path $dir/scgi;"
+		echo "  root $dir/www;"
+		echo "  server { listen 192.0.2.10:80; }"
+		echo "}"
+	} >"$dir/nginx.conf"
+	bg_run origin nginx -c "$dir/nginx.conf" -g 'daemon off;' >/dev/null 2>&1
+	REGION_NGINX=$BG_PID
+	wait_for 10 eval 'ns_exec origin ss -Hltn "sport = :80" | grep -q .'
+}
+
+# region_done DIR: every device lists its transfer as seeding.
+region_done()
+{
+	local d
+	for d in dev1 dev2 dev3; do
+		ns_exec "$d" "$P2P" list --config "$1/$d/outpost.conf" 2>/dev/null |
+			grep -q ' seeding ' || return 1
+	done
+}
+
+part_region()
+{
+	local dir=$NETNS_TMP/region d rc=0 size sent pid
+	[ -x "$P2PD" ] && [ -x "$P2P" ] || { say "FAILED: outpost-p2pd is not built in this tree"; return 1; }
+	command -v nginx >/dev/null 2>&1 || { say "FAILED: nginx is not installed"; return 1; }
+	mkdir -p "$dir/www" || return 1
+	chmod 755 "$dir" "$dir/www"
+	head -c 12000000 /dev/urandom >"$dir/www/fw-2.4.bin"
+	size=$(stat -c %s "$dir/www/fw-2.4.bin")
+	"$P2P" create "$dir/www/fw-2.4.bin" -o "$dir/www/fw-2.4.torrent" \
+		--webseed http://192.0.2.10/ >/dev/null || { say "FAILED: outpost-p2p create"; return 1; }
+	chmod -R a+rX "$dir/www"
+	region_nginx "$dir" || { say "FAILED: nginx on the origin did not come up"; return 1; }
+	for d in dev1 dev2 dev3; do
+		mkdir -p "$dir/$d"
+		printf '%s\n' "[node]" "id = kiosk-$d" "region = chaoyang" "user = nobody" \
+			"spool = $dir/$d/spool" "" "[region \"chaoyang\"]" "lan = 10.20.0.0/16" \
+			"wan-interface = eth-tel" "origin = 192.0.2.0/24" "origin-rate = 20mbit" \
+			"line-rate = 100mbit" "" "[p2p]" "data-dir = $dir/$d/data" \
+			"control = $dir/$d/p2pd.sock" >"$dir/$d/outpost.conf"
+		bg_run "$d" "$P2PD" -d -f "$dir/$d/outpost.conf" >"$dir/$d/log" 2>&1
+	done
+	say "config of dev1 (the others differ in [node] id):"
+	sed 's/^/  | /' "$dir/dev1/outpost.conf"
+	for d in dev1 dev2 dev3; do
+		wait_for 10 test -S "$dir/$d/p2pd.sock" || { say "FAILED: outpost-p2pd on $d"; rc=1; }
+	done
+	say "\$ outpost-p2p add http://192.0.2.10/fw-2.4.torrent    (on dev1, dev2 and dev3)"
+	for d in dev1 dev2 dev3; do
+		ns_exec "$d" "$P2P" add http://192.0.2.10/fw-2.4.torrent --config "$dir/$d/outpost.conf" |
+			sed "s/^/  | $d: /"
+	done
+	wait_for 90 region_done "$dir" || { say "FAILED: not every device finished in 90 s"; rc=1; }
+	for d in dev1 dev2 dev3; do
+		say "\$ outpost-p2p list    (on $d)"
+		ns_exec "$d" "$P2P" list --config "$dir/$d/outpost.conf" 2>&1 | sed 's/^/  | /'
+	done
+	sent=$(awk '$3 == "\"GET" && $4 == "/fw-2.4.bin" { s += $2 } END { print s + 0 }' \
+		"$dir/access.log" 2>/dev/null)
+	say "the origin sent $sent bytes of fw-2.4.bin to the region, for a $size-byte package" \
+		"(x$(python3 -c "print('%.2f' % ($sent / $size))"); three plain downloads: x3.00)"
+	for d in dev1 dev2 dev3; do
+		# shellcheck disable=SC2211
+		cmp -s "$dir/www/fw-2.4.bin" "$dir/$d/data/content/"*/fw-2.4.bin ||
+			{ say "FAILED: $d's copy differs from the origin's"; rc=1; }
+	done
+	[ "$rc" = 0 ] && say "  every device's copy matches the origin's byte for byte"
+	for d in dev1 dev2 dev3; do
+		for pid in $(ip netns pids "$(ns "$d")"); do bg_kill "$pid"; done
+	done
+	bg_kill "$REGION_NGINX"
+	return "$rc"
+}
+# ---- END region ----
 
 failed=()
 for p in "${PARTS[@]}"; do
