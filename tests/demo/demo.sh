@@ -1016,7 +1016,8 @@ part_region()
 	[ -x "$P2PD" ] && [ -x "$P2P" ] || { say "FAILED: outpost-p2pd is not built in this tree"; return 1; }
 	command -v nginx >/dev/null 2>&1 || { say "FAILED: nginx is not installed"; return 1; }
 	mkdir -p "$dir/www" || return 1
-	chmod 755 "$dir" "$dir/www"
+	# the daemons, as [node] user, reach their folders through these
+	chmod 755 "$NETNS_TMP" "$dir" "$dir/www"
 	head -c 12000000 /dev/urandom >"$dir/www/fw-2.4.bin"
 	size=$(stat -c %s "$dir/www/fw-2.4.bin")
 	"$P2P" create "$dir/www/fw-2.4.bin" -o "$dir/www/fw-2.4.torrent" \
@@ -1042,7 +1043,11 @@ part_region()
 		ns_exec "$d" "$P2P" add http://192.0.2.10/fw-2.4.torrent --config "$dir/$d/outpost.conf" |
 			sed "s/^/  | $d: /"
 	done
-	wait_for 90 region_done "$dir" || { say "FAILED: not every device finished in 90 s"; rc=1; }
+	if ! wait_for 90 region_done "$dir"; then
+		say "FAILED: not every device finished in 90 s"
+		for d in dev1 dev2 dev3; do sed "s/^/  | $d: /" "$dir/$d/log"; done
+		rc=1
+	fi
 	for d in dev1 dev2 dev3; do
 		say "\$ outpost-p2p list    (on $d)"
 		ns_exec "$d" "$P2P" list --config "$dir/$d/outpost.conf" 2>&1 | sed 's/^/  | /'
