@@ -12,23 +12,10 @@ top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/p2p/p2p-lib.sh"
 . "$top_srcdir/tests/p2p/region-lib.sh"
 . "$top_srcdir/tests/p2p/p2pd-lib.sh"
-[ -x "$P2PD" ] || bail "no $P2PD (build it first)"
-require_root
-require_cmd nginx python3 useradd userdel bc
-[ -x "$P2P" ] || bail "no $P2P"
-netns_exclusive
-T=$NETNS_TMP
-region_world a 8 || bail "no region"
-p2pd_user || bail "cannot create a user"
-p2pd_package "$T/www" "${P2PD_TEST_MIB:-16}" || bail "no package"
-region_origin "$T/www" || bail "no origin"
-for d in $(region_devs a); do
-	p2pd_conf "$d" a
-done
+p2pd_region_begin "${P2PD_TEST_MIB:-16}" a:8
 first="a1 a2 a3 a4 a5 a6 a7"
-for d in $first; do
-	p2pd_start "$d" || bail "$d: the daemon did not start"
-done
+# shellcheck disable=SC2086
+p2pd_start_all $first
 p2pd_add_all "$P2P_WEB/pkg.torrent" $first
 half() { local b; b=$(p2pd_jlist a1 bytes); [ "${b:-0}" -ge $((PKG_SIZE / 2)) ] 2>/dev/null; }
 wait_until 60 half || diag "a1 not halfway after 60 s"

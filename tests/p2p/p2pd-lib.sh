@@ -122,3 +122,39 @@ p2pd_add_all()
 	done
 	wait "${pids[@]}"
 }
+
+# p2pd_region_begin MIB R:N...: what every region test starts with: root,
+# the commands, the binaries, the region worlds (R with N devices), the
+# user, a package of MIB MiB on the origin (PKG_*), the origin up, and
+# each device's config (p2pd_conf DEV R). Runs alone (rates are measured).
+p2pd_region_begin()
+{
+	local mib=$1 rn d
+	shift
+	require_root
+	require_cmd nginx python3 useradd userdel bc
+	[ -x "$P2P" ] || bail "no $P2P (build it first)"
+	[ -x "$P2PD" ] || bail "no $P2PD (build it first)"
+	netns_exclusive
+	T=$NETNS_TMP
+	for rn; do
+		region_world "${rn%%:*}" "${rn#*:}" || bail "no region ${rn%%:*}"
+	done
+	p2pd_user || bail "cannot create a user"
+	p2pd_package "$T/www" "$mib" || bail "no package"
+	region_origin "$T/www" || bail "no origin"
+	for rn; do
+		for d in $(region_devs "${rn%%:*}"); do
+			p2pd_conf "$d" "${rn%%:*}"
+		done
+	done
+}
+
+# p2pd_start_all NODE...: start the daemon on each, or bail.
+p2pd_start_all()
+{
+	local d
+	for d; do
+		p2pd_start "$d" || bail "$d: the daemon did not start: $(tail -3 "$NETNS_TMP/$d/log")"
+	done
+}

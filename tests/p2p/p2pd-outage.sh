@@ -11,21 +11,10 @@ top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/p2p/p2p-lib.sh"
 . "$top_srcdir/tests/p2p/region-lib.sh"
 . "$top_srcdir/tests/p2p/p2pd-lib.sh"
-[ -x "$P2PD" ] || bail "no $P2PD (build it first)"
-require_root
-require_cmd nginx python3 useradd userdel bc
-[ -x "$P2P" ] || bail "no $P2P"
-netns_exclusive
-T=$NETNS_TMP
-region_world a 4 || bail "no region"
-p2pd_user || bail "cannot create a user"
-p2pd_package "$T/www" "${P2PD_TEST_MIB:-16}" || bail "no package"
-region_origin "$T/www" || bail "no origin"
+p2pd_region_begin "${P2PD_TEST_MIB:-16}" a:4
 devs=$(region_devs a)
-for d in $devs; do
-	p2pd_conf "$d" a
-	p2pd_start "$d" || bail "$d: the daemon did not start"
-done
+# shellcheck disable=SC2086
+p2pd_start_all $devs
 p2pd_add_all "$P2P_WEB/pkg.torrent" $devs
 third() { local b; b=$(p2pd_jlist a1 bytes); [ "${b:-0}" -ge $((PKG_SIZE / 3)) ] 2>/dev/null; }
 wait_until 60 third || diag "a1 not a third through after 60 s"

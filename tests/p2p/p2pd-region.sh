@@ -16,23 +16,11 @@ top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/p2p/p2p-lib.sh"
 . "$top_srcdir/tests/p2p/region-lib.sh"
 . "$top_srcdir/tests/p2p/p2pd-lib.sh"
-[ -x "$P2PD" ] || bail "no $P2PD (build it first)"
 N=8
-MIB=${P2PD_TEST_MIB:-16}
-require_root
-require_cmd nginx python3 useradd userdel
-[ -x "$P2P" ] || bail "no $P2P"
-netns_exclusive	# a rate test: it runs alone
-T=$NETNS_TMP
-region_world a "$N" || bail "no region"
-p2pd_user || bail "cannot create a user"
-p2pd_package "$T/www" "$MIB" || bail "no package"
+p2pd_region_begin "${P2PD_TEST_MIB:-16}" a:$N
 want=$PKG_SHA size=$PKG_SIZE torrent_bytes=$PKG_TORRENT
-region_origin "$T/www" || bail "no origin"
-for d in $(region_devs a); do
-	p2pd_conf "$d" a
-	p2pd_start "$d" || bail "$d: the daemon did not start: $(tail -3 "$T/$d/log")"
-done
+# shellcheck disable=SC2046
+p2pd_start_all $(region_devs a)
 
 t0=$(date +%s.%N)
 p2pd_add_all "$REGION_WEB/pkg.torrent" $(region_devs a)

@@ -12,22 +12,10 @@ top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/p2p/p2p-lib.sh"
 . "$top_srcdir/tests/p2p/region-lib.sh"
 . "$top_srcdir/tests/p2p/p2pd-lib.sh"
-[ -x "$P2PD" ] || bail "no $P2PD (build it first)"
-require_root
-require_cmd nginx python3 useradd userdel bc
-[ -x "$P2P" ] || bail "no $P2P"
-netns_exclusive
-T=$NETNS_TMP
-region_world a 4 || bail "no region a"
-region_world b 4 || bail "no region b"
-p2pd_user || bail "cannot create a user"
-p2pd_package "$T/www" "${P2PD_TEST_MIB:-8}" || bail "no package"
-region_origin "$T/www" || bail "no origin"
+p2pd_region_begin "${P2PD_TEST_MIB:-8}" a:4 b:4
 devs=$(region_devs a; region_devs b)
-for d in $devs; do
-	p2pd_conf "$d" "${d%%[0-9]*}"
-	p2pd_start "$d" || bail "$d: the daemon did not start"
-done
+# shellcheck disable=SC2086
+p2pd_start_all $devs
 p2pd_add_all "$P2P_WEB/pkg.torrent" $devs
 # shellcheck disable=SC2086
 run_ok "all 8 devices of both regions finish" wait_until 120 p2pd_all_seeding $devs
