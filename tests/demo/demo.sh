@@ -974,8 +974,8 @@ part_p2p()
 # origin's log shows the bytes it sent next to the package's size.
 P2PD=$top_builddir/modules/p2p/outpost-p2pd
 
-# region_nginx DIR: nginx on the origin serving DIR/www, logging the
-# body bytes of every response.
+# region_nginx DIR: nginx on the origin serving DIR/www on port 8080,
+# logging the body bytes of every response.
 region_nginx()
 {
 	local dir=$1
@@ -992,12 +992,13 @@ region_nginx()
 		echo "  fastcgi_temp_path $dir/fastcgi; uwsgi_temp_path $dir/uwsgi;"
 		echo "  scgi_temp_path $dir/scgi;"
 		echo "  root $dir/www;"
-		echo "  server { listen 192.0.2.10:80; }"
+		echo "  server { listen 192.0.2.10:8080; }"
 		echo "}"
 	} >"$dir/nginx.conf"
 	bg_run origin nginx -c "$dir/nginx.conf" -g 'daemon off;' >/dev/null 2>&1
 	REGION_NGINX=$BG_PID
-	wait_for 10 eval 'ns_exec origin ss -Hltn "sport = :80" | grep -q .'
+	# its own port: the probe part's web server may still hold :80
+	wait_for 10 eval 'kill -0 "$REGION_NGINX" && ns_exec origin ss -Hltn "sport = :8080" | grep -q .'
 }
 
 # region_done DIR: every device lists its transfer as seeding.
@@ -1021,7 +1022,7 @@ part_region()
 	head -c 12000000 /dev/urandom >"$dir/www/fw-2.4.bin"
 	size=$(stat -c %s "$dir/www/fw-2.4.bin")
 	"$P2P" create "$dir/www/fw-2.4.bin" -o "$dir/www/fw-2.4.torrent" \
-		--webseed http://192.0.2.10/ >/dev/null || { say "FAILED: outpost-p2p create"; return 1; }
+		--webseed http://192.0.2.10:8080/ >/dev/null || { say "FAILED: outpost-p2p create"; return 1; }
 	chmod -R a+rX "$dir/www"
 	region_nginx "$dir" || { say "FAILED: nginx on the origin did not come up"; return 1; }
 	for d in dev1 dev2 dev3; do
@@ -1038,9 +1039,9 @@ part_region()
 	for d in dev1 dev2 dev3; do
 		wait_for 10 test -S "$dir/$d/p2pd.sock" || { say "FAILED: outpost-p2pd on $d"; rc=1; }
 	done
-	say "\$ outpost-p2p add http://192.0.2.10/fw-2.4.torrent    (on dev1, dev2 and dev3)"
+	say "\$ outpost-p2p add http://192.0.2.10:8080/fw-2.4.torrent    (on dev1, dev2 and dev3)"
 	for d in dev1 dev2 dev3; do
-		ns_exec "$d" "$P2P" add http://192.0.2.10/fw-2.4.torrent --config "$dir/$d/outpost.conf" |
+		ns_exec "$d" "$P2P" add http://192.0.2.10:8080/fw-2.4.torrent --config "$dir/$d/outpost.conf" |
 			sed "s/^/  | $d: /"
 	done
 	if ! wait_for 90 region_done "$dir"; then
