@@ -95,12 +95,19 @@ out:
 
 static int read_all(const char *path, uint8_t **buf, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK: a FIFO given as the .torrent is refused, not waited on */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	struct stat st;
 	size_t n;
 
-	if (!f)
-		return -errno;
+	if (!f) {
+		int r = -errno;
+
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
 	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size > P2P_MAX_TORRENT_SIZE) {
 		fclose(f);

@@ -50,6 +50,11 @@ like "$RUN_OUTPUT" 'node: +p1' "... naming the node"
 printf 'not bencode' >"$T/bad.torrent"
 run_fails "add: a bad .torrent is refused" p2pd_cli p1 add "$T/bad.torrent"
 is "$RUN_STATUS" 2 "... with exit 2"
+mkfifo "$T/fifo.torrent"
+run_fails "add: a FIFO is refused, not waited on" timeout 10 "$P2P" add "$T/fifo.torrent" \
+	--config "$T/p1/outpost.conf"
+is "$RUN_STATUS" 2 "... with exit 2"
+like "$RUN_OUTPUT" 'fifo.torrent: not a regular file' "... saying why"
 
 run_ok "add the package" p2pd_cli p1 add "$T/www/pkg.torrent"
 like "$RUN_OUTPUT" '^added pkg \([0-9a-f]{40}, [0-9]+ bytes\)' "... it says what it added"
