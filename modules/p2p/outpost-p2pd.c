@@ -146,7 +146,7 @@ static int setup_root(struct p2pd *d, const struct conf *conf, uid_t *uid, gid_t
 	return 0;
 }
 
-static int open_engine(struct p2pd *d)
+static int open_engine(struct p2pd *d, uid_t uid)
 {
 	struct p2p_ctx_opts o;
 	char why[512] = "";
@@ -161,6 +161,9 @@ static int open_engine(struct p2pd *d)
 	o.global.down_rate = d->set.down_rate;
 	o.ca_file = d->set.ca_file[0] ? d->set.ca_file : NULL;
 	o.client = "Outpost/" PACKAGE_VERSION;
+	/* a [region]'s peer-port tells P2P traffic by our port, both ways */
+	o.share_port = true;
+	o.sock_uid = uid;
 	if ((r = resolver_new(d->loop, NULL, &d->res)) < 0) {
 		log_err("cannot start the resolver: %s", strerror(-r));
 		return -1;
@@ -194,7 +197,7 @@ static int run(struct p2pd *d, const struct cli_daemon *c, const char *pidfile)
 		log_err("cannot create the event loop: %s", strerror(-r));
 		return 1;
 	}
-	if (open_engine(d) < 0 || p2pd_ctl_open(d, uid, gid) < 0)
+	if (open_engine(d, uid) < 0 || p2pd_ctl_open(d, uid, gid) < 0)
 		return 1;
 	if (cli_daemon_start(c, pidfile) < 0)
 		return 1;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <openssl/ssl.h>
 
@@ -41,6 +42,15 @@ struct p2p_ctx_opts {
 	struct p2p_limits	global;		/* rates over all transfers */
 	const char		*ca_file;	/* NULL: the system store */
 	const char		*client;	/* "Outpost/0.1.0" (ext handshake "v") */
+	/* Outgoing peer connections leave from the listen port (SO_REUSEPORT),
+	 * so a shaper that tells P2P traffic by its port sees every byte of
+	 * ours whatever port the remote peer listens on. */
+	bool			share_port;
+	/* With share_port, as root before a privilege drop: the user the
+	 * engine runs as afterwards. The kernel shares a port only among
+	 * sockets of one user, so the listen socket is made as that user.
+	 * 0: the caller's. */
+	uid_t			sock_uid;
 };
 
 struct p2p_ctx;

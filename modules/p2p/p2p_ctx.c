@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,6 +81,24 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* The socket is owned by the user it was made as (its fsuid): made as
+ * the user the engine drops to, outgoing sockets may share its port. */
+static int listen_socket(const struct p2p_ctx_opts *o, int family)
+{
+	bool as_user = o->share_port && o->sock_uid != 0 && o->sock_uid != (uid_t)-1 &&
+	    geteuid() == 0;
+	int fd, saved, prev = 0;
+
+	if (as_user)
+		prev = setfsuid(o->sock_uid);
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	saved = errno;
+	if (as_user)
+		setfsuid((uid_t)prev);
+	errno = saved;
+	return fd;
+}
+
 static int ctx_listen(struct p2p_ctx *c, const struct p2p_ctx_opts *o, char *why, size_t whylen)
 {
 	struct sockaddr_storage ss;
@@ -110,10 +129,12 @@ static int ctx_listen(struct p2p_ctx *c, const struct p2p_ctx_opts *o, char *why
 		}
 		len = sizeof(*s6);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = listen_socket(o, ss.ss_family);
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (o->share_port)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0)
@@ -123,6 +144,8 @@ static int ctx_listen(struct p2p_ctx *c, const struct p2p_ctx_opts *o, char *why
 		goto fail;
 	c->port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
 	    : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	c->lss = ss;
+	c->share_port = o->share_port;
 	err = loop_fd_add(c->loop, fd, EPOLLIN, on_accept, c);
 	if (err < 0) {
 		errno = -err;

@@ -67,6 +67,8 @@ struct p2p_ctx {
 	SSL_CTX			*tls;
 	int			lfd;
 	uint16_t		port;
+	bool			share_port;
+	struct sockaddr_storage	lss;		/* the listen address and port */
 	uint8_t			peer_id[20];
 	char			client[64];
 	unsigned		max_conns, nconns;

@@ -77,20 +77,69 @@ static void tune_socket(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-int p2p_peer_connect(struct p2p_xfer *x, const struct p2p_addr *a, long known)
+/* The local address an outgoing connection to family leaves from with
+ * share_port: the listen address and port, or its family's any address
+ * when listening on the dual-stack any address. 0: no such address. */
+static socklen_t shared_local(const struct p2p_ctx *c, int family, struct sockaddr_storage *ss)
 {
-	struct p2p_peer *p;
-	int fd, err;
+	const struct sockaddr_in6 *l6 = (const void *)&c->lss;
+
+	if (!c->share_port)
+		return 0;
+	memset(ss, 0, sizeof(*ss));
+	if (c->lss.ss_family == family) {
+		*ss = c->lss;
+		return family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	}
+	if (family == AF_INET && IN6_IS_ADDR_UNSPECIFIED(&l6->sin6_addr)) {
+		struct sockaddr_in *s4 = (void *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = l6->sin6_port;
+		return sizeof(*s4);
+	}
+	return 0;
+}
+
+/* A connecting socket, from the listen port when we share it. If that
+ * fails (the kernel refuses the port, or the four-tuple is taken: that
+ * peer is already connected to us from its listen port), an ephemeral
+ * port will do: the connection works, only a port-based shaper counts
+ * it as other traffic. */
+static int connect_from(struct p2p_ctx *c, const struct p2p_addr *a, bool shared)
+{
+	struct sockaddr_storage ls;
+	socklen_t llen = shared ? shared_local(c, a->ss.ss_family, &ls) : 0;
+	int fd, one = 1, err;
 
 	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	tune_socket(fd);
+	if (llen && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)&ls, llen) < 0)) {
+		close(fd);
+		return connect_from(c, a, false);
+	}
 	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) < 0 && errno != EINPROGRESS) {
 		err = -errno;
 		close(fd);
+		if (llen && (err == -EADDRNOTAVAIL || err == -EADDRINUSE))
+			return connect_from(c, a, false);
 		return err;
 	}
+	return fd;
+}
+
+int p2p_peer_connect(struct p2p_xfer *x, const struct p2p_addr *a, long known)
+{
+	struct p2p_peer *p;
+	int fd, err;
+
+	fd = connect_from(x->c, a, true);
+	if (fd < 0)
+		return fd;
 	p = peer_new(x->c, x, fd, a);
 	if (!p) {
 		close(fd);
