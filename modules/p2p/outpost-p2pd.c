@@ -109,15 +109,13 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	struct conf *conf = NULL;
 
 	if (signo == SIGHUP) {
-		if (!d->set.shape) {
-			log_notice("reload: [p2p] and [node] changes take effect at the next restart");
-			return;
-		}
 		if (conf_load(d->config_path, &conf_opts, &conf) < 0) {
-			log_err("reload: %s has errors; the caps stay as they are", d->config_path);
-		} else {
+			log_err("reload: %s has errors; keeping the running configuration",
+			    d->config_path);
+			for (size_t i = 0; conf && i < conf_diag_count(conf); i++)
+				log_err("%s", conf_diag(conf, i));
+		} else if (p2pd_reload(d, conf) == 0 && d->set.shape)
 			(void)apply_shaping(conf);
-		}
 		conf_free(conf);
 		return;
 	}

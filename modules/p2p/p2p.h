@@ -60,6 +60,8 @@ int p2p_ctx_new(struct loop *l, struct resolver *r, const struct p2p_ctx_opts *o
 /* Stop every transfer (announcing "stopped" is best-effort, not waited
  * for) and free. NULL-safe. */
 void p2p_ctx_free(struct p2p_ctx *c);
+/* Change the limits over all transfers while running (max_conns 0: 500). */
+void p2p_ctx_set_limits(struct p2p_ctx *c, const struct p2p_limits *global, unsigned max_conns);
 /* The port actually listened on (after a bind to port 0 in tests). */
 uint16_t p2p_ctx_port(const struct p2p_ctx *c);
 /* The context's TLS settings, for fetching a .torrent by https. */

@@ -210,7 +210,6 @@ int p2p_ctx_new(struct loop *l, struct resolver *r, const struct p2p_ctx_opts *o
 	c->loop = l;
 	c->res = r;
 	c->lfd = -1;
-	c->max_conns = o->max_conns ? o->max_conns : 500;
 	snprintf(c->client, sizeof(c->client), "%s", o->client ? o->client : "Outpost/0.1.0");
 	memcpy(c->peer_id, "-OP0100-", 8);
 	if (getrandom(c->peer_id + 8, 12, 0) != 12) {
@@ -218,8 +217,7 @@ int p2p_ctx_new(struct loop *l, struct resolver *r, const struct p2p_ctx_opts *o
 		snprintf(why, whylen, "random peer id: %s", strerror(errno));
 		goto fail;
 	}
-	p2p_bucket_set(&c->up, o->global.up_rate);
-	p2p_bucket_set(&c->down, o->global.down_rate);
+	p2p_ctx_set_limits(c, &o->global, o->max_conns);
 	c->tls = p2p_tls_ctx_new(o->ca_file, why, whylen);
 	if (!c->tls) {
 		err = -EINVAL;
@@ -307,6 +305,13 @@ void p2p_ctx_free(struct p2p_ctx *c)
 	if (c->tls)
 		SSL_CTX_free(c->tls);
 	free(c);
+}
+
+void p2p_ctx_set_limits(struct p2p_ctx *c, const struct p2p_limits *global, unsigned max_conns)
+{
+	c->max_conns = max_conns ? max_conns : 500;
+	p2p_bucket_set(&c->up, global->up_rate);
+	p2p_bucket_set(&c->down, global->down_rate);
 }
 
 uint16_t p2p_ctx_port(const struct p2p_ctx *c)

@@ -37,13 +37,15 @@
 #define P2PD_DIR_CONTENT	"content"
 #define P2PD_DIR_INCOMING	"incoming"
 
+struct p2pd;
+
 struct p2pd_settings {
 	char		id[128], region[64], user[64];
 	char		spool[P2PD_PATH_MAX], data_dir[P2PD_PATH_MAX], control[108];
 	char		bind[64], ca_file[P2PD_PATH_MAX];
 	uint16_t	port;
 	bool		lsd, other_regions, shape;
-	const char	**trackers;	/* into the conf */
+	const char	**trackers;	/* owned */
 	size_t		ntrackers;
 	uint64_t	seed_time_ms, lease_ms, progress_ms;
 	unsigned	max_peers, max_conns;
@@ -60,6 +62,14 @@ struct p2pd_settings {
 int p2pd_settings_load(struct p2pd_settings *s, const struct conf *conf, char *why,
     size_t whylen);
 void p2pd_settings_free(struct p2pd_settings *s);
+/* Point s->rg at s's own fields again (after s was copied). */
+void p2pd_settings_link(struct p2pd_settings *s);
+
+/* p2pd_reload.c: SIGHUP. Take what can change while running from conf
+ * (rates, limits, seed time, lease, trackers, the region's origin-rate
+ * and LAN); say which changed keys wait for a restart. 0, or -1 when
+ * conf's settings are refused (nothing changes). */
+int p2pd_reload(struct p2pd *d, const struct conf *conf);
 
 /* One transfer the daemon keeps. */
 struct p2pd_xfer {
@@ -130,6 +140,10 @@ int p2pd_xfer_add(struct p2pd *d, const uint8_t *buf, size_t len, const char *ur
 void p2pd_xfer_remove(struct p2pd_xfer *t);
 struct p2pd_xfer *p2pd_xfer_find(struct p2pd *d, const char *hex_or_name);
 void p2pd_xfers_tick(struct p2pd *d);
+/* After a reload: run transfers again with the new settings (restart:
+ * the engine's options changed; else only its limits), and seed again
+ * the finished ones a longer seed-time covers. */
+void p2pd_xfers_reload(struct p2pd *d, bool restart);
 void p2pd_xfers_free(struct p2pd *d);
 /* The transfer as list shows it (one JSON object into j). */
 struct json;

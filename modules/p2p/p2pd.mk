@@ -4,6 +4,7 @@
 sbin_PROGRAMS += modules/p2p/outpost-p2pd
 modules_p2p_outpost_p2pd_SOURCES = modules/p2p/p2pd.h modules/p2p/outpost-p2pd.c \
 	modules/p2p/p2pd_settings.c modules/p2p/p2pd_dir.c modules/p2p/p2pd_xfer.c \
+	modules/p2p/p2pd_reload.c \
 	modules/p2p/p2pd_ctl.c
 modules_p2p_outpost_p2pd_CPPFLAGS = $(P2P_CPPFLAGS) -I$(top_srcdir)/modules/shape
 modules_p2p_outpost_p2pd_CFLAGS = $(P2P_CFLAGS)
@@ -29,7 +30,7 @@ contrib/init.d/outpost-p2pd: contrib/outpost-p2pd.init.in Makefile
 # The daemon in namespaces with nginx as the origin (p2p-lib.sh).
 p2pd_tests = tests/p2p/p2pd-basic.sh tests/p2p/p2pd-region.sh tests/p2p/p2pd-regions.sh \
 	tests/p2p/p2pd-churn.sh tests/p2p/p2pd-outage.sh tests/p2p/p2pd-shape.sh \
-	tests/p2p/p2pd-port.sh
+	tests/p2p/p2pd-port.sh tests/p2p/p2pd-reload.sh
 EXTRA_DIST += tests/p2p/p2pd-lib.sh
 TESTS += $(p2pd_tests)
 dist_check_SCRIPTS += $(p2pd_tests)

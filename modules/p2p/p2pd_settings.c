@@ -48,12 +48,12 @@ int p2pd_settings_load(struct p2pd_settings *s, const struct conf *conf, char *w
 	s->ntrackers = conf_get_count(p, "tracker");
 	if (s->ntrackers) {
 		s->trackers = calloc(s->ntrackers, sizeof(*s->trackers));
-		if (!s->trackers) {
-			snprintf(why, whylen, "out of memory");
-			return -ENOMEM;
-		}
+		if (!s->trackers)
+			goto oom;
+		/* copies: a reload frees the conf they came from */
 		for (size_t i = 0; i < s->ntrackers; i++)
-			s->trackers[i] = conf_get_at(p, "tracker", i)->v.str;
+			if (!(s->trackers[i] = strdup(conf_get_at(p, "tracker", i)->v.str)))
+				goto oom;
 	}
 	s->seed_time_ms = conf_get_duration_ms(p, "seed-time");
 	s->lease_ms = conf_get_duration_ms(p, "lease");
@@ -68,10 +68,8 @@ int p2pd_settings_load(struct p2pd_settings *s, const struct conf *conf, char *w
 		s->origin_rate = conf_get_rate(reg, "origin-rate") / 8;
 		s->nlan = conf_get_count(reg, "lan");
 		s->lan = s->nlan ? calloc(s->nlan, sizeof(*s->lan)) : NULL;
-		if (s->nlan && !s->lan) {
-			snprintf(why, whylen, "out of memory");
-			return -ENOMEM;
-		}
+		if (s->nlan && !s->lan)
+			goto oom;
 		for (size_t i = 0; i < s->nlan; i++) {
 			const struct conf_prefix *pf = &conf_get_at(reg, "lan", i)->v.prefix;
 
@@ -80,6 +78,17 @@ int p2pd_settings_load(struct p2pd_settings *s, const struct conf *conf, char *w
 			memcpy(s->lan[i].addr, &pf->addr.u, pf->addr.family == AF_INET ? 4 : 16);
 		}
 	}
+	p2pd_settings_link(s);
+	return 0;
+oom:
+	p2pd_settings_free(s);
+	snprintf(why, whylen, "out of memory");
+	return -ENOMEM;
+}
+
+void p2pd_settings_link(struct p2pd_settings *s)
+{
+	memset(&s->rg, 0, sizeof(s->rg));
 	/* Without a region a daemon is a plain BitTorrent peer. */
 	if (s->region[0]) {
 		s->rg.node = s->id;
@@ -90,13 +99,14 @@ int p2pd_settings_load(struct p2pd_settings *s, const struct conf *conf, char *w
 		s->rg.lan = s->lan;
 		s->rg.nlan = s->nlan;
 	}
-	return 0;
 }
 
 void p2pd_settings_free(struct p2pd_settings *s)
 {
 	free(s->lan);
 	s->lan = NULL;
+	for (size_t i = 0; s->trackers && i < s->ntrackers; i++)
+		free((char *)s->trackers[i]);
 	free(s->trackers);
 	s->trackers = NULL;
 	s->ntrackers = 0;

@@ -466,6 +466,37 @@ void p2pd_xfers_tick(struct p2pd *d)
 	}
 }
 
+void p2pd_xfers_reload(struct p2pd *d, bool restart)
+{
+	struct p2p_limits lim = {
+		.max_peers = d->set.max_peers,
+		.max_buffer = d->set.max_buffer,
+	};
+	char why[256];
+
+	for (struct p2pd_xfer *t = d->xfers; t; t = t->next) {
+		bool running = t->x != NULL;
+
+		if (running && !restart) {
+			p2p_xfer_set_limits(t->x, &lim);
+			continue;
+		}
+		if (!running && (t->failed || !t->done || seed_time_over(t)))
+			continue;
+		if (running) {
+			/* verified pieces stay: the resume file has them */
+			stop_engine(t);
+			state_save(t, false);
+		}
+		if (start(t, why, sizeof(why)) < 0)
+			on_failed(t, why);
+		else if (running)
+			log_notice("%s: runs again with the new settings", t->meta.name);
+		else
+			log_notice("%s: seeds again: the seed time is longer now", t->meta.name);
+	}
+}
+
 void p2pd_xfers_free(struct p2pd *d)
 {
 	while (d->xfers) {
