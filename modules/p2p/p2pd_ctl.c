@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,30 +22,42 @@
 #include "p2p_net.h"
 #include "p2pd.h"
 
-/* Requests "text CMD ..." get the same answer for a person: list and
- * status as lines, the others one line; an error is "error: ...". */
-static bool text_mode;
+/* The answer to one request. Requests "text CMD ..." get the same
+ * answer for a person: list and status as lines, the others one line;
+ * an error is "error: ...". */
+struct answer {
+	bool	text;
+	char	**reply;
+	size_t	*len;
+};
 
-static int reply_str(const char *s, size_t n, char **reply, size_t *len)
+/* A text answer of one line. */
+static int __attribute__((format(printf, 2, 3))) reply_line(struct answer *an, const char *fmt, ...)
 {
-	if (!(*reply = malloc(n + 1)))
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(an->reply, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		*an->reply = NULL;
 		return -ENOMEM;
-	memcpy(*reply, s, n);
-	(*reply)[n] = '\0';
-	*len = n;
+	}
+	*an->len = (size_t)n;
 	return 0;
 }
 
-static int reply_json(struct json *j, char **reply, size_t *len)
+static int reply_json(struct json *j, struct answer *an)
 {
 	const char *out;
 	size_t n;
 	int r = json_finish(j, &out, &n);
 
-	if (r == 0 && (*reply = malloc(n + 1)) != NULL) {
-		memcpy(*reply, out, n);
-		(*reply)[n] = '\n';
-		*len = n + 1;
+	if (r == 0 && (*an->reply = malloc(n + 1)) != NULL) {
+		memcpy(*an->reply, out, n);
+		(*an->reply)[n] = '\n';
+		*an->len = n + 1;
 	} else if (r == 0) {
 		r = -ENOMEM;
 	}
@@ -52,37 +65,28 @@ static int reply_json(struct json *j, char **reply, size_t *len)
 	return r;
 }
 
-static int reply_error(const char *why, char **reply, size_t *len)
+static int reply_error(const char *why, struct answer *an)
 {
 	struct json j;
-	char line[600];
 
-	if (text_mode) {
-		int n = snprintf(line, sizeof(line), "error: %s\n", why);
-
-		return reply_str(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, reply,
-		    len);
+	if (an->text) {
+		return reply_line(an, "error: %s\n", why);
 	}
 
 	json_init(&j);
 	json_obj_begin(&j);
 	json_kv_str(&j, "error", why);
 	json_obj_end(&j);
-	return reply_json(&j, reply, len);
+	return reply_json(&j, an);
 }
 
-static int reply_added(const struct p2pd_xfer *t, bool known, char **reply, size_t *len)
+static int reply_added(const struct p2pd_xfer *t, bool known, struct answer *an)
 {
 	struct json j;
-	char line[600];
 
-	if (text_mode) {
-		int n = snprintf(line, sizeof(line), "%s %s (%s, %llu bytes)\n",
-		    known ? "already there:" : "added", t->meta.name, t->hex,
-		    (unsigned long long)t->meta.size);
-
-		return reply_str(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, reply,
-		    len);
+	if (an->text) {
+		return reply_line(an, "%s %s (%s, %llu bytes)\n", known ? "already there:" : "added",
+		    t->meta.name, t->hex, (unsigned long long)t->meta.size);
 	}
 
 	json_init(&j);
@@ -91,7 +95,7 @@ static int reply_added(const struct p2pd_xfer *t, bool known, char **reply, size
 	json_key(&j, "transfer");
 	p2pd_xfer_json(t, &j);
 	json_obj_end(&j);
-	return reply_json(&j, reply, len);
+	return reply_json(&j, an);
 }
 
 /* A name in incoming/: what outpost-p2p add writes, nothing that could
@@ -109,7 +113,7 @@ static bool incoming_name_ok(const char *s)
 	return true;
 }
 
-static int add_file(struct p2pd *d, const char *name, char **reply, size_t *len)
+static int add_file(struct p2pd *d, const char *name, struct answer *an)
 {
 	struct p2pd_xfer *t;
 	char why[512];
@@ -118,21 +122,21 @@ static int add_file(struct p2pd *d, const char *name, char **reply, size_t *len)
 	int r;
 
 	if (!incoming_name_ok(name))
-		return reply_error("add-file: not a file name of the incoming folder", reply, len);
+		return reply_error("add-file: not a file name of the incoming folder", an);
 	r = p2pd_read_file(d->incoming_fd, name, P2P_MAX_TORRENT_SIZE, &buf, &n);
 	(void)unlinkat(d->incoming_fd, name, 0);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "%s/%s/%s: %s", d->set.data_dir, P2PD_DIR_INCOMING, name,
 		    r == -EFBIG ? "larger than a .torrent may be" : strerror(-r));
-		return reply_error(why, reply, len);
+		return reply_error(why, an);
 	}
 	r = p2pd_xfer_add(d, buf, n, NULL, &t, why, sizeof(why));
 	free(buf);
 	if (r == -EEXIST)
-		return reply_added(t, true, reply, len);
+		return reply_added(t, true, an);
 	if (r < 0)
-		return reply_error(why, reply, len);
-	return reply_added(t, false, reply, len);
+		return reply_error(why, an);
+	return reply_added(t, false, an);
 }
 
 /* ---- add-url: the .torrent comes over HTTP(S), on the loop ---- */
@@ -165,14 +169,14 @@ static void on_fetched(int status, const uint8_t *body, size_t n, const char *wh
 	free(f);
 }
 
-static int add_url(struct p2pd *d, const char *url, char **reply, size_t *len)
+static int add_url(struct p2pd *d, const char *url, struct answer *an)
 {
 	struct p2pd_fetch *f;
 	struct json j;
 	int r;
 
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return reply_error("add-url: not an http:// or https:// URL", reply, len);
+		return reply_error("add-url: not an http:// or https:// URL", an);
 	for (f = d->fetches; f; f = f->next)
 		if (strcmp(f->url, url) == 0)
 			break;
@@ -185,22 +189,19 @@ static int add_url(struct p2pd *d, const char *url, char **reply, size_t *len)
 		    P2P_MAX_TORRENT_SIZE, on_fetched, f, &f->req);
 		if (r < 0) {
 			free(f);
-			return reply_error(strerror(-r), reply, len);
+			return reply_error(strerror(-r), an);
 		}
 		f->next = d->fetches;
 		d->fetches = f;
 	}
-	if (text_mode) {
-		char line[CTL_REQUEST_MAX + 32];
-		int n = snprintf(line, sizeof(line), "fetching %s\n", url);
-
-		return reply_str(line, (size_t)n, reply, len);
+	if (an->text) {
+		return reply_line(an, "fetching %s\n", url);
 	}
 	json_init(&j);
 	json_obj_begin(&j);
 	json_kv_str(&j, "fetching", url);
 	json_obj_end(&j);
-	return reply_json(&j, reply, len);
+	return reply_json(&j, an);
 }
 
 void p2pd_fetches_free(struct p2pd *d)
@@ -222,9 +223,9 @@ static void mib(FILE *f, uint64_t b)
 }
 
 /* One line per transfer: what an operator scans for. */
-static int list_text(struct p2pd *d, char **reply, size_t *len)
+static int list_text(struct p2pd *d, struct answer *an)
 {
-	FILE *f = open_memstream(reply, len);
+	FILE *f = open_memstream(an->reply, an->len);
 
 	if (!f)
 		return -ENOMEM;
@@ -258,12 +259,12 @@ static int list_text(struct p2pd *d, char **reply, size_t *len)
 	return fclose(f) == 0 ? 0 : -ENOMEM;
 }
 
-static int list(struct p2pd *d, char **reply, size_t *len)
+static int list(struct p2pd *d, struct answer *an)
 {
 	struct json j;
 
-	if (text_mode)
-		return list_text(d, reply, len);
+	if (an->text)
+		return list_text(d, an);
 	json_init(&j);
 	json_obj_begin(&j);
 	json_key(&j, "transfers");
@@ -277,33 +278,30 @@ static int list(struct p2pd *d, char **reply, size_t *len)
 		json_str(&j, f->url);
 	json_arr_end(&j);
 	json_obj_end(&j);
-	return reply_json(&j, reply, len);
+	return reply_json(&j, an);
 }
 
-static int remove_one(struct p2pd *d, const char *key, char **reply, size_t *len)
+static int remove_one(struct p2pd *d, const char *key, struct answer *an)
 {
 	struct p2pd_xfer *t = p2pd_xfer_find(d, key);
 	char hex[P2PD_HEX_LEN + 1];
 	struct json j;
 
 	if (!t)
-		return reply_error("no such transfer (give its info-hash or name)", reply, len);
+		return reply_error("no such transfer (give its info-hash or name)", an);
 	snprintf(hex, sizeof(hex), "%s", t->hex);
 	p2pd_xfer_remove(t);
-	if (text_mode) {
-		char line[P2PD_HEX_LEN + 16];
-		int n = snprintf(line, sizeof(line), "removed %s\n", hex);
-
-		return reply_str(line, (size_t)n, reply, len);
+	if (an->text) {
+		return reply_line(an, "removed %s\n", hex);
 	}
 	json_init(&j);
 	json_obj_begin(&j);
 	json_kv_str(&j, "removed", hex);
 	json_obj_end(&j);
-	return reply_json(&j, reply, len);
+	return reply_json(&j, an);
 }
 
-static int status(struct p2pd *d, char **reply, size_t *len)
+static int status(struct p2pd *d, struct answer *an)
 {
 	unsigned n = 0, down = 0, seed = 0, peers = 0;
 	struct json j;
@@ -321,8 +319,8 @@ static int status(struct p2pd *d, char **reply, size_t *len)
 		else
 			down++;
 	}
-	if (text_mode) {
-		FILE *f = open_memstream(reply, len);
+	if (an->text) {
+		FILE *f = open_memstream(an->reply, an->len);
 
 		if (!f)
 			return -ENOMEM;
@@ -348,17 +346,18 @@ static int status(struct p2pd *d, char **reply, size_t *len)
 	json_kv_uint(&j, "origin_rate", d->set.origin_rate);
 	json_kv_double(&j, "uptime", (double)(loop_now_ms() - d->started_ms) / 1000.0);
 	json_obj_end(&j);
-	return reply_json(&j, reply, len);
+	return reply_json(&j, an);
 }
 
 static int handle(const char *req, char **reply, size_t *len, void *arg)
 {
 	struct p2pd *d = arg;
+	struct answer answer = { .text = strncmp(req, "text ", 5) == 0, .reply = reply, .len = len };
+	struct answer *an = &answer;
 	const char *sp, *a;
 	size_t cmd;
 
-	text_mode = strncmp(req, "text ", 5) == 0;
-	if (text_mode)
+	if (an->text)
 		req += 5;
 	sp = strchr(req, ' ');
 	cmd = sp ? (size_t)(sp - req) : strlen(req);
@@ -366,17 +365,17 @@ static int handle(const char *req, char **reply, size_t *len, void *arg)
 
 #define IS(s) (cmd == strlen(s) && strncmp(req, s, cmd) == 0)
 	if (IS(P2PD_REQ_LIST) && !sp)
-		return list(d, reply, len);
+		return list(d, an);
 	if (IS(P2PD_REQ_STATUS) && !sp)
-		return status(d, reply, len);
+		return status(d, an);
 	if (IS(P2PD_REQ_ADD_FILE) && a[0])
-		return add_file(d, a, reply, len);
+		return add_file(d, a, an);
 	if (IS(P2PD_REQ_ADD_URL) && a[0])
-		return add_url(d, a, reply, len);
+		return add_url(d, a, an);
 	if (IS(P2PD_REQ_REMOVE) && a[0])
-		return remove_one(d, a, reply, len);
+		return remove_one(d, a, an);
 #undef IS
-	return reply_error("unknown request (add-file, add-url, list, remove, status)", reply, len);
+	return reply_error("unknown request (add-file, add-url, list, remove, status)", an);
 }
 
 int p2pd_ctl_open(struct p2pd *d, uid_t uid, gid_t gid)
