@@ -21,6 +21,7 @@
 #include "log.h"
 #include "p2p_net.h"
 #include "p2pd.h"
+#include "shape.h"
 
 /* The answer to one request. Requests "text CMD ..." get the same
  * answer for a person: list and status as lines, the others one line;
@@ -321,15 +322,18 @@ static int status(struct p2pd *d, struct answer *an)
 	}
 	if (an->text) {
 		FILE *f = open_memstream(an->reply, an->len);
+		char cap[32] = "none";
 
 		if (!f)
 			return -ENOMEM;
+		if (d->set.origin_rate)
+			shape_rate_format(d->set.origin_rate, cap, sizeof(cap));
 		fprintf(f, "node:        %s\nregion:      %s\nport:        %u\ndata folder: %s\n"
 		    "transfers:   %u (%u downloading, %u seeding)\npeers:       %u\n"
 		    "origin cap:  %s\nup:          %.0f s\n", d->set.id,
 		    d->set.region[0] ? d->set.region : "(none)", p2p_ctx_port(d->ctx),
 		    d->set.data_dir, n, down, seed, peers,
-		    d->set.origin_rate ? "from [region] origin-rate" : "none",
+		    cap,
 		    (double)(loop_now_ms() - d->started_ms) / 1000.0);
 		return fclose(f) == 0 ? 0 : -ENOMEM;
 	}
