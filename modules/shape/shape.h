@@ -158,7 +158,10 @@ struct shape_class {
 	int region;        /* index into shape_config.regions, -1 for line/business */
 	uint64_t rate, ceil;  /* bytes/s */
 	uint32_t burst, cburst;  /* bytes */
-	uint32_t quantum;  /* bytes; 0 for the line class (inner classes have none) */
+	/* bytes. HTB keeps it for leaves only, but the line class is a
+	 * leaf for a moment when it is added (before its children): a
+	 * quantum of 0 there has HTB work one out and warn about it. */
+	uint32_t quantum;
 	uint32_t prio;     /* 0 business, 1 origin, 2 P2P */
 	/* Leaf qdisc (not for the line class): handle (minor << 16) and
 	 * limit in packets (pfifo) or the fq_codel defaults when 0. */

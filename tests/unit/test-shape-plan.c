@@ -421,7 +421,8 @@ static bool fits(const struct shape_tree *t)
 static bool classes_ok(const struct shape_tree *t, uint32_t mtu)
 {
 	bool good = t->nclasses >= 2 && t->classes[0].classid == SHAPE_HANDLE(1) &&
-		    t->classes[0].parent == SHAPE_HANDLE(0) && t->classes[0].quantum == 0 &&
+		    t->classes[0].parent == SHAPE_HANDLE(0) &&
+		    t->classes[0].quantum == shape_quantum(t->classes[0].rate, mtu) &&
 		    t->classes[0].kind == SHAPE_LINE && t->defcls == SHAPE_MINOR_BUSINESS;
 
 	for (size_t i = 1; good && i < t->nclasses; i++) {
