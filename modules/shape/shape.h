@@ -98,11 +98,19 @@ struct shape_region {
 	uint16_t slot;
 };
 
+/* The line's rate when the config does not give it (bytes/s: 1tbit,
+ * the most a rate key takes): the line class limits nothing and the
+ * line itself, upstream, is where traffic queues. */
+#define SHAPE_RATE_UNLIMITED 125000000000ULL
+
 /* One WAN interface and the regions shaped on it. */
 struct shape_iface {
 	char name[16];
 	char ifb[16];
 	uint64_t down_rate, up_rate;  /* line-rate, line-upload-rate (bytes/s) */
+	/* Not given (nor line-rate, for the upload): the rate is
+	 * SHAPE_RATE_UNLIMITED and the business guarantee means nothing. */
+	bool down_unlimited, up_unlimited;
 	uint64_t business_down, business_up;  /* business guarantee (bytes/s) */
 	size_t *regions;  /* indexes into shape_config.regions */
 	size_t nregions;

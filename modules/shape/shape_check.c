@@ -44,6 +44,21 @@ int shape_cli_check_ifaces(const struct shape_cli *c)
 	return rc;
 }
 
+void shape_cli_line_notes(const struct shape_cli *c)
+{
+	for (size_t i = 0; c->verbosity >= 0 && i < c->cfg.nifaces; i++) {
+		const struct shape_iface *f = &c->cfg.ifaces[i];
+		const struct shape_region *rg = &c->cfg.regions[f->regions[0]];
+
+		if (!f->down_unlimited)
+			continue;
+		fprintf(stderr, "%s:%u: [region \"%s\"]: note: no line-rate: %s of %s is not "
+		    "limited, only the caps are, and business traffic has no guaranteed share "
+		    "when the line is full\n", rg->file ? rg->file : c->config_path, rg->line,
+		    rg->name, f->up_unlimited ? "the line" : "the download", f->name);
+	}
+}
+
 /* Foreign root qdiscs on the configured WAN interfaces: apply refuses them. */
 static int check_roots(const struct shape_cli *c, const struct shape_kdev *devs, size_t n)
 {
@@ -115,6 +130,7 @@ int shape_cmd_check(struct shape_cli *c)
 	}
 	if (shape_cli_check_ifaces(c))
 		rc = 1;
+	shape_cli_line_notes(c);
 	/* One read of the kernel for every check below. */
 	if (shape_snapshot_read(NULL, &c->cfg, NULL, &snap, why, sizeof(why)) < 0) {
 		fprintf(stderr, "%s: %s\n", c->prog, why);

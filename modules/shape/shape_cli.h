@@ -53,4 +53,10 @@ const char *shape_cli_root_name(enum shape_root root);
  * config compared with snap, what show printed. */
 int shape_cli_in_sync(const struct shape_cli *c, const struct shape_snapshot *snap);
 
+/* For each WAN interface whose line-rate (or line-upload-rate) is not
+ * given, a note on stderr at its first region: that line is not
+ * limited and business traffic has no guaranteed share when it is full.
+ * Nothing with -q. */
+void shape_cli_line_notes(const struct shape_cli *c);
+
 #endif
