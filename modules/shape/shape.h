@@ -6,6 +6,7 @@
  *   egress (upload), on the WAN interface itself:
  *     root qdisc htb 4f50: default 4f50:2
  *       class 4f50:1   line      rate = ceil = line-upload-rate
+ *                                (SHAPE_RATE_UNLIMITED without one)
  *         class 4f50:2 business  rate = the business guarantee, ceil = line
  *         class 4f50:S1 origin of a region  ceil = origin-rate
  *         class 4f50:S2 P2P of a region     ceil = peer-rate

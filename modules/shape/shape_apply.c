@@ -1,9 +1,11 @@
 /* shape_apply.c: the whole apply and clear, as outpost-shape and
- * outpost-p2pd run them: probe, read, plan, diff, then tc first and nft
- * last. nft goes last because its rules point packets at classes
- * (meta priority) that must exist by then, and because its commit is
- * one transaction: when it is refused nothing of it happened and only
- * tc has to be put back (shape_rollback.c). */
+ * outpost-p2pd run them: probe and read (one snapshot), plan, diff, then
+ * tc first and nft last; shape_compare is the dry run of the same
+ * against a snapshot the caller already holds. nft goes last because
+ * its rules point packets at classes (meta priority) that must exist by
+ * then, and because its commit is one transaction: when it is refused
+ * nothing of it happened and only tc has to be put back
+ * (shape_rollback.c). */
 #include "config.h"
 
 #include <errno.h>

@@ -13,7 +13,9 @@
  * filters. A foreign root qdisc is refused with nothing changed, a
  * kernel refusal comes back with its extended-ACK text, and clear
  * leaves foreign filters and qdiscs alone. The caps probe agrees with
- * what tc itself can add in a throwaway namespace. */
+ * what tc itself can add in a throwaway namespace and forks once per
+ * process (counted by SIGCHLD), also over repeated shape_apply calls;
+ * the kernel's warnings (ext-ack on success) reach the callback. */
 #include "config.h"
 
 #include <arpa/inet.h>
