@@ -7,10 +7,11 @@
 #  - apply, show and check each fork at most once (the caps probe), and
 #    apply forks nothing it did not need: the probe's child is its only
 #    child;
-#  - apply from nothing draws no warning from the kernel (the line
-#    class goes in with a quantum; HTB warns "quantum of class ... is
-#    big" for one it must work out itself), and outpost-shape shows the
-#    kernel's warnings: its stderr is empty.
+#  - apply from nothing draws no warning from the kernel: no
+#    acknowledgement of a request it took carries extended-ACK text (the
+#    line class goes in with a quantum; HTB warns "quantum of class ...
+#    is big" for one it must work out itself), and outpost-shape, which
+#    prints such warnings, has an empty stderr.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
@@ -35,7 +36,7 @@ traced()
 	local name=$1
 	shift
 	ns_exec gw strace -f -qq -s 256 -o "$T/$name.trace" \
-		-e trace=clone,clone3,fork,vfork,sendto,sendmsg \
+		-e trace=clone,clone3,fork,vfork,sendto,sendmsg,recvfrom,recvmsg \
 		"$SHAPE" -f "$CONF" "$@" >"$T/$name.out" 2>"$T/$name.err"
 }
 
@@ -66,13 +67,34 @@ print(",".join(rep) or "none", rules, sum(tc.values()))
 PY
 }
 
+# warned NAME: "N TEXT": how many acknowledgements of accepted requests
+# (error 0) the kernel sent with extended-ACK text, and the first text.
+warned()
+{
+	python3 - "$T/$1.trace" <<'PY'
+import re, sys
+texts = []
+for line in open(sys.argv[1]):
+    if not re.match(r"\d+ +recv(msg|from)\(", line):
+        continue
+    # One acknowledgement per part.
+    for part in line.split("nlmsg_type=NLMSG_ERROR")[1:]:
+        m = re.search(r'\{error=0, .*?NLMSGERR_ATTR_MSG\}, "((?:[^"\\]|\\.)*)"', part)
+        if m:
+            texts.append(m.group(1))
+print(len(texts), texts[0] if texts else "-")
+PY
+}
+
 traced apply apply
 st=$?
 ok "$st" "apply exits 0"
 [ "$st" = 0 ] || diag "$(cat "$T/apply.err")"
 n=$(forks apply)
 ok "$([ "$n" -le 1 ]; echo $?)" "apply forks at most once ($n)"
-is "$(cat "$T/apply.err")" "" "apply from nothing: nothing on stderr, no warning from the kernel"
+read -r n text <<<"$(warned apply)"
+is "$n" 0 "apply from nothing: the kernel acknowledged every request without a warning ($text)"
+is "$(cat "$T/apply.err")" "" "apply from nothing: nothing on stderr"
 like "$(cat "$T/apply.out")" "^wan0: [0-9]+ tc changes, nft table replaced$" \
 	"and it did apply the tree"
 
