@@ -77,6 +77,16 @@ static void changed(const struct shape_op *op, void *arg)
 	t->v[i].n++;
 }
 
+/* The kernel took a change but had something to say about it. */
+static void warned(const struct shape_op *op, const char *text, void *arg)
+{
+	const struct tally *t = arg;
+	char cmd[512];
+
+	shape_op_format(op, cmd, sizeof(cmd));
+	fprintf(stderr, "%s: warning: %s: the kernel says: %s\n", t->c->prog, cmd, text);
+}
+
 /* "wan0: 9 tc changes, nft table replaced" or "nothing to do". */
 static void summary(const struct tally *t, const struct shape_result *res, const char *nft_word)
 {
@@ -123,7 +133,7 @@ static int cmd_apply(struct shape_cli *c)
 	struct tally t = { .c = c, .print = c->verbosity > 0 && !c->dry_run };
 	struct shape_apply_opts o = {
 		.dry_run = c->dry_run, .out = stdout, .changed = changed, .arg = &t,
-		.lock_wait_ms = SHAPE_LOCK_WAIT_MS,
+		.lock_wait_ms = SHAPE_LOCK_WAIT_MS, .warned = warned,
 	};
 	struct shape_result res;
 	int r;
@@ -151,7 +161,7 @@ static int cmd_clear(struct shape_cli *c)
 	struct tally t = { .c = c, .print = c->verbosity >= 0 && !c->dry_run, .clear = true };
 	struct shape_apply_opts o = {
 		.dry_run = c->dry_run, .out = stdout, .changed = changed, .arg = &t,
-		.lock_wait_ms = SHAPE_LOCK_WAIT_MS,
+		.lock_wait_ms = SHAPE_LOCK_WAIT_MS, .warned = warned,
 	};
 	struct shape_result res;
 	int r;

@@ -94,7 +94,10 @@ static int check_overlaps(const struct conf *conf, const struct conf_section *on
 }
 
 /* What a line key of sec stands for, and where it was said; false when
- * the key was written with a bad value (it has its own message). */
+ * the key (or the line-rate an upload rate follows) was written with a
+ * bad value (it has its own message). A line rate left out is a value
+ * too, 0: the line is not limited, which regions sharing the line must
+ * agree on as well. */
 static bool line_key(const struct conf_section *sec, const char *key, uint64_t *val,
 		     char *desc, size_t len, const char **file, unsigned *line)
 {
@@ -105,13 +108,16 @@ static bool line_key(const struct conf_section *sec, const char *key, uint64_t *
 		return false;
 	if (!conf_is_set(sec, key) && !strcmp(key, "line-upload-rate"))
 		from = "line-rate";
+	if (conf_key_line(sec, from) && !conf_is_set(sec, from))
+		return false;
 	if (!conf_is_set(sec, from)) {
-		/* Only business-rate has a default of its own; a missing
-		 * line-rate has its message already. */
-		if (strcmp(from, "business-rate"))
-			return false;
 		*val = 0;
-		snprintf(desc, len, "the default");
+		if (!strcmp(from, "business-rate"))
+			snprintf(desc, len, "the default");
+		else if (from == key)
+			snprintf(desc, len, "no %s (the line is not limited)", key);
+		else
+			snprintf(desc, len, "no %s nor line-rate (not limited)", key);
 		*file = conf_section_file(sec);
 		*line = conf_section_line(sec);
 		return true;
@@ -148,7 +154,7 @@ static void check_shared(const struct conf *conf, const struct conf_section *b,
 		if (!line_key(b, keys[k], &vb, db, sizeof(db), &fb, &lb))
 			continue;
 		/* An upload rate neither region sets follows the line-rate,
-		 * which has its own message. */
+		 * which has its own message (also when neither has one). */
 		bool follows = k == 1 && !conf_key_line(b, keys[k]);
 
 		for (a = conf_section_next(conf, "region", NULL); a && a != b;

@@ -5,7 +5,10 @@
  * outpost-shape caps, per region, what comes from the origin and what
  * P2P may take, and keeps a guarantee for everything else (business).
  * line-rate, line-upload-rate and business-rate describe the WAN
- * interface itself, so regions sharing one must agree on them. */
+ * interface itself, so regions sharing one must agree on them (also on
+ * leaving them out). Without line-rate the line's speed is unknown: the
+ * line is not limited, the caps still are, and a business guarantee
+ * has nothing to be a share of, so business-rate needs line-rate. */
 #include "config.h"
 
 #include <stdio.h>
@@ -96,13 +99,14 @@ static const struct conf_key_def region_keys[] = {
 	  .help = "the P2P listen port, N or START-END: traffic from or to it is P2P" },
 	{ .name = "peer", .type = CONF_PREFIX, .flags = CONF_LIST,
 	  .help = "remote peers whose traffic is P2P whatever its port (needs peer-rate)" },
-	{ .name = "line-rate", RATE_KEY, .flags = CONF_REQUIRED,
-	  .help = "download rate of the line on wan-interface" },
+	{ .name = "line-rate", RATE_KEY,
+	  .help = "download rate of the line on wan-interface (default: unknown, the line "
+		  "is not limited, only the caps are)" },
 	{ .name = "line-upload-rate", RATE_KEY,
 	  .help = "upload rate of the line (default: line-rate)" },
 	{ .name = "business-rate", RATE_KEY,
 	  .help = "rate kept for everything else (default: what the caps leave, at least "
-		  "10 % of the line)" },
+		  "10 % of the line; needs line-rate)" },
 };
 
 /* The rate of key as the file would write it. */
@@ -139,7 +143,11 @@ static void check_business(const struct conf_section *sec, struct conf_report *r
 
 	if (!conf_is_set(sec, "business-rate"))
 		return;
-	if (conf_is_set(sec, "line-rate") && biz >= conf_get_rate(sec, "line-rate"))
+	if (!conf_key_line(sec, "line-rate"))
+		conf_report(rep, sec, "business-rate",
+		    "needs a line-rate: without the line's speed there is no share of it to keep "
+		    "for business traffic");
+	else if (conf_is_set(sec, "line-rate") && biz >= conf_get_rate(sec, "line-rate"))
 		conf_report(rep, sec, "business-rate",
 		    "'%s' is not below the line-rate %s: it leaves nothing to the capped classes",
 		    rate_text(sec, "business-rate", a, sizeof(a)),

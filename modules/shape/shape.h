@@ -6,6 +6,7 @@
  *   egress (upload), on the WAN interface itself:
  *     root qdisc htb 4f50: default 4f50:2
  *       class 4f50:1   line      rate = ceil = line-upload-rate
+ *                                (SHAPE_RATE_UNLIMITED without one)
  *         class 4f50:2 business  rate = the business guarantee, ceil = line
  *         class 4f50:S1 origin of a region  ceil = origin-rate
  *         class 4f50:S2 P2P of a region     ceil = peer-rate
@@ -98,11 +99,19 @@ struct shape_region {
 	uint16_t slot;
 };
 
+/* The line's rate when the config does not give it (bytes/s: 1tbit,
+ * the most a rate key takes): the line class limits nothing and the
+ * line itself, upstream, is where traffic queues. */
+#define SHAPE_RATE_UNLIMITED 125000000000ULL
+
 /* One WAN interface and the regions shaped on it. */
 struct shape_iface {
 	char name[16];
 	char ifb[16];
 	uint64_t down_rate, up_rate;  /* line-rate, line-upload-rate (bytes/s) */
+	/* Not given (nor line-rate, for the upload): the rate is
+	 * SHAPE_RATE_UNLIMITED and the business guarantee means nothing. */
+	bool down_unlimited, up_unlimited;
 	uint64_t business_down, business_up;  /* business guarantee (bytes/s) */
 	size_t *regions;  /* indexes into shape_config.regions */
 	size_t nregions;
@@ -158,7 +167,10 @@ struct shape_class {
 	int region;        /* index into shape_config.regions, -1 for line/business */
 	uint64_t rate, ceil;  /* bytes/s */
 	uint32_t burst, cburst;  /* bytes */
-	uint32_t quantum;  /* bytes; 0 for the line class (inner classes have none) */
+	/* bytes. HTB keeps it for leaves only, but the line class is a
+	 * leaf for a moment when it is added (before its children): a
+	 * quantum of 0 there has HTB work one out and warn about it. */
+	uint32_t quantum;
 	uint32_t prio;     /* 0 business, 1 origin, 2 P2P */
 	/* Leaf qdisc (not for the line class): handle (minor << 16) and
 	 * limit in packets (pfifo) or the fq_codel defaults when 0. */

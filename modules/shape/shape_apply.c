@@ -1,9 +1,11 @@
 /* shape_apply.c: the whole apply and clear, as outpost-shape and
- * outpost-p2pd run them: probe, read, plan, diff, then tc first and nft
- * last. nft goes last because its rules point packets at classes
- * (meta priority) that must exist by then, and because its commit is
- * one transaction: when it is refused nothing of it happened and only
- * tc has to be put back (shape_rollback.c). */
+ * outpost-p2pd run them: probe and read (one snapshot), plan, diff, then
+ * tc first and nft last; shape_compare is the dry run of the same
+ * against a snapshot the caller already holds. nft goes last because
+ * its rules point packets at classes (meta priority) that must exist by
+ * then, and because its commit is one transaction: when it is refused
+ * nothing of it happened and only tc has to be put back
+ * (shape_rollback.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -15,15 +17,22 @@
 
 struct refusal {
 	struct shape_result *res;
+	const struct shape_apply_opts *o;
 	int first_err;
 };
 
-/* The first refusal names the op the way tc(8) would have been told. */
+/* The first refusal names the op the way tc(8) would have been told;
+ * an op taken with a warning (err 0) goes to the caller's warned(). */
 static void on_refused(const struct shape_op *op, int err, const char *extack, void *arg)
 {
 	struct refusal *rf = arg;
 	char text[384];
 
+	if (!err) {
+		if (rf->o && rf->o->warned && extack && *extack)
+			rf->o->warned(op, extack, rf->o->arg);
+		return;
+	}
 	if (rf->first_err)
 		return;
 	rf->first_err = err ? err : -EINVAL;
@@ -131,9 +140,9 @@ static void report(const struct shape_ops *ops, const struct shape_apply_opts *o
 /* tc, then nft; a refusal of either puts tc back. */
 static int change(struct nl_sock *s, const struct shape_kdev *devs, size_t n,
 		  const struct shape_ops *ops, const struct shape_nft *want, bool nft_differs,
-		  struct shape_result *res)
+		  const struct shape_apply_opts *o, struct shape_result *res)
 {
-	struct refusal rf = { .res = res };
+	struct refusal rf = { .res = res, .o = o };
 	char why[400];
 	int r;
 
@@ -178,92 +187,114 @@ static int take_lock(const struct shape_apply_opts *o, struct shape_result *res,
 	return r;
 }
 
+/* What apply makes of cfg against snap: the plan, the tc ops and
+ * whether the nft table differs (want: what it should be, NULL none).
+ * The checks that refuse an apply come first, each with res->why. */
+static int evaluate(const struct shape_config *cfg, const struct shape_snapshot *snap,
+		    bool dry_run, struct shape_plan *plan, struct shape_ops *ops,
+		    const struct shape_nft **want, bool *differs, struct shape_result *res)
+{
+	struct mtu_arg ma = { snap->devs, snap->ndevs };
+	struct shape_plan_opts po = {
+		/* Not probed (not root: a dry run) assumes everything. */
+		.leaf = snap->caps.probed && !snap->caps.fq_codel ? SHAPE_LEAF_PFIFO
+								  : SHAPE_LEAF_FQ_CODEL,
+		.mtu = dev_mtu,
+		.arg = &ma,
+	};
+	bool known = true;
+	int r;
+
+	res->caps = snap->caps;
+	if ((r = check_caps(&snap->caps, res->why, sizeof(res->why))) < 0)
+		return r;
+	if ((r = check_wans(cfg, snap->devs, snap->ndevs, res->why, sizeof(res->why))) < 0)
+		return r;
+	if ((r = shape_plan_build(cfg, &po, plan)) < 0) {
+		snprintf(res->why, sizeof(res->why), "cannot plan: %s", strerror(-r));
+		return r;
+	}
+	r = shape_tc_diff(snap->devs, snap->ndevs, plan, ops, res->why, sizeof(res->why));
+	if (r < 0) {
+		if (!res->why[0])
+			snprintf(res->why, sizeof(res->why), "cannot compare: %s", strerror(-r));
+		return r;
+	}
+	if (snap->nft_err == -EPERM && dry_run) {
+		known = false;  /* unprivileged: print the whole table */
+	} else if (snap->nft_err < 0) {
+		snprintf(res->why, sizeof(res->why), "cannot read the nft table inet %s: %s",
+		    SHAPE_NFT_TABLE, strerror(-snap->nft_err));
+		return snap->nft_err;
+	}
+	*want = cfg->nregions ? &plan->nft : NULL;
+	*differs = !nft_same(&snap->knft, known, *want);
+	return 0;
+}
+
+int shape_compare(const struct shape_config *cfg, const struct shape_snapshot *snap,
+		  const struct shape_apply_opts *opts, struct shape_result *res)
+{
+	static const struct shape_apply_opts none;
+	const struct shape_apply_opts *o = opts ? opts : &none;
+	struct shape_plan plan = { 0 };
+	struct shape_ops ops = { 0 };
+	const struct shape_nft *want = NULL;
+	bool differs = false;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = evaluate(cfg, snap, true, &plan, &ops, &want, &differs, res);
+	if (r == 0) {
+		dry_print(&ops, want, differs, o);
+		res->tc_changes = ops.n;
+		res->nft_changed = differs;
+	}
+	shape_ops_free(&ops);
+	shape_plan_free(&plan);
+	return r;
+}
+
 int shape_apply(const struct shape_config *cfg, const struct shape_apply_opts *opts,
 		struct shape_result *res)
 {
 	static const struct shape_apply_opts none;
 	const struct shape_apply_opts *o = opts ? opts : &none;
-	struct shape_kdev *devs = NULL;
-	size_t ndevs = 0;
+	struct shape_snapshot snap = { 0 };
 	struct shape_plan plan = { 0 };
-	struct shape_knft knft = { 0 };
 	struct shape_ops ops = { 0 };
 	struct nl_sock *s = NULL;
-	const struct shape_nft *want;
-	bool known = true, differs;
+	const struct shape_nft *want = NULL;
+	bool differs = false;
 	int lock = -1, r;
 
 	memset(res, 0, sizeof(*res));
 	if (!o->dry_run && (r = take_lock(o, res, &lock)) < 0)
 		return r;
-	if (o->caps && o->caps->probed) {
-		res->caps = *o->caps;
-		r = 0;
-	} else {
-		r = shape_caps_probe(&res->caps);
-	}
-	if (r < 0 && r != -EPERM) {
-		snprintf(res->why, sizeof(res->why), "cannot probe the kernel: %s", strerror(-r));
-		goto out;
-	}
-	if ((r = check_caps(&res->caps, res->why, sizeof(res->why))) < 0)
-		goto out;
 	if ((r = nl_open(NETLINK_ROUTE, 0, &s)) < 0) {
 		snprintf(res->why, sizeof(res->why), "cannot open rtnetlink: %s", strerror(-r));
 		goto out;
 	}
-	if ((r = shape_kernel_read(s, cfg, &devs, &ndevs)) < 0) {
-		snprintf(res->why, sizeof(res->why), "cannot read the interfaces: %s", strerror(-r));
+	r = shape_snapshot_read(s, cfg, o->caps, &snap, res->why, sizeof(res->why));
+	res->caps = snap.caps;
+	if (r < 0)
 		goto out;
-	}
-	if ((r = check_wans(cfg, devs, ndevs, res->why, sizeof(res->why))) < 0)
+	r = evaluate(cfg, &snap, o->dry_run, &plan, &ops, &want, &differs, res);
+	if (r < 0)
 		goto out;
-	{
-		struct mtu_arg ma = { devs, ndevs };
-		struct shape_plan_opts po = {
-			/* Not probed (not root: a dry run) assumes everything. */
-			.leaf = res->caps.probed && !res->caps.fq_codel ? SHAPE_LEAF_PFIFO
-									: SHAPE_LEAF_FQ_CODEL,
-			.mtu = dev_mtu,
-			.arg = &ma,
-		};
-
-		if ((r = shape_plan_build(cfg, &po, &plan)) < 0) {
-			snprintf(res->why, sizeof(res->why), "cannot plan: %s", strerror(-r));
-			goto out;
-		}
-	}
-	r = shape_tc_diff(devs, ndevs, &plan, &ops, res->why, sizeof(res->why));
-	if (r < 0) {
-		if (!res->why[0])
-			snprintf(res->why, sizeof(res->why), "cannot compare: %s", strerror(-r));
-		goto out;
-	}
-	r = shape_nft_read(&knft);
-	if (r == -EPERM && o->dry_run) {
-		known = false;  /* unprivileged: print the whole table */
-	} else if (r < 0) {
-		snprintf(res->why, sizeof(res->why), "cannot read the nft table inet %s: %s",
-		    SHAPE_NFT_TABLE, strerror(-r));
-		goto out;
-	}
-	want = cfg->nregions ? &plan.nft : NULL;
-	differs = !nft_same(&knft, known, want);
 	if (o->dry_run) {
 		dry_print(&ops, want, differs, o);
 		res->tc_changes = ops.n;
 		res->nft_changed = differs;
-		r = 0;
 		goto out;
 	}
-	r = change(s, devs, ndevs, &ops, want, differs, res);
+	r = change(s, snap.devs, snap.ndevs, &ops, want, differs, o, res);
 	if (r == 0)
 		report(&ops, o);
 out:
 	shape_ops_free(&ops);
-	shape_knft_free(&knft);
 	shape_plan_free(&plan);
-	shape_kdevs_free(devs, ndevs);
+	shape_snapshot_free(&snap);
 	nl_close(s);
 	shape_unlock(lock);
 	return r;
@@ -277,7 +308,7 @@ int shape_clear(const struct shape_apply_opts *opts, struct shape_result *res)
 	size_t ndevs = 0;
 	struct shape_knft knft = { 0 };
 	struct shape_ops ops = { 0 };
-	struct refusal rf = { .res = res };
+	struct refusal rf = { .res = res, .o = o };
 	struct nl_sock *s = NULL;
 	bool known = true;
 	char why[400] = "";

@@ -6,7 +6,14 @@
  * would send. A forked child unshares a network namespace of its own
  * and sends them on its loopback, so nothing of the caller's
  * namespace is ever touched; it reports a bitmask through a pipe, and
- * the parent waits for it a bounded time. */
+ * the parent waits for it a bounded time.
+ *
+ * A fork (not unshare and setns back in the caller) because a probe
+ * that failed halfway must never leave the caller in the throwaway
+ * namespace. It costs a fork once per process: the answer is kept
+ * (what a kernel can do does not change under a running process in a
+ * way apply cares for), and without CAP_SYS_ADMIN, which the child's
+ * unshare needs, capget(2) says so without forking at all. */
 #include "config.h"
 
 #include <errno.h>
@@ -16,8 +23,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -157,13 +167,36 @@ static int collect(int fd, pid_t pid, struct caps_msg *r)
 	return n == (ssize_t)sizeof(*r) ? 0 : -EIO;
 }
 
+/* The first successful probe of this process. */
+static struct shape_caps probed;
+
+/* Whether this process has CAP_SYS_ADMIN in its effective set (in its
+ * own user namespace: what unshare(CLONE_NEWNET) checks). Unsure
+ * (capget refused): yes, and the child finds out. */
+static bool may_unshare(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return true;
+	return d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN);
+}
+
 int shape_caps_probe(struct shape_caps *caps)
 {
 	struct caps_msg r = { 0 };
 	int fds[2], rc;
 	pid_t pid;
 
+	if (probed.probed) {
+		*caps = probed;
+		return 0;
+	}
 	memset(caps, 0, sizeof(*caps));
+	if (!may_unshare())
+		return -EPERM;
 	if (pipe(fds) < 0)
 		return -errno;
 	pid = fork();
@@ -191,6 +224,7 @@ int shape_caps_probe(struct shape_caps *caps)
 	caps->u32 = r.mask & CAP_U32;
 	caps->mirred = r.mask & CAP_MIRRED;
 	caps->fq_codel = r.mask & CAP_FQ_CODEL;
+	probed = *caps;
 	return 0;
 }
 

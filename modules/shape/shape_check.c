@@ -44,6 +44,21 @@ int shape_cli_check_ifaces(const struct shape_cli *c)
 	return rc;
 }
 
+void shape_cli_line_notes(const struct shape_cli *c)
+{
+	for (size_t i = 0; c->verbosity >= 0 && i < c->cfg.nifaces; i++) {
+		const struct shape_iface *f = &c->cfg.ifaces[i];
+		const struct shape_region *rg = &c->cfg.regions[f->regions[0]];
+
+		if (!f->down_unlimited)
+			continue;
+		fprintf(stderr, "%s:%u: [region \"%s\"]: note: no line-rate: %s of %s is not "
+		    "limited, only the caps are, and business traffic has no guaranteed share "
+		    "when the line is full\n", rg->file ? rg->file : c->config_path, rg->line,
+		    rg->name, f->up_unlimited ? "the line" : "the download", f->name);
+	}
+}
+
 /* Foreign root qdiscs on the configured WAN interfaces: apply refuses them. */
 static int check_roots(const struct shape_cli *c, const struct shape_kdev *devs, size_t n)
 {
@@ -102,12 +117,10 @@ static int check_caps(const struct shape_cli *c, const struct shape_caps *caps)
 
 int shape_cmd_check(struct shape_cli *c)
 {
-	struct shape_kdev *devs = NULL;
-	struct shape_apply_opts o = { .dry_run = true };
+	struct shape_snapshot snap;
 	struct shape_result res;
-	struct shape_caps caps;
-	struct nl_sock *s = NULL;
-	size_t ndevs = 0, pending;
+	char why[256] = "";
+	size_t pending;
 	int r, rc = 0;
 
 	if (c->cfg.nregions == 0) {
@@ -117,27 +130,22 @@ int shape_cmd_check(struct shape_cli *c)
 	}
 	if (shape_cli_check_ifaces(c))
 		rc = 1;
-	if ((r = nl_open(NETLINK_ROUTE, 0, &s)) < 0 ||
-	    (r = shape_kernel_read(s, &c->cfg, &devs, &ndevs)) < 0) {
-		fprintf(stderr, "%s: cannot read the interfaces: %s\n", c->prog, strerror(-r));
-		nl_close(s);
+	shape_cli_line_notes(c);
+	/* One read of the kernel for every check below. */
+	if (shape_snapshot_read(NULL, &c->cfg, NULL, &snap, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, why);
+		shape_snapshot_free(&snap);
 		return 1;
 	}
-	if (check_roots(c, devs, ndevs))
+	if (check_roots(c, snap.devs, snap.ndevs))
 		rc = 1;
-	shape_kdevs_free(devs, ndevs);
-	nl_close(s);
-	r = shape_caps_probe(&caps);
-	if (r < 0 && r != -EPERM) {
-		fprintf(stderr, "%s: cannot probe the kernel: %s\n", c->prog, strerror(-r));
-		return 1;
-	}
-	if (check_caps(c, &caps))
+	if (check_caps(c, &snap.caps))
 		rc = 1;
+	/* What apply would do, without output: the same code path. */
+	r = rc ? 0 : shape_compare(&c->cfg, &snap, NULL, &res);
+	shape_snapshot_free(&snap);
 	if (rc)
 		return rc;
-	/* What apply would do, without output: the same code path. */
-	r = shape_apply(&c->cfg, &o, &res);
 	if (r < 0) {
 		fprintf(stderr, "%s: %s\n", c->prog, res.why[0] ? res.why : strerror(-r));
 		return 1;
@@ -159,14 +167,13 @@ int shape_cmd_check(struct shape_cli *c)
 	return 0;
 }
 
-int shape_cli_in_sync(const struct shape_cli *c)
+int shape_cli_in_sync(const struct shape_cli *c, const struct shape_snapshot *snap)
 {
-	struct shape_apply_opts o = { .dry_run = true };
 	struct shape_result res;
 
 	if (!c->conf)
 		return -1;
-	if (shape_apply(&c->cfg, &o, &res) < 0)
+	if (shape_compare(&c->cfg, snap, NULL, &res) < 0)
 		return 0;
 	if (!res.caps.probed)
 		return -1;

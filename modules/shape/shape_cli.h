@@ -49,8 +49,14 @@ bool shape_cli_is_wan(const struct shape_cli *c, const struct shape_kdev *d);
 void shape_cli_ifb_of(const struct shape_kdev *wan, char out[16]);
 const char *shape_cli_root_name(enum shape_root root);
 
-/* 1 in sync, 0 not, -1 unknown (not readable, or no config); runs a
- * dry apply without output. */
-int shape_cli_in_sync(const struct shape_cli *c);
+/* 1 in sync, 0 not, -1 unknown (not readable, or no config): the
+ * config compared with snap, what show printed. */
+int shape_cli_in_sync(const struct shape_cli *c, const struct shape_snapshot *snap);
+
+/* For each WAN interface whose line-rate (or line-upload-rate) is not
+ * given, a note on stderr at its first region: that line is not
+ * limited and business traffic has no guaranteed share when it is full.
+ * Nothing with -q. */
+void shape_cli_line_notes(const struct shape_cli *c);
 
 #endif

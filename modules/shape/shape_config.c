@@ -125,7 +125,13 @@ static int build_ifaces(const struct conf_section *const *secs, struct shape_con
 		f->regions[f->nregions++] = i;
 		if (f->nregions > 1)
 			continue;
-		f->down_rate = conf_get_rate(sec, "line-rate") / 8;
+		/* No line-rate: the line's speed is unknown, so the line
+		 * class limits nothing and only the caps hold (the schema
+		 * refuses business-rate without line-rate). */
+		f->down_unlimited = !conf_is_set(sec, "line-rate");
+		f->down_rate = f->down_unlimited ? SHAPE_RATE_UNLIMITED :
+			conf_get_rate(sec, "line-rate") / 8;
+		f->up_unlimited = !conf_is_set(sec, "line-upload-rate") && f->down_unlimited;
 		f->up_rate = conf_is_set(sec, "line-upload-rate") ?
 			conf_get_rate(sec, "line-upload-rate") / 8 : f->down_rate;
 		f->business_down = f->business_up = conf_get_rate(sec, "business-rate") / 8;

@@ -32,7 +32,11 @@ struct shape_caps {
 
 /* Probe in a throwaway network namespace (a forked child that
  * unshares CLONE_NEWNET and tries each kind on its loopback): 0, or
- * -EPERM without CAP_SYS_ADMIN (caps->probed false). */
+ * -EPERM without CAP_SYS_ADMIN (caps->probed false; told by capget(2),
+ * without a fork). The first successful probe is kept for the rest of
+ * the process (and its forks): later calls, also after the process
+ * dropped root, fork nothing and give the same answer. Not
+ * thread-safe. */
 int shape_caps_probe(struct shape_caps *caps);
 /* "fq_codel" / "ifb, mirred" ...: what is missing, "" when nothing. */
 void shape_caps_missing(const struct shape_caps *caps, char *buf, size_t len);
@@ -127,6 +131,30 @@ int shape_nft_read(struct shape_knft *out);
 void shape_knft_free(struct shape_knft *k);
 bool shape_nft_equal(const struct shape_nft *a, const struct shape_nft *b);
 
+/* ---- one reading of all of it ---- */
+
+/* What apply compares the plan with, read once: the caps, the devices
+ * of shape_kernel_read() and the nft table. show and check print from
+ * one snapshot and compare that same one with the plan, so what they
+ * print and what they call pending agree, at the cost of one read. */
+struct shape_snapshot {
+	struct shape_caps caps;  /* probed false: not root */
+	struct shape_kdev *devs;
+	size_t ndevs;
+	struct shape_knft knft;
+	int nft_err;             /* shape_nft_read()'s result: 0, -EPERM when not root, ... */
+};
+
+/* Read it through s (NULL: a socket of its own). caps NULL or not
+ * probed: probe (shape_caps_probe). 0, or -errno with why set ("cannot
+ * read the interfaces: ..."); a table that cannot be read is no error
+ * here but nft_err. Free with shape_snapshot_free() (NULL-safe,
+ * also after a failed read). */
+int shape_snapshot_read(struct nl_sock *s, const struct shape_config *cfg,
+			const struct shape_caps *caps, struct shape_snapshot *out, char *why,
+			size_t whylen);
+void shape_snapshot_free(struct shape_snapshot *snap);
+
 /* ---- changing it ---- */
 
 /* One tc change; text is the tc(8) command it equals ("tc class change
@@ -188,7 +216,9 @@ void shape_ops_free(struct shape_ops *ops);
 void shape_op_format(const struct shape_op *op, char *buf, size_t len);
 
 /* Apply ops through one batch; cb runs for every refused op with the
- * kernel's extended-ACK text. Returns the number refused, or -errno. */
+ * kernel's extended-ACK text, and with err 0 for an op the kernel took
+ * but warned about (its extended ACK: "quantum of class 4F500001 is
+ * big. Consider r2q change."). Returns the number refused, or -errno. */
 typedef void (*shape_refused_cb)(const struct shape_op *op, int err, const char *extack,
 				 void *arg);
 int shape_tc_apply(struct nl_sock *s, const struct shape_ops *ops, shape_refused_cb cb, void *arg);
@@ -228,8 +258,12 @@ struct shape_apply_opts {
 	unsigned lock_wait_ms;
 	/* What an earlier apply probed, as root: a daemon that dropped root
 	 * (keeping CAP_NET_ADMIN, not CAP_SYS_ADMIN) cannot probe again.
-	 * NULL or not probed: probe now. */
+	 * NULL or not probed: probe now (or take what this process probed
+	 * before: shape_caps_probe). */
 	const struct shape_caps *caps;
+	/* NULL, or called for every op the kernel took with a warning (its
+	 * extended-ACK text), as it happens: what an operator should see. */
+	void (*warned)(const struct shape_op *op, const char *text, void *arg);
 };
 
 /* Probe the kernel, read what it holds, plan cfg, and change the
@@ -244,6 +278,11 @@ struct shape_apply_opts {
  * removes everything of Outpost's. */
 int shape_apply(const struct shape_config *cfg, const struct shape_apply_opts *opts,
 		struct shape_result *res);
+/* A dry run of shape_apply against snap instead of the kernel: the
+ * same output, callbacks, result and errors, and no read at all
+ * (opts->dry_run and opts->caps are not looked at). */
+int shape_compare(const struct shape_config *cfg, const struct shape_snapshot *snap,
+		  const struct shape_apply_opts *opts, struct shape_result *res);
 /* Remove everything of Outpost's: root qdiscs SHAPE_MAJOR:, the
  * redirect filters (and ingress qdiscs left empty), Outpost's IFBs, the
  * nft table. Nothing else. */

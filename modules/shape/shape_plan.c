@@ -73,6 +73,8 @@ static int tree_build(const struct shape_config *cfg, const struct shape_iface *
 	c->region = -1;
 	c->rate = c->ceil = line;
 	c->burst = c->cburst = shape_burst(line, mtu);
+	/* Only while it has no children yet, but then HTB wants one. */
+	c->quantum = shape_quantum(line, mtu);
 
 	c = class_add(t);
 	c->classid = SHAPE_HANDLE(SHAPE_MINOR_BUSINESS);

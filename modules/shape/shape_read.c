@@ -2,11 +2,13 @@
  * WAN interfaces and their IFBs always; besides them every device that
  * still holds Outpost's objects, so that a region or a whole interface
  * dropped from the config is cleaned up by the next apply, and show
- * without a config still finds everything. */
+ * without a config still finds everything. And the snapshot: those
+ * devices, the caps and the nft table, read once for a whole command. */
 #include "config.h"
 
 #include <errno.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +119,41 @@ void shape_kdevs_free(struct shape_kdev *devs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		shape_kdev_free(&devs[i]);
 	free(devs);
+}
+
+int shape_snapshot_read(struct nl_sock *s, const struct shape_config *cfg,
+			const struct shape_caps *caps, struct shape_snapshot *out, char *why,
+			size_t whylen)
+{
+	struct nl_sock *own = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (caps && caps->probed) {
+		out->caps = *caps;
+	} else if ((r = shape_caps_probe(&out->caps)) < 0 && r != -EPERM) {
+		snprintf(why, whylen, "cannot probe the kernel: %s", strerror(-r));
+		return r;
+	}
+	if (!s && (r = nl_open(NETLINK_ROUTE, 0, &own)) < 0) {
+		snprintf(why, whylen, "cannot open rtnetlink: %s", strerror(-r));
+		return r;
+	}
+	r = shape_kernel_read(s ? s : own, cfg, &out->devs, &out->ndevs);
+	nl_close(own);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot read the interfaces: %s", strerror(-r));
+		return r;
+	}
+	out->nft_err = shape_nft_read(&out->knft);
+	return 0;
+}
+
+void shape_snapshot_free(struct shape_snapshot *snap)
+{
+	if (!snap)
+		return;
+	shape_kdevs_free(snap->devs, snap->ndevs);
+	shape_knft_free(&snap->knft);
+	memset(snap, 0, sizeof(*snap));
 }

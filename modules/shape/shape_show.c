@@ -231,32 +231,22 @@ static void print_human(const struct shape_cli *c, const struct shape_caps *caps
 
 int shape_cmd_show(struct shape_cli *c)
 {
-	struct shape_kdev *devs = NULL;
-	struct shape_knft knft = { 0 };
-	struct shape_caps caps;
-	struct nl_sock *s = NULL;
-	size_t ndevs = 0;
-	int r, nft_err, in_sync, rc = 0;
+	struct shape_snapshot snap;
+	char why[256] = "";
+	int in_sync, rc = 0;
 
-	r = shape_caps_probe(&caps);
-	if (r < 0 && r != -EPERM) {
-		fprintf(stderr, "%s: cannot probe the kernel: %s\n", c->prog, strerror(-r));
+	/* One read: what is printed is what in_sync was judged on. */
+	if (shape_snapshot_read(NULL, &c->cfg, NULL, &snap, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, why);
+		shape_snapshot_free(&snap);
 		return 1;
 	}
-	if ((r = nl_open(NETLINK_ROUTE, 0, &s)) < 0 ||
-	    (r = shape_kernel_read(s, &c->cfg, &devs, &ndevs)) < 0) {
-		fprintf(stderr, "%s: cannot read the interfaces: %s\n", c->prog, strerror(-r));
-		nl_close(s);
-		return 1;
-	}
-	nft_err = shape_nft_read(&knft);
-	in_sync = shape_cli_in_sync(c);
+	in_sync = shape_cli_in_sync(c, &snap);
 	if (c->json)
-		rc = shape_show_json(c, &caps, devs, ndevs, &knft, nft_err, in_sync);
+		rc = shape_show_json(c, &snap.caps, snap.devs, snap.ndevs, &snap.knft, snap.nft_err,
+		    in_sync);
 	else
-		print_human(c, &caps, devs, ndevs, &knft, nft_err, in_sync);
-	shape_knft_free(&knft);
-	shape_kdevs_free(devs, ndevs);
-	nl_close(s);
+		print_human(c, &snap.caps, snap.devs, snap.ndevs, &snap.knft, snap.nft_err, in_sync);
+	shape_snapshot_free(&snap);
 	return rc;
 }

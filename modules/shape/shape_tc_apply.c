@@ -4,7 +4,9 @@
  * creates has none until the kernel has made it: when an op's device
  * (or a redirect's target) is not there yet, what is queued so far is
  * committed first and the name looked up again. Everything else goes
- * in as few sendmsg(2) calls as nl_batch makes. */
+ * in as few sendmsg(2) calls as nl_batch makes. An acknowledgement
+ * may carry a warning of the kernel's (an accepted op with ext-ack
+ * text): it goes to the callback too, with err 0. */
 #include "config.h"
 
 #include <errno.h>
@@ -33,7 +35,13 @@ static void on_ack(void *cookie, int err, const char *extack, void *arg)
 	const struct shape_op *op = cookie;
 	size_t i = (size_t)(op - a->ops->v);
 
-	if (!err || a->refused[i])
+	if (!err) {
+		/* Taken, with the kernel's warning: the caller shows it. */
+		if (extack && *extack && a->cb)
+			a->cb(op, 0, extack, a->arg);
+		return;
+	}
+	if (a->refused[i])
 		return;
 	a->refused[i] = true;
 	a->nrefused++;

@@ -34,7 +34,7 @@ contrib/init.d/outpost-shape: contrib/outpost-shape.init.in Makefile
 	chmod +x $@.tmp && mv $@.tmp $@
 
 # outpost-shape's command line in the shaping world (tests/shape/shape-lib.sh).
-shape_tool_tests = tests/shape/shape-cli.sh
+shape_tool_tests = tests/shape/shape-cli.sh tests/shape/shape-once.sh tests/shape/shape-noline.sh
 TESTS += $(shape_tool_tests)
 dist_check_SCRIPTS += $(shape_tool_tests)
 

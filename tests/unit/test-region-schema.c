@@ -3,7 +3,9 @@
  * rates, caps above the line, a business guarantee that leaves nothing,
  * names, ports), the checks across regions (overlapping LAN prefixes
  * either way round and in both families, regions on one WAN interface
- * that disagree about its line), and the helpers the model shares. */
+ * that disagree about its line, also by leaving line-rate out), what
+ * leaving line-rate out allows (the DESIGN.md sketch loads) and what it
+ * does not (business-rate), and the helpers the model shares. */
 #include "config.h"
 
 #include <errno.h>
@@ -49,11 +51,26 @@ static const struct { const char *name, *text, *want; } cases[] = {
 	  "[region \"chaoyang\"]\nlan = 10.20.0.0/16 2001:db8:20::/48\nwan-interface = eth2\n"
 	  "origin = 198.51.100.0/24 2001:db8:51::/64\norigin-rate = 20mbit\npeer-rate = 30mbit\n"
 	  "peer-port = 6881-6889\nline-rate = 100mbit\nline-upload-rate = 40mbit\n", "" },
-	{ "the DESIGN.md sketch, with the line-rate it lacks",
+	{ "the DESIGN.md sketch as it stands (no line-rate)",
+	  "[region \"chaoyang\"]\nlan = 10.20.0.0/16\nwan-interface = eth2\n"
+	  "origin = 198.51.100.0/24\norigin-rate = 20mbit           # cap for package downloads\n"
+	  "peer-rate = 200mbit            # cap for P2P traffic inside the LAN\n", "" },
+	{ "the DESIGN.md sketch, with a line-rate",
 	  "[region \"chaoyang\"]\nlan = 10.20.0.0/16\nwan-interface = eth2\n"
 	  "origin = 198.51.100.0/24\norigin-rate = 20mbit           # cap for package downloads\n"
 	  "peer-rate = 200mbit            # cap for P2P traffic inside the LAN\n"
 	  "line-rate = 1gbit\n", "" },
+	{ "no line-rate: a line-upload-rate alone is fine", A "origin-rate = 20mbit\n"
+	  "line-upload-rate = 10mbit\n", "" },
+	{ "no line-rate: business-rate has nothing to be a share of",
+	  A "origin-rate = 20mbit\nbusiness-rate = 30mbit\n",
+	  "a.conf:6: [region \"a\"] business-rate: needs a line-rate: without the line's speed "
+	  "there is no share of it to keep for business traffic" },
+	{ "no line-rate: not even with a line-upload-rate",
+	  A "origin-rate = 20mbit\nline-upload-rate = 100mbit\nbusiness-rate = 30mbit\n",
+	  "a.conf:7: [region \"a\"] business-rate: needs a line-rate: without the line's speed "
+	  "there is no share of it to keep for business traffic" },
+	{ "no line-rate: a cap of any size", A "origin-rate = 1tbit\n", "" },
 	{ "the least a region needs", MINIMAL("a", "10.1.0.0/16", "eth0"), "" },
 	{ "an IPv6-only region", MINIMAL("v6", "2001:db8:20::/48", "eth0"), "" },
 	{ "name: letters, digits, _ and - up to 32",
@@ -73,8 +90,7 @@ static const struct { const char *name, *text, *want; } cases[] = {
 	  "a.conf:1: [region \"a\"] lan: required key missing\n"
 	  "a.conf:1: [region \"a\"] wan-interface: required key missing\n"
 	  "a.conf:1: [region \"a\"] origin: required key missing\n"
-	  "a.conf:1: [region \"a\"] origin-rate: required key missing\n"
-	  "a.conf:1: [region \"a\"] line-rate: required key missing" },
+	  "a.conf:1: [region \"a\"] origin-rate: required key missing" },
 	{ "origin-rate: a bare 0 has no unit", A "origin-rate = 0\nline-rate = 100mbit\n",
 	  "a.conf:5: [region \"a\"] origin-rate: '0' is not a rate (e.g. 8bit, 100kbit, 20mbit, "
 	  "1.5gbit, 500kbps)" },
@@ -206,6 +222,25 @@ static const struct { const char *name, *text, *want; } cases[] = {
 	  "at a.conf:6: the regions on wan-interface e share one line\n"
 	  "a.conf:18: [region \"c\"] line-rate: '30mbit' differs from '100mbit' of [region \"a\"] "
 	  "at a.conf:6: the regions on wan-interface e share one line" },
+	{ "shared interface: a line-rate against none",
+	  CHAOYANG BASE("haidian", "10.30.0.0/16", "wan0") "origin-rate = 20mbit\n",
+	  "a.conf:10: [region \"haidian\"] line-rate: no line-rate (the line is not limited) "
+	  "differs from '100mbit' of [region \"chaoyang\"] at a.conf:9: the regions on "
+	  "wan-interface wan0 share one line" },
+	{ "shared interface: none against a line-rate",
+	  BASE("a", "10.1.0.0/16", "e") "origin-rate = 20mbit\n" MINIMAL("b", "10.2.0.0/16", "e"),
+	  "a.conf:11: [region \"b\"] line-rate: '100mbit' differs from no line-rate (the line "
+	  "is not limited) of [region \"a\"] at a.conf:1: the regions on wan-interface e share "
+	  "one line" },
+	{ "shared interface: no line-rate in either is agreement",
+	  BASE("a", "10.1.0.0/16", "e") "origin-rate = 20mbit\n"
+	  BASE("b", "10.2.0.0/16", "e") "origin-rate = 10mbit\n", "" },
+	{ "shared interface: no line-rate, an upload rate against none",
+	  BASE("a", "10.1.0.0/16", "e") "origin-rate = 20mbit\n"
+	  BASE("b", "10.2.0.0/16", "e") "origin-rate = 10mbit\nline-upload-rate = 10mbit\n",
+	  "a.conf:11: [region \"b\"] line-upload-rate: '10mbit' differs from no "
+	  "line-upload-rate nor line-rate (not limited) of [region \"a\"] at a.conf:1: the "
+	  "regions on wan-interface e share one line" },
 	{ "different interfaces may differ in everything",
 	  CHAOYANG "business-rate = 30mbit\n"
 	  BASE("haidian", "10.30.0.0/16", "wan1") "origin-rate = 1mbit\nline-rate = 50mbit\n", "" },

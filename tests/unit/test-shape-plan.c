@@ -421,7 +421,8 @@ static bool fits(const struct shape_tree *t)
 static bool classes_ok(const struct shape_tree *t, uint32_t mtu)
 {
 	bool good = t->nclasses >= 2 && t->classes[0].classid == SHAPE_HANDLE(1) &&
-		    t->classes[0].parent == SHAPE_HANDLE(0) && t->classes[0].quantum == 0 &&
+		    t->classes[0].parent == SHAPE_HANDLE(0) &&
+		    t->classes[0].quantum == shape_quantum(t->classes[0].rate, mtu) &&
 		    t->classes[0].kind == SHAPE_LINE && t->defcls == SHAPE_MINOR_BUSINESS;
 
 	for (size_t i = 1; good && i < t->nclasses; i++) {
@@ -601,6 +602,51 @@ static void test_plan_one(void)
 	ok(p.trees == NULL && p.ntrees == 0 && p.nft.nsets == 0, "plan free clears it");
 	shape_plan_free(&p);
 	shape_plan_free(NULL);
+	shape_config_free(&c);
+}
+
+/* The DESIGN.md sketch: no line-rate. The line limits nothing, each
+ * cap is still exactly its rate, business gets the rest. */
+static void test_plan_noline(void)
+{
+	struct shape_config c;
+	struct shape_plan p;
+
+	ok(plan_of("[region \"chaoyang\"]\nlan = 10.20.0.0/16\nwan-interface = eth2\n"
+		   "origin = 198.51.100.0/24\norigin-rate = 20mbit\npeer-rate = 200mbit\n", NULL,
+		   &c, &p), "no line-rate: a plan");
+	ok(c.nifaces == 1 && c.ifaces[0].down_unlimited && c.ifaces[0].up_unlimited &&
+	   c.ifaces[0].down_rate == SHAPE_RATE_UNLIMITED &&
+	   c.ifaces[0].up_rate == SHAPE_RATE_UNLIMITED,
+	   "no line-rate: the line is SHAPE_RATE_UNLIMITED both ways, marked as such");
+	for (size_t d = 0; d < p.ntrees; d++) {
+		const struct shape_tree *t = &p.trees[d];
+		uint16_t s = c.regions[0].slot;
+		const struct shape_class *line = cls(t, SHAPE_HANDLE(1)), *biz = cls(t, SHAPE_HANDLE(2));
+		const struct shape_class *og = cls(t, SHAPE_HANDLE(SHAPE_MINOR(s, SHAPE_ORIGIN)));
+		const struct shape_class *pr = cls(t, SHAPE_HANDLE(SHAPE_MINOR(s, SHAPE_PEER)));
+
+		ok(classes_ok(t, 1514) && fits(t), "%s: class invariants, guarantees fit", t->dev);
+		ok(line && line->rate == SHAPE_RATE_UNLIMITED && line->ceil == SHAPE_RATE_UNLIMITED,
+		   "%s: the line class at 1tbit", t->dev);
+		ok(og && og->rate == MBIT(20) && og->ceil == MBIT(20) && pr &&
+		   pr->rate == MBIT(200) && pr->ceil == MBIT(200),
+		   "%s: origin and P2P capped at their rates, guaranteed", t->dev);
+		ok(biz && biz->rate == SHAPE_RATE_UNLIMITED - MBIT(220) &&
+		   biz->ceil == SHAPE_RATE_UNLIMITED, "%s: business gets the rest", t->dev);
+	}
+	shape_plan_free(&p);
+	shape_config_free(&c);
+
+	ok(plan_of("[region \"a\"]\nlan = 10.20.0.0/16\nwan-interface = wan0\n"
+		   "origin = 198.51.100.0/24\norigin-rate = 2mbit\nline-upload-rate = 10mbit\n",
+		   NULL, &c, &p), "only a line-upload-rate: a plan");
+	ok(c.nifaces == 1 && c.ifaces[0].down_unlimited && !c.ifaces[0].up_unlimited &&
+	   c.ifaces[0].up_rate == MBIT(10) && c.ifaces[0].business_up == MBIT(8),
+	   "the upload is limited to it (business the 8mbit the cap leaves), the download not");
+	ok(p.ntrees == 2 && p.trees[0].classes[0].ceil == MBIT(10) &&
+	   p.trees[1].classes[0].ceil == SHAPE_RATE_UNLIMITED, "egress line 10mbit, ingress 1tbit");
+	shape_plan_free(&p);
 	shape_config_free(&c);
 }
 
@@ -856,6 +902,7 @@ int main(void)
 	test_names();
 	test_timing();
 	test_plan_one();
+	test_plan_noline();
 	test_plan_two();
 	test_plan_shared();
 	test_plan_ports();

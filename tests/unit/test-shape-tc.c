@@ -13,7 +13,9 @@
  * filters. A foreign root qdisc is refused with nothing changed, a
  * kernel refusal comes back with its extended-ACK text, and clear
  * leaves foreign filters and qdiscs alone. The caps probe agrees with
- * what tc itself can add in a throwaway namespace. */
+ * what tc itself can add in a throwaway namespace and forks once per
+ * process (counted by SIGCHLD), also over repeated shape_apply calls;
+ * the kernel's warnings (ext-ack on success) reach the callback. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -21,6 +23,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,15 @@
 #include "../tap.h"
 
 static char tmp[64];
+
+/* Children this process reaped a SIGCHLD of: each fork of the probe. */
+static volatile sig_atomic_t nchld;
+
+static void on_chld(int sig)
+{
+	(void)sig;
+	nchld++;
+}
 
 __attribute__((format(printf, 1, 2)))
 static int sh(const char *fmt, ...)
@@ -143,12 +155,20 @@ struct refusals {
 	int n, err;
 	enum shape_op_kind kind;
 	char text[256];
+	int nwarn;          /* ops taken with a warning (err 0) */
+	char warn[256];     /* the first warning's text */
 };
 
 static void on_refused(const struct shape_op *op, int err, const char *extack, void *arg)
 {
 	struct refusals *r = arg;
 
+	if (!err) {
+		if (!r->nwarn++)
+			snprintf(r->warn, sizeof(r->warn), "%s", extack);
+		diag("warning (%d): %s", (int)op->kind, extack);
+		return;
+	}
 	r->n++;
 	r->err = err;
 	r->kind = op->kind;
@@ -269,6 +289,11 @@ static void test_apply(struct nl_sock *s)
 	int n = sync_to(s, &want, &ops, &r);
 
 	ok(n > 0 && r.n == 0, "apply from nothing: %d ops, none refused", n);
+	/* This plan's line classes have quantum 0, as the model's had: HTB
+	 * works one out for what is still a leaf, and says so. */
+	ok(r.nwarn == 2 && strstr(r.warn, "quantum of class 4F500001 is big"),
+	   "a line class added with quantum 0: the kernel's warning reaches the callback, once per "
+	   "tree (%d: %s)", r.nwarn, r.warn);
 	shape_ops_free(&ops);
 	ok(sh("tc class show dev wan0 | grep -qx 'class htb 4f50:11 parent 4f50:1 leaf 11: prio 1 "
 	      "rate 20Mbit ceil 20Mbit burst 31250b cburst 31250b *'") == 0,
@@ -826,6 +851,7 @@ static void test_config(struct nl_sock *s)
 	n = sync_to(s, &p, &ops, &r);
 	ok(n > 0 && r.n == 0, "two regions on wan0 from the model's plan: %d ops, none refused (%zu u32 "
 	   "nodes)", n, p.ntrees > 1 ? p.trees[1].nfilters : 0);
+	ok(r.nwarn == 0, "and no warning from the kernel (%d: %s)", r.nwarn, r.warn);
 	shape_ops_free(&ops);
 	read_all(s, d);
 	for (size_t i = 0; i < p.ntrees && i < 2; i++)
@@ -873,6 +899,44 @@ static void test_config(struct nl_sock *s)
 	shape_config_free(&c);
 }
 
+static void count_warning(const struct shape_op *op, const char *text, void *arg)
+{
+	(void)op;
+	diag("warned: %s", text);
+	(*(int *)arg)++;
+}
+
+/* shape_apply as outpost-p2pd runs it on every SIGHUP: repeated in one
+ * process, it forks no probe once the process has probed (test_caps
+ * did), and the model's plan draws no warning from the kernel. */
+static void test_apply_repeated(void)
+{
+	struct sigaction sa = { .sa_handler = on_chld }, old;
+	struct shape_config c;
+	struct shape_plan p;
+	struct shape_result res;
+	int warnings = 0, r1, r2;
+	struct shape_apply_opts o = { .warned = count_warning, .arg = &warnings };
+
+	if (!plan_of(REGION_A("20mbit") REGION_B, &c, &p))
+		bail_out("config A");
+	shape_plan_free(&p);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, &old);
+	nchld = 0;
+	r1 = shape_apply(&c, &o, &res);
+	if (r1 < 0)
+		diag("apply: %s", res.why);
+	r2 = shape_apply(&c, &o, &res);
+	sigaction(SIGCHLD, &old, NULL);
+	ok(r1 == 0 && r2 == 0 && res.tc_changes == 0 && !res.nft_changed,
+	   "shape_apply twice: the second has nothing to do");
+	is_int((int)nchld, 0, "shape_apply twice: no fork (the caps probed once, in test_caps)");
+	is_int(warnings, 0, "shape_apply: no warning from the kernel");
+	ok(shape_clear(NULL, &res) == 0, "and cleared");
+	shape_config_free(&c);
+}
+
 static void test_format(void)
 {
 	struct shape_op op;
@@ -902,33 +966,63 @@ static void test_format(void)
 	       "format: the redirect replaced in place");
 }
 
-static void test_caps(void)
+/* As nobody: -EPERM, nothing known; exit 0 when that holds, or, with
+ * want_cached, when the caps this process probed as root come back. */
+static int caps_as_nobody(bool want_cached, const struct shape_caps *root)
 {
-	struct shape_caps c;
-	char missing[128];
-	int rc = shape_caps_probe(&c);
-	bool fq = sh("unshare -n tc qdisc add dev lo root fq_codel 2>/dev/null") == 0;
-
-	ok(rc == 0 && c.probed && c.htb && c.ingress && c.ifb && c.u32 && c.mirred,
-	   "caps: htb, ingress, ifb, u32 and mirred");
-	ok(c.fq_codel == fq, "caps: fq_codel %s, as tc finds it", fq ? "present" : "absent");
-	shape_caps_missing(&c, missing, sizeof(missing));
-	is_str(missing, fq ? "" : "fq_codel", "caps: missing lists exactly that");
-
-	/* Without root: -EPERM, nothing known, nothing listed as missing. */
 	pid_t pid = fork();
 	int st;
 
 	if (pid == 0) {
+		struct shape_caps c;
+		char missing[128];
+		int rc;
+
 		if (setgid(65534) < 0 || setuid(65534) < 0)
 			_exit(2);
+		nchld = 0;
 		rc = shape_caps_probe(&c);
 		shape_caps_missing(&c, missing, sizeof(missing));
-		_exit(rc == -EPERM && !c.probed && !missing[0] ? 0 : 1);
+		if (want_cached)
+			_exit(rc == 0 && !memcmp(&c, root, sizeof(c)) && !nchld ? 0 : 1);
+		_exit(rc == -EPERM && !c.probed && !missing[0] && !nchld ? 0 : 1);
 	}
 	waitpid(pid, &st, 0);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "caps as nobody: -EPERM, probed false (exit %d)",
-	   WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_caps(void)
+{
+	struct sigaction sa = { .sa_handler = on_chld }, old;
+	struct shape_caps c, again;
+	char missing[128];
+	bool fq = sh("unshare -n tc qdisc add dev lo root fq_codel 2>/dev/null") == 0;
+	int rc, st;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, &old);
+	/* Before this process probed as root: nothing known, no fork. */
+	st = caps_as_nobody(false, NULL);
+	ok(st == 0, "caps as nobody: -EPERM, probed false, no fork (exit %d)", st);
+	nchld = 0;
+	rc = shape_caps_probe(&c);
+	ok(rc == 0 && c.probed && c.htb && c.ingress && c.ifb && c.u32 && c.mirred,
+	   "caps: htb, ingress, ifb, u32 and mirred");
+	is_int((int)nchld, 1, "caps: the first probe forks once");
+	ok(c.fq_codel == fq, "caps: fq_codel %s, as tc finds it", fq ? "present" : "absent");
+	shape_caps_missing(&c, missing, sizeof(missing));
+	is_str(missing, fq ? "" : "fq_codel", "caps: missing lists exactly that");
+	nchld = 0;
+	rc = shape_caps_probe(&again);
+	ok(rc == 0 && !memcmp(&c, &again, sizeof(c)) && nchld == 0,
+	   "caps: a second probe gives the same answer without a fork (%d)", (int)nchld);
+	sigaction(SIGCHLD, &old, NULL);
+
+	/* A daemon that dropped root keeps what it probed as root. */
+	sigaction(SIGCHLD, &sa, NULL);
+	st = caps_as_nobody(true, &c);
+	sigaction(SIGCHLD, &old, NULL);
+	ok(st == 0, "caps as nobody after a probe as root: the same caps, no fork (exit %d)", st);
 }
 
 static int on_raw(const struct nlmsghdr *nlh, void *arg)
@@ -1003,6 +1097,7 @@ int main(void)
 	test_clear(s);
 	test_scale(s);
 	test_config(s);
+	test_apply_repeated();
 	nl_close(s);
 	sh("rm -rf %s", tmp);
 	return done_testing();
