@@ -65,11 +65,23 @@ static int check_settings(const struct conf *conf, void *ctx)
 /* What the kernel can shape with, probed by the first apply (as root). */
 static struct shape_caps kernel_caps;
 
+/* The kernel took a change but had something to say about it. */
+static void shape_warned(const struct shape_op *op, const char *text, void *arg)
+{
+	char cmd[512];
+
+	(void)arg;
+	shape_op_format(op, cmd, sizeof(cmd));
+	log_warn("shape: %s: the kernel says: %s", cmd, text);
+}
+
 /* [p2p] shape = yes: the caps of every [region] in the kernel, without
  * waiting on another apply (the loop must not block). */
 static int apply_shaping(const struct conf *conf)
 {
-	struct shape_apply_opts o = { .lock_wait_ms = 0, .caps = &kernel_caps };
+	struct shape_apply_opts o = {
+		.lock_wait_ms = 0, .caps = &kernel_caps, .warned = shape_warned,
+	};
 	struct shape_config cfg;
 	struct shape_result res;
 	int r;
