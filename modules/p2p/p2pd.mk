@@ -31,6 +31,6 @@ contrib/init.d/outpost-p2pd: contrib/outpost-p2pd.init.in Makefile
 p2pd_tests = tests/p2p/p2pd-basic.sh tests/p2p/p2pd-region.sh tests/p2p/p2pd-regions.sh \
 	tests/p2p/p2pd-churn.sh tests/p2p/p2pd-outage.sh tests/p2p/p2pd-shape.sh \
 	tests/p2p/p2pd-port.sh tests/p2p/p2pd-reload.sh tests/p2p/p2pd-clients.sh
-EXTRA_DIST += tests/p2p/p2pd-lib.sh
+EXTRA_DIST += tests/p2p/p2pd-lib.sh tests/p2p/p2pd-region-test.sh
 TESTS += $(p2pd_tests)
 dist_check_SCRIPTS += $(p2pd_tests)

@@ -7,11 +7,7 @@
 # one takes few.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/netns.sh"
-. "$top_srcdir/tests/p2p/p2p-lib.sh"
-. "$top_srcdir/tests/p2p/region-lib.sh"
-. "$top_srcdir/tests/p2p/p2pd-lib.sh"
+. "$top_srcdir/tests/p2p/p2pd-region-test.sh"
 p2pd_region_begin "${P2PD_TEST_MIB:-16}" a:8
 first="a1 a2 a3 a4 a5 a6 a7"
 # shellcheck disable=SC2086

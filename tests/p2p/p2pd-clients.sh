@@ -9,11 +9,7 @@
 #    byte from the origin.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/netns.sh"
-. "$top_srcdir/tests/p2p/p2p-lib.sh"
-. "$top_srcdir/tests/p2p/region-lib.sh"
-. "$top_srcdir/tests/p2p/p2pd-lib.sh"
+. "$top_srcdir/tests/p2p/p2pd-region-test.sh"
 p2pd_region_begin 8 a:4
 require_cmd opentracker transmission-cli
 "$LT_PY" -c 'import libtorrent' 2>/dev/null || bail "no python3-libtorrent in $LT_PY"

@@ -6,11 +6,7 @@
 # event was recorded.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/netns.sh"
-. "$top_srcdir/tests/p2p/p2p-lib.sh"
-. "$top_srcdir/tests/p2p/region-lib.sh"
-. "$top_srcdir/tests/p2p/p2pd-lib.sh"
+. "$top_srcdir/tests/p2p/p2pd-region-test.sh"
 p2pd_region_begin "${P2PD_TEST_MIB:-16}" a:4
 devs=$(region_devs a)
 # shellcheck disable=SC2086

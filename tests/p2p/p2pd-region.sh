@@ -11,11 +11,7 @@
 #  - each done event counts origin and LAN bytes that add up.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/netns.sh"
-. "$top_srcdir/tests/p2p/p2p-lib.sh"
-. "$top_srcdir/tests/p2p/region-lib.sh"
-. "$top_srcdir/tests/p2p/p2pd-lib.sh"
+. "$top_srcdir/tests/p2p/p2pd-region-test.sh"
 N=8
 p2pd_region_begin "${P2PD_TEST_MIB:-16}" a:$N
 want=$PKG_SHA size=$PKG_SIZE torrent_bytes=$PKG_TORRENT

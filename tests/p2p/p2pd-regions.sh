@@ -7,11 +7,7 @@
 # within each the origin is fetched once.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/netns.sh"
-. "$top_srcdir/tests/p2p/p2p-lib.sh"
-. "$top_srcdir/tests/p2p/region-lib.sh"
-. "$top_srcdir/tests/p2p/p2pd-lib.sh"
+. "$top_srcdir/tests/p2p/p2pd-region-test.sh"
 p2pd_region_begin "${P2PD_TEST_MIB:-8}" a:4 b:4
 devs=$(region_devs a; region_devs b)
 # shellcheck disable=SC2086
