@@ -453,3 +453,18 @@ sh_state()
 	done
 	ns_exec "$1" nft list ruleset | sed 's/counter packets [0-9]* bytes [0-9]*/counter/'
 }
+
+# shape_tap_lines FILE: the "ok TEXT" / "not ok TEXT" lines a checker
+# wrote to FILE as TAP results; an empty FILE or another line fails.
+shape_tap_lines()
+{
+	local line
+	[ -s "$1" ] || ok 1 "the comparison ran"
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok 0 "${line#ok }" ;;
+		"not ok "*) ok 1 "${line#not ok }" ;;
+		*) ok 1 "comparison: $line" ;;
+		esac
+	done <"$1"
+}

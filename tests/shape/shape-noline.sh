@@ -85,14 +85,7 @@ for dev, side in (("eth2", "egress"), ("ifb-eth2", "ingress")):
     check(biz and biz["rate_bps"] == 10**12 - 220 * 10**6,
           "%s: business gets the rest of the line (%s)" % (dev, biz and biz["rate_bps"]))
 PY
-[ -s "$T/cmp.txt" ] || ok 1 "the comparison ran"
-while IFS= read -r line; do
-	case $line in
-	"ok "*) ok 0 "${line#ok }" ;;
-	"not ok "*) ok 1 "${line#not ok }" ;;
-	*) ok 1 "comparison: $line" ;;
-	esac
-done <"$T/cmp.txt"
+shape_tap_lines "$T/cmp.txt"
 run_ok "check after apply" ns_exec gw "$SHAPE" -f "$CONF" check
 like "$RUN_OUTPUT" "in sync" "check: in sync"
 run_ok "clear" ns_exec gw "$SHAPE" clear
