@@ -1053,6 +1053,8 @@ part_region()
 		say "\$ outpost-p2p list    (on $d)"
 		ns_exec "$d" "$P2P" list --config "$dir/$d/outpost.conf" 2>&1 | sed 's/^/  | /'
 	done
+	say "\$ outpost-p2p status    (on dev1)"
+	ns_exec dev1 "$P2P" status --config "$dir/dev1/outpost.conf" 2>&1 | sed 's/^/  | /'
 	sent=$(awk '$3 == "\"GET" && $4 == "/fw-2.4.bin" { s += $2 } END { print s + 0 }' \
 		"$dir/access.log" 2>/dev/null)
 	say "the origin sent $sent bytes of fw-2.4.bin to the region, for a $size-byte package" \
