@@ -57,44 +57,34 @@ int fs_mkdir_open(const char *path, mode_t pmode, mode_t mode, unsigned flags)
 	return r;
 }
 
-int fs_read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
+int fs_read_stream(int fd, size_t max, size_t hint, uint8_t **buf, size_t *len)
 {
 	size_t got = 0, cap;
-	struct stat st;
-	uint8_t *b, *t;
+	uint8_t *b = NULL, *t;
 	int r;
 
 	*buf = NULL;
 	*len = 0;
 	if (max > SIZE_MAX - 2)
 		max = SIZE_MAX - 2;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (st.st_size < 0 || (uint64_t)st.st_size > max)
-		return -EFBIG;
-	/* Room for the size fstat saw, the NUL, and one byte to see EOF. */
-	cap = (size_t)st.st_size + 2;
-	if (!(b = malloc(cap)))
-		return -ENOMEM;
+	/* cap bytes are read into, plus the NUL: what is expected and one
+	 * byte more, to see the end at once. */
+	cap = (hint ? (hint < max ? hint : max) : (max < 65535 ? max : 65535)) + 1;
 	for (;;) {
 		ssize_t n;
 
-		if (got > max) {
-			r = -EFBIG;
-			goto fail;
-		}
-		if (got + 1 == cap) {
-			/* It grew since fstat: take more room, up to max. */
-			cap = cap - 1 > max / 2 ? max + 2 : cap * 2;
-			if (!(t = realloc(b, cap))) {
+		if (!b || got == cap) {
+			/* Double, never past max + 1: a pipe that brings more
+			 * than max costs max + 2 bytes, not twice that. */
+			if (b)
+				cap = cap > max / 2 ? max + 1 : cap * 2;
+			if (!(t = realloc(b, cap + 1))) {
 				r = -ENOMEM;
 				goto fail;
 			}
 			b = t;
 		}
-		n = pread(fd, b + got, cap - 1 - got, (off_t)got);
+		n = read(fd, b + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -104,6 +94,10 @@ int fs_read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
 		if (n == 0)
 			break;
 		got += (size_t)n;
+		if (got > max) {
+			r = -EFBIG;
+			goto fail;
+		}
 	}
 	b[got] = '\0';
 	*buf = b;
@@ -112,6 +106,24 @@ int fs_read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
 fail:
 	free(b);
 	return r;
+}
+
+int fs_read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
+{
+	struct stat st;
+
+	*buf = NULL;
+	*len = 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_size < 0 || (uint64_t)st.st_size > max)
+		return -EFBIG;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	/* The size is a hint: the file may grow or shrink meanwhile. */
+	return fs_read_stream(fd, max, (size_t)st.st_size, buf, len);
 }
 
 int fs_read_file(int dirfd, const char *path, size_t max, unsigned flags, uint8_t **buf,
@@ -131,12 +143,13 @@ int fs_read_file(int dirfd, const char *path, size_t max, unsigned flags, uint8_
 	return r;
 }
 
-int fs_write_all(int fd, const void *buf, size_t len)
+/* write(2) (at < 0) or pwrite(2) at offset at, until all of buf is out. */
+static int write_whole(int fd, const void *buf, size_t len, off_t at)
 {
 	const uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = at < 0 ? write(fd, p, len) : pwrite(fd, p, len, at);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -146,6 +159,20 @@ int fs_write_all(int fd, const void *buf, size_t len)
 			return -EIO;
 		p += n;
 		len -= (size_t)n;
+		if (at >= 0)
+			at += n;
 	}
 	return 0;
+}
+
+int fs_write_all(int fd, const void *buf, size_t len)
+{
+	return write_whole(fd, buf, len, -1);
+}
+
+int fs_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	if (off < 0)
+		return -EINVAL;
+	return write_whole(fd, buf, len, off);
 }

@@ -20,6 +20,12 @@
  * -ELOOP when path is a link and flags lack FS_FOLLOW, -ENOENT for "". */
 int fs_mkdir_open(const char *path, mode_t pmode, mode_t mode, unsigned flags);
 
+/* Read fd (a pipe, a terminal, a file from where it stands) to its end
+ * into a malloc'd buffer with a NUL after the last byte (*len excludes
+ * it). hint: the size expected (0: unknown), to read a file in one go.
+ * Returns 0, -EFBIG as soon as more than max bytes came, or -errno. */
+int fs_read_stream(int fd, size_t max, size_t hint, uint8_t **buf, size_t *len);
+
 /* Read the regular file open on fd whole, from its start, into a malloc'd
  * buffer with a NUL after the last byte (*len excludes it). Returns 0,
  * -EINVAL when fd is no regular file, -EFBIG when it holds more than max
@@ -36,5 +42,9 @@ int fs_read_file(int dirfd, const char *path, size_t max, unsigned flags, uint8_
 /* Write len bytes of buf to fd, going on after partial writes and EINTR.
  * Returns 0 or -errno (-EAGAIN on a non-blocking fd that is full). */
 int fs_write_all(int fd, const void *buf, size_t len);
+
+/* The same with pwrite(2) from offset off, which the fd's position does
+ * not follow. 0 or -errno (-EINVAL for a negative off). */
+int fs_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 
 #endif

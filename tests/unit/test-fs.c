@@ -15,6 +15,7 @@
 
 #include "fs.h"
 #include "../tap.h"
+#include "child.h"
 
 static char dir[] = "/tmp/outpost-test-fs.XXXXXX";
 
@@ -221,6 +222,63 @@ static void test_write_pipe(void)
 	free(back);
 }
 
+/* A pipe read to its end, from a writer that sends in pieces. */
+static void test_read_stream(void)
+{
+	size_t n = 200000, len;
+	uint8_t *data = malloc(n), *buf;
+	int p[2], st, r;
+	pid_t pid;
+
+	for (size_t i = 0; i < n; i++)
+		data[i] = (uint8_t)(i % 253);
+	for (int round = 0; round < 2; round++) {
+		size_t max = round ? n - 1 : n;
+
+		if (pipe(p) < 0 || (pid = fork()) < 0)
+			bail_out("pipe/fork: %s", strerror(errno));
+		if (pid == 0) {
+			close(p[0]);
+			for (size_t off = 0; off < n; off += 7000)
+				if (fs_write_all(p[1], data + off, n - off < 7000 ? n - off : 7000))
+					_exit(1);
+			_exit(0);
+		}
+		close(p[1]);
+		r = fs_read_stream(p[0], max, 0, &buf, &len);
+		close(p[0]);
+		waitpid(pid, &st, 0);
+		if (!round) {
+			ok(r == 0 && len == n && !memcmp(buf, data, n) && buf[n] == '\0',
+			    "a pipe of %zu bytes with max %zu: all of it, NUL after", n, max);
+			free(buf);
+		} else {
+			ok(r == -EFBIG && !buf, "the same pipe with max %zu: -EFBIG", max);
+		}
+	}
+	free(data);
+}
+
+/* Positional writes: at the offset, the fd's position left alone. */
+static void test_pwrite(void)
+{
+	uint8_t *buf;
+	size_t len;
+	int fd = open(at("pw"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		bail_out("open: %s", strerror(errno));
+	ok(fs_write_all(fd, "aaaaaaaaaa", 10) == 0 && fs_pwrite_all(fd, "XYZ", 3, 4) == 0,
+	    "fs_pwrite_all at 4 after 10 bytes");
+	is_int(lseek(fd, 0, SEEK_CUR), 10, "the fd's position is still 10");
+	ok(fs_pwrite_all(fd, "END", 3, 12) == 0, "past the end: the file grows");
+	is_int(fs_pwrite_all(fd, "x", 1, -1), -EINVAL, "a negative offset: -EINVAL");
+	close(fd);
+	ok(fs_read_file(AT_FDCWD, at("pw"), 100, 0, &buf, &len) == 0 && len == 15 &&
+	    !memcmp(buf, "aaaaXYZaaa\0\0END", 15), "the bytes are where they were put");
+	free(buf);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -229,8 +287,8 @@ int main(void)
 	test_read();
 	test_read_grown();
 	test_write_pipe();
-	if (fork() == 0)
-		execlp("rm", "rm", "-rf", dir, (char *)NULL);
-	wait(NULL);
+	test_pwrite();
+	test_read_stream();
+	rm_tree(dir);
 	return done_testing();
 }
