@@ -47,6 +47,15 @@ static int node_load(struct probed *d, const struct conf *conf)
 	return 0;
 }
 
+/* What node_load() copied. */
+static void node_free(struct probed *d)
+{
+	free(d->id);
+	free(d->region);
+	free(d->user);
+	free(d->spool_dir);
+}
+
 /* -n: what setup() refuses beyond the schema: the user to switch to (as
  * root), and each probe converting into what a job runs. */
 static int check_settings(const struct conf *conf, void *ctx)
@@ -226,10 +235,7 @@ static void teardown(void *ctx)
 	free_probes(d->probes, d->nprobes);
 	resolver_free(d->res);
 	spool_close(d->spool);
-	free(d->id);
-	free(d->region);
-	free(d->user);
-	free(d->spool_dir);
+	node_free(d);
 }
 
 int main(int argc, char **argv)

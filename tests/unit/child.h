@@ -5,6 +5,7 @@
 #define OUTPOST_TEST_CHILD_H
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 
 /* fn(arg)'s return value or exit status; 99 when the files could not be
  * made, -1 when the child did not exit. */
+__attribute__((unused))
 static int run_child(int (*fn)(void *arg), void *arg)
 {
 	int status;
@@ -33,6 +35,22 @@ static int run_child(int (*fn)(void *arg), void *arg)
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove the test's temporary folder and all in it, links not followed:
+ * 0 or -1. */
+__attribute__((unused))
+static int rm_tree(const char *dir)
+{
+	return chdir("/") < 0 || nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -1 : 0;
 }
 
 #endif

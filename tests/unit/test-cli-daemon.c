@@ -278,8 +278,6 @@ int main(void)
 	test_main();
 	test_reload_conf();
 	test_check_user();
-	if (fork() == 0)
-		execlp("rm", "rm", "-rf", tmpdir, (char *)NULL);
-	wait(NULL);
+	rm_tree(tmpdir);
 	return done_testing();
 }

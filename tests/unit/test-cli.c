@@ -79,11 +79,6 @@ static int run_daemon(char **argv)
 	return run_child(init_child, argv);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 int main(void)
 {
 	static const struct {
@@ -216,7 +211,7 @@ int main(void)
 		conf_free(conf);
 	}
 
-	if (chdir("/") < 0 || nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+	if (rm_tree(tmpdir) < 0)
 		diag("cannot remove %s", tmpdir);
 	return done_testing();
 }
