@@ -10,14 +10,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "daemon.h"
 #include "log.h"
 #include "priv.h"
 #include "probe_schema.h"
@@ -26,16 +24,6 @@
 #define DEFAULT_PIDFILE RUNSTATEDIR "/outpost-probed.pid"
 
 static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
-
-static int extra_opt(int opt, const char *arg, void *ctx)
-{
-	const char **pidfile = ctx;
-
-	if (opt != 'p')
-		return -1;
-	*pidfile = arg;
-	return 0;
-}
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -59,7 +47,16 @@ static int node_load(struct probed *d, const struct conf *conf)
 	return 0;
 }
 
-/* -n: what run() refuses beyond the schema: the user to switch to (as
+/* What node_load() copied. */
+static void node_free(struct probed *d)
+{
+	free(d->id);
+	free(d->region);
+	free(d->user);
+	free(d->spool_dir);
+}
+
+/* -n: what setup() refuses beyond the schema: the user to switch to (as
  * root), and each probe converting into what a job runs. */
 static int check_settings(const struct conf *conf, void *ctx)
 {
@@ -68,19 +65,10 @@ static int check_settings(const struct conf *conf, void *ctx)
 	struct probe_spec spec;
 	const struct conf_section *sec = NULL;
 	char why[512];
-	uid_t uid;
-	gid_t gid;
-	int r, rc = 0;
+	int rc;
 
 	(void)ctx;
-	if (geteuid() == 0 && (r = priv_user_ids(user, &uid, &gid)) < 0) {
-		if (conf_key_file(node, "user"))
-			fprintf(stderr, "%s:%u: ", conf_key_file(node, "user"),
-			    conf_key_line(node, "user"));
-		fprintf(stderr, "[node] user: cannot look up '%s': %s\n", user,
-		    r == -ESRCH ? "no such user" : strerror(-r));
-		rc = -1;
-	}
+	rc = cli_check_user(conf, user);
 	while ((sec = conf_section_next(conf, "probe", sec)))
 		if (probe_spec_from_conf(conf, sec, &spec, why, sizeof(why)) < 0) {
 			fprintf(stderr, "%s:%u: [probe \"%s\"] %s\n", conf_section_file(sec),
@@ -117,23 +105,17 @@ static void warn_restart_only(const struct probed *d, const struct conf *conf)
 
 /* SIGHUP: read the file again; a bad one changes nothing. Probes whose
  * section did not change keep their schedule, round and state. */
-static void reload(struct probed *d)
+static void reload(void *ctx)
 {
+	struct probed *d = ctx;
 	struct probed_probe **v = NULL;
-	struct conf *conf = NULL;
+	struct conf *conf;
 	size_t n = 0, kept = 0;
 	char why[512];
 	int r;
 
-	r = conf_load(d->config_path, &conf_opts, &conf);
-	if (r < 0) {
-		log_err("reload: %s has errors; keeping the running configuration",
-		    d->config_path);
-		for (size_t i = 0; conf && i < conf_diag_count(conf); i++)
-			log_err("%s", conf_diag(conf, i));
-		conf_free(conf);
+	if (cli_daemon_reload_conf(d->config_path, &conf_opts, &conf) < 0)
 		return;
-	}
 	r = probed_probes_build(d, conf, d->probes, d->nprobes, &v, &n, why, sizeof(why));
 	if (r < 0) {
 		log_err("reload: %s: %s; keeping the running configuration", d->config_path, why);
@@ -155,26 +137,17 @@ static void reload(struct probed *d)
 	log_notice("reloaded %s: %zu probe(s), %zu unchanged", d->config_path, n, kept);
 }
 
-static void stop(struct probed *d)
+/* SIGTERM, SIGINT: no new round starts. */
+static void stop(void *ctx, struct loop *l)
 {
+	struct probed *d = ctx;
+
+	(void)l;
 	free_probes(d->probes, d->nprobes);
 	d->probes = NULL;
 	d->nprobes = 0;
 	d->stopping = true;
 	loop_stop(d->loop);
-}
-
-static void on_signal(struct loop *l, int signo, void *arg)
-{
-	struct probed *d = arg;
-
-	(void)l;
-	if (signo == SIGHUP) {
-		reload(d);
-		return;
-	}
-	log_notice("%s: stopping", strsignal(signo));
-	stop(d);
 }
 
 /* The spool is shared with outpost-pubd, which runs as the same user:
@@ -183,19 +156,9 @@ static int open_spool(struct probed *d, const struct conf *conf)
 {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int r;
 
-	if (geteuid() == 0) {
-		r = priv_user_ids(d->user, &uid, &gid);
-		if (r == -ESRCH) {
-			log_err("user '%s' does not exist: create it or set [node] user", d->user);
-			return -1;
-		}
-		if (r < 0) {
-			log_err("cannot look up user '%s': %s", d->user, strerror(-r));
-			return -1;
-		}
-	}
+	if (geteuid() == 0 && cli_daemon_user(d->user, &uid, &gid) < 0)
+		return -1;
 	return cli_daemon_spool(conf, d->spool_dir, d->user, uid, gid, &d->spool);
 }
 
@@ -215,89 +178,75 @@ static int drop_root(struct probed *d, const struct conf *conf)
 	return 0;
 }
 
-static int run(struct probed *d, const struct cli_daemon *c, const char *pidfile)
+/* Before detaching: [node], the probes, the spool, the resolver. */
+static int setup(void *ctx, const struct cli_daemon *c)
 {
+	struct probed *d = ctx;
 	char why[512];
 	int r;
 
+	d->prog = c->prog;
+	d->config_path = c->config_path;
+	d->loop = c->loop;
 	if (node_load(d, c->conf) < 0)
-		return 1;
+		return -1;
 	if (probed_probes_build(d, c->conf, NULL, 0, &d->probes, &d->nprobes, why,
 	    sizeof(why)) < 0) {
 		log_err("%s", why);
-		return 1;
+		return -1;
 	}
 	if (open_spool(d, c->conf) < 0)
-		return 1;
-	if ((r = loop_new(&d->loop)) < 0) {
-		log_err("cannot create the event loop: %s", strerror(-r));
-		return 1;
-	}
+		return -1;
 	if ((r = resolver_new(d->loop, NULL, &d->res)) < 0) {
 		log_err("cannot create the resolver: %s", strerror(-r));
-		return 1;
+		return -1;
 	}
-	if (cli_daemon_start(c, pidfile) < 0)
-		return 1;
-	if (drop_root(d, c->conf) < 0)
-		return 1;
-	if (loop_signal_add(d->loop, SIGTERM, on_signal, d) < 0 ||
-	    loop_signal_add(d->loop, SIGINT, on_signal, d) < 0 ||
-	    loop_signal_add(d->loop, SIGHUP, on_signal, d) < 0) {
-		log_err("cannot handle signals");
-		return 1;
-	}
+	return 0;
+}
+
+static int enter(void *ctx, const struct cli_daemon *c)
+{
+	return drop_root(ctx, c->conf);
+}
+
+static int ready(void *ctx)
+{
+	struct probed *d = ctx;
+
 	if (!d->nprobes)
 		log_warn("no [probe] section in %s: nothing to run until a reload adds one",
 		    d->config_path);
 	probed_probes_arm(d);
 	log_notice("probing: %zu probe(s), events into %s", d->nprobes, d->spool_dir);
-	r = loop_run(d->loop);
-	if (r < 0) {
-		log_err("event loop: %s", strerror(-r));
-		return 1;
-	}
-	log_notice("stopped; %llu event(s) recorded", (unsigned long long)d->events);
 	return 0;
+}
+
+static void stopped(void *ctx)
+{
+	const struct probed *d = ctx;
+
+	log_notice("stopped; %llu event(s) recorded", (unsigned long long)d->events);
+}
+
+static void teardown(void *ctx)
+{
+	struct probed *d = ctx;
+
+	free_probes(d->probes, d->nprobes);
+	resolver_free(d->res);
+	spool_close(d->spool);
+	node_free(d);
 }
 
 int main(int argc, char **argv)
 {
-	const char *pidfile = NULL;
-	struct cli_daemon_opts o = {
-		.synopsis = "[-dhnqVv] [-f file] [-p pidfile]",
-		.extra_opts = "p:",
-		.extra = extra_opt,
-		.ctx = &pidfile,
-		.conf_opts = &conf_opts,
-		.check = check_settings,
+	static const struct cli_daemon_def def = {
+		.pidfile = DEFAULT_PIDFILE, .conf_opts = &conf_opts, .check = check_settings,
+		.setup = setup, .enter = enter, .ready = ready, .reload = reload,
+		.stop = stop, .stopped = stopped, .teardown = teardown,
 	};
-	struct cli_daemon c;
 	struct probed d;
-	int rc;
 
 	memset(&d, 0, sizeof(d));
-	cli_daemon_init(&c, &o, argc, argv);
-	d.prog = c.prog;
-	d.config_path = c.config_path;
-	log_init(c.prog, 1, LOG_NOTICE);
-	log_adjust(c.verbosity);
-	signal(SIGPIPE, SIG_IGN);
-	if (!c.foreground && !pidfile)
-		pidfile = DEFAULT_PIDFILE;
-
-	rc = run(&d, &c, pidfile);
-
-	free_probes(d.probes, d.nprobes);
-	resolver_free(d.res);
-	spool_close(d.spool);
-	loop_free(d.loop);
-	free(d.id);
-	free(d.region);
-	free(d.user);
-	free(d.spool_dir);
-	if (pidfile)
-		daemon_pidfile_remove(pidfile);
-	cli_daemon_free(&c);
-	return rc;
+	return cli_daemon_main(&def, &d, argc, argv);
 }

@@ -16,7 +16,6 @@
 
 #include "cli.h"
 #include "log.h"
-#include "priv.h"
 #include "routed.h"
 #include "rt_kernel.h"
 
@@ -99,17 +98,12 @@ static int check_settings(const struct conf *conf, void *ctx)
 	struct rt_config *cfg = NULL;
 	struct nl_sock *nl = NULL;
 	struct rt_links links;
-	uid_t uid;
-	gid_t gid;
 	int r, rc = 0;
 
 	(void)ctx;
 	rt_links_init(&links);
-	if (geteuid() == 0 && user && (r = priv_user_ids(user, &uid, &gid)) < 0) {
-		fprintf(stderr, "[node] user: cannot look up '%s': %s\n", user,
-		    r == -ESRCH ? "no such user" : strerror(-r));
+	if (cli_check_user(conf, user) < 0)
 		rc = -1;
-	}
 	if ((r = rt_config_from_conf(conf, &cfg)) < 0) {
 		fprintf(stderr, "cannot build the routing model: %s\n", strerror(-r));
 		return -1;

@@ -13,7 +13,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,23 +134,17 @@ static bool any_track(const struct rt_config *cfg)
 /* SIGHUP: read the file again; a bad one changes nothing. Lines whose
  * health settings did not change keep their tracker and state; the
  * reconcile applies only the difference. */
-static void reload(struct routed *d)
+static void reload(void *ctx)
 {
+	struct routed *d = ctx;
 	struct rt_config *cfg = NULL, *old = d->cfg;
 	struct routed_line *oldl = d->lines;
 	struct routed saved;
-	struct conf *conf = NULL;
+	struct conf *conf;
 	int r;
 
-	r = conf_load(d->config_path, &conf_opts, &conf);
-	if (r < 0) {
-		log_err("reload: %s has errors; keeping the running configuration",
-		    d->config_path);
-		for (size_t i = 0; conf && i < conf_diag_count(conf); i++)
-			log_err("%s", conf_diag(conf, i));
-		conf_free(conf);
+	if (cli_daemon_reload_conf(d->config_path, &conf_opts, &conf) < 0)
 		return;
-	}
 	if ((r = rt_config_from_conf(conf, &cfg)) < 0) {
 		log_err("reload: cannot build the routing model: %s; keeping the running "
 		    "configuration", strerror(-r));
@@ -197,19 +190,6 @@ static void reload(struct routed *d)
 	routed_reconcile(d, "reload");
 }
 
-static void on_signal(struct loop *l, int signo, void *arg)
-{
-	struct routed *d = arg;
-
-	if (signo == SIGHUP) {
-		reload(d);
-		return;
-	}
-	log_notice("%s: stopping; the routing stays in place (--flush removes it)",
-	    strsignal(signo));
-	loop_stop(l);
-}
-
 /* Drop to [node] user with CAP_NET_ADMIN, and CAP_NET_RAW for tracks,
  * both effective for good: every netlink send and every probe socket
  * needs them. */
@@ -227,8 +207,26 @@ static int drop_root(struct routed *d)
 	return 0;
 }
 
+/* Signals handled: the lines' trackers, the monitor, a first round. */
+static int ready(void *ctx)
+{
+	struct routed *d = ctx;
+
+	if (routed_lines_start(d, NULL, NULL, 0) < 0 || routed_monitor_start(d) < 0)
+		return -1;
+	routed_reconcile(d, "start");
+	log_notice("routing %zu line(s); control socket %s", d->cfg->nlines, d->control);
+	return 0;
+}
+
 int routed_daemon_run(struct routed *d, const struct cli_daemon *c, const char *pidfile)
 {
+	static const struct cli_daemon_def def = {
+		.ready = ready,
+		.reload = reload,
+		/* A restart must not cut traffic. */
+		.stop_note = "; the routing stays in place (--flush removes it)",
+	};
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	int r;
@@ -236,11 +234,8 @@ int routed_daemon_run(struct routed *d, const struct cli_daemon *c, const char *
 	d->daemon = true;
 	if (!c->foreground && !pidfile)
 		pidfile = RUNSTATEDIR "/outpost-routed.pid";
-	if (uid == 0 && (r = priv_user_ids(d->user, &uid, &gid)) < 0) {
-		log_err(r == -ESRCH ? "user '%s' does not exist: create it or set [node] user" :
-		    "cannot look up user '%s'", d->user);
+	if (uid == 0 && cli_daemon_user(d->user, &uid, &gid) < 0)
 		return 1;
-	}
 	if (cli_daemon_spool(d->conf, d->spool_dir, d->user, uid, gid, &d->spool) < 0 ||
 	    routed_monitor_open(d) < 0 ||
 	    routed_files_open(d) < 0 || routed_files_write(d) < 0)
@@ -253,22 +248,8 @@ int routed_daemon_run(struct routed *d, const struct cli_daemon *c, const char *
 		return 1;
 	if (routed_ctl_open(d, uid, gid) < 0 || drop_root(d) < 0)
 		return 1;
-	if (loop_signal_add(d->loop, SIGTERM, on_signal, d) < 0 ||
-	    loop_signal_add(d->loop, SIGINT, on_signal, d) < 0 ||
-	    loop_signal_add(d->loop, SIGHUP, on_signal, d) < 0) {
-		log_err("cannot handle signals");
-		return 1;
-	}
-	if (routed_lines_start(d, NULL, NULL, 0) < 0 || routed_monitor_start(d) < 0)
-		return 1;
-	routed_reconcile(d, "start");
-	log_notice("routing %zu line(s); control socket %s", d->cfg->nlines, d->control);
-	r = loop_run(d->loop);
+	r = cli_daemon_serve(d->loop, &def, d);
 	if (pidfile)
 		daemon_pidfile_remove(pidfile);
-	if (r < 0) {
-		log_err("event loop: %s", strerror(-r));
-		return 1;
-	}
-	return 0;
+	return r;
 }

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "log.h"
 #include "routed.h"
 
@@ -109,22 +110,15 @@ int routed_files_open(struct routed *d)
 
 static int put(int fd, const char *path, const char *text, size_t len)
 {
-	size_t off = 0;
+	int r;
 
 	if (ftruncate(fd, 0) < 0) {
 		log_err("cannot rewrite %s: %m", path);
 		return -1;
 	}
-	while (off < len) {
-		ssize_t w = pwrite(fd, text + off, len - off, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			log_err("cannot write %s: %m", path);
-			return -1;
-		}
-		off += (size_t)w;
+	if ((r = fs_pwrite_all(fd, text, len, 0)) < 0) {
+		log_err("cannot write %s: %s", path, strerror(-r));
+		return -1;
 	}
 	return 0;
 }

@@ -2,7 +2,8 @@
  *
  * Daemons take -f FILE, -n (check the config), -nv (check and print it),
  * -d (foreground), -v/-q (more/less logging), -h and -V; cli_daemon_init()
- * parses all of that. Ad hoc tools take --config FILE and otherwise read
+ * parses all of that, and cli_daemon_main() is the whole main() around a
+ * daemon's own steps. Ad hoc tools take --config FILE and otherwise read
  * the default file only when it exists; CLI_CONFIG_LONGOPT and
  * cli_tool_config() give them that. These helpers are the tool layer:
  * they print to stdout/stderr and may exit. */
@@ -16,6 +17,8 @@
 #include <sys/types.h>
 
 #include "conf.h"
+
+struct loop;
 
 #define CLI_DEFAULT_CONFIG SYSCONFDIR "/outpost/outpost.conf"
 
@@ -42,6 +45,9 @@ struct cli_daemon {
 	bool foreground;          /* -d */
 	int verbosity;            /* +1 per -v, -1 per -q: pass to log_adjust() */
 	struct conf *conf;        /* the loaded config */
+	/* Under cli_daemon_main() only: */
+	const char *pidfile;      /* -p, or the default in the background; NULL: none */
+	struct loop *loop;        /* the daemon's loop, freed after its teardown */
 };
 
 /* Parse a daemon's argv and load its config. Exits 0 after -h or -V, 2
@@ -74,6 +80,62 @@ int cli_daemon_drop(const char *user, const cap_value_t *keep, size_t n);
 struct spool;
 int cli_daemon_spool(const struct conf *conf, const char *dir, const char *user, uid_t uid,
 		     gid_t gid, struct spool **out);
+
+/* A daemon's own part of cli_daemon_main(): its defaults and the steps
+ * only it knows, each called with ctx, the daemon's state. The common
+ * options (-dfhnpqVv) and their handling, logging, detaching, the
+ * pidfile, signals and the loop are cli_daemon_main()'s. */
+struct cli_daemon_def {
+	const char *pidfile;       /* written when in the background and no -p */
+	const struct conf_opts *conf_opts;  /* the schema; NULL: [node] only */
+	/* -n: the daemon's checks beyond the schema (cli_daemon_opts.check). */
+	int (*check)(const struct conf *conf, void *ctx);
+	/* Before detaching, as root when started so: read the settings, open
+	 * what needs root. c->loop exists. 0, or -1 after logging why. */
+	int (*setup)(void *ctx, const struct cli_daemon *c);
+	/* Detached and the pidfile written: drop root, open what the user
+	 * opens. 0 or -1. NULL: nothing. */
+	int (*enter)(void *ctx, const struct cli_daemon *c);
+	/* Signals handled, just before the loop runs: 0 or -1. NULL: nothing. */
+	int (*ready)(void *ctx);
+	/* SIGHUP. A bad file must change nothing (cli_daemon_reload_conf). */
+	void (*reload)(void *ctx);
+	/* SIGTERM or SIGINT, after "SIG: stopping" is logged: wind down and
+	 * end the loop. NULL: loop_stop(). */
+	void (*stop)(void *ctx, struct loop *l);
+	/* The loop ended without error: log the totals. NULL: nothing. */
+	void (*stopped)(void *ctx);
+	/* Always, last, before the loop is freed: free everything of ctx. */
+	void (*teardown)(void *ctx);
+	const char *stop_note;     /* appended to "SIG: stopping"; NULL: none */
+};
+
+/* A daemon's whole main(): parse argv and load the config as
+ * cli_daemon_init() does (with -p pidfile), set up logging, ignore
+ * SIGPIPE, make the loop, then setup, detach (cli_daemon_start), enter,
+ * cli_daemon_serve(), teardown, and remove the pidfile. Returns the exit
+ * status: 0, or 1 when a step failed. */
+int cli_daemon_main(const struct cli_daemon_def *def, void *ctx, int argc, char **argv);
+
+/* The running part of cli_daemon_main(), for a daemon with a main() of
+ * its own: handle SIGTERM, SIGINT and SIGHUP on l with def's stop and
+ * reload, call def->ready, run l, then def->stopped. 0, or 1 when a
+ * step or the loop failed (logged). */
+int cli_daemon_serve(struct loop *l, const struct cli_daemon_def *def, void *ctx);
+
+/* Look up [node] user before setting up for it; logs what is wrong
+ * ("user 'x' does not exist: ...") and returns -1, else 0. */
+int cli_daemon_user(const char *user, uid_t *uid, gid_t *gid);
+
+/* -n, as root: whether [node] user of conf (given as user) exists;
+ * prints "FILE:LINE: [node] user: cannot look up ..." to stderr and
+ * returns -1 when not. Not root: 0, as the daemon will not switch. */
+int cli_check_user(const struct conf *conf, const char *user);
+
+/* SIGHUP: load path again. On errors logs "reload: PATH has errors;
+ * keeping the running configuration" and each diagnostic, and returns
+ * -1 (nothing to free); else 0 with *out to conf_free(). */
+int cli_daemon_reload_conf(const char *path, const struct conf_opts *opts, struct conf **out);
 
 /* For ad hoc tools: load path (from --config), or when path is NULL the
  * default file if it exists and otherwise a config holding only defaults.

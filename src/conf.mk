@@ -3,7 +3,7 @@
 src_libop_a_SOURCES += \
 	src/conf.c src/conf.h src/conf_int.h src/conf_parse.c src/conf_include.c src/conf_value.c \
 	src/conf_diag.c src/conf_print.c src/conf_node.c src/conf_sweep.c src/conf_sweep.h \
-	src/cli.c src/cli.h
+	src/cli.c src/cli.h src/cli_daemon.c
 
 # The whole-file schema, assembled at link time (see src/conf.h): each
 # subsystem's fragment appends its section table's name to conf_sections
@@ -47,8 +47,13 @@ tests_unit_test_conf_SOURCES = tests/unit/test-conf.c tests/unit/conf-helpers.h 
 tests_unit_test_conf_LDADD = $(LIBOPSCHEMA) $(LIBOP)
 tests_unit_test_conf_check_SOURCES = tests/unit/test-conf-check.c tests/unit/conf-helpers.h tests/tap.h
 tests_unit_test_conf_check_LDADD = $(LIBOPSCHEMA) $(LIBOP)
-tests_unit_test_cli_SOURCES = tests/unit/test-cli.c tests/tap.h
+tests_unit_test_cli_SOURCES = tests/unit/test-cli.c tests/unit/child.h tests/tap.h
 tests_unit_test_cli_LDADD = $(LIBOP)
+# cli_daemon_main(), the daemons' shared main(), with a fake daemon.
+check_PROGRAMS += tests/unit/test-cli-daemon
+TESTS += tests/unit/test-cli-daemon
+tests_unit_test_cli_daemon_SOURCES = tests/unit/test-cli-daemon.c tests/unit/child.h tests/tap.h
+tests_unit_test_cli_daemon_LDADD = $(LIBOP)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-conf

@@ -15,21 +15,22 @@
 #include <unistd.h>
 
 #include "conf_int.h"
+#include "fs.h"
 
 #define FILE_MAX (16u << 20)
 
 /* A FIFO would block open() and read() (SIGTERM and SIGHUP with it), and
- * a device or socket is never a config: open without blocking, require a
- * regular file (or /dev/null, read as empty), then read in blocking mode. -ENOSTR stands for "not a
- * regular file" (see read_error()). */
+ * a device or socket is never a config: open without blocking and
+ * require a regular file (or /dev/null, read as empty). -ENOSTR stands
+ * for "not a regular file" (see read_error()). */
 static int read_file(const char *path, size_t room, char **bufp, size_t *lenp)
 {
-	char *buf = NULL, *tmp;
-	size_t len = 0, cap = 0;
 	struct stat st;
-	ssize_t n;
-	int fd, fl, r = 0;
+	uint8_t *buf;
+	int fd, r;
 
+	*bufp = NULL;
+	*lenp = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
@@ -39,57 +40,24 @@ static int read_file(const char *path, size_t room, char **bufp, size_t *lenp)
 	}
 	/* "--config /dev/null" is the usual way to say "no config". */
 	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
-		*bufp = NULL;
-		*lenp = 0;
+		r = 0;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		r = S_ISDIR(st.st_mode) ? -EISDIR : -ENOSTR;
 		goto out;
 	}
-	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		r = -errno;
+	if ((r = fs_read_fd(fd, FILE_MAX, &buf, lenp)) < 0)
+		goto out;
+	if (*lenp > room) {
+		free(buf);
+		*lenp = 0;
+		r = -E2BIG;
 		goto out;
 	}
-	if ((uint64_t)st.st_size > FILE_MAX) {
-		r = -EFBIG;
-		goto out;
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap >= FILE_MAX) {
-				r = -EFBIG;
-				goto out;
-			}
-			cap = cap ? cap * 2 : 4096;
-			tmp = realloc(buf, cap);
-			if (!tmp) {
-				r = -ENOMEM;
-				goto out;
-			}
-			buf = tmp;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > room) {
-			r = -E2BIG;
-			goto out;
-		}
-	}
-	*bufp = buf;
-	*lenp = len;
-	buf = NULL;
+	*bufp = (char *)buf;
 out:
 	close(fd);
-	free(buf);
 	return r;
 }
 

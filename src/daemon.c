@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fs.h"
 
 /* Attempts before giving up when the pidfile keeps changing under us. */
 #define PIDFILE_TRIES	16
@@ -66,22 +67,6 @@ int daemon_detach(void)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write our pid to path and hold an exclusive flock on it. */
 int daemon_pidfile_write(const char *path)
 {
@@ -109,7 +94,7 @@ int daemon_pidfile_write(const char *path)
 		r = -errno;
 		goto out;
 	}
-	r = write_all(fd, pidbuf, (size_t)n);
+	r = fs_write_all(fd, pidbuf, (size_t)n);
 	if (r < 0)
 		goto out;
 

@@ -19,3 +19,11 @@ tests_fuzz_fuzz_resolve_LDADD = $(LIBOP)
 tests_fuzz_fuzz_resolve_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz-resolve
+
+# Files and folders the same way everywhere: mkdir with parents, bounded
+# whole-file reads, whole writes; and their unit test.
+src_libop_a_SOURCES += src/fs.c src/fs.h
+check_PROGRAMS += tests/unit/test-fs
+TESTS += tests/unit/test-fs
+tests_unit_test_fs_SOURCES = tests/unit/test-fs.c tests/tap.h
+tests_unit_test_fs_LDADD = $(LIBOP)

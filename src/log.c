@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "log.h"
 
 /* Longest formatted message kept; the rest is cut and marked with "...". */
@@ -116,21 +117,6 @@ static const char *log_prefix(int prio)
 	return "";
 }
 
-static void log_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-}
-
 /* Emit one message at prio if prio is at or above the threshold. */
 void log_vmsg(int prio, const char *fmt, va_list ap)
 {
@@ -166,8 +152,8 @@ void log_vmsg(int prio, const char *fmt, va_list ap)
 		n = snprintf(line, sizeof(line), "%s: %s%s\n", log_ident,
 			     log_prefix(prio), clean);
 		if (n > 0)
-			log_write_all(STDERR_FILENO, line,
-				      (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+			(void)fs_write_all(STDERR_FILENO, line,
+			    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	} else {
 		syslog(prio, "%s", clean);
 	}

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "json.h"
 #include "spool.h"
 #include "spool_impl.h"
@@ -247,25 +248,6 @@ static void clean_tmp(struct spool *sp)
 	closedir(d);
 }
 
-static int mkdir_p(char *path, mode_t mode)
-{
-	char *p;
-
-	for (p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, mode) < 0 && errno != EEXIST) {
-			*p = '/';
-			return -errno;
-		}
-		*p = '/';
-	}
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Open the top folder; it may be a link (an administrator's choice, made
  * outside the spool), but it must pass the checks itself. */
 static int open_top(struct spool *sp, char *dir, struct spool_why *w)
@@ -273,12 +255,10 @@ static int open_top(struct spool *sp, char *dir, struct spool_why *w)
 	struct stat st;
 	int r;
 
-	r = mkdir_p(dir, 0750);
-	if (r < 0)
-		return r;
-	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sp->dirfd = fs_mkdir_open(dir, 0750, 0750, FS_FOLLOW);
 	if (sp->dirfd < 0) {
-		r = -errno;
+		r = sp->dirfd;
+		sp->dirfd = -1;
 		if (r == -ENOTDIR)
 			spool_why(w, "spool %s: is not a folder", dir);
 		return r;

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "json.h"
 #include "spool.h"
 #include "spool_impl.h"
@@ -75,9 +76,7 @@ void spool_dropped_data(char *buf, size_t size, uint64_t n, uint64_t total)
 static int write_tmp_fd(struct spool *sp, const char *text, size_t len,
 			char *name, size_t size, int *fdp)
 {
-	size_t off = 0;
-	ssize_t w;
-	int fd, r = 0, tries;
+	int fd, r, tries;
 
 	for (tries = 0; ; tries++) {
 		snprintf(name, size, "%ld.%lu", (long)getpid(), sp->tmp_counter++);
@@ -90,16 +89,8 @@ static int write_tmp_fd(struct spool *sp, const char *text, size_t len,
 		if (errno != EEXIST || tries > 100)
 			return -errno;
 	}
-	while (off < len) {
-		w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			r = -errno;
-			goto out;
-		}
-		off += (size_t)w;
-	}
+	if ((r = fs_write_all(fd, text, len)) < 0)
+		goto out;
 	if (fdp != NULL) {
 		*fdp = fd;
 		return 0;

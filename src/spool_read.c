@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "json.h"
 #include "spool.h"
 #include "spool_impl.h"
@@ -108,8 +109,7 @@ int spool_read(struct spool *sp, const struct spool_ref *ref, struct spool_event
 {
 	struct spool_ref chk;
 	struct stat st;
-	size_t got = 0;
-	ssize_t k;
+	uint8_t *b;
 	int fd, r;
 
 	memset(ev, 0, sizeof(*ev));
@@ -125,31 +125,10 @@ int spool_read(struct spool *sp, const struct spool_ref *ref, struct spool_event
 		r = -EINVAL;    /* a hard link to someone else's file */
 		goto out;
 	}
-	if (st.st_size > SPOOL_EVENT_MAX) {
-		r = -EFBIG;
+	if ((r = fs_read_fd(fd, SPOOL_EVENT_MAX, &b, &ev->len)) < 0)
 		goto out;
-	}
-	ev->payload = malloc((size_t)st.st_size + 1);
-	if (ev->payload == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	/* Files in new/ never change, so the size from fstat is the size. */
-	while (got < (size_t)st.st_size) {
-		k = read(fd, ev->payload + got, (size_t)st.st_size - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	ev->payload[got] = '\0';
-	ev->len = got;
-	r = json_validate(ev->payload, got, NULL, NULL) < 0 ? -EBADMSG : 0;
+	ev->payload = (char *)b;
+	r = json_validate(ev->payload, ev->len, NULL, NULL) < 0 ? -EBADMSG : 0;
 out:
 	close(fd);
 	if (r < 0) {

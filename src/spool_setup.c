@@ -19,34 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "spool.h"
 
 #define DIR_MODE (S_ISGID | 0770)
-
-/* mkdir -p, with mode for what it creates. */
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char *p, *s = strdup(path);
-	int r = 0;
-
-	if (!s)
-		return -ENOMEM;
-	for (p = s + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(s, 0755) < 0 && errno != EEXIST)
-			r = -errno;
-		*p = '/';
-		if (r < 0)
-			goto out;
-	}
-	if (mkdir(s, mode) < 0 && errno != EEXIST)
-		r = -errno;
-out:
-	free(s);
-	return r;
-}
 
 /* Open dirfd/name for changing it as root: never through a link (the
  * spool's user can plant one), never blocked by a FIFO, and only if it is
@@ -158,12 +134,10 @@ int spool_setup(const char *dir, uid_t uid, gid_t gid, const char **what)
 	size_t i;
 
 	*what = dir;
-	r = mkdir_p(dir, DIR_MODE);
-	if (r < 0)
-		return r;
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* parents: root's, as a package manager would make them */
+	dirfd = fs_mkdir_open(dir, 0755, DIR_MODE, FS_FOLLOW);
 	if (dirfd < 0)
-		return -errno;
+		return dirfd;
 	r = own(dirfd, NULL, uid, gid, true, DIR_MODE);
 	for (i = 0; r == 0 && i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		*what = subdirs[i];

@@ -8,14 +8,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "daemon.h"
 #include "log.h"
 #include "priv.h"
 #include "pubd.h"
@@ -24,16 +22,6 @@
 
 /* The whole of outpost.conf, every subsystem's sections and validators. */
 static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
-
-static int extra_opt(int opt, const char *arg, void *ctx)
-{
-	const char **pidfile = ctx;
-
-	if (opt != 'p')
-		return -1;
-	*pidfile = arg;
-	return 0;
-}
 
 /* The spool renumbered a file in new/ or moved it to bad/ while listing. */
 static void spool_notice(void *arg, const char *text)
@@ -63,30 +51,22 @@ static int open_spool(const struct pubd_settings *s, struct spool **out)
 	return r;
 }
 
-/* -n: what run() refuses beyond the schema's checks, which need more than
+/* -n: what setup() refuses beyond the schema's checks, which need more than
  * the file: the password file, and (as root) the user to switch to. */
 static int check_settings(const struct conf *conf, void *ctx)
 {
-	const struct conf_section *node = conf_section_get(conf, "node", NULL);
 	struct pubd_settings s;
 	char why[512];
-	uid_t uid;
-	gid_t gid;
-	int r = 0;
+	int r;
 
+	(void)ctx;
 	if (pubd_settings_load(&s, conf, NULL, why, sizeof(why)) < 0) {
 		fprintf(stderr, "%s\n", why);
 		return -1;
 	}
-	if (geteuid() == 0 && (r = priv_user_ids(s.user, &uid, &gid)) < 0) {
-		if (conf_key_file(node, "user"))
-			fprintf(stderr, "%s:%u: ", conf_key_file(node, "user"),
-			    conf_key_line(node, "user"));
-		fprintf(stderr, "[node] user: cannot look up '%s': %s\n", s.user,
-		    r == -ESRCH ? "no such user" : strerror(-r));
-	}
+	r = cli_check_user(conf, s.user);
 	pubd_settings_free(&s);
-	return r < 0 ? -1 : 0;
+	return r;
 }
 
 /* A reload changed [node] spool or user: that needs a restart. */
@@ -105,25 +85,18 @@ static void keep_restart_only(struct pubd_settings *ns, const struct pubd_settin
 }
 
 /* SIGHUP: load the file again; a bad one changes nothing. */
-static void reload(struct pubd *p)
+static void reload(void *ctx)
 {
+	struct pubd *p = ctx;
 	struct pubd_settings ns, old;
 	const char *why_pub = "";
 	struct spool *nsp = NULL;
-	struct conf *conf = NULL;
+	struct conf *conf;
 	char why[512];
-	size_t i;
 	int r;
 
-	r = conf_load(p->config_path, &conf_opts, &conf);
-	if (r < 0) {
-		log_err("reload: %s has errors; keeping the running configuration",
-		    p->config_path);
-		for (i = 0; conf && i < conf_diag_count(conf); i++)
-			log_err("%s", conf_diag(conf, i));
-		conf_free(conf);
+	if (cli_daemon_reload_conf(p->config_path, &conf_opts, &conf) < 0)
 		return;
-	}
 	r = pubd_settings_load(&ns, conf, &p->set, why, sizeof(why));
 	conf_free(conf);
 	if (r < 0) {
@@ -169,15 +142,11 @@ static void reload(struct pubd *p)
 	pubd_drain_fill(p);
 }
 
-static void on_signal(struct loop *l, int signo, void *arg)
+/* SIGTERM, SIGINT: the client says goodbye, then stops the loop. */
+static void stop(void *ctx, struct loop *l)
 {
-	struct pubd *p = arg;
+	struct pubd *p = ctx;
 
-	if (signo == SIGHUP) {
-		reload(p);
-		return;
-	}
-	log_notice("%s: stopping", strsignal(signo));
 	if (p->hb_timer)
 		loop_timer_cancel(l, p->hb_timer);
 	p->hb_timer = 0;
@@ -192,15 +161,8 @@ static int setup_root(struct pubd *p)
 	gid_t gid;
 	int r;
 
-	r = priv_user_ids(p->set.user, &uid, &gid);
-	if (r == -ESRCH) {
-		log_err("user '%s' does not exist: create it or set [node] user", p->set.user);
+	if (cli_daemon_user(p->set.user, &uid, &gid) < 0)
 		return -1;
-	}
-	if (r < 0) {
-		log_err("cannot look up user '%s': %s", p->set.user, strerror(-r));
-		return -1;
-	}
 	r = spool_setup(p->set.spool, uid, gid, &what);
 	if (r < 0) {
 		log_err("cannot prepare the spool %s for user '%s' (%s): %s", p->set.spool,
@@ -210,33 +172,36 @@ static int setup_root(struct pubd *p)
 	return 0;
 }
 
-static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
+/* Before detaching: the settings, the spool handed over, the client. */
+static int setup(void *ctx, const struct cli_daemon *d)
 {
-	struct pubd_replay rp;
-	bool root = geteuid() == 0;
+	struct pubd *p = ctx;
 	char why[512];
-	int r;
 
+	p->prog = d->prog;
+	p->config_path = d->config_path;
+	p->loop = d->loop;
 	if (pubd_settings_load(&p->set, d->conf, NULL, why, sizeof(why)) < 0) {
 		log_err("%s", why);
-		return 1;
+		return -1;
 	}
 	if (open_spool(&p->set, &p->spool) < 0)
-		return 1;
-	if (root && setup_root(p) < 0)
-		return 1;
-	if ((r = loop_new(&p->loop)) < 0) {
-		log_err("cannot create the event loop: %s", strerror(-r));
-		return 1;
-	}
-	if (pubd_client_create(p, &p->client) < 0)
-		return 1;
-	if (cli_daemon_start(d, pidfile) < 0)
-		return 1;
-	if (root && (r = priv_drop(p->set.user, NULL, 0)) < 0) {
-		log_err("cannot switch to user '%s': %s", p->set.user, strerror(-r));
-		return 1;
-	}
+		return -1;
+	if (geteuid() == 0 && setup_root(p) < 0)
+		return -1;
+	return pubd_client_create(p, &p->client) < 0 ? -1 : 0;
+}
+
+/* Detached: [node] user with no capability, the journal put back. */
+static int enter(void *ctx, const struct cli_daemon *d)
+{
+	struct pubd *p = ctx;
+	struct pubd_replay rp;
+	int r;
+
+	(void)d;
+	if (cli_daemon_drop(p->set.user, NULL, 0) < 0)
+		return -1;
 	/* At QoS 0 and 1 the journal only holds what an earlier QoS 2 run
 	 * left in flight: no room is reserved for it. */
 	r = pubd_journal_open(&p->journal, p->set.spool, p->set.qos == 2, &rp);
@@ -245,76 +210,59 @@ static int run(struct pubd *p, const struct cli_daemon *d, const char *pidfile)
 		    r == -EBUSY ? "another outpost-pubd delivers this spool" :
 		    r == -EINVAL ? "not a regular file (a link, FIFO or folder?): remove it" :
 		    strerror(-r));
-		return 1;
+		return -1;
 	}
 	r = pubd_drain_restore(p, &rp);
 	pubd_replay_free(&rp);
 	if (r < 0 || pubd_drain_init(p) < 0)
-		return 1;
-	if (loop_signal_add(p->loop, SIGTERM, on_signal, p) < 0 ||
-	    loop_signal_add(p->loop, SIGINT, on_signal, p) < 0 ||
-	    loop_signal_add(p->loop, SIGHUP, on_signal, p) < 0) {
-		log_err("cannot handle signals");
-		return 1;
-	}
+		return -1;
+	return 0;
+}
+
+static int ready(void *ctx)
+{
+	struct pubd *p = ctx;
+
 	p->started_ms = loop_now_ms();
 	pubd_heartbeat_arm(p);
 	log_notice("delivering %s to %s on %s/..., QoS %u", p->set.spool, p->set.url,
 	    p->set.prefix, p->set.qos);
 	pubd_client_start(p);
 	pubd_drain_fill(p);
-	r = loop_run(p->loop);
-	if (r < 0) {
-		log_err("event loop: %s", strerror(-r));
-		return 1;
-	}
-	log_notice("stopped; %llu event(s) delivered", (unsigned long long)p->delivered);
 	return 0;
+}
+
+static void stopped(void *ctx)
+{
+	const struct pubd *p = ctx;
+
+	log_notice("stopped; %llu event(s) delivered", (unsigned long long)p->delivered);
+}
+
+static void teardown(void *ctx)
+{
+	struct pubd *p = ctx;
+
+	if (p->loop)
+		pubd_drain_free(p);
+	mqtt_client_free(p->client);
+	pubd_journal_close(&p->journal);
+	spool_close(p->spool);
+	pubd_settings_free(&p->set);
 }
 
 int main(int argc, char **argv)
 {
-	const char *pidfile = NULL;
-	struct cli_daemon_opts o = {
-		.synopsis = "[-dhnqVv] [-f file] [-p pidfile]",
-		.extra_opts = "p:",
-		.extra = extra_opt,
-		.ctx = &pidfile,
-		.conf_opts = &conf_opts,
-		.check = check_settings,
+	static const struct cli_daemon_def def = {
+		.pidfile = DEFAULT_PIDFILE, .conf_opts = &conf_opts, .check = check_settings,
+		.setup = setup, .enter = enter, .ready = ready, .reload = reload,
+		.stop = stop, .stopped = stopped, .teardown = teardown,
 	};
-	struct cli_daemon d;
 	struct pubd p;
-	int rc;
 
 	memset(&p, 0, sizeof(p));
 	TAILQ_INIT(&p.held);
 	p.inotify_fd = -1;
 	p.journal.fd = p.journal.dirfd = -1;
-	cli_daemon_init(&d, &o, argc, argv);
-	p.prog = d.prog;
-	p.config_path = d.config_path;
-	log_init(d.prog, 1, LOG_NOTICE);
-	log_adjust(d.verbosity);
-	signal(SIGPIPE, SIG_IGN);
-	/* In the background a pidfile is always written; in the foreground
-	 * (systemd) only when asked. */
-	if (!d.foreground && !pidfile)
-		pidfile = DEFAULT_PIDFILE;
-
-	rc = run(&p, &d, pidfile);
-
-	if (p.loop)
-		pubd_drain_free(&p);
-	mqtt_client_free(p.client);
-	pubd_journal_close(&p.journal);
-	spool_close(p.spool);
-	pubd_settings_free(&p.set);
-	loop_free(p.loop);
-	/* After dropping root the pidfile's folder may not be writable: a
-	 * file left behind is unlocked, so it reads as stale. */
-	if (pidfile)
-		daemon_pidfile_remove(pidfile);
-	cli_daemon_free(&d);
-	return rc;
+	return cli_daemon_main(&def, &p, argc, argv);
 }

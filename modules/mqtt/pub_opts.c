@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fs.h"
 #include "pub.h"
 #include "version.h"
 
@@ -297,10 +298,10 @@ static int host_url(struct pub_cfg *c, const struct pub_args *a, const char *con
 
 int pub_read_all(const char *path, size_t max, char **bufp, size_t *lenp)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *n;
 	struct stat st;
-	int fd, r = 0;
+	size_t hint = 0;
+	uint8_t *buf;
+	int fd, r;
 
 	*bufp = NULL;
 	*lenp = 0;
@@ -313,52 +314,11 @@ int pub_read_all(const char *path, size_t max, char **bufp, size_t *lenp)
 			r = -EFBIG;
 			goto out;
 		}
-		cap = (size_t)st.st_size + 1;	/* +1 to see the end at once */
-		if (!(buf = malloc(cap + 1))) {
-			r = -ENOMEM;
-			goto out;
-		}
+		hint = (size_t)st.st_size;
 	}
-	for (;;) {
-		ssize_t got;
-
-		if (cap - len < 4096 && cap <= max) {
-			/* Double, but never past max + 1: a pipe that brings
-			 * more than max costs max + 1 bytes, not twice that. */
-			cap = cap ? cap * 2 : 65536;
-			if (cap > max + 1)
-				cap = max + 1;
-			if (!(n = realloc(buf, cap + 1))) {
-				r = -ENOMEM;
-				goto out;
-			}
-			buf = n;
-		}
-		got = read(fd, buf + len, cap - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-		if (len > max) {
-			r = -EFBIG;
-			goto out;
-		}
-	}
-	if (!buf && !(buf = malloc(1))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	buf = NULL;
+	if ((r = fs_read_stream(fd, max, hint, &buf, lenp)) == 0)
+		*bufp = (char *)buf;
 out:
-	free(buf);
 	if (path)
 		close(fd);
 	return r;

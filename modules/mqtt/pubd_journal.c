@@ -53,6 +53,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "pubd.h"
 
 #define JOURNAL_NAME	"pubd.inflight"
@@ -162,24 +163,6 @@ static bool parse_rec_v1(const char *p, char *op, struct pubd_restore *r)
 	r->packet_id = (uint16_t)v;
 	r->stage = p[0] == 'R' ? MQTT_STAGE_PUBREC : MQTT_STAGE_PUBLISHED;
 	return true;
-}
-
-static int write_at(int fd, const char *buf, size_t len, off_t off)
-{
-	while (len > 0) {
-		ssize_t w = pwrite(fd, buf, len, off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		buf += w;
-		len -= (size_t)w;
-		off += w;
-	}
-	return 0;
 }
 
 static int cmp_restore(const void *a, const void *b)
@@ -421,7 +404,7 @@ static int put_header(struct pubd_journal *j)
 
 	if (j->headed)
 		return 0;
-	r = write_at(j->fd, JOURNAL_HEADER, HEADER_LEN, 0);
+	r = fs_pwrite_all(j->fd, JOURNAL_HEADER, HEADER_LEN, 0);
 	if (r < 0)
 		return r;
 	j->headed = true;
@@ -517,7 +500,7 @@ static int append_unsynced(struct pubd_journal *j, char op, const struct pubd_re
 	if (r < 0)
 		return r;
 	format_rec(buf, op, rec->seq, rec->packet_id, rec->ident);
-	r = write_at(j->fd, buf, REC_LEN, j->size);
+	r = fs_pwrite_all(j->fd, buf, REC_LEN, j->size);
 	if (r < 0)
 		return r;
 	j->size += REC_LEN;
@@ -553,7 +536,7 @@ int pubd_journal_append_batch(struct pubd_journal *j, const struct pubd_restore 
 		for (k = 0; k < BATCH_CHUNK && i < n; k++, i++)
 			format_rec(buf + k * REC_LEN, recs[i].stage == MQTT_STAGE_PUBREC ? 'R' : 'P',
 			    recs[i].seq, recs[i].packet_id, recs[i].ident);
-		r = write_at(j->fd, buf, k * REC_LEN, at);
+		r = fs_pwrite_all(j->fd, buf, k * REC_LEN, at);
 		if (r < 0)
 			return r;
 		at += (off_t)(k * REC_LEN);
@@ -618,7 +601,7 @@ int pubd_journal_compact(struct pubd_journal *j, const char *newdir,
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		goto fail;
 	}
-	r = write_at(fd, buf, len, 0);
+	r = fs_pwrite_all(fd, buf, len, 0);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(j->dirfd, JOURNAL_TMP, j->dirfd, JOURNAL_NAME) < 0)

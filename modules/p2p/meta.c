@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "fs.h"
 #include "meta_int.h"
 
 #define URL_MAX 2048
@@ -297,39 +298,24 @@ out:
 
 int p2p_meta_load(const char *path, struct p2p_meta *m, char *why, size_t wl)
 {
-	struct stat st;
 	uint8_t *buf = NULL;
-	size_t got = 0;
+	size_t len = 0;
 	char sub[400];
-	int fd, e;
+	int e;
 
 	memset(m, 0, sizeof(*m));
-	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return meta_fail(why, wl, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	/* An operator's path: a link is followed, a FIFO refused at once. */
+	e = fs_read_file(AT_FDCWD, path, P2P_MAX_TORRENT_SIZE, FS_FOLLOW, &buf, &len);
+	if (e == -EINVAL)
 		return meta_fail(why, wl, -EINVAL, "%s: not a regular file", path);
-	}
-	if (st.st_size > P2P_MAX_TORRENT_SIZE) {
-		close(fd);
+	if (e == -EFBIG)
 		return meta_fail(why, wl, -E2BIG, "%s: larger than %u MiB", path,
 		    P2P_MAX_TORRENT_SIZE >> 20);
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
-	e = p2p_meta_parse(buf, got, m, sub, sizeof(sub));
+	if (e == -ENOMEM)
+		return e;
+	if (e < 0)
+		return meta_fail(why, wl, e, "%s: %s", path, strerror(-e));
+	e = p2p_meta_parse(buf, len, m, sub, sizeof(sub));
 	free(buf);
 	if (e < 0)
 		meta_fail(why, wl, e, "%s: %s", path, sub);

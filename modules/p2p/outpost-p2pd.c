@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +19,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "daemon.h"
 #include "log.h"
 #include "p2pd.h"
-#include "priv.h"
 #include "shape_kernel.h"
 
 #define DEFAULT_PIDFILE RUNSTATEDIR "/outpost-p2pd.pid"
@@ -31,35 +28,21 @@
 
 static const struct conf_opts conf_opts = { .schema = &conf_schema_outpost };
 
-static int extra_opt(int opt, const char *arg, void *ctx)
-{
-	const char **pidfile = ctx;
-
-	if (opt != 'p')
-		return -1;
-	*pidfile = arg;
-	return 0;
-}
-
-/* -n: what run() refuses beyond the schema: the user to switch to. */
+/* -n: what setup() refuses beyond the schema: the user to switch to. */
 static int check_settings(const struct conf *conf, void *ctx)
 {
 	struct p2pd_settings s;
 	char why[512];
-	uid_t uid;
-	gid_t gid;
-	int r = 0;
+	int r;
 
 	(void)ctx;
 	if (p2pd_settings_load(&s, conf, why, sizeof(why)) < 0) {
 		fprintf(stderr, "%s\n", why);
 		return -1;
 	}
-	if (geteuid() == 0 && (r = priv_user_ids(s.user, &uid, &gid)) < 0)
-		fprintf(stderr, "[node] user: cannot look up '%s': %s\n", s.user,
-		    r == -ESRCH ? "no such user" : strerror(-r));
+	r = cli_check_user(conf, s.user);
 	p2pd_settings_free(&s);
-	return r < 0 ? -1 : 0;
+	return r;
 }
 
 /* What the kernel can shape with, probed by the first apply (as root). */
@@ -115,24 +98,18 @@ static void on_tick(struct loop *l, void *arg)
 	p2pd_xfers_tick(d);
 }
 
-static void on_signal(struct loop *l, int signo, void *arg)
+/* The SIGHUP hook (cli_daemon_def.reload): p2pd_reload takes what can
+ * change while running; with shape = yes the region's caps go in again. */
+static void reload(void *ctx)
 {
-	struct p2pd *d = arg;
+	struct p2pd *d = ctx;
 	struct conf *conf = NULL;
 
-	if (signo == SIGHUP) {
-		if (conf_load(d->config_path, &conf_opts, &conf) < 0) {
-			log_err("reload: %s has errors; keeping the running configuration",
-			    d->config_path);
-			for (size_t i = 0; conf && i < conf_diag_count(conf); i++)
-				log_err("%s", conf_diag(conf, i));
-		} else if (p2pd_reload(d, conf) == 0 && d->set.shape)
-			(void)apply_shaping(conf);
-		conf_free(conf);
+	if (cli_daemon_reload_conf(d->config_path, &conf_opts, &conf) < 0)
 		return;
-	}
-	log_notice("%s: stopping", strsignal(signo));
-	loop_stop(l);
+	if (p2pd_reload(d, conf) == 0 && d->set.shape)
+		(void)apply_shaping(conf);
+	conf_free(conf);
 }
 
 static int setup_root(struct p2pd *d, const struct conf *conf, uid_t *uid, gid_t *gid)
@@ -140,12 +117,8 @@ static int setup_root(struct p2pd *d, const struct conf *conf, uid_t *uid, gid_t
 	const char *what;
 	int r;
 
-	r = priv_user_ids(d->set.user, uid, gid);
-	if (r < 0) {
-		log_err(r == -ESRCH ? "user '%s' does not exist: create it or set [node] user" :
-		    "cannot look up user '%s'", d->set.user);
+	if (cli_daemon_user(d->set.user, uid, gid) < 0)
 		return -1;
-	}
 	if ((r = p2pd_dir_setup(d->set.data_dir, *uid, *gid, &what)) < 0) {
 		log_err("cannot prepare the data folder %s for user '%s': %s", what, d->set.user,
 		    r == -ELOOP ? "it is a symbolic link" : strerror(-r));
@@ -185,46 +158,57 @@ static int open_engine(struct p2pd *d, uid_t uid)
 	return 0;
 }
 
-static int run(struct p2pd *d, const struct cli_daemon *c, const char *pidfile)
+/* Before detaching, as root: the data folder and the spool handed to
+ * [node] user, the caps, the peers' port, the control socket. */
+static int setup(void *ctx, const struct cli_daemon *c)
 {
-	const cap_value_t admin[] = { CAP_NET_ADMIN };
-	bool root = geteuid() == 0;
+	struct p2pd *d = ctx;
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	char why[512];
-	int r;
 
+	d->prog = c->prog;
+	d->config_path = c->config_path;
+	d->loop = c->loop;
 	if (p2pd_settings_load(&d->set, c->conf, why, sizeof(why)) < 0) {
 		log_err("%s", why);
-		return 1;
+		return -1;
 	}
-	if (root && setup_root(d, c->conf, &uid, &gid) < 0)
-		return 1;
+	if (geteuid() == 0 && setup_root(d, c->conf, &uid, &gid) < 0)
+		return -1;
 	if (d->set.spool[0] &&
 	    cli_daemon_spool(c->conf, d->set.spool, d->set.user, uid, gid, &d->spool) < 0)
-		return 1;
-	if ((r = loop_new(&d->loop)) < 0) {
-		log_err("cannot create the event loop: %s", strerror(-r));
-		return 1;
-	}
+		return -1;
 	if (open_engine(d, uid) < 0 || p2pd_ctl_open(d, uid, gid) < 0)
-		return 1;
-	if (cli_daemon_start(c, pidfile) < 0)
-		return 1;
+		return -1;
+	return 0;
+}
+
+/* Detached: drop to [node] user (CAP_NET_ADMIN only when shaping), then
+ * open the data folder as that user. */
+static int enter(void *ctx, const struct cli_daemon *c)
+{
+	const cap_value_t admin[] = { CAP_NET_ADMIN };
+	struct p2pd *d = ctx;
+	char why[512];
+
 	d->daemon = !c->foreground;
-	if (root && cli_daemon_drop(d->set.user, admin, d->set.shape ? 1 : 0) < 0)
-		return 1;
+	if (cli_daemon_drop(d->set.user, admin, d->set.shape ? 1 : 0) < 0)
+		return -1;
 	umask(0027);
 	if (p2pd_dir_open(d, why, sizeof(why)) < 0) {
 		log_err("%s", why);
-		return 1;
+		return -1;
 	}
-	if (loop_signal_add(d->loop, SIGTERM, on_signal, d) < 0 ||
-	    loop_signal_add(d->loop, SIGINT, on_signal, d) < 0 ||
-	    loop_signal_add(d->loop, SIGHUP, on_signal, d) < 0) {
-		log_err("cannot handle signals");
-		return 1;
-	}
+	return 0;
+}
+
+/* Signals handled: resume the transfers and tick. */
+static int ready(void *ctx)
+{
+	struct p2pd *d = ctx;
+	int r;
+
 	d->started_ms = loop_now_ms();
 	if ((r = p2pd_xfers_load(d)) < 0)
 		log_warn("%s/%s: %s", d->set.data_dir, P2PD_DIR_TORRENTS, strerror(-r));
@@ -232,55 +216,35 @@ static int run(struct p2pd *d, const struct cli_daemon *c, const char *pidfile)
 	log_notice("node %s%s%s: peers on port %u, control socket %s, %s", d->set.id,
 	    d->set.region[0] ? " of region " : "", d->set.region, p2p_ctx_port(d->ctx),
 	    d->set.control, d->set.data_dir);
-	r = loop_run(d->loop);
-	if (r < 0) {
-		log_err("event loop: %s", strerror(-r));
-		return 1;
-	}
 	return 0;
+}
+
+static void teardown(void *ctx)
+{
+	struct p2pd *d = ctx;
+
+	p2pd_ctl_close(d);
+	p2pd_fetches_free(d);
+	p2pd_xfers_free(d);
+	p2p_ctx_free(d->ctx);
+	resolver_free(d->res);
+	if (d->loop && d->tick_timer)
+		loop_timer_cancel(d->loop, d->tick_timer);
+	p2pd_dir_close(d);
+	spool_close(d->spool);
+	p2pd_settings_free(&d->set);
 }
 
 int main(int argc, char **argv)
 {
-	const char *pidfile = NULL;
-	struct cli_daemon_opts o = {
-		.synopsis = "[-dhnqVv] [-f file] [-p pidfile]",
-		.extra_opts = "p:",
-		.extra = extra_opt,
-		.ctx = &pidfile,
-		.conf_opts = &conf_opts,
-		.check = check_settings,
+	static const struct cli_daemon_def def = {
+		.pidfile = DEFAULT_PIDFILE, .conf_opts = &conf_opts, .check = check_settings,
+		.setup = setup, .enter = enter, .ready = ready, .teardown = teardown,
+		.reload = reload,	/* the SIGHUP hook */
 	};
-	struct cli_daemon c;
 	struct p2pd d;
-	int rc;
 
 	memset(&d, 0, sizeof(d));
 	d.dirfd = d.torrents_fd = d.content_fd = d.incoming_fd = -1;
-	cli_daemon_init(&c, &o, argc, argv);
-	d.prog = c.prog;
-	d.config_path = c.config_path;
-	log_init(c.prog, 1, LOG_NOTICE);
-	log_adjust(c.verbosity);
-	signal(SIGPIPE, SIG_IGN);
-	if (!c.foreground && !pidfile)
-		pidfile = DEFAULT_PIDFILE;
-
-	rc = run(&d, &c, pidfile);
-
-	p2pd_ctl_close(&d);
-	p2pd_fetches_free(&d);
-	p2pd_xfers_free(&d);
-	p2p_ctx_free(d.ctx);
-	resolver_free(d.res);
-	if (d.loop && d.tick_timer)
-		loop_timer_cancel(d.loop, d.tick_timer);
-	loop_free(d.loop);
-	p2pd_dir_close(&d);
-	spool_close(d.spool);
-	p2pd_settings_free(&d.set);
-	if (pidfile)
-		daemon_pidfile_remove(pidfile);
-	cli_daemon_free(&c);
-	return rc;
+	return cli_daemon_main(&def, &d, argc, argv);
 }

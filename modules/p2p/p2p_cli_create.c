@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "json.h"
 #include "meta.h"
 #include "p2p_cli.h"
@@ -55,7 +56,6 @@ static int write_out(const char *file, const struct wire_buf *b, bool force, cha
 {
 	char *tmp = NULL;
 	int fd = -1, r = 0;
-	size_t off = 0;
 
 	if (asprintf(&tmp, "%s.%ld.tmp", file, (long)getpid()) < 0)
 		return -ENOMEM;
@@ -65,17 +65,9 @@ static int write_out(const char *file, const struct wire_buf *b, bool force, cha
 		snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	while (off < b->len) {
-		ssize_t w = write(fd, b->data + off, b->len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			r = -errno;
-			snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
+	if ((r = fs_write_all(fd, b->data, b->len)) < 0) {
+		snprintf(why, whylen, "%s: %s", tmp, strerror(-r));
+		goto out;
 	}
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		fd = -1;

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "ctl.h"
+#include "fs.h"
 #include "meta.h"
 #include "p2p_cli.h"
 
@@ -49,8 +50,7 @@ static int settings(const struct p2p_cli *c, struct target *t)
 /* Write buf into DATA/incoming/name, never through a link. */
 static int drop_incoming(const char *data_dir, const char *name, const uint8_t *buf, size_t len)
 {
-	int dfd, ifd = -1, fd = -1, r = 0;
-	size_t off = 0;
+	int dfd, ifd = -1, fd = -1, r;
 
 	dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
@@ -71,17 +71,7 @@ static int drop_incoming(const char *data_dir, const char *name, const uint8_t *
 		r = -errno;
 		goto out;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
+	r = fs_write_all(fd, buf, len);
 	if (close(fd) < 0 && !r)
 		r = -errno;
 	if (r)
@@ -91,41 +81,6 @@ out:
 		close(ifd);
 	close(dfd);
 	return r;
-}
-
-static int read_all(const char *path, uint8_t **buf, size_t *len)
-{
-	/* O_NONBLOCK: a FIFO given as the .torrent is refused, not waited on */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
-	struct stat st;
-	size_t n;
-
-	if (!f) {
-		int r = -errno;
-
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > P2P_MAX_TORRENT_SIZE) {
-		fclose(f);
-		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-	}
-	*buf = malloc((size_t)st.st_size + 1);
-	if (!*buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	n = fread(*buf, 1, (size_t)st.st_size, f);
-	fclose(f);
-	if (n != (size_t)st.st_size) {
-		free(*buf);
-		return -EIO;
-	}
-	*len = n;
-	return 0;
 }
 
 /* The request for add: add-url, or add-file after dropping the file. */
@@ -145,7 +100,10 @@ static int add_request(const struct p2p_cli *c, const struct target *t, char *re
 		}
 		return 0;
 	}
-	if ((r = read_all(c->target, &buf, &len)) < 0) {
+	/* The operator's path: a link is followed; a FIFO is refused, not
+	 * waited on. */
+	r = fs_read_file(AT_FDCWD, c->target, P2P_MAX_TORRENT_SIZE, FS_FOLLOW, &buf, &len);
+	if (r < 0) {
 		fprintf(stderr, "%s: add: %s: %s\n", P2P_PROG, c->target,
 		    r == -EFBIG ? "larger than a .torrent may be" :
 		    r == -EINVAL ? "not a regular file" : strerror(-r));

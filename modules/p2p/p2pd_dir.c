@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "p2pd.h"
 #include "store_int.h"
 
@@ -22,32 +23,15 @@
 
 int p2pd_dir_setup(const char *data_dir, uid_t uid, gid_t gid, const char **what)
 {
-	char *s = strdup(data_dir), *p;
 	struct stat st;
 	int fd, r = 0;
 
 	*what = data_dir;
-	if (!s)
-		return -ENOMEM;
-	/* parents: root's, as a package manager would make them */
-	for (p = s + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(s, 0755) < 0 && errno != EEXIST)
-			r = -errno;
-		*p = '/';
-		if (r < 0)
-			break;
-	}
-	free(s);
-	if (r < 0)
-		return r;
-	if (mkdir(data_dir, DIR_MODE) < 0 && errno != EEXIST)
-		return -errno;
-	fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* parents: root's, as a package manager would make them; the folder
+	 * itself never through a link */
+	fd = fs_mkdir_open(data_dir, 0755, DIR_MODE, 0);
 	if (fd < 0)
-		return errno == ELOOP ? -ELOOP : -errno;
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 	} else if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0) {
@@ -96,51 +80,21 @@ void p2pd_dir_close(struct p2pd *d)
 
 int p2pd_read_file(int dirfd, const char *name, size_t max, uint8_t **buf, size_t *len)
 {
-	struct stat st;
-	uint8_t *b;
-	size_t got = 0;
 	int fd, r;
 
 	*buf = NULL;
 	*len = 0;
 	if ((r = p2p_fs_open(dirfd, name, O_RDONLY, 0, &fd)) < 0)
 		return r;
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size > max) {
-		r = (size_t)st.st_size > max ? -EFBIG : -errno;
-		close(fd);
-		return r;
-	}
-	b = malloc((size_t)st.st_size + 1);
-	if (!b) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	r = fs_read_fd(fd, max, buf, len);
 	close(fd);
-	if (got != (size_t)st.st_size) {
-		free(b);
-		return -EIO;
-	}
-	b[got] = '\0';
-	*buf = b;
-	*len = got;
-	return 0;
+	return r;
 }
 
 int p2pd_write_file(int dirfd, const char *name, const void *buf, size_t len, bool durable)
 {
 	char tmp[P2PD_PATH_MAX];
-	const uint8_t *p = buf;
-	size_t off = 0;
-	int fd, r = 0;
+	int fd, r;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -148,17 +102,7 @@ int p2pd_write_file(int dirfd, const char *name, const void *buf, size_t len, bo
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
-	while (off < len) {
-		ssize_t n = write(fd, p + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
+	r = fs_write_all(fd, buf, len);
 	if (!r && durable && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && !r)

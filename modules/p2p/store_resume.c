@@ -13,6 +13,7 @@
 
 #include <openssl/sha.h>
 
+#include "fs.h"
 #include "p2p_wire.h"
 #include "store_int.h"
 #include "wire.h"
@@ -117,35 +118,6 @@ out:
 	return rc;
 }
 
-static int read_all(int fd, uint8_t **out, size_t *len)
-{
-	struct stat st;
-	uint8_t *buf;
-	size_t off = 0;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > RESUME_MAX)
-		return -ESTALE;
-	buf = malloc((size_t)st.st_size);
-	if (!buf)
-		return -ENOMEM;
-	while (off < (size_t)st.st_size) {
-		ssize_t n = pread(fd, buf + off, (size_t)st.st_size - off, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(buf);
-			return -ESTALE;
-		}
-		off += (size_t)n;
-	}
-	*out = buf;
-	*len = off;
-	return 0;
-}
-
 int p2p_resume_parse(struct p2p_store *s, const uint8_t *buf, size_t len)
 {
 	const struct p2p_meta *m = s->m;
@@ -198,7 +170,7 @@ int p2p_resume_load(struct p2p_store *s)
 	close(sfd);
 	if (rc < 0)
 		return rc == -ENOENT ? -ENOENT : -ESTALE;
-	rc = read_all(fd, &buf, &len);
+	rc = fs_read_fd(fd, RESUME_MAX, &buf, &len);
 	close(fd);
 	if (rc < 0)
 		return rc == -ENOMEM ? rc : -ESTALE;

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "spool.h"
 #include "../tap.h"
+#include "child.h"
 
 static char tmpdir[] = "/tmp/test-cli.XXXXXX";
 
@@ -56,38 +57,26 @@ static int hook(const struct conf *conf, void *ctx)
 
 static const struct cli_daemon_opts *daemon_opts;
 
+static int init_child(void *arg)
+{
+	char **argv = arg;
+	struct cli_daemon d;
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	cli_daemon_init(&d, daemon_opts, argc, argv);
+	printf("fg=%d verbosity=%d path=%s id=%s\n", d.foreground, d.verbosity,
+	       d.config_path, conf_get_str(conf_section_get(d.conf, "node", NULL), "id"));
+	cli_daemon_free(&d);
+	return 100;
+}
+
 /* Run cli_daemon_init() on argv in a child; returns its exit status, or
  * 100 + what the child found when init returned. */
 static int run_daemon(char **argv)
 {
-	struct cli_daemon d;
-	int argc = 0, status;
-	pid_t pid;
-
-	while (argv[argc])
-		argc++;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		bail_out("fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (!freopen("out", "w", stdout) || !freopen("err", "w", stderr))
-			_exit(99);
-		cli_daemon_init(&d, daemon_opts, argc, argv);
-		printf("fg=%d verbosity=%d path=%s id=%s\n", d.foreground, d.verbosity,
-		       d.config_path, conf_get_str(conf_section_get(d.conf, "node", NULL), "id"));
-		cli_daemon_free(&d);
-		fflush(stdout);
-		_exit(100);
-	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
+	return run_child(init_child, argv);
 }
 
 int main(void)
@@ -222,7 +211,7 @@ int main(void)
 		conf_free(conf);
 	}
 
-	if (chdir("/") < 0 || nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+	if (rm_tree(tmpdir) < 0)
 		diag("cannot remove %s", tmpdir);
 	return done_testing();
 }
