@@ -100,6 +100,7 @@ int loop_new(struct loop **out)
 	if (l->epfd < 0) {
 		int err = -errno;
 
+		loop_works_fini(&l->works);
 		free(l);
 		return err;
 	}
