@@ -5,7 +5,9 @@
  * across a callback: each epoll event carries the fd and the generation of
  * the watcher it was registered for, and the registry is consulted again
  * right before each call. An event whose watcher was deleted (or replaced by
- * a new watcher on a reused fd number) in the same round is dropped. */
+ * a new watcher on a reused fd number) in the same round is dropped.
+ * Jobs (loop_work.c) report their end through an eventfd watched like the
+ * signalfd. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,12 +15,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "loop.h"
 #include "loop_timer.h"
+#include "loop_work.h"
 
 #define LOOP_MAX_EVENTS	64
 
@@ -47,10 +51,12 @@ struct loop {
 	sigset_t sigmask;	/* signals routed to sigfd */
 	struct loop_sig sigs[_NSIG];
 	size_t nsigs;
+	struct loop_works works;
 	bool stop;
 };
 
-/* epoll_data for the signalfd: generation 0 is never given to a watcher. */
+/* epoll_data for the signalfd and the jobs' eventfd: generation 0 is
+ * never given to a watcher. */
 #define LOOP_SIG_TAG	0
 
 static uint64_t loop_tag(int fd, uint32_t gen)
@@ -89,10 +95,12 @@ int loop_new(struct loop **out)
 	l->next_gen = 1;
 	sigemptyset(&l->sigmask);
 	loop_timers_init(&l->timers);
+	loop_works_init(&l->works);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		int err = -errno;
 
+		loop_works_fini(&l->works);
 		free(l);
 		return err;
 	}
@@ -105,6 +113,7 @@ void loop_free(struct loop *l)
 {
 	if (l == NULL)
 		return;
+	loop_works_fini(&l->works);
 	for (int s = 1; s < _NSIG; s++)
 		if (l->sigs[s].active)
 			loop_signal_del(l, s);
@@ -306,6 +315,40 @@ int loop_signal_del(struct loop *l, int signo)
 	return 0;
 }
 
+/* Run fn on a worker thread, then done on the loop. */
+uint64_t loop_work_start(struct loop *l, loop_work_fn fn, loop_work_cb done, void *arg)
+{
+	if (l->works.efd < 0) {
+		int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.u64 = loop_tag(fd, LOOP_SIG_TAG) };
+
+		if (fd < 0)
+			return 0;
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			int err = errno;
+
+			close(fd);
+			errno = err;
+			return 0;
+		}
+		l->works.efd = fd;
+	}
+	return loop_works_start(&l->works, fn, done, arg);
+}
+
+/* Ask a job to stop; its done still runs. */
+int loop_work_cancel(struct loop *l, uint64_t id)
+{
+	return loop_works_cancel(&l->works, id);
+}
+
+/* Cancel a job and wait for its fn to return; its done does not run. */
+int loop_work_wait(struct loop *l, uint64_t id)
+{
+	return loop_works_wait(&l->works, id);
+}
+
 /* Read and dispatch pending signals; returns callbacks run or -errno. */
 static int loop_dispatch_signals(struct loop *l)
 {
@@ -377,6 +420,10 @@ int loop_run_once(struct loop *l, int timeout_ms)
 		uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
 		struct loop_watcher *w;
 
+		if (gen == LOOP_SIG_TAG && fd == l->works.efd) {
+			ran += loop_works_dispatch(&l->works, l, &l->stop);
+			continue;
+		}
 		if (gen == LOOP_SIG_TAG) {
 			int r = loop_dispatch_signals(l);
 
@@ -405,7 +452,7 @@ int loop_run_once(struct loop *l, int timeout_ms)
 
 static bool loop_empty(const struct loop *l)
 {
-	return l->nwatchers == 0 && l->nsigs == 0 &&
+	return l->nwatchers == 0 && l->nsigs == 0 && l->works.njobs == 0 &&
 	       loop_timers_peek(&l->timers) == NULL;
 }
 

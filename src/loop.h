@@ -1,11 +1,13 @@
 /* loop.h: the event loop every Outpost daemon runs on.
  *
- * epoll for file descriptors, a binary heap of CLOCK_MONOTONIC timers, and
- * signals delivered through signalfd. Single-threaded; callbacks may add or
- * remove any watcher, timer or signal, including their own. */
+ * epoll for file descriptors, a binary heap of CLOCK_MONOTONIC timers,
+ * signals delivered through signalfd, and jobs run on worker threads.
+ * Callbacks all run on the loop's thread; they may add or remove any
+ * watcher, timer, signal or job, including their own. */
 #ifndef OUTPOST_LOOP_H
 #define OUTPOST_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 
@@ -16,11 +18,19 @@ typedef void (*loop_fd_cb)(struct loop *l, int fd, uint32_t events, void *arg);
 typedef void (*loop_timer_cb)(struct loop *l, void *arg);
 typedef void (*loop_signal_cb)(struct loop *l, int signo, void *arg);
 
+struct loop_work;
+/* A job's work, on a worker thread. */
+typedef void (*loop_work_fn)(const struct loop_work *w, void *arg);
+/* Its end, on the loop: cancelled when loop_work_cancel was called (fn may
+ * have stopped early, run to its end all the same, or not run at all). */
+typedef void (*loop_work_cb)(struct loop *l, bool cancelled, void *arg);
+
 /* Create a loop; returns 0 or -errno. */
 int loop_new(struct loop **out);
 
 /* Free the loop and everything registered in it (fds are not closed; its
- * signals are unblocked as by loop_signal_del). NULL-safe. */
+ * signals are unblocked as by loop_signal_del; jobs are cancelled, the
+ * running ones waited for, and no done callback runs). NULL-safe. */
 void loop_free(struct loop *l);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -58,6 +68,31 @@ int loop_signal_add(struct loop *l, int signo, loop_signal_cb cb, void *arg);
 /* Stop delivering signo and unblock it; 0 or -ENOENT. A copy of signo
  * still pending is discarded rather than left to the default action. */
 int loop_signal_del(struct loop *l, int signo);
+
+/* Work that would hold the loop up (hashing gigabytes, fsync) runs as a
+ * job: fn(w, arg) on one of a few worker threads, started with the first
+ * job (so drop privileges before: capabilities are per thread), which
+ * take jobs in the order started; then done(l, cancelled, arg) on the
+ * loop, in a later round. fn must not touch the loop, nor anything the
+ * loop's callbacks change meanwhile, unless it locks it itself; long work
+ * should look at loop_work_cancelled between steps. A job not yet done
+ * keeps loop_run going. Returns a job id > 0, or 0 with errno set. */
+uint64_t loop_work_start(struct loop *l, loop_work_fn fn, loop_work_cb done, void *arg);
+
+/* For fn: whether the job was cancelled (stop at the next step). Safe on
+ * any thread. */
+bool loop_work_cancelled(const struct loop_work *w);
+
+/* Ask job id to stop: fn sees loop_work_cancelled, and a job still queued
+ * never runs; done runs all the same, with cancelled. 0, or -ENOENT when
+ * done already ran (or is running) or id is unknown. */
+int loop_work_cancel(struct loop *l, uint64_t id);
+
+/* Cancel job id and wait until its fn returned (at once when it had not
+ * started); done is not called. For freeing what arg points to: the loop
+ * is held up until fn sees the cancel, so fn must look often. 0 or
+ * -ENOENT, as loop_work_cancel. */
+int loop_work_wait(struct loop *l, uint64_t id);
 
 /* Run until loop_stop() is called or nothing is left to wait for.
  * Returns 0, or -errno if epoll itself fails. */

@@ -11,3 +11,11 @@ tests_unit_test_p2p_engine_SOURCES = tests/unit/test-p2p-engine.c
 tests_unit_test_p2p_engine_CPPFLAGS = $(P2P_CPPFLAGS)
 tests_unit_test_p2p_engine_CFLAGS = $(P2P_CFLAGS)
 tests_unit_test_p2p_engine_LDADD = $(LIBP2P)
+
+# The start-up and final checks off the loop, on 64 MiB in tmpfs.
+check_PROGRAMS += tests/unit/test-p2p-check
+TESTS += tests/unit/test-p2p-check
+tests_unit_test_p2p_check_SOURCES = tests/unit/test-p2p-check.c tests/tap.h
+tests_unit_test_p2p_check_CPPFLAGS = $(P2P_CPPFLAGS)
+tests_unit_test_p2p_check_CFLAGS = $(P2P_CFLAGS)
+tests_unit_test_p2p_check_LDADD = $(LIBP2P)

@@ -151,8 +151,11 @@ struct p2p_xfer_opts {
 	void			*arg;
 };
 
-/* Open the store and start. The check of existing content runs from the
- * loop. 0 or -errno with why (bad folder, content missing for seed). */
+/* Open the store and start, from the loop. A check of content found on
+ * disk without a valid resume file runs on a worker thread (loop_work):
+ * P2P_CHECKING until it ends, refusing peers, its stats counting the
+ * pieces verified so far; so does the final check (P2P_FINISHING).
+ * 0 or -errno with why (bad folder, content missing for seed). */
 int p2p_xfer_start(struct p2p_ctx *c, const struct p2p_xfer_opts *o, struct p2p_xfer **out,
     char *why, size_t whylen);
 void p2p_xfer_get_stats(const struct p2p_xfer *x, struct p2p_stats *st);

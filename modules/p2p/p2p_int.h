@@ -221,6 +221,10 @@ struct p2p_xfer {
 	struct p2p_store	*store;
 	struct p2p_pick		*pick;
 	uint64_t		open_timer;
+	/* The check (P2P_CHECKING) or final check (P2P_FINISHING) on a
+	 * worker thread: it reads only job, and the store's files. */
+	struct p2p_store_job	*job;
+	uint64_t		work;		/* its loop_work id, 0 none */
 	struct p2p_peer		*peers;
 	unsigned		npeers;		/* connecting or connected */
 	struct p2p_known	*known;

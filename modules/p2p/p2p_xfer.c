@@ -209,13 +209,57 @@ bool p2p_xfer_can_buffer(struct p2p_xfer *x, uint32_t piece)
 	return true;
 }
 
-static void finish(struct p2p_xfer *x)
+/* ---- the whole checks, on a worker thread ---- */
+
+static bool job_stop(void *w)
 {
+	return loop_work_cancelled(w);
+}
+
+static void job_fn(const struct loop_work *w, void *arg)
+{
+	struct p2p_xfer *x = arg;
+
+	(void)p2p_store_job_run(x->job, job_stop, (void *)w);
+}
+
+/* The store is left alone meanwhile but for reads: blocks are dropped
+ * outside DOWNLOADING, the resume waits, and p2p_xfer_free waits for the
+ * job before the store goes. */
+static int job_start(struct p2p_xfer *x, bool fin, loop_work_cb done)
+{
+	int err = p2p_store_job_new(x->store, fin, &x->job);
+
+	if (err < 0)
+		return err;
+	x->work = loop_work_start(x->c->loop, job_fn, done, x);
+	if (!x->work) {
+		err = errno ? -errno : -ENOMEM;
+		p2p_store_job_free(x->job);
+		x->job = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static int job_end(struct p2p_xfer *x, char *why, size_t whylen)
+{
+	struct p2p_store_job *j = x->job;
+
+	x->job = NULL;
+	x->work = 0;
+	return p2p_store_job_end(j, why, whylen);
+}
+
+static void finish_done(struct loop *l, bool cancelled, void *arg)
+{
+	struct p2p_xfer *x = arg;
 	char why[256] = "";
 	int err;
 
-	set_state(x, P2P_FINISHING);
-	err = p2p_store_finish(x->store, why, sizeof(why));
+	(void)l;
+	(void)cancelled;
+	err = job_end(x, why, sizeof(why));
 	if (err == -EILSEQ) {
 		/* something changed on disk: fetch what no longer verifies */
 		const uint8_t *have = p2p_store_have(x->store);
@@ -229,6 +273,13 @@ static void finish(struct p2p_xfer *x)
 				x->have_bytes += p2p_piece_size(x->m, i);
 		p2p_xfer_event(x, P2P_EV_WARNING, "final check: %s", why);
 		set_state(x, P2P_DOWNLOADING);
+		/* interest was dropped while finishing */
+		for (struct p2p_peer *p = x->peers; p; p = p->next) {
+			if (p->st != PS_ACTIVE)
+				continue;
+			p2p_peer_update_interest(p);
+			p2p_peer_fill(p);
+		}
 		return;
 	}
 	if (err < 0) {
@@ -246,6 +297,20 @@ static void finish(struct p2p_xfer *x)
 		else
 			p2p_peer_update_interest(p);
 	}
+}
+
+/* Every piece verified: the final check and fdatasync go to a worker;
+ * the renames, quick, come back on the loop (finish_done). */
+static void finish(struct p2p_xfer *x)
+{
+	int err;
+
+	set_state(x, P2P_FINISHING);
+	if (x->state != P2P_FINISHING)
+		return;		/* the event's callback failed it */
+	err = job_start(x, true, finish_done);
+	if (err < 0)
+		fail(x, strerror(-err));
 }
 
 int p2p_xfer_piece(struct p2p_xfer *x, uint32_t piece, const uint8_t *data, uint32_t size,
@@ -296,7 +361,7 @@ int p2p_xfer_piece(struct p2p_xfer *x, uint32_t piece, const uint8_t *data, uint
 		if (p->am_interested && !p->nreqs && p2p_bit(p->bits, piece))
 			p2p_peer_update_interest(p);
 	}
-	if (p2p_store_complete(x->store))
+	if (p2p_store_complete(x->store) && x->state == P2P_DOWNLOADING)
 		finish(x);
 	return 0;
 }
@@ -362,21 +427,12 @@ void p2p_xfer_block(struct p2p_xfer *x, struct p2p_peer *p, uint32_t piece, uint
 
 /* ---- the loop's work ---- */
 
-static void on_open(struct loop *l, void *arg)
+/* The store is open and checked: pick, sources, and go. */
+static void opened(struct p2p_xfer *x)
 {
-	struct p2p_xfer *x = arg;
-	struct p2p_store_opts so = { .dir = x->dir, .seed_only = x->seed_only };
-	char why[256] = "";
 	uint64_t seed;
 	int err;
 
-	(void)l;
-	x->open_timer = 0;
-	err = p2p_store_open(x->m, &so, &x->store, why, sizeof(why));
-	if (err < 0) {
-		fail(x, why[0] ? why : strerror(-err));
-		return;
-	}
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = loop_now_ms();
 	err = p2p_pick_new(x->m, p2p_store_have(x->store), seed, &x->pick);
@@ -412,6 +468,53 @@ static void on_open(struct loop *l, void *arg)
 	try_connect(x, loop_now_ms());
 }
 
+static void check_done(struct loop *l, bool cancelled, void *arg)
+{
+	struct p2p_xfer *x = arg;
+	char why[256] = "";
+	int err;
+
+	(void)l;
+	(void)cancelled;
+	err = job_end(x, why, sizeof(why));
+	if (err < 0) {
+		p2p_store_close(x->store);	/* a check undone: resume untouched */
+		x->store = NULL;
+		fail(x, why[0] ? why : strerror(-err));
+		return;
+	}
+	opened(x);
+}
+
+/* Open the store; a check of what is on disk runs on a worker, the
+ * transfer CHECKING until it ends (check_done). */
+static void on_open(struct loop *l, void *arg)
+{
+	struct p2p_xfer *x = arg;
+	struct p2p_store_opts so = { .dir = x->dir, .seed_only = x->seed_only,
+				     .defer_check = true };
+	char why[256] = "";
+	int err;
+
+	(void)l;
+	x->open_timer = 0;
+	err = p2p_store_open(x->m, &so, &x->store, why, sizeof(why));
+	if (err < 0) {
+		fail(x, why[0] ? why : strerror(-err));
+		return;
+	}
+	if (!p2p_store_need_check(x->store)) {
+		opened(x);
+		return;
+	}
+	err = job_start(x, false, check_done);
+	if (err < 0) {
+		p2p_store_close(x->store);
+		x->store = NULL;
+		fail(x, strerror(-err));
+	}
+}
+
 void p2p_xfer_tick(struct p2p_xfer *x, uint64_t now)
 {
 	if (x->state == P2P_FAILED || x->state == P2P_CHECKING)
@@ -426,7 +529,7 @@ void p2p_xfer_tick(struct p2p_xfer *x, uint64_t now)
 		if (opt)
 			x->last_opt_ms = now;
 	}
-	if (x->dirty && now - x->last_save_ms >= SAVE_MS) {
+	if (x->dirty && x->state != P2P_FINISHING && now - x->last_save_ms >= SAVE_MS) {
 		if (p2p_store_save(x->store) == 0)
 			x->dirty = false;
 		x->last_save_ms = now;
@@ -598,6 +701,10 @@ void p2p_xfer_get_stats(const struct p2p_xfer *cx, struct p2p_stats *st)
 	st->size = x->m->size;
 	st->have_bytes = x->have_bytes;
 	st->found_bytes = x->store ? p2p_store_found_bytes(x->store) : 0;
+	if (x->job && x->state == P2P_CHECKING) {	/* what verified so far */
+		st->pieces = p2p_store_job_ok(x->job, &st->have_bytes);
+		st->found_bytes = st->have_bytes;
+	}
 	st->from_peers = x->from_peers;
 	st->from_webseeds = x->from_webseeds;
 	st->uploaded = x->uploaded;
@@ -639,6 +746,14 @@ void p2p_xfer_free(struct p2p_xfer *x)
 		*pp = x->next;
 	if (x->open_timer)
 		loop_timer_cancel(x->c->loop, x->open_timer);
+	/* A check running reads the store: it stops at its next piece. The
+	 * resume file then stays as it was (an undone check) or says every
+	 * piece is had (an undone final check, done again next time). */
+	if (x->work)
+		loop_work_wait(x->c->loop, x->work);
+	x->work = 0;
+	p2p_store_job_free(x->job);
+	x->job = NULL;
 	x->cb = NULL;	/* no events from the teardown */
 	p2p_src_stop(x);
 	for (struct p2p_peer *p = x->peers; p; p = p->next)

@@ -34,3 +34,6 @@ p2pd_tests = tests/p2p/p2pd-basic.sh tests/p2p/p2pd-region.sh tests/p2p/p2pd-reg
 EXTRA_DIST += tests/p2p/p2pd-lib.sh tests/p2p/p2pd-region-test.sh
 TESTS += $(p2pd_tests)
 dist_check_SCRIPTS += $(p2pd_tests)
+# It answers while a worker checks content found in place.
+TESTS += tests/p2p/p2pd-check.sh
+dist_check_SCRIPTS += tests/p2p/p2pd-check.sh

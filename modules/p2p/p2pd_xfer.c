@@ -183,10 +183,16 @@ static void on_event(struct p2p_xfer *x, enum p2p_event ev, const char *text, vo
 		break;
 	case P2P_EV_STATE:
 		p2p_xfer_get_stats(x, &st);
-		if (st.state == P2P_SEEDING)
+		if (st.state == P2P_SEEDING) {
 			on_done(t);
-		else if (st.state == P2P_FAILED)
+		} else if (st.state == P2P_FAILED) {
 			on_failed(t, st.error[0] ? st.error : text);
+		} else if (st.state == P2P_FINISHING) {
+			/* every byte is in; the final check takes a while and
+			 * a kill meanwhile must not lose the counts */
+			totals(t, &st);
+			state_save(t, false);
+		}
 		break;
 	case P2P_EV_FAILED:
 		on_failed(t, text);

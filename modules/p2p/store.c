@@ -20,7 +20,7 @@ static int set_why(char *why, size_t whylen, int rc, const char *what)
 
 /* Walk [off, off + len) of the piece space: write (buf into files), or
  * read (files into buf, pad files and gaps as zeros). */
-static int range_io(struct p2p_store *s, uint64_t off, uint8_t *buf, size_t len, bool wr)
+int p2p_store_io(struct p2p_store *s, uint64_t off, uint8_t *buf, size_t len, bool wr)
 {
 	const struct p2p_meta *m = s->m;
 	size_t lo = 0, hi = m->nfiles, i;
@@ -175,7 +175,7 @@ static int prealloc_all(struct p2p_store *s, char *why, size_t whylen)
 	return 0;
 }
 
-static uint64_t have_bytes(const struct p2p_store *s)
+uint64_t p2p_store_have_bytes(const struct p2p_store *s)
 {
 	uint64_t n = 0;
 	uint32_t i;
@@ -186,7 +186,7 @@ static uint64_t have_bytes(const struct p2p_store *s)
 	return n;
 }
 
-static void count_have(struct p2p_store *s)
+void p2p_store_count_have(struct p2p_store *s)
 {
 	uint32_t i;
 
@@ -216,9 +216,10 @@ int p2p_store_open(const struct p2p_meta *m, const struct p2p_store_opts *o,
 	s->progress = o->progress;
 	s->arg = o->arg;
 	s->seed_only = o->seed_only;
+	s->dir = strdup(o->dir);
 	s->fds = malloc(m->nfiles * sizeof(*s->fds) + 1);
 	s->have = calloc(1, p2p_bitfield_bytes(m->npieces));
-	if (!s->fds || !s->have) {
+	if (!s->fds || !s->have || !s->dir) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -240,8 +241,12 @@ int p2p_store_open(const struct p2p_meta *m, const struct p2p_store_opts *o,
 		goto fail;
 	if (rc == 1) {
 		s->final = true;
-		if (p2p_resume_load(s) != 0 && (rc = p2p_store_check(s, why, whylen)) < 0)
-			goto fail;
+		if (p2p_resume_load(s) != 0) {
+			if (o->defer_check)
+				s->need_check = true;
+			else if ((rc = p2p_store_check(s, why, whylen)) < 0)
+				goto fail;
+		}
 	} else if (o->seed_only) {
 		rc = -ENOENT;
 		if (why && whylen)
@@ -257,12 +262,20 @@ int p2p_store_open(const struct p2p_meta *m, const struct p2p_store_opts *o,
 		resumed = rc == 0;
 		if ((rc = prealloc_all(s, why, whylen)) < 0)
 			goto fail;
-		if (!resumed && old && (rc = p2p_store_check(s, why, whylen)) < 0)
-			goto fail;
+		if (!resumed && old) {
+			if (o->defer_check)
+				s->need_check = true;
+			else if ((rc = p2p_store_check(s, why, whylen)) < 0)
+				goto fail;
+		}
 		s->dirty = true;
 	}
-	count_have(s);
-	s->found = have_bytes(s);
+	if (s->need_check) {	/* the job says the rest (p2p_store_job_end) */
+		*out = s;
+		return 0;
+	}
+	p2p_store_count_have(s);
+	s->found = p2p_store_have_bytes(s);
 	if (o->seed_only && s->count != m->npieces) {
 		if (why && whylen)
 			snprintf(why, whylen, "%s: %u of %u pieces do not match", o->dir,
@@ -282,7 +295,8 @@ void p2p_store_close(struct p2p_store *s)
 {
 	if (!s)
 		return;
-	if (s->dirty && !s->final && s->stagefd >= 0)
+	/* A check left undone leaves the resume file as it was. */
+	if (s->dirty && !s->final && s->stagefd >= 0 && !s->need_check)
 		(void)p2p_resume_write(s);
 	close_files(s);
 	if (s->stagefd >= 0)
@@ -291,6 +305,7 @@ void p2p_store_close(struct p2p_store *s)
 		close(s->dirfd);
 	free(s->fds);
 	free(s->have);
+	free(s->dir);
 	free(s);
 }
 
@@ -329,11 +344,13 @@ int p2p_store_write_piece(struct p2p_store *s, uint32_t i, const uint8_t *data, 
 		return -EINVAL;
 	if (p2p_bit(s->have, i))
 		return -EEXIST;
+	if (s->need_check)
+		return -EBUSY;
 	if (s->seed_only)
 		return -EROFS;
 	if (!p2p_piece_verify(s->m, i, data, len))
 		return -EILSEQ;
-	rc = range_io(s, (uint64_t)i * s->m->piece_len, (uint8_t *)data, len, true);
+	rc = p2p_store_io(s, (uint64_t)i * s->m->piece_len, (uint8_t *)data, len, true);
 	if (rc < 0) {
 		snprintf(what, sizeof(what), "piece %u", i);
 		return set_why(why, whylen, rc, what);
@@ -350,46 +367,14 @@ int p2p_store_read(struct p2p_store *s, uint32_t i, uint32_t begin, uint8_t *buf
 		return -ENOENT;
 	if ((uint64_t)begin + len > p2p_piece_span(s->m, i))
 		return -EINVAL;
-	return range_io(s, (uint64_t)i * s->m->piece_len + begin, buf, len, false);
-}
-
-int p2p_store_check(struct p2p_store *s, char *why, size_t whylen)
-{
-	const struct p2p_meta *m = s->m;
-	uint8_t *buf;
-	uint32_t i, ok = 0;
-	int rc;
-
-	buf = malloc(m->piece_len);
-	if (!buf)
-		return -ENOMEM;
-	memset(s->have, 0, p2p_bitfield_bytes(m->npieces));
-	for (i = 0; i < m->npieces; i++) {
-		uint32_t n = p2p_piece_size(m, i);
-
-		rc = range_io(s, (uint64_t)i * m->piece_len, buf, n, false);
-		if (rc < 0) {
-			free(buf);
-			return set_why(why, whylen, rc, "check");
-		}
-		if (p2p_piece_verify(m, i, buf, n)) {
-			p2p_bit_set(s->have, i);
-			ok++;
-		}
-		if (s->progress)
-			s->progress(i + 1, m->npieces, s->arg);
-	}
-	free(buf);
-	s->count = ok;
-	s->dirty = true;
-	return (int)ok;
+	return p2p_store_io(s, (uint64_t)i * s->m->piece_len + begin, buf, len, false);
 }
 
 int p2p_store_save(struct p2p_store *s)
 {
 	int rc;
 
-	if (!s->dirty || s->final || s->stagefd < 0)
+	if (!s->dirty || s->final || s->stagefd < 0 || s->need_check)
 		return 0;
 	rc = p2p_resume_write(s);
 	if (rc == 0)
@@ -447,29 +432,13 @@ static void remove_stage(struct p2p_store *s)
 	(void)fsync(s->dirfd);
 }
 
-int p2p_store_finish(struct p2p_store *s, char *why, size_t whylen)
+/* Every file into its final place, the staging folder gone. */
+int p2p_store_place(struct p2p_store *s, char *why, size_t whylen)
 {
 	const struct p2p_meta *m = s->m;
 	size_t i;
 	int rc;
 
-	if (s->count != m->npieces)
-		return -EAGAIN;
-	rc = p2p_store_check(s, why, whylen);
-	if (rc < 0)
-		return rc;
-	if ((uint32_t)rc != m->npieces) {
-		if (why && whylen)
-			snprintf(why, whylen, "%u of %u pieces changed on disk",
-			    m->npieces - (uint32_t)rc, m->npieces);
-		(void)p2p_store_save(s);
-		return -EILSEQ;
-	}
-	for (i = 0; i < m->nfiles; i++)
-		if (s->fds[i] >= 0 && !s->seed_only && fdatasync(s->fds[i]) < 0)
-			return set_why(why, whylen, -errno, m->files[i].path);
-	if (s->final)
-		return 0;
 	for (i = 0; i < m->nfiles; i++) {
 		if (s->fds[i] < 0)
 			continue;

@@ -12,6 +12,10 @@
  * open finds it there: with a valid resume it trusts it, else it verifies
  * every piece (p2p_store_check).
  *
+ * Both whole checks can run off the caller's thread as a job (struct
+ * p2p_store_job): an event loop opens with defer_check and runs the check,
+ * and the final check of finish, on a worker thread (loop_work_start).
+ *
  * Only verified pieces are written: p2p_store_write_piece hashes the piece
  * first. Every open is relative to a folder fd with O_NOFOLLOW on each
  * component and O_NOCTTY|O_NONBLOCK, refusing anything but a regular file
@@ -31,7 +35,10 @@ struct p2p_store_opts {
 	const char	*dir;		/* target folder (created if missing, mode 0755) */
 	bool		seed_only;	/* the content must already be complete in place:
 					 * never create or write */
-	/* Progress of a check: pieces done of total. */
+	bool		defer_check;	/* a check open needs is left to a job:
+					 * p2p_store_need_check */
+	/* Progress of a check run on the caller's thread (not of a job):
+	 * pieces done of total. */
 	void		(*progress)(uint32_t done, uint32_t total, void *arg);
 	void		*arg;
 };
@@ -71,5 +78,32 @@ int p2p_store_save(struct p2p_store *s);
  * 0, -EILSEQ (a piece changed on disk: it is cleared from the bitfield),
  * or -errno with why. */
 int p2p_store_finish(struct p2p_store *s, char *why, size_t whylen);
+
+/* Opened with defer_check, the content needs a check job before anything
+ * counts as had: until it ends nothing is had, written or saved. */
+bool p2p_store_need_check(const struct p2p_store *s);
+
+/* A whole check as a job: new and end on the store's thread; run on any
+ * thread, while the store's thread only reads pieces (p2p_store_read):
+ * it must not write, save, finish or close the store until end or free.
+ * The job reads the files and hashes into a bitfield of its own; finish
+ * also fdatasyncs every file when all match. */
+struct p2p_store_job;
+/* finish: the final check (-EAGAIN unless every piece is had); else the
+ * check p2p_store_need_check asks for, or a re-check. 0 or -errno. */
+int p2p_store_job_new(struct p2p_store *s, bool finish, struct p2p_store_job **out);
+/* Hash every piece; stop(arg) is asked between pieces and files (NULL:
+ * never stop). 0, -ECANCELED, or -errno (the reason goes to end). */
+int p2p_store_job_run(struct p2p_store_job *j, bool (*stop)(void *arg), void *arg);
+/* Pieces that verified so far, and their bytes (any thread). */
+uint32_t p2p_store_job_ok(const struct p2p_store_job *j, uint64_t *bytes);
+/* Apply the result to the store and free the job. The check: the count
+ * of pieces that verify, or as p2p_store_open would have failed (for
+ * seed_only "DIR: 3 of 120 pieces do not match", -EILSEQ). The final
+ * check: as p2p_store_finish. */
+int p2p_store_job_end(struct p2p_store_job *j, char *why, size_t whylen);
+/* Drop a job (stopped or never run): the store stays as before it, a
+ * check still needed. NULL-safe. */
+void p2p_store_job_free(struct p2p_store_job *j);
 
 #endif

@@ -1,6 +1,6 @@
 # modules/p2p/ store fragment (owner: store).
 modules_p2p_libp2p_a_SOURCES += modules/p2p/store.c modules/p2p/store_fs.c \
-	modules/p2p/store_resume.c modules/p2p/store_int.h
+	modules/p2p/store_resume.c modules/p2p/store_job.c modules/p2p/store_int.h
 
 check_PROGRAMS += tests/unit/test-p2p-store
 TESTS += tests/unit/test-p2p-store

@@ -19,11 +19,21 @@ struct p2p_store {
 	uint32_t		count;
 	uint64_t		found;
 	bool			final, seed_only, dirty;
+	bool			need_check;	/* a check job must end first */
+	char			*dir;
 	void			(*progress)(uint32_t done, uint32_t total, void *arg);
 	void			*arg;
 	char			hex[65];
 	char			resume[80];	/* file name under .outpost-p2p */
 };
+
+/* Read or write [off, off + len) of the piece space (store.c); reads
+ * only pread, so a job may read while the loop serves pieces. */
+int p2p_store_io(struct p2p_store *s, uint64_t off, uint8_t *buf, size_t len, bool wr);
+uint64_t p2p_store_have_bytes(const struct p2p_store *s);
+void p2p_store_count_have(struct p2p_store *s);
+/* The end of finish: rename every file into place, drop the staging. */
+int p2p_store_place(struct p2p_store *s, char *why, size_t whylen);
 
 /* Open folder rel (a '/'-separated path, "" for base itself) under base,
  * one component at a time, never following links; create missing ones

@@ -220,12 +220,15 @@ static void fx_init(struct fx *x, const char *what, const struct tfile *f, size_
 	x->cl = ctx_new();
 }
 
-/* The seeder, uploading at most up_rate (0: unlimited). */
+/* The seeder, uploading at most up_rate (0: unlimited). Its check of
+ * the content runs on a worker, refusing peers meanwhile: wait for it,
+ * so a getter's first dial is not turned away into a back-off. */
 static void fx_seed(struct fx *x, uint64_t up_rate)
 {
 	struct p2p_xfer_opts o = { .seed_only = true, .limits = { .up_rate = up_rate } };
 
 	x->xs = xfer_start(x->cs, o, &x->m, x->sdir, &x->ws, false);
+	run_until(&x->ws.done, NULL, 20000);
 }
 
 /* The getter, from these peers with these limits. */

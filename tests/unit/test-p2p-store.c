@@ -1,7 +1,8 @@
 /* test-p2p-store.c: the content on disk (store.h), with a v1 multi-file
  * meta built by hand (a pad file included): pieces written in random
  * order, refused bad pieces, resume, stale resume, finish, seeding in
- * place, and links or FIFOs planted in the way. */
+ * place, links or FIFOs planted in the way, and the deferred check as a
+ * job (stopped, then run to its end). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -293,6 +294,67 @@ static void test_finish_planted(void)
 	p2p_store_close(s);
 }
 
+static unsigned stop_after;
+
+static bool stop_soon(void *arg)
+{
+	(void)arg;
+	return stop_after-- == 0;
+}
+
+/* Staged pieces without a resume file, opened with defer_check: nothing
+ * is had until a check job ends; a stopped job leaves no resume file. */
+static void test_job(void)
+{
+	struct p2p_store_opts o = { .dir = NULL, .defer_check = true };
+	struct p2p_store_job *j;
+	struct p2p_store *s;
+	char dir[128], res[256], why[256] = "";
+	uint32_t n = meta.npieces, i;
+	uint64_t bytes = 0;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/job", base);
+	o.dir = dir;
+	rc = open_dir(dir, false, &s, why);
+	for (i = 0; rc == 0 && i + 1 < n; i++)
+		rc = p2p_store_write_piece(s, i, piece(i), p2p_piece_size(&meta, i), why, 256);
+	p2p_store_close(rc == 0 ? s : NULL);
+	snprintf(res, sizeof(res), "%s/.outpost-p2p/abababababababababababababababababababab.resume",
+	    dir);
+	ok(rc == 0 && unlink(res) == 0, "staged %u pieces, resume file removed", n - 1);
+
+	rc = p2p_store_open(&meta, &o, &s, why, sizeof(why));
+	ok(rc == 0 && p2p_store_need_check(s) && p2p_store_count(s) == 0,
+	    "defer_check: open leaves the check to a job, nothing had yet");
+	if (rc != 0)
+		return;
+	is_int(p2p_store_write_piece(s, n - 1, piece(n - 1), p2p_piece_size(&meta, n - 1), why, 256),
+	    -EBUSY, "no write before the check");
+	is_int(p2p_store_job_new(s, true, &j), -EAGAIN, "no final check before the check");
+	ok(p2p_store_job_new(s, false, &j) == 0, "a check job");
+	stop_after = 2;
+	is_int(p2p_store_job_run(j, stop_soon, NULL), -ECANCELED, "stopped after 2 pieces");
+	ok(p2p_store_job_ok(j, &bytes) == 2 &&
+	    bytes == (uint64_t)p2p_piece_size(&meta, 0) + p2p_piece_size(&meta, 1),
+	    "2 verified so far, and their bytes");
+	p2p_store_job_free(j);
+	ok(p2p_store_need_check(s) && p2p_store_count(s) == 0, "dropped: the check still needed");
+	p2p_store_close(s);
+	ok(access(res, F_OK) != 0, "closed: no resume file from an undone check");
+
+	rc = p2p_store_open(&meta, &o, &s, why, sizeof(why));
+	ok(rc == 0 && p2p_store_job_new(s, false, &j) == 0, "again, a check job");
+	if (rc != 0)
+		return;
+	is_int(p2p_store_job_run(j, NULL, NULL), 0, "run to its end");
+	is_int(p2p_store_job_end(j, why, sizeof(why)), (int)n - 1, "end: %u pieces verify", n - 1);
+	ok(!p2p_store_need_check(s) && p2p_store_count(s) == n - 1 &&
+	    p2p_store_found_bytes(s) > 0, "applied: had and found");
+	p2p_store_close(s);
+	ok(access(res, F_OK) == 0, "closed: the resume file written");
+}
+
 int main(void)
 {
 	unsigned seed = (unsigned)time(NULL);
@@ -311,6 +373,7 @@ int main(void)
 	test_planted("f1", ".outpost-p2p/abababababababababababababababababababab/t/a", true);
 	test_planted("f2", "t/b", true);
 	test_finish_planted();
+	test_job();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	if (system(cmd) != 0)
 		diag("could not remove %s", base);
