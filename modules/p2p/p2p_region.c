@@ -44,6 +44,7 @@
 #include "p2p_int.h"
 #include "p2p_pick.h"
 #include "p2p_region_tab.h"
+#include "p2p_rendezvous.h"
 
 /* Peers found by LSD connect within a second or two: fetching from the
  * origin before they have would take their pieces too. */
@@ -71,6 +72,11 @@ struct p2p_region {
 	/* our announces */
 	uint64_t		lsd_first_ms, lsd_sent_ms, lsd_next_ms, expire_ms;
 	uint64_t		rnd;
+	/* cut off: nothing came over the LAN for a lease */
+	uint32_t		*near;		/* slots of the connected members */
+	size_t			nnear, near_cap;
+	uint64_t		lan_ok_ms, lan_ms, from_peers;
+	bool			starved;
 };
 
 int p2p_region_init(struct p2p_xfer *x, const struct p2p_region_opts *o)
@@ -99,7 +105,7 @@ int p2p_region_init(struct p2p_xfer *x, const struct p2p_region_opts *o)
 		free(r);
 		return -ENOMEM;
 	}
-	r->start_ms = loop_now_ms();
+	r->start_ms = r->lan_ok_ms = loop_now_ms();
 	r->rnd = r->tab.m[0].key ^ r->start_ms;
 	r->dirty = true;
 	p2p_bucket_set(&r->origin, r->origin_rate);
@@ -114,6 +120,7 @@ void p2p_region_free(struct p2p_xfer *x)
 	if (!r)
 		return;
 	free(r->lan);
+	free(r->near);
 	p2p_rtab_free(&r->tab);
 	free(r);
 	x->rg = NULL;
@@ -172,6 +179,35 @@ static bool is_member(const struct p2p_region *r, const struct p2p_peer *p)
 	return p->st == PS_ACTIVE && p->node[0] && !strcmp(p->region, r->name);
 }
 
+/* The connected members' slots again; whether one is new among them. */
+static bool sync_near(struct p2p_region *r)
+{
+	const struct p2p_rtab *t = &r->tab;
+	bool fresh = false;
+	size_t n = 0;
+
+	for (uint32_t s = 1; s < t->nm; s++)
+		n += t->m[s].used && t->m[s].peer;
+	if (n > r->near_cap) {
+		uint32_t *a = reallocarray(r->near, n, sizeof(*a));
+
+		if (!a)
+			return false;	/* the old list: only the fallback is stale */
+		r->near = a;
+		r->near_cap = n;
+	}
+	n = 0;
+	for (uint32_t s = 1; s < t->nm; s++) {
+		if (!t->m[s].used || !t->m[s].peer)
+			continue;
+		if (n >= r->nnear || r->near[n] != s)
+			fresh = true;
+		r->near[n++] = s;
+	}
+	r->nnear = n;
+	return fresh;
+}
+
 /* The connected members into the table (the peers' pointers are valid
  * only while not dirty: a closed peer makes it dirty before it goes). */
 static void sync_peers(struct p2p_xfer *x)
@@ -187,6 +223,12 @@ static void sync_peers(struct p2p_xfer *x)
 	r->dirty = false;
 	if (r->tab.live != before)
 		r->share_ms = 0;
+	if (sync_near(r) && r->starved) {
+		/* a new neighbour may join us to the rest again */
+		r->starved = false;
+		r->lan_ok_ms = loop_now_ms();
+		r->share_ms = 0;
+	}
 }
 
 unsigned p2p_region_members(struct p2p_xfer *x)
@@ -241,12 +283,58 @@ static bool delivers(const struct p2p_rmember *m, void *arg)
 	    (m->lsd && lsd_delivers(j->r, m, j->now));
 }
 
+/* Cut off from the region's LAN: as the connected view of old, we
+ * first among us and the connected members that deliver. */
+static bool ranks_first_near(struct p2p_xfer *x, uint32_t piece, uint64_t now)
+{
+	const struct p2p_region *r = x->rg;
+	uint64_t best = p2p_rv_score(r->tab.m[0].key, piece);
+	struct judge j = { r, now };
+
+	for (size_t i = 0; i < r->nnear; i++) {
+		const struct p2p_rmember *m = &r->tab.m[r->near[i]];
+
+		if (p2p_rv_score(m->key, piece) > best && delivers(m, &j))
+			return false;
+	}
+	return true;
+}
+
 /* Whether we rank first for piece among the members still delivering. */
 static bool ranks_first(struct p2p_xfer *x, uint32_t piece, uint64_t now)
 {
 	struct judge j = { x->rg, now };
 
+	if (x->rg->starved)
+		return ranks_first_near(x, piece, now);
 	return p2p_rtab_owner(&x->rg->tab, piece, delivers, &j) == 0;
+}
+
+/* Cut off: nothing came from peers for a lease (counted only while our
+ * origin fetches succeed) though we lack pieces. The members we rank
+ * behind may be delivering, but not to us: a connection graph split in
+ * parts (each member holds few) is the usual cause. We then rank as if
+ * the region were the members we are connected to, until a new one
+ * connects. */
+static void check_cut_off(struct p2p_xfer *x, uint64_t now)
+{
+	struct p2p_region *r = x->rg;
+	uint64_t since = r->lan_ok_ms;
+
+	if (now - r->lan_ms < 1000)
+		return;
+	r->lan_ms = now;
+	if (x->from_peers != r->from_peers || p2p_xfer_complete(x)) {
+		r->from_peers = x->from_peers;
+		r->lan_ok_ms = now;
+		return;
+	}
+	if (r->ok_since_ms > since)
+		since = r->ok_since_ms;
+	if (!r->starved && r->ok_since_ms && now - since > r->lease_ms) {
+		r->starved = true;
+		r->share_ms = 0;
+	}
 }
 
 /* A piece nobody near has yet: we lack it and no connected peer has it. */
@@ -308,6 +396,7 @@ int64_t p2p_region_pick(struct p2p_xfer *x, uint64_t now)
 		return -1;
 	if (r->dirty)
 		sync_peers(x);
+	check_cut_off(x, now);
 	work_out_share(x, now);
 	if (!p2p_bucket_avail(&r->origin, now))
 		return -1;

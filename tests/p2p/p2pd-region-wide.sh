@@ -1,6 +1,6 @@
 #!/bin/bash
 # p2pd-region-wide.sh: a region of 8 devices where no daemon may hold
-# more than 3 connections ([p2p] max-peers = 2, max-connections = 3), so
+# more than 3 connections ([p2p] max-peers = max-connections = 3), so
 # none sees the whole region through its peers; the members must come
 # from LSD. One package (P2PD_TEST_MIB, default 16 MiB) added on every
 # device at once:
@@ -19,7 +19,7 @@ top_builddir=${top_builddir:-.}
 N=8 CAP=3
 p2pd_region_begin "${P2PD_TEST_MIB:-16}" a:$N
 for d in $(region_devs a); do
-	p2pd_conf "$d" a "max-peers = 2" "max-connections = $CAP"
+	p2pd_conf "$d" a "max-peers = $CAP" "max-connections = $CAP"
 done
 # shellcheck disable=SC2046
 p2pd_start_all $(region_devs a)
