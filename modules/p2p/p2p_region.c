@@ -217,8 +217,8 @@ static void sync_peers(struct p2p_xfer *x)
 
 	p2p_rtab_peers_begin(&r->tab);
 	for (struct p2p_peer *p = x->peers; p; p = p->next)
-		if (is_member(r, p) && p2p_rtab_peer_add(&r->tab, p->node, p) < 0)
-			return;	/* out of memory: dirty still, try again */
+		if (is_member(r, p) && p2p_rtab_peer_add(&r->tab, p->node, p) == -ENOMEM)
+			return;	/* dirty still, try again; past the cap: left out */
 	p2p_rtab_peers_end(&r->tab);
 	r->dirty = false;
 	if (r->tab.live != before)

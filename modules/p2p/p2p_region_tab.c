@@ -112,6 +112,8 @@ static uint32_t add(struct p2p_rtab *t, const char *name)
 	size_t pos;
 	bool found;
 
+	if (t->live >= P2P_RTAB_MAX)
+		return NONE;
 	for (slot = 1; slot < t->nm && t->m[slot].used; slot++)
 		;
 	if (slot == t->nm) {
@@ -207,7 +209,7 @@ int p2p_rtab_heard(struct p2p_rtab *t, const struct p2p_lsd_member *lm, uint64_t
 	if (found) {
 		slot = t->idx[i];
 	} else if ((slot = add(t, name)) == NONE) {
-		return -ENOMEM;
+		return t->live >= P2P_RTAB_MAX ? -ENOSPC : -ENOMEM;
 	} else {
 		fresh = true;
 	}
@@ -244,7 +246,7 @@ int p2p_rtab_peer_add(struct p2p_rtab *t, const char *node, const void *peer)
 		return 0;
 	slot = found ? t->idx[i] : add(t, name);
 	if (slot == NONE)
-		return -ENOMEM;
+		return t->live >= P2P_RTAB_MAX ? -ENOSPC : -ENOMEM;
 	if (!t->m[slot].peer)
 		t->m[slot].peer = peer;
 	return !found;

@@ -19,6 +19,8 @@
 #include "p2p_net.h"
 
 #define P2P_RTAB_TOP	4	/* members kept ranked per piece */
+#define P2P_RTAB_MAX	4096	/* members at most: a flood of made-up names
+				 * on the LAN cannot grow the table further */
 #define P2P_RTAB_NONE	UINT32_MAX
 
 struct p2p_rmember {
@@ -51,11 +53,12 @@ void p2p_rtab_free(struct p2p_rtab *t);
 /* The node name as the table keeps it (as p2p_ext.c reads handshakes). */
 void p2p_rtab_name(const char *in, char out[64]);
 /* LSD heard m (of our region): 1 when it is a newcomer, 0 a refresh or
- * we ourselves, -ENOMEM. */
+ * we ourselves, -ENOMEM (or -ENOSPC past P2P_RTAB_MAX). */
 int p2p_rtab_heard(struct p2p_rtab *t, const struct p2p_lsd_member *m, uint64_t now);
 /* The connected members, given again whenever they change: begin, then
  * each peer with its node name, then end, which drops the members
- * neither connected nor heard. peer_add returns 1 for a newcomer. */
+ * neither connected nor heard. peer_add returns 1 for a newcomer, 0,
+ * or -ENOMEM / -ENOSPC as p2p_rtab_heard. */
 void p2p_rtab_peers_begin(struct p2p_rtab *t);
 int p2p_rtab_peer_add(struct p2p_rtab *t, const char *node, const void *peer);
 void p2p_rtab_peers_end(struct p2p_rtab *t);

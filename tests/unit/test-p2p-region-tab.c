@@ -121,6 +121,18 @@ static void test_table(void)
 	is_int(p2p_rtab_peer_add(&t, "d??v", &peer1), 0, "UTF-8 by LSD = '?' by handshake");
 	p2p_rtab_peers_end(&t);
 	p2p_rtab_free(&t);
+
+	/* a flood of made-up names stops at the cap */
+	p2p_rtab_init(&t, ih, 8, "me");
+	for (int i = 0; i < P2P_RTAB_MAX + 10; i++) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "f%d", i);
+		m = lm(n, 0);
+		p2p_rtab_heard(&t, &m, 1000);
+	}
+	is_int((int)t.live, P2P_RTAB_MAX, "a flood of names: %d members at most", P2P_RTAB_MAX);
+	p2p_rtab_free(&t);
 	p2p_rtab_free(&t);
 	ok(1, "freed twice");
 }
