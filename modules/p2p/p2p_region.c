@@ -21,11 +21,14 @@
  * when it is back. LSD members silent for three of their intervals
  * leave the set.
  *
- * Members announce every 3 s, or every N x 10 ms for N members past 300,
- * so each hears at most ~100 datagrams a second per transfer (about
- * 30 KB/s: 1000 members, 10 s apart), plus answers to newcomers (at most
- * one per member per half interval) so that a newcomer knows the region
- * before its first origin fetch.
+ * Members announce every 3 s, or every N x 10 ms for N members past 300
+ * (one datagram of ~260 bytes on the wire, IPv4 only), so each member
+ * receives N / max(3 s, N x 10 ms) datagrams a second per transfer:
+ * 1000 members, 10 s apart, give 100/s, ~26 KB/s (0.2 Mbit/s); 300 or
+ * fewer give N/3 per second (8 members: 2.7/s). Answers to newcomers
+ * (at most one per member per half interval, so that a newcomer knows
+ * the region before its first origin fetch) at most double that while
+ * the region starts; each transfer running at once adds as much.
  *
  * The region's origin rate is shared out in proportion to what each
  * member still has to fetch (every member can count everyone's share),
