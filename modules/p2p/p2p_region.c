@@ -313,8 +313,15 @@ static bool ranks_first(struct p2p_xfer *x, uint32_t piece, uint64_t now)
 	return p2p_rtab_owner(&x->rg->tab, piece, delivers, &j) == 0;
 }
 
+/* A piece nobody near has yet: we lack it and no connected peer has it. */
+static bool unseen(struct p2p_xfer *x, uint32_t piece)
+{
+	return !p2p_bit(p2p_store_have(x->store), piece) && !p2p_pick_avail(x->pick, piece);
+}
+
 /* Cut off: nothing came from peers for a lease (counted only while our
- * origin fetches succeed) though we lack pieces. The members we rank
+ * origin fetches succeed) while we wait for pieces others rank first
+ * for. The members we rank
  * behind may be delivering, but not to us: a connection graph split in
  * parts (each member holds few) is the usual cause. We then rank as if
  * the region were the members we are connected to, until a new one
@@ -334,16 +341,17 @@ static void check_cut_off(struct p2p_xfer *x, uint64_t now)
 	}
 	if (r->ok_since_ms > since)
 		since = r->ok_since_ms;
-	if (!r->starved && r->ok_since_ms && now - since > r->lease_ms) {
-		r->starved = true;
-		r->share_ms = 0;
+	if (r->starved || !r->ok_since_ms || now - since <= r->lease_ms)
+		return;
+	/* only while we wait for others' pieces: our own just take long */
+	for (uint32_t i = 0; i < x->m->npieces; i++) {
+		if (unseen(x, i) && !ranks_first(x, i, now)) {
+			r->starved = true;
+			r->share_ms = 0;
+			return;
+		}
 	}
-}
-
-/* A piece nobody near has yet: we lack it and no connected peer has it. */
-static bool unseen(struct p2p_xfer *x, uint32_t piece)
-{
-	return !p2p_bit(p2p_store_have(x->store), piece) && !p2p_pick_avail(x->pick, piece);
+	r->lan_ok_ms = now;
 }
 
 static bool ours_to_fetch(uint32_t piece, void *arg)

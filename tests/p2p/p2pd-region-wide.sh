@@ -16,7 +16,7 @@ top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/p2p/p2p-lib.sh"
 . "$top_srcdir/tests/p2p/region-lib.sh"
 . "$top_srcdir/tests/p2p/p2pd-lib.sh"
-N=8 CAP=3
+N=8 CAP=${P2PD_TEST_CAP:-3}
 p2pd_region_begin "${P2PD_TEST_MIB:-16}" a:$N
 for d in $(region_devs a); do
 	p2pd_conf "$d" a "max-peers = $CAP" "max-connections = $CAP"
