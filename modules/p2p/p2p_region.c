@@ -79,6 +79,7 @@ struct p2p_region {
 	uint32_t		*near;		/* slots of the connected members */
 	size_t			nnear, near_cap;
 	uint64_t		lan_ok_ms, lan_ms, from_peers;
+	uint64_t		grew_ms;	/* some LSD member's count last grew */
 	bool			starved;
 };
 
@@ -321,7 +322,7 @@ static bool unseen(struct p2p_xfer *x, uint32_t piece)
 
 /* Cut off: nothing came from peers for a lease (counted only while our
  * origin fetches succeed) while we wait for pieces others rank first
- * for. The members we rank
+ * for, and others announce progress. The members we rank
  * behind may be delivering, but not to us: a connection graph split in
  * parts (each member holds few) is the usual cause. We then rank as if
  * the region were the members we are connected to, until a new one
@@ -342,6 +343,9 @@ static void check_cut_off(struct p2p_xfer *x, uint64_t now)
 	if (r->ok_since_ms > since)
 		since = r->ok_since_ms;
 	if (r->starved || !r->ok_since_ms || now - since <= r->lease_ms)
+		return;
+	/* others progress meanwhile, or it is the origin that is away */
+	if (!r->grew_ms || now - r->grew_ms > r->lease_ms)
 		return;
 	/* only while we wait for others' pieces: our own just take long */
 	for (uint32_t i = 0; i < x->m->npieces; i++) {
@@ -454,10 +458,17 @@ void p2p_region_lsd(struct p2p_xfer *x, const struct p2p_lsd_member *m)
 {
 	struct p2p_region *r = x->rg;
 	uint64_t now = loop_now_ms(), gap, at;
+	uint32_t slot;
+	int rc;
 
 	if (!r || strcmp(m->region, r->name) || m->npieces != x->m->npieces)
 		return;
-	if (p2p_rtab_heard(&r->tab, m, now) <= 0)
+	rc = p2p_rtab_heard(&r->tab, m, now);
+	slot = p2p_rtab_find(&r->tab, m->node);
+	if (slot != P2P_RTAB_NONE && slot && r->tab.m[slot].grew_ms == now &&
+	    r->tab.m[slot].have)
+		r->grew_ms = now;
+	if (rc <= 0)
 		return;
 	r->share_ms = 0;
 	/* a newcomer: answer soon, so it knows us before it fetches; at
