@@ -36,9 +36,10 @@ conns()
 }
 # shellcheck disable=SC2046
 p2pd_add_all "$REGION_WEB/pkg.torrent" $(region_devs a)
+# all_done: sample the connections, then whether every device is done
 # shellcheck disable=SC2046
-run_ok "all $N devices finish" wait_until 120 \
-	eval 'conns; p2pd_all_seeding $(region_devs a)'
+all_done() { conns; p2pd_all_seeding $(region_devs a); }
+run_ok "all $N devices finish" wait_until 120 all_done
 # shellcheck disable=SC2046
 is "$(p2pd_bad_copies pkg "$PKG_SHA" $(region_devs a))" 0 "every device has the right SHA-256"
 most=$(sort -n "$T/conns" | tail -1)
