@@ -110,7 +110,7 @@ int p2p_region_init(struct p2p_xfer *x, const struct p2p_region_opts *o)
 		return -ENOMEM;
 	}
 	r->start_ms = r->lan_ok_ms = loop_now_ms();
-	r->rnd = r->tab.m[0].key ^ r->start_ms;
+	r->rnd = (r->tab.m[0].key ^ r->start_ms) | 1;	/* xorshift never leaves 0 */
 	r->dirty = true;
 	p2p_bucket_set(&r->origin, r->origin_rate);
 	x->rg = r;
