@@ -28,8 +28,7 @@ contrib/init.d/outpost-p2pd: contrib/outpost-p2pd.init.in Makefile
 
 # The daemon in namespaces with nginx as the origin (p2p-lib.sh).
 p2pd_tests = tests/p2p/p2pd-basic.sh tests/p2p/p2pd-region.sh tests/p2p/p2pd-regions.sh \
-	tests/p2p/p2pd-churn.sh tests/p2p/p2pd-outage.sh tests/p2p/p2pd-shape.sh \
-	tests/p2p/p2pd-region-wide.sh tests/p2p/p2pd-lsd.sh
+	tests/p2p/p2pd-churn.sh tests/p2p/p2pd-outage.sh tests/p2p/p2pd-shape.sh
 EXTRA_DIST += tests/p2p/p2pd-lib.sh
 TESTS += $(p2pd_tests)
 dist_check_SCRIPTS += $(p2pd_tests)

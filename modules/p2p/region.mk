@@ -31,3 +31,10 @@ tests_unit_test_p2p_region_tab_SOURCES = tests/unit/test-p2p-region-tab.c tests/
 tests_unit_test_p2p_region_tab_CPPFLAGS = $(P2P_CPPFLAGS)
 tests_unit_test_p2p_region_tab_CFLAGS = $(P2P_CFLAGS)
 tests_unit_test_p2p_region_tab_LDADD = $(LIBP2P)
+
+# Region members found by LSD: a region wider than each daemon's
+# connections, and a region daemon with libtorrent by LSD alone (the
+# daemon's world of p2pd.mk).
+p2pd_lsd_tests = tests/p2p/p2pd-region-wide.sh tests/p2p/p2pd-lsd.sh
+TESTS += $(p2pd_lsd_tests)
+dist_check_SCRIPTS += $(p2pd_lsd_tests)
