@@ -123,9 +123,11 @@ struct p2p_prefix {
  * (web seeds) by one member only: the one of the live members with the
  * highest rendezvous score for it (p2p_rendezvous.h); the others wait
  * for it over the LAN, and skip a member that has delivered nothing for
- * lease_ms. Members are the peers that name the same region in their
- * extension handshake, and we; peers outside the region (neither the
- * same region nor an address in lan) are refused unless other_regions. */
+ * lease_ms. Members are we, those heard announcing the torrent in the
+ * same region by LSD (every few seconds, with their node id and
+ * progress), and the connected peers that name the same region in their
+ * extension handshake; peers outside the region (neither the same region
+ * nor an address in lan) are refused unless other_regions. */
 struct p2p_region_opts {
 	const char		*node;		/* our member name: the [node] id */
 	const char		*name;		/* the region */

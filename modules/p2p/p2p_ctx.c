@@ -18,6 +18,8 @@
 
 #include "p2p_int.h"
 
+/* The plain BEP 14 announce of all transfers; a region transfer also
+ * announces itself as a member much more often (p2p_region.c). */
 #define LSD_EVERY_MS	(5 * 60 * 1000)
 
 bool p2p_addr_eq(const struct p2p_addr *a, const struct p2p_addr *b)
@@ -161,12 +163,16 @@ fail:
 	return err;
 }
 
-static void on_lsd(const uint8_t ih[20], const struct p2p_addr *a, void *arg)
+static void on_lsd(const uint8_t ih[20], const struct p2p_addr *a,
+    const struct p2p_lsd_member *m, void *arg)
 {
 	struct p2p_xfer *x = p2p_xfer_by_hash(arg, ih);
 
-	if (x && !x->no_lsd && !x->m->private_)
-		p2p_xfer_add_peer(x, a);
+	if (!x || x->no_lsd || x->m->private_)
+		return;
+	if (m && x->rg)
+		p2p_region_lsd(x, m);
+	p2p_xfer_add_peer(x, a);
 }
 
 static void ctx_tick(struct loop *l, void *arg)
@@ -183,6 +189,8 @@ static void ctx_tick(struct loop *l, void *arg)
 		for (struct p2p_peer *p = x->peers; p; p = p->next)
 			if (p->throttled || p->up_wait)
 				p2p_peer_wake(p);
+		if (x->rg && c->lsd)
+			p2p_region_lsd_tick(x, now);
 		if (second)
 			p2p_xfer_tick(x, now);
 		else if (x->rg)

@@ -303,6 +303,10 @@ int64_t p2p_region_pick(struct p2p_xfer *x, uint64_t now);
 void p2p_region_spent(struct p2p_xfer *x, size_t bytes);
 /* An origin fetch of ours succeeded or failed (see p2p_region.c). */
 void p2p_region_origin(struct p2p_xfer *x, bool ok);
+/* LSD heard a member announce x (it may be of another region). */
+void p2p_region_lsd(struct p2p_xfer *x, const struct p2p_lsd_member *m);
+/* Every tick: our own member announce when due, and expiry. */
+void p2p_region_lsd_tick(struct p2p_xfer *x, uint64_t now);
 
 /* p2p_ctx.c */
 void p2p_ctx_keep_stop(struct p2p_ctx *c, struct p2p_stop *s);

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "p2p_net.h"
-#include "wire.h"
 
 #define LSD_PORT	6771
 #define LSD_GROUP4	"239.192.152.143"
@@ -94,8 +93,8 @@ static void on_read(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct p2p_lsd *d = arg;
 	uint8_t buf[LSD_RX_MAX + 1], ih[LSD_PER_DGRAM * 4][20];
+	struct p2p_lsd_info info;
 	struct p2p_addr a;
-	char cookie[64];
 	uint16_t port;
 	ssize_t n;
 	int k;
@@ -108,10 +107,10 @@ static void on_read(struct loop *l, int fd, uint32_t events, void *arg)
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&a.ss, &a.len);
 		if (n < 0)
 			return;
-		k = p2p_lsd_parse(buf, (size_t)n, ih, sizeof(ih) / sizeof(ih[0]), &port, cookie,
-		    sizeof(cookie));
-		if (k <= 0 || strcmp(cookie, d->cookie) == 0)
+		k = p2p_lsd_parse(buf, (size_t)n, ih, sizeof(ih) / sizeof(ih[0]), &info);
+		if (k <= 0 || strcmp(info.cookie, d->cookie) == 0)
 			continue;	/* malformed, or our own announce looped back */
+		port = info.port;
 		if (a.ss.ss_family == AF_INET)
 			((struct sockaddr_in *)&a.ss)->sin_port = htons(port);
 		else if (a.ss.ss_family == AF_INET6)
@@ -119,7 +118,7 @@ static void on_read(struct loop *l, int fd, uint32_t events, void *arg)
 		else
 			continue;
 		for (int i = 0; i < k; i++)
-			d->cb(ih[i], &a, d->arg);
+			d->cb(ih[i], &a, info.member ? &info.m : NULL, d->arg);
 	}
 }
 
@@ -162,31 +161,17 @@ fail:
 	return rc;
 }
 
-static int send_one(struct p2p_lsd *d, int fd, bool v6, const uint8_t (*ih)[20], size_t n)
+static int send_one(struct p2p_lsd *d, int fd, bool v6, const uint8_t (*ih)[20], size_t n,
+    const struct p2p_lsd_member *m)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
-	struct wire_buf b;
-	char line[96];
-	int rc = 0;
+	char buf[1500];
+	int k;
 
-	wire_buf_init(&b);
-	snprintf(line, sizeof(line), "BT-SEARCH * HTTP/1.1\r\nHost: %s:%d\r\nPort: %u\r\n",
-	    v6 ? "[" LSD_GROUP6 "]" : LSD_GROUP4, LSD_PORT, d->port);
-	wire_put_bytes(&b, line, strlen(line));
-	for (size_t i = 0; i < n; i++) {
-		char *p = line + snprintf(line, sizeof(line), "Infohash: ");
-		for (size_t k = 0; k < 20; k++)
-			p += snprintf(p, 3, "%02x", ih[i][k]);
-		wire_put_bytes(&b, line, strlen(line));
-		wire_put_bytes(&b, "\r\n", 2);
-	}
-	snprintf(line, sizeof(line), "cookie: %s\r\n\r\n\r\n", d->cookie);
-	wire_put_bytes(&b, line, strlen(line));
-	if (wire_buf_error(&b)) {
-		rc = wire_buf_error(&b);
-		goto out;
-	}
+	k = p2p_lsd_format(buf, sizeof(buf), v6, d->port, d->cookie, ih, n, m);
+	if (k < 0)
+		return k;
 	if (v6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 		s6->sin6_family = AF_INET6;
@@ -200,11 +185,9 @@ static int send_one(struct p2p_lsd *d, int fd, bool v6, const uint8_t (*ih)[20],
 		inet_pton(AF_INET, LSD_GROUP4, &s4->sin_addr);
 		len = sizeof(*s4);
 	}
-	if (sendto(fd, b.data, b.len, 0, (struct sockaddr *)&ss, len) < 0)
-		rc = -errno;
-out:
-	wire_buf_free(&b);
-	return rc;
+	if (sendto(fd, buf, (size_t)k, 0, (struct sockaddr *)&ss, len) < 0)
+		return -errno;
+	return 0;
 }
 
 int p2p_lsd_announce(struct p2p_lsd *d, const uint8_t (*ih)[20], size_t n)
@@ -213,11 +196,24 @@ int p2p_lsd_announce(struct p2p_lsd *d, const uint8_t (*ih)[20], size_t n)
 
 	for (size_t i = 0; i < n; i += LSD_PER_DGRAM) {
 		size_t k = n - i < LSD_PER_DGRAM ? n - i : LSD_PER_DGRAM;
-		if (d->fd4 >= 0 && (r = send_one(d, d->fd4, false, ih + i, k)))
+		if (d->fd4 >= 0 && (r = send_one(d, d->fd4, false, ih + i, k, NULL)))
 			rc = r;
-		if (d->fd6 >= 0 && (r = send_one(d, d->fd6, true, ih + i, k)))
+		if (d->fd6 >= 0 && (r = send_one(d, d->fd6, true, ih + i, k, NULL)))
 			rc = r;
 	}
+	return rc;
+}
+
+int p2p_lsd_announce_member(struct p2p_lsd *d, const uint8_t ih[20],
+    const struct p2p_lsd_member *m)
+{
+	const uint8_t (*one)[20] = (const uint8_t (*)[20])ih;
+	int rc = -ENOTCONN;
+
+	if (d->fd4 >= 0 && (rc = send_one(d, d->fd4, false, one, 1, m)) == 0)
+		return 0;
+	if (d->fd6 >= 0)
+		rc = send_one(d, d->fd6, true, one, 1, m);
 	return rc;
 }
 

@@ -94,9 +94,29 @@ SSL_CTX *p2p_tls_ctx_new(const char *ca_file, char *why, size_t whylen);
 
 /* ---- local service discovery (BEP 14) ---- */
 
+/* What a region member adds to its announce, as header lines other
+ * clients skip (x-outpost-node, -region, -have: HAVE/ALL, -every: ms):
+ * who it is, how far it got with the one torrent the datagram names,
+ * and how often it announces (it is gone after three silent intervals). */
+#define P2P_LSD_EVERY_MIN	500
+#define P2P_LSD_EVERY_MAX	600000
+struct p2p_lsd_member {
+	char		node[64], region[64];	/* UTF-8, no control characters */
+	uint32_t	have, npieces;		/* pieces verified / all (>= 1) */
+	uint32_t	every_ms;		/* P2P_LSD_EVERY_MIN..MAX */
+};
+struct p2p_lsd_info {
+	uint16_t		port;
+	char			cookie[64];	/* "" if none (cut to fit) */
+	bool			member;		/* m holds valid x-outpost- lines */
+	struct p2p_lsd_member	m;
+};
+
 struct p2p_lsd;
-/* A peer announced info-hash ih on the LAN, listening at a. */
-typedef void (*p2p_lsd_cb)(const uint8_t ih[20], const struct p2p_addr *a, void *arg);
+/* A peer announced info-hash ih on the LAN, listening at a; m is what a
+ * region member said of itself, or NULL. */
+typedef void (*p2p_lsd_cb)(const uint8_t ih[20], const struct p2p_addr *a,
+    const struct p2p_lsd_member *m, void *arg);
 struct p2p_lsd_opts {
 	bool		v4, v6;		/* 239.192.152.143:6771, [ff15::efc0:988f]:6771 */
 	const char	*ifname;	/* NULL: the default multicast interface */
@@ -109,11 +129,20 @@ int p2p_lsd_new(struct loop *l, const struct p2p_lsd_opts *o, p2p_lsd_cb cb, voi
 /* Announce these hashes now (one BT-SEARCH datagram per family; the
  * engine calls it at start and every 5 minutes, BEP 14 rate limits). */
 int p2p_lsd_announce(struct p2p_lsd *d, const uint8_t (*ih)[20], size_t n);
+/* Announce one torrent as a region member: one datagram, on IPv4 (IPv6
+ * only when IPv4 fails: members hear both, one is enough). */
+int p2p_lsd_announce_member(struct p2p_lsd *d, const uint8_t ih[20],
+    const struct p2p_lsd_member *m);
 void p2p_lsd_free(struct p2p_lsd *d);
-/* Parse one datagram (pure, fuzzed): fills up to max hashes, *port; the
- * count or -EBADMSG. cookie (may be NULL) receives the cookie, "" if none. */
-int p2p_lsd_parse(const uint8_t *buf, size_t n, uint8_t (*ih)[20], size_t max, uint16_t *port,
-    char *cookie, size_t cookie_len);
+/* Parse one datagram (pure, fuzzed): fills up to max hashes and info;
+ * the count or -EBADMSG. Bad or duplicate x-outpost- lines, or several
+ * hashes, leave info->member false but the rest parsed. */
+int p2p_lsd_parse(const uint8_t *buf, size_t n, uint8_t (*ih)[20], size_t max,
+    struct p2p_lsd_info *info);
+/* Write a datagram (m NULL: plain BEP 14; else exactly one hash) into
+ * buf: its length, or -ENOSPC / -EINVAL. */
+int p2p_lsd_format(char *buf, size_t cap, bool v6, uint16_t port, const char *cookie,
+    const uint8_t (*ih)[20], size_t n, const struct p2p_lsd_member *m);
 
 /* ---- web seeds (BEP 19) ---- */
 

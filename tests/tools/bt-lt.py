@@ -7,8 +7,9 @@
            [--timeout S] [--max-upload-rate B/s] [--lsd] TORRENT DIR
 
 get (default): downloads TORRENT into DIR, prints one JSON line
-{"type":"done",...} and exits 0 when every piece is verified (after
---seed-time seconds of seeding), 1 on timeout. --seed: checks DIR, prints
+{"type":"done",...,"from_lsd":B} (B: some peer was found by LSD) and exits 0
+when every piece is verified (after --seed-time seconds of seeding), 1 on
+timeout. --seed: checks DIR, prints
 {"type":"seeding",...} once the content verified (exit 1 if it does not),
 then seeds until SIGTERM/SIGINT or --seed-time, printing
 {"type":"stopped","uploaded":N}. No DHT, UPnP, NAT-PMP or uTP, no LSD
@@ -77,9 +78,12 @@ def run(a):
     peers = [p.rsplit(":", 1) for p in a.peer]
     last_connect = 0.0
     seeding_since = None
+    from_lsd = False
     while not stop:
         st = h.status()
         now = time.time()
+        # a peer libtorrent dialled because of an LSD announce it heard
+        from_lsd = from_lsd or any(p.source & lt.peer_info.lsd for p in h.get_peer_info())
         if st.state not in (lt.torrent_status.checking_files,
                             lt.torrent_status.checking_resume_data):
             if peers and now - last_connect > 2 and not st.is_seeding:
@@ -97,7 +101,7 @@ def run(a):
                 seeding_since = now
                 out({"type": "done", "seconds": round(now - t0, 3),
                      "downloaded": st.total_payload_download,
-                     "pieces": st.num_pieces})
+                     "pieces": st.num_pieces, "from_lsd": from_lsd})
         if seeding_since is not None and a.seed_time is not None and \
                 now - seeding_since >= a.seed_time:
             break

@@ -27,11 +27,13 @@ struct lsd_run {
 	uint64_t	end;
 };
 
-static void on_peer(const uint8_t ih[20], const struct p2p_addr *a, void *arg)
+static void on_peer(const uint8_t ih[20], const struct p2p_addr *a,
+    const struct p2p_lsd_member *m, void *arg)
 {
 	char buf[80];
 
 	(void)arg;
+	(void)m;
 	p2p_addr_format(a, buf, sizeof(buf));
 	printf("peer ");
 	for (int i = 0; i < 20; i++)

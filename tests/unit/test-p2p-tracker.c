@@ -2,6 +2,7 @@
  * percent-encoding, the BEP 48 scrape URL, the announce query, BEP 19
  * URLs, BEP 14 datagrams. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "p2p_net.h"
@@ -150,9 +151,16 @@ static void test_tracker_parse(void)
 #define H1 "0123456789abcdef0123456789ABCDEF01234567"
 #define H2 "ffffffffffffffffffffffffffffffffffffffff"
 
+static struct p2p_lsd_info last;
+
 static int lsd(const char *s, uint8_t (*ih)[20], size_t max, uint16_t *port, char *ck)
 {
-	return p2p_lsd_parse((const uint8_t *)s, strlen(s), ih, max, port, ck, 32);
+	int k = p2p_lsd_parse((const uint8_t *)s, strlen(s), ih, max, &last);
+
+	*port = last.port;
+	memcpy(ck, last.cookie, 31);
+	ck[31] = '\0';
+	return k;
 }
 
 static void test_lsd(void)
@@ -191,7 +199,104 @@ static void test_lsd(void)
 
 	uint8_t big[5000];
 	memset(big, 'a', sizeof(big));
-	is_int(p2p_lsd_parse(big, sizeof(big), ih, 4, &port, NULL, 0), -EBADMSG, "oversize");
+	is_int(p2p_lsd_parse(big, sizeof(big), ih, 4, &last), -EBADMSG, "oversize");
+	ok(!last.member, "a plain announce names no member");
+}
+
+#define LSD_HEAD "BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: 6881\r\n" \
+	"Infohash: " H1 "\r\n"
+#define LSD_TAIL "cookie: k\r\n\r\n\r\n"
+#define X_NODE "x-outpost-node: dev1\r\n"
+#define X_REGION "x-outpost-region: a\r\n"
+#define X_HAVE "x-outpost-have: 12/64\r\n"
+#define X_EVERY "x-outpost-every: 3000\r\n"
+
+/* A member's announce: the round trip, and each hostile value, which
+ * costs the member part only. */
+static void test_lsd_member(void)
+{
+	static const struct {
+		const char *dgram, *what;
+	} bad[] = {
+		{ LSD_HEAD X_NODE X_REGION X_HAVE LSD_TAIL, "no every" },
+		{ LSD_HEAD X_REGION X_HAVE X_EVERY LSD_TAIL, "no node" },
+		{ LSD_HEAD X_NODE X_NODE X_REGION X_HAVE X_EVERY LSD_TAIL, "node twice" },
+		{ LSD_HEAD "x-outpost-node: dev2\r\n" X_NODE X_REGION X_HAVE X_EVERY LSD_TAIL,
+		  "two nodes" },
+		{ LSD_HEAD X_NODE X_REGION X_HAVE X_HAVE X_EVERY LSD_TAIL, "have twice" },
+		{ LSD_HEAD "x-outpost-node: "
+		  "0123456789012345678901234567890123456789012345678901234567890123\r\n"
+		  X_REGION X_HAVE X_EVERY LSD_TAIL, "a 64-byte node" },
+		{ LSD_HEAD "x-outpost-node: dev\x01\r\n" X_REGION X_HAVE X_EVERY LSD_TAIL,
+		  "a control character" },
+		{ LSD_HEAD "x-outpost-node: dev\x7f\r\n" X_REGION X_HAVE X_EVERY LSD_TAIL, "DEL" },
+		{ LSD_HEAD "x-outpost-node: d\xc3\r\n" X_REGION X_HAVE X_EVERY LSD_TAIL,
+		  "a cut UTF-8 sequence" },
+		{ LSD_HEAD "x-outpost-node: d\xc0\xaf\r\n" X_REGION X_HAVE X_EVERY LSD_TAIL,
+		  "overlong UTF-8" },
+		{ LSD_HEAD "x-outpost-node: d\xed\xa0\x80\r\n" X_REGION X_HAVE X_EVERY LSD_TAIL,
+		  "a UTF-8 surrogate" },
+		{ LSD_HEAD "x-outpost-node: d\xc2\x85\r\n" X_REGION X_HAVE X_EVERY LSD_TAIL,
+		  "a C1 control" },
+		{ LSD_HEAD "x-outpost-node: \r\n" X_REGION X_HAVE X_EVERY LSD_TAIL, "empty node" },
+		{ LSD_HEAD X_NODE X_REGION "x-outpost-have: 65/64\r\n" X_EVERY LSD_TAIL,
+		  "have past all" },
+		{ LSD_HEAD X_NODE X_REGION "x-outpost-have: 0/0\r\n" X_EVERY LSD_TAIL,
+		  "no pieces" },
+		{ LSD_HEAD X_NODE X_REGION "x-outpost-have: 12\r\n" X_EVERY LSD_TAIL, "no slash" },
+		{ LSD_HEAD X_NODE X_REGION "x-outpost-have: 99999999999/99999999999\r\n" X_EVERY
+		  LSD_TAIL, "have past 32 bits" },
+		{ LSD_HEAD X_NODE X_REGION "x-outpost-have: -1/64\r\n" X_EVERY LSD_TAIL,
+		  "a sign" },
+		{ LSD_HEAD X_NODE X_REGION X_HAVE "x-outpost-every: 10\r\n" LSD_TAIL,
+		  "every too short" },
+		{ LSD_HEAD X_NODE X_REGION X_HAVE "x-outpost-every: 99999999\r\n" LSD_TAIL,
+		  "every too long" },
+		{ LSD_HEAD "Infohash: " H2 "\r\n" X_NODE X_REGION X_HAVE X_EVERY LSD_TAIL,
+		  "progress for two hashes" },
+	};
+	struct p2p_lsd_member m = { .node = "kiosk-0042", .region = "chaoyang", .have = 7,
+	    .npieces = 640, .every_ms = 3000 };
+	struct p2p_lsd_info in;
+	uint8_t ih[4][20], back[4][20];
+	char buf[1500], ck[32];
+	uint16_t port;
+	int k;
+
+	memset(ih[0], 0x5a, 20);
+	k = p2p_lsd_format(buf, sizeof(buf), false, 6881, "c00k1e", (const uint8_t (*)[20])ih, 1,
+	    &m);
+	ok(k > 0 && (size_t)k < 400, "a member's announce formats (%d bytes)", k);
+	is_int(p2p_lsd_parse((uint8_t *)buf, (size_t)k, back, 4, &in), 1, "... and parses");
+	ok(in.member && !strcmp(in.m.node, "kiosk-0042") && !strcmp(in.m.region, "chaoyang") &&
+	    in.m.have == 7 && in.m.npieces == 640 && in.m.every_ms == 3000,
+	    "... to the same member");
+	ok(in.port == 6881 && !strcmp(in.cookie, "c00k1e") && !memcmp(back[0], ih[0], 20),
+	    "... the same port, cookie and hash");
+	k = p2p_lsd_format(buf, sizeof(buf), true, 6881, "c", (const uint8_t (*)[20])ih, 1, NULL);
+	is_int(p2p_lsd_parse((uint8_t *)buf, (size_t)k, back, 4, &in), 1, "a plain one (IPv6)");
+	ok(!in.member && strstr(buf, "Host: [ff15::efc0:988f]:6771\r\n"), "... names no member");
+	is_int(p2p_lsd_format(buf, sizeof(buf), false, 1, "c", (const uint8_t (*)[20])ih, 2, &m),
+	    -EINVAL, "a member's announce is of one hash");
+	is_int(p2p_lsd_format(buf, 60, false, 1, "c", (const uint8_t (*)[20])ih, 1, &m), -ENOSPC,
+	    "short buffer");
+
+	is_int(lsd(LSD_HEAD X_NODE X_REGION X_HAVE X_EVERY LSD_TAIL, ih, 4, &port, ck), 1,
+	    "x-outpost- lines parse");
+	ok(last.member && !strcmp(last.m.node, "dev1") && last.m.have == 12, "... as a member");
+	is_int(lsd(LSD_HEAD "X-Outpost-Node:dev1\r\nX-OUTPOST-REGION: \xe6\x9c\x9d\xe9\x98\xb3 \r\n"
+	    X_HAVE X_EVERY "x-outpost-later: what next\r\n" LSD_TAIL, ih, 4, &port, ck), 1,
+	    "names in any case, UTF-8, an unknown x-outpost- line");
+	ok(last.member && !strcmp(last.m.region, "\xe6\x9c\x9d\xe9\x98\xb3"), "... a member");
+	is_int(lsd(LSD_HEAD "x-outpost-node: "
+	    "012345678901234567890123456789012345678901234567890123456789012\r\n" X_REGION X_HAVE
+	    X_EVERY LSD_TAIL, ih, 4, &port, ck), 1, "a 63-byte node");
+	ok(last.member && strlen(last.m.node) == 63, "... is a member");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		k = lsd(bad[i].dgram, ih, 4, &port, ck);
+		ok(k >= 1 && port == 6881 && !last.member && !last.m.node[0],
+		    "%s: still an announce (%d), no member", bad[i].what, k);
+	}
 }
 
 int main(void)
@@ -203,5 +308,6 @@ int main(void)
 	test_webseed_url();
 	test_tracker_parse();
 	test_lsd();
+	test_lsd_member();
 	done_testing();
 }
