@@ -11,11 +11,7 @@
 #  - every daemon kept to its connection cap (the kernel's sockets).
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/netns.sh"
-. "$top_srcdir/tests/p2p/p2p-lib.sh"
-. "$top_srcdir/tests/p2p/region-lib.sh"
-. "$top_srcdir/tests/p2p/p2pd-lib.sh"
+. "$top_srcdir/tests/p2p/p2pd-region-test.sh"
 N=8 CAP=${P2PD_TEST_CAP:-3}
 p2pd_region_begin "${P2PD_TEST_MIB:-16}" a:$N
 for d in $(region_devs a); do
