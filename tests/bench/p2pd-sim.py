@@ -10,9 +10,11 @@ score outpost-p2pd uses (SHA-256 keys of info-hash and node id, mixed
 with the piece index; p2p_rendezvous.c), over the members it knows:
 
   view=connected  the members it holds a connection to (max-peers of
-                  them, random): what outpost-p2pd does today;
+                  them, random): what outpost-p2pd did before it
+                  learned the region from LSD, for comparison;
   view=region     every member of the region (membership heard from
-                  every member's LSD announce on the LAN).
+                  every member's LSD announce on the LAN): what
+                  outpost-p2pd does.
 
 A member fetches a piece when it ranks itself first; churn (members
 leaving halfway and others joining) moves the pieces of the ones that
@@ -110,10 +112,21 @@ def main():
         conns = min(a.max_peers, a.devices - 1)
         control = conns * (68 + 200 + pieces / 8) + conns * pieces * 9
         control += (finish / 90) * conns * 4 + max(1, finish / 300) * 150
+        if view == "region":
+            # a member's own announce (about 300 bytes with the x-outpost-
+            # lines) every max(3 s, N x 10 ms), at most 30 s (p2p_region.c)
+            control += finish / announce_every(a.devices) * 300
         print("%-10s %11.2fx %11.1f GiB %10.0f s %13.0f KiB" % (
             view, per_piece, region_bytes * a.regions / 2**30, finish, control / 1024))
     print("lower bound: %.0f s (S / line); origin total at best %.1f GiB (S per region)" % (
         size / line, size * a.regions / 2**30))
+    every = announce_every(a.devices)
+    print("LSD: a member announces every %.0f s and hears %.0f announces a second "
+          "(%.0f KB/s)" % (every, a.devices / every, a.devices / every * 300 / 1000))
+
+
+def announce_every(devices):
+    return min(30.0, max(3.0, devices * 0.010))
 
 
 if __name__ == "__main__":
