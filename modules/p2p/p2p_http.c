@@ -279,6 +279,18 @@ static void flush(struct p2p_http_req *q)
 	}
 }
 
+/* More body than the caller takes. A 200 to a range request is the
+ * whole file from a server that ignores Range: -ERANGE, for the caller
+ * not to ask it again. */
+static void too_big(struct p2p_http_req *q)
+{
+	q->extra = true;	/* the rest of the body is not read */
+	if (q->has_range && q->parser.status == 200)
+		finish(q, -ERANGE, "the server ignores Range (HTTP 200 with the whole file)");
+	else
+		finish(q, -EFBIG, "reply larger than the cap");
+}
+
 /* The response is complete: follow a redirect or report it. */
 static void complete(struct p2p_http_req *q)
 {
@@ -287,7 +299,7 @@ static void complete(struct p2p_http_req *q)
 	q->reusable = q->keep && !q->extra && probe_http_reusable(&q->parser) &&
 	    !probe_conn_pending(q->conn);
 	if (q->too_big) {
-		finish(q, -EFBIG, "reply larger than the cap");
+		too_big(q);
 		return;
 	}
 	if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
@@ -346,6 +358,11 @@ static void on_readable(struct p2p_http_req *q)
 			/* bytes nobody asked for: the stream is out of step */
 			q->extra = q->parser.used < (size_t)n;
 			complete(q);
+			return;
+		}
+		if (q->too_big) {
+			/* not the rest of a body we would drop: a file, maybe */
+			too_big(q);
 			return;
 		}
 	}

@@ -136,6 +136,14 @@ static void seg_done(int err, int code, const uint8_t *body, size_t n, const cha
 
 	w->req = NULL;
 	w->bytes += n;
+	if (err == -ERANGE) {
+		/* every piece would cost the whole file from the origin */
+		snprintf(msg, sizeof(msg), "%.*s: %s: not asking this web seed again",
+		    (int)(sizeof(msg) - 128), w->url, why);
+		w->gone = true;
+		deliver(w, -ENOENT, msg);
+		return;
+	}
 	if (err) {
 		seg_failed(w, err, why);
 		return;

@@ -12,7 +12,10 @@
 #  - nginx on :8080 closes each connection after 2 requests: still the
 #    right SHA-256, nothing fetched twice, and nginx did close them;
 #  - a web seed without the file (404): asked once, a warning names the
-#    URL and the status, and the get gives up (--stall) with exit 1.
+#    URL and the status, and the get gives up (--stall) with exit 1;
+#  - a web seed that ignores Range (Python's http.server answers 200
+#    with the whole file): asked once, cut off before the whole file,
+#    a warning says why, exit 1.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
@@ -87,4 +90,20 @@ is "$(tail -n +$((mark + 1)) "$T/nginx/access.log" | grep -c '^404 .*GET /missin
 	"missing files: asked once, not again"
 like "$(p2p_event_texts p1 warning)" "HTTP 404 for $P2P_WEB/missing/data/.*not asking" \
 	"missing files: a warning names the URL and the status"
+
+# Python's http.server ignores Range: each answer is the whole file
+bg_run origin python3 -m http.server 8081 --bind "$P2P_ORIGIN4" --directory "$T/www" \
+	>"$T/norange.log" 2>&1
+wait_until 10 p2p_port_open origin "$P2P_ORIGIN4" 8081 || diag "http.server did not come up"
+run_ok "create with a web seed that ignores Range" "$P2P" create "$T/www/data" \
+	-o "$T/norange.torrent" --webseed "$P2P_WEB:8081/"
+tx0=$(p2p_tx_bytes origin)
+run_fails "no Range: the get gives up" p2p_get p1 "$T/norange.torrent" -o "$T/o6" \
+	--no-lsd --no-trackers --stall 5s --json
+tx=$(($(p2p_tx_bytes origin) - tx0))
+is "$(grep -c '"GET /data/[^ ]* HTTP/1.1" 200' "$T/norange.log")" 1 "no Range: asked once, not again"
+diag "no Range: the origin sent $tx bytes of a $size-byte file"
+ok "$([ "$tx" -lt "$size" ]; echo $?)" "no Range: less than the file once left the origin"
+like "$(p2p_event_texts p1 warning)" "$P2P_WEB:8081/: the server ignores Range.*not asking" \
+	"no Range: a warning names the URL and says why"
 done_testing
