@@ -220,6 +220,14 @@ static bool seed_time_over(const struct p2pd_xfer *t)
 	return t->done && (uint64_t)(now_s() - t->done) * 1000 >= t->d->set.seed_time_ms;
 }
 
+/* Each transfer's own limits (the rates are the daemon's, over all). */
+static struct p2p_limits xfer_limits(const struct p2pd *d)
+{
+	struct p2p_limits lim = { .max_peers = d->set.max_peers, .max_buffer = d->set.max_buffer };
+
+	return lim;
+}
+
 static int start(struct p2pd_xfer *t, char *why, size_t whylen)
 {
 	struct p2pd *d = t->d;
@@ -240,8 +248,7 @@ static int start(struct p2pd_xfer *t, char *why, size_t whylen)
 	o.no_lsd = !d->set.lsd;
 	o.trackers = d->set.trackers;
 	o.ntrackers = d->set.ntrackers;
-	o.limits.max_peers = d->set.max_peers;
-	o.limits.max_buffer = d->set.max_buffer;
+	o.limits = xfer_limits(d);
 	o.region = d->set.region[0] ? &d->set.rg : NULL;
 	o.cb = on_event;
 	o.arg = t;
@@ -474,10 +481,7 @@ void p2pd_xfers_tick(struct p2pd *d)
 
 void p2pd_xfers_reload(struct p2pd *d, bool restart)
 {
-	struct p2p_limits lim = {
-		.max_peers = d->set.max_peers,
-		.max_buffer = d->set.max_buffer,
-	};
+	struct p2p_limits lim = xfer_limits(d);
 	char why[256];
 
 	for (struct p2pd_xfer *t = d->xfers; t; t = t->next) {
